@@ -1,0 +1,145 @@
+package capture
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// Version is provtap's version, written as the HAR creator.
+const Version = "0.1.0"
+
+// Recorder writes flows to a HAR file as they complete. Each flow is one
+// write(2) of a whole entry, so a process killed at any moment leaves a file
+// that ReadHAR recovers up to the last flow written. Close completes the JSON.
+type Recorder struct {
+	mu      sync.Mutex
+	file    *os.File
+	path    string
+	entries int
+	err     error // first write error; recording stops, the proxy does not
+	buf     []byte
+}
+
+const harHead = `{"log":{"version":"1.2","creator":{"name":"provtap","version":"` + Version + `"},"pages":[],"entries":[`
+const harTail = "\n]}}\n"
+
+// DefaultCapturePath is a new file name under <home>/captures/.
+func DefaultCapturePath(home string) string {
+	return filepath.Join(home, "captures", "provtap-"+time.Now().Format("20060102-150405")+".har")
+}
+
+// NewRecorder creates (or truncates) path with mode 0600 and writes the HAR head.
+func NewRecorder(path string) (*Recorder, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	// An existing file keeps its mode on O_TRUNC; a capture holds secrets.
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if _, err := f.Write([]byte(harHead)); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &Recorder{file: f, path: path}, nil
+}
+
+// Path is the capture file's path.
+func (r *Recorder) Path() string { return r.path }
+
+// Err reports why recording stopped (nil while it is working).
+func (r *Recorder) Err() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err
+}
+
+// Entries is the number of flows written.
+func (r *Recorder) Entries() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.entries
+}
+
+// Write appends one flow. After a write error (a full disk) it keeps
+// returning that error and writes nothing more; the file up to the last whole
+// entry stays readable.
+func (r *Recorder) Write(f *Flow) error {
+	data, err := json.Marshal(entryFromFlow(f))
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err != nil {
+		return r.err
+	}
+	if r.file == nil {
+		return errors.New("capture file is closed")
+	}
+	r.buf = r.buf[:0]
+	if r.entries > 0 {
+		r.buf = append(r.buf, ',')
+	}
+	r.buf = append(r.buf, '\n')
+	r.buf = append(r.buf, data...)
+	n, err := r.file.Write(r.buf)
+	if err != nil {
+		// Cut back a partial entry so Close can still produce valid JSON.
+		if n > 0 {
+			if st, serr := r.file.Stat(); serr == nil {
+				_ = r.file.Truncate(st.Size() - int64(n))
+				_, _ = r.file.Seek(0, 2)
+			}
+		}
+		r.err = fmt.Errorf("capture stopped: %w", err)
+		return r.err
+	}
+	r.entries++
+	return nil
+}
+
+// Close finishes the JSON document and closes the file.
+func (r *Recorder) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.file == nil {
+		return nil
+	}
+	_, werr := r.file.Write([]byte(harTail))
+	cerr := r.file.Close()
+	r.file = nil
+	return errors.Join(werr, cerr)
+}
+
+// WriteHAR writes flows as one complete HAR file at path (mode 0600), through
+// a temporary file so an existing capture is never half overwritten.
+func WriteHAR(path string, flows []*Flow) error {
+	tmp := path + ".tmp"
+	r, err := NewRecorder(tmp)
+	if err != nil {
+		return err
+	}
+	for _, f := range flows {
+		if err := r.Write(f); err != nil {
+			r.Close()
+			os.Remove(tmp)
+			return err
+		}
+	}
+	if err := r.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, path)
+}
