@@ -1,0 +1,3 @@
+package main
+
+func cmdAnalyze(args []string) int { return notBuilt("analyze") }

@@ -1,0 +1,3 @@
+package main
+
+func cmdCA(args []string) int { return notBuilt("ca") }

@@ -1,0 +1,3 @@
+package main
+
+func cmdDemo(args []string) int { return notBuilt("demo") }

@@ -1,0 +1,3 @@
+package main
+
+func cmdDiff(args []string) int { return notBuilt("diff") }

@@ -1,0 +1,3 @@
+package main
+
+func cmdExport(args []string) int { return notBuilt("export") }

@@ -1,0 +1,3 @@
+package main
+
+func cmdOpen(args []string) int { return notBuilt("open") }

@@ -1,0 +1,3 @@
+package main
+
+func cmdProxy(args []string) int { return notBuilt("proxy") }

@@ -1,0 +1,3 @@
+package main
+
+func cmdRedact(args []string) int { return notBuilt("redact") }
