@@ -154,4 +154,3 @@ func headerValues(hs []Header, name string) []string {
 	}
 	return out
 }
-
