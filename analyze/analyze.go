@@ -4,6 +4,7 @@
 package analyze
 
 import (
+	"fmt"
 	"sort"
 
 	"github.com/provtap/provtap/capture"
@@ -103,4 +104,9 @@ func SortFindings(fs []Finding) {
 		}
 		return fs[i].Flow < fs[j].Flow
 	})
+}
+
+// Line is the finding on one terminal line: severity, kind, flow, title.
+func (f Finding) Line() string {
+	return fmt.Sprintf("%-7s %-18s #%-4d %s", f.Severity, f.Kind, f.Flow, f.Title)
 }

@@ -1,0 +1,241 @@
+package analyze
+
+import (
+	"net"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/provtap/provtap/capture"
+	"golang.org/x/net/publicsuffix"
+)
+
+// storedCookie is one version of a cookie in a client's jar: what one
+// response set (or deleted), and when the client could first have known it.
+type storedCookie struct {
+	setCookie
+	Domain   string // the domain it is scoped to (host-only: the setting host)
+	HostOnly bool
+	Path     string    // effective path (explicit or default)
+	Expiry   time.Time // zero: a session cookie (lives as long as the client)
+	Deleted  bool      // this version removes the cookie
+
+	SetBy     int       // flow whose response set it
+	SetOn     string    // "POST /admin/users → 201"
+	SetStatus int       // status of that response
+	SetAuth   string    // Authorization of that request: whose session it is
+	KnownAt   time.Time // end of that response: only requests starting later can send it
+	Conn      int64     // the client connection of that flow
+}
+
+// cookieKey identifies a cookie: a new Set-Cookie with the same name, domain
+// and path replaces the old one (RFC 6265 §5.3 step 11).
+type cookieKey struct{ name, domain, path string }
+
+// cookieJar models an RFC 6265 user agent's cookie store for one client,
+// judged by the capture's clock. It keeps every version a request might still
+// see: flows overlap, and a response that had not ended when a request
+// started could not have been known to it.
+type cookieJar struct {
+	versions map[cookieKey][]*storedCookie // ordered by KnownAt
+}
+
+func newCookieJar() *cookieJar { return &cookieJar{versions: map[cookieKey][]*storedCookie{}} }
+
+// store records the cookies f's response set, as a user agent would.
+func (j *cookieJar) store(f *capture.Flow) {
+	lines := setCookieLines(f)
+	if len(lines) == 0 {
+		return
+	}
+	received := f.End
+	if received.IsZero() || received.Before(f.Start) {
+		received = f.Start
+	}
+	host := strings.ToLower(f.Host)
+	for _, line := range lines {
+		sc, ok := parseSetCookie(line)
+		if !ok {
+			continue
+		}
+		c := &storedCookie{setCookie: sc, SetBy: f.ID, KnownAt: received, Conn: f.ConnID,
+			SetStatus: f.Status, SetAuth: f.RequestHeader("Authorization"),
+			SetOn: f.Method + " " + shorten(pathOnly(f), 50) + " → " + strconv.Itoa(f.Status)}
+		if !scopeCookie(c, host, pathOnly(f), isSecureScheme(f.Scheme), isBrowser(f)) {
+			continue
+		}
+		switch {
+		case sc.HasMaxAge && sc.MaxAge <= 0:
+			c.Deleted = true
+		case sc.HasMaxAge:
+			c.Expiry = received.Add(time.Duration(sc.MaxAge) * time.Second)
+		case sc.HasExpires:
+			c.Expiry = sc.Expires
+			c.Deleted = !sc.Expires.After(received)
+		}
+		j.add(c)
+	}
+}
+
+// scopeCookie applies RFC 6265 §5.3 (domain, public suffix, path) and the
+// rules every current client adds (Secure only from https, cookie prefixes).
+// It reports false when a user agent would ignore the cookie.
+func scopeCookie(c *storedCookie, host, reqPath string, secure, browser bool) bool {
+	if c.Secure && !secure {
+		return false
+	}
+	if strings.HasPrefix(c.Name, "__Secure-") && !c.Secure {
+		return false
+	}
+	if strings.HasPrefix(c.Name, "__Host-") && (!c.Secure || c.setCookie.Domain != "" || c.setCookie.Path != "/") {
+		return false
+	}
+	if browser && c.SameSite == "none" && !c.Secure {
+		return false
+	}
+	c.Domain, c.HostOnly = host, true
+	if d := c.setCookie.Domain; d != "" {
+		if net.ParseIP(host) != nil {
+			if d != host {
+				return false
+			}
+		} else {
+			if ps, _ := publicsuffix.PublicSuffix(d); ps == d {
+				// A public suffix may only name the host itself.
+				if d != host {
+					return false
+				}
+			} else if !domainMatch(host, d) {
+				return false
+			} else {
+				c.Domain, c.HostOnly = d, false
+			}
+		}
+	}
+	c.Path = c.setCookie.Path
+	if c.Path == "" {
+		c.Path = defaultPath(reqPath)
+	}
+	return true
+}
+
+// defaultPath is RFC 6265 §5.1.4: the request path up to its last "/".
+func defaultPath(p string) string {
+	if !strings.HasPrefix(p, "/") {
+		return "/"
+	}
+	i := strings.LastIndexByte(p, '/')
+	if i == 0 {
+		return "/"
+	}
+	return p[:i]
+}
+
+// domainMatch is RFC 6265 §5.1.3.
+func domainMatch(host, domain string) bool {
+	if host == domain {
+		return true
+	}
+	return strings.HasSuffix(host, "."+domain) && net.ParseIP(host) == nil
+}
+
+// pathMatch is RFC 6265 §5.1.4.
+func pathMatch(reqPath, cookiePath string) bool {
+	if reqPath == cookiePath {
+		return true
+	}
+	if !strings.HasPrefix(reqPath, cookiePath) {
+		return false
+	}
+	return strings.HasSuffix(cookiePath, "/") || reqPath[len(cookiePath)] == '/'
+}
+
+func (j *cookieJar) add(c *storedCookie) {
+	k := cookieKey{c.Name, c.Domain, c.Path}
+	vs := append(j.versions[k], c)
+	sort.SliceStable(vs, func(a, b int) bool { return vs[a].KnownAt.Before(vs[b].KnownAt) })
+	j.versions[k] = vs
+}
+
+// knownTo reports whether f's client could have had cookie version c when
+// it sent f: the setting response ended before f started, or came earlier on
+// the same connection (HTTP/1.x answers in order, whatever the timestamps).
+func knownTo(c *storedCookie, f *capture.Flow) bool {
+	if !c.KnownAt.After(f.Start) {
+		return true
+	}
+	return c.Conn != 0 && c.Conn == f.ConnID && c.SetBy < f.ID
+}
+
+// forRequest returns the cookies an RFC 6265 client would send on f, sorted
+// by name. It also forgets versions no later request can see: the engine
+// hands flows over in start order.
+func (j *cookieJar) forRequest(f *capture.Flow) []*storedCookie {
+	if !sendsCookies(f) {
+		return nil
+	}
+	host := strings.ToLower(f.Host)
+	reqPath := pathOnly(f)
+	secure := isSecureScheme(f.Scheme)
+	var out []*storedCookie
+	for k, vs := range j.versions {
+		j.prune(k, vs, f.Start)
+		var cur *storedCookie
+		for _, v := range j.versions[k] {
+			if knownTo(v, f) {
+				cur = v
+			}
+		}
+		if cur == nil || cur.Deleted || (!cur.Expiry.IsZero() && !cur.Expiry.After(f.Start)) {
+			continue
+		}
+		if cur.HostOnly && host != cur.Domain || !cur.HostOnly && !domainMatch(host, cur.Domain) {
+			continue
+		}
+		if !pathMatch(reqPath, cur.Path) || cur.Secure && !secure {
+			continue
+		}
+		out = append(out, cur)
+	}
+	sort.Slice(out, func(a, b int) bool {
+		if out[a].Name != out[b].Name {
+			return out[a].Name < out[b].Name
+		}
+		return len(out[a].Path) > len(out[b].Path)
+	})
+	return out
+}
+
+// prune drops versions superseded before t and cookies gone by t.
+func (j *cookieJar) prune(k cookieKey, vs []*storedCookie, t time.Time) {
+	last := -1
+	for i, v := range vs {
+		if !v.KnownAt.After(t) {
+			last = i
+		}
+	}
+	if last > 0 {
+		vs = append([]*storedCookie{}, vs[last:]...)
+		j.versions[k] = vs
+	}
+	if len(vs) == 1 && last == 0 {
+		v := vs[0]
+		if v.Deleted || (!v.Expiry.IsZero() && !v.Expiry.After(t)) {
+			delete(j.versions, k)
+		}
+	}
+}
+
+// sendsCookies: browsers mark cross-site requests with Sec-Fetch-Site and
+// withhold cookies from them (third-party blocking, SameSite, credentials
+// mode); other clients have no such notion.
+func sendsCookies(f *capture.Flow) bool {
+	site := strings.ToLower(f.RequestHeader("Sec-Fetch-Site"))
+	return site == "" || site == "same-origin" || site == "none"
+}
+
+// isBrowser: only browsers send Fetch Metadata headers.
+func isBrowser(f *capture.Flow) bool { return f.HasRequestHeader("Sec-Fetch-Mode") }
+
+func isSecureScheme(s string) bool { return s == "https" || s == "wss" }

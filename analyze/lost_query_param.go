@@ -1,0 +1,114 @@
+package analyze
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/provtap/provtap/capture"
+)
+
+// KindLostQueryParam: a credential-like query parameter the client sent to
+// this origin on other requests is missing on this one.
+const KindLostQueryParam = "lost-query-param"
+
+// LostQueryParam is LostHeader for credentials in the query string
+// (subscription-key, api_key, code, sig, token, …): typically a key in the
+// base URL that the connector drops when it builds write URLs.
+type LostQueryParam struct{ tracker presenceTracker }
+
+// NewLostQueryParam returns the lost-query-param analyzer.
+func NewLostQueryParam() *LostQueryParam { return &LostQueryParam{tracker: newPresenceTracker()} }
+
+// Name implements Analyzer.
+func (a *LostQueryParam) Name() string { return KindLostQueryParam }
+
+// Observe implements Analyzer.
+func (a *LostQueryParam) Observe(f *capture.Flow, emit func(Finding)) {
+	if !judgeable(f) {
+		return
+	}
+	scope := a.tracker.scope(f)
+	present := map[string]capture.Header{}
+	query := f.Query()
+	names := make([]string, 0, len(query))
+	for name := range query {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		n := strings.ToLower(name)
+		if _, dup := present[n]; !dup && isCredentialParam(n) && len(query[name]) > 0 {
+			present[n] = capture.Header{Name: name, Value: query[name][0]}
+		}
+	}
+	if len(scope) == 0 && len(present) == 0 {
+		return
+	}
+	ref := judgeRefusal(f)
+	for _, n := range sortedNames(scope) {
+		if _, ok := present[n]; ok {
+			continue
+		}
+		it := scope[n]
+		if valueElsewhere(f, it.lastValue) {
+			continue
+		}
+		// A credential configured in a base URL has one value; one that
+		// changes per call is a signature or a one-time code.
+		minCarriers := 1
+		if n == "code" {
+			minCarriers = 2
+		}
+		if !it.stable {
+			minCarriers = 1 << 30
+		}
+		if sev := it.missVerdict(f, ref.Refused, minCarriers); sev != None && it.stable {
+			emit(lostQueryParamFinding(f, it, sev, ref))
+			if it.first == 0 {
+				it.first = f.ID
+			}
+		}
+	}
+	for n, h := range present {
+		it := scope[n]
+		if it == nil {
+			it = &presenceItem{}
+			scope[n] = it
+		}
+		it.carry(f, h.Name, h.Value, ref.Refused)
+	}
+}
+
+func lostQueryParamFinding(f *capture.Flow, it *presenceItem, sev Severity, ref refusal) Finding {
+	carried := it.carriers.String()
+	title := fmt.Sprintf("Query parameter %s sent on %s is missing on %s", it.display, carried, f.Method)
+	var d strings.Builder
+	fmt.Fprintf(&d, "This client put %s=%s in the URL of its requests to %s: %s. This %s %s has no %s parameter.",
+		it.display, maskValue(it.display, it.lastValue), f.Origin(), carried, f.Method, shorten(f.Path(), 80), it.display)
+	if ref.Refused {
+		fmt.Fprintf(&d, " The server refused it: %s.", ref.Summary())
+		if ref.says(namePhrases(it.display)...) {
+			d.WriteString(" The refusal names the missing parameter.")
+		}
+	} else {
+		d.WriteString(" It succeeded anyway, so the parameter may be optional here.")
+	}
+	if it.first != 0 {
+		title += fmt.Sprintf(" (again, first on #%d)", it.first)
+		fmt.Fprintf(&d, " The same parameter was already missing on #%d.", it.first)
+	}
+	last := it.carriers.lastRef()
+	fix := fmt.Sprintf("Keep %s in the URL of every operation: the %s was built without the base URL's query string. "+
+		"Add the parameter to the write operations' endpoints too, or send the key as a header on every call", it.display, f.Method)
+	if strings.Contains(strings.ToLower(it.display), "subscription") {
+		fix += " (for Azure API Management: Ocp-Apim-Subscription-Key)"
+	}
+	return Finding{
+		Kind: KindLostQueryParam, Severity: sev, Flow: f.ID,
+		Related: related(f.ID, it.carriers.ids(), []int{it.first}),
+		Title:   title, Detail: d.String(), Fix: fix + ".",
+		Missing: []Missing{{Where: "query", Name: it.display, Value: it.lastValue,
+			Seen: fmt.Sprintf("sent on %s #%d", last.Method, last.ID)}},
+	}
+}

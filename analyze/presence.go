@@ -1,0 +1,126 @@
+package analyze
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/provtap/provtap/capture"
+)
+
+// presenceItem is one header or query parameter a client sends to one
+// origin: who carried it, with what, and who got by without it.
+type presenceItem struct {
+	display    string // spelling on the last carrier
+	lastValue  string
+	carriers   refList
+	okCarriers int // carriers the server did not refuse
+	stable     bool
+	values     map[string]bool // distinct values, capped
+	allNew     bool            // every carrier sent a value never seen before
+	okMisses   int             // successful requests without it since it first appeared
+	refMisses  int             // refused requests without it
+	first      int             // flow of the first finding about it
+	infoDone   bool
+}
+
+const distinctValuesKept = 32
+
+func (it *presenceItem) carry(f *capture.Flow, display, value string, refused bool) {
+	if it.carriers.total == 0 {
+		it.stable, it.allNew, it.values = true, true, map[string]bool{}
+	} else if value != it.lastValue {
+		it.stable = false
+	}
+	if it.values[value] {
+		it.allNew = false
+	} else if len(it.values) < distinctValuesKept {
+		it.values[value] = true
+	}
+	it.display, it.lastValue = display, value
+	it.carriers.add(flowRef{f.ID, f.Method})
+	if !refused {
+		it.okCarriers++
+	}
+}
+
+// perRequest: a value new on every one of several carriers is an id or a
+// trace, not configuration.
+func (it *presenceItem) perRequest() bool { return it.allNew && it.carriers.total >= 2 }
+
+// missVerdict decides what it means that f lacks the item, and records the
+// miss. minCarriers is how many carriers make it "consistently carried".
+func (it *presenceItem) missVerdict(f *capture.Flow, refused bool, minCarriers int) Severity {
+	switch {
+	case refused:
+		it.refMisses++
+		// The header helped before, and more requests carried it than got
+		// through without it.
+		if it.okCarriers > 0 && it.carriers.total >= minCarriers && it.carriers.total > it.okMisses {
+			return Error
+		}
+	case succeeded(f):
+		verdict := None
+		if !it.infoDone && it.carriers.total >= 3 && it.okMisses == 0 && it.refMisses == 0 {
+			it.infoDone = true
+			verdict = Info
+		}
+		it.okMisses++
+		return verdict
+	}
+	return None
+}
+
+// presenceTracker scopes items per client machine and origin.
+type presenceTracker struct {
+	scopes map[string]map[string]*presenceItem
+}
+
+func newPresenceTracker() presenceTracker {
+	return presenceTracker{scopes: map[string]map[string]*presenceItem{}}
+}
+
+func (t presenceTracker) scope(f *capture.Flow) map[string]*presenceItem {
+	k := clientIP(f) + " " + f.Origin()
+	s := t.scopes[k]
+	if s == nil {
+		s = map[string]*presenceItem{}
+		t.scopes[k] = s
+	}
+	return s
+}
+
+// sortedNames gives deterministic finding order.
+func sortedNames(s map[string]*presenceItem) []string {
+	names := make([]string, 0, len(s))
+	for n := range s {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// valueElsewhere reports whether the request carries v under another name:
+// the key moved from the header to the query string (or back), not lost.
+func valueElsewhere(f *capture.Flow, v string) bool {
+	if len(v) < 8 {
+		return false
+	}
+	for _, h := range f.RequestHeaders {
+		if strings.Contains(h.Value, v) {
+			return true
+		}
+	}
+	for _, vs := range f.Query() {
+		for _, q := range vs {
+			if q == v {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// judgeable: a request a client could have given the item to.
+func judgeable(f *capture.Flow) bool {
+	return analyzable(f) && !isPreflight(f) && !browserSubresource(f)
+}
