@@ -97,7 +97,7 @@ func concurrentSessionFinding(f *capture.Flow, s *storedCookie, creds string, re
 	}
 	same := ""
 	if s.SetAuth != "" && s.SetAuth == f.RequestHeader("Authorization") {
-		same = " — the same credentials as #" + fmt.Sprint(s.SetBy)
+		same = " (the same credentials as #" + fmt.Sprint(s.SetBy) + ")"
 	}
 	fmt.Fprintf(&d, " %s later this %s presented %s%s but not the session cookie, so the server had to start a new session, "+
 		"and it refused: %s.", ago(s.KnownAt, f.Start), f.Method, creds, same, ref.Summary())

@@ -1,0 +1,199 @@
+package analyze
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+)
+
+// Report is what `provtap analyze` prints: how many flows, and the findings
+// worst first. Its JSON is the stable contract.
+type Report struct {
+	Flows    int       `json:"flows"`
+	Findings []Finding `json:"findings"`
+}
+
+// NewReport sorts a copy of the findings (worst first, then by flow) and
+// never holds nil slices, so JSON shows [] rather than null.
+func NewReport(flows int, findings []Finding) Report {
+	fs := make([]Finding, len(findings))
+	copy(fs, findings)
+	for i := range fs {
+		if fs[i].Related == nil {
+			fs[i].Related = []int{}
+		}
+	}
+	SortFindings(fs)
+	return Report{Flows: flows, Findings: fs}
+}
+
+// Worst is the highest severity among the findings (None when there are none).
+func (r Report) Worst() Severity {
+	worst := None
+	for _, f := range r.Findings {
+		if f.Severity > worst {
+			worst = f.Severity
+		}
+	}
+	return worst
+}
+
+// WriteJSON writes {"flows": N, "findings": [...]}.
+func (r Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(r)
+}
+
+// summary is "12 flows · 2 errors · 1 warning".
+func (r Report) summary() string {
+	counts := map[Severity]int{}
+	for _, f := range r.Findings {
+		counts[f.Severity]++
+	}
+	parts := []string{plural(r.Flows, "flow")}
+	if len(r.Findings) == 0 {
+		return parts[0] + " · no findings"
+	}
+	for _, s := range []Severity{Error, Warning, Info} {
+		if counts[s] > 0 {
+			parts = append(parts, plural(counts[s], s.String()))
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
+func plural(n int, word string) string {
+	if n == 1 || word == "info" {
+		return fmt.Sprintf("%d %s", n, word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// TextOptions shape the terminal report.
+type TextOptions struct {
+	Color bool // ANSI colour (the caller checks NO_COLOR and whether w is a terminal)
+	Width int  // wrap width; 0 means 100
+}
+
+// WriteText writes the report for a terminal.
+func (r Report) WriteText(w io.Writer, opt TextOptions) error {
+	width := opt.Width
+	if width <= 0 {
+		width = 100
+	}
+	ren := lipgloss.NewRenderer(w)
+	ren.SetColorProfile(termenv.Ascii)
+	if opt.Color {
+		ren.SetColorProfile(termenv.ANSI256)
+	}
+	badge := map[Severity]lipgloss.Style{
+		Error:   ren.NewStyle().Bold(true).Foreground(lipgloss.Color("9")),
+		Warning: ren.NewStyle().Bold(true).Foreground(lipgloss.Color("11")),
+		Info:    ren.NewStyle().Foreground(lipgloss.Color("12")),
+	}
+	bold := ren.NewStyle().Bold(true)
+	dim := ren.NewStyle().Faint(true)
+	fixLabel := ren.NewStyle().Bold(true).Foreground(lipgloss.Color("10"))
+
+	var b strings.Builder
+	b.WriteString(bold.Render(r.summary()) + "\n")
+	for _, f := range r.Findings {
+		b.WriteString("\n")
+		fmt.Fprintf(&b, "%s %s %s\n", badge[f.Severity].Render(fmt.Sprintf("%-7s", strings.ToUpper(f.Severity.String()))),
+			dim.Render(fmt.Sprintf("#%d %s", f.Flow, f.Kind)), bold.Render(f.Title))
+		indent := "        "
+		for _, line := range wrap(f.Detail, width-len(indent)) {
+			b.WriteString(indent + line + "\n")
+		}
+		for i, line := range wrap("Fix: "+f.Fix, width-len(indent)) {
+			if i == 0 {
+				line = fixLabel.Render("Fix:") + strings.TrimPrefix(line, "Fix:")
+			}
+			b.WriteString(indent + line + "\n")
+		}
+		if len(f.Related) > 0 {
+			b.WriteString(indent + dim.Render("Evidence: "+formatIDs(f.Related)) + "\n")
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// wrap breaks text into lines of at most width runes, at spaces.
+func wrap(text string, width int) []string {
+	if width < 20 {
+		width = 20
+	}
+	var lines []string
+	var cur strings.Builder
+	n := 0
+	for _, word := range strings.Fields(text) {
+		wl := len([]rune(word))
+		if n > 0 && n+1+wl > width {
+			lines = append(lines, cur.String())
+			cur.Reset()
+			n = 0
+		}
+		if n > 0 {
+			cur.WriteByte(' ')
+			n++
+		}
+		cur.WriteString(word)
+		n += wl
+	}
+	if n > 0 {
+		lines = append(lines, cur.String())
+	}
+	return lines
+}
+
+// WriteMarkdown writes the report for a forum post or a ticket: a table of
+// findings, then each one with its explanation and fix.
+func (r Report) WriteMarkdown(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "### provtap analysis: %s\n\n", r.summary())
+	if len(r.Findings) == 0 {
+		b.WriteString("No problems found in this capture.\n")
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	b.WriteString("| Severity | Flow | Kind | Finding |\n|---|---|---|---|\n")
+	for _, f := range r.Findings {
+		fmt.Fprintf(&b, "| **%s** | #%d | `%s` | %s |\n", f.Severity, f.Flow, f.Kind, mdCell(f.Title))
+	}
+	for _, f := range r.Findings {
+		fmt.Fprintf(&b, "\n#### #%d · %s · %s\n\n**%s**\n\n%s\n\n**Fix:** %s\n", f.Flow, f.Kind, f.Severity,
+			mdEscape(f.Title), mdEscape(f.Detail), mdEscape(f.Fix))
+		if len(f.Related) > 0 {
+			fmt.Fprintf(&b, "\nEvidence: %s\n", formatIDs(f.Related))
+		}
+	}
+	b.WriteString("\n<sub>Generated by provtap analyze.</sub>\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// mdEscape keeps text literal in Markdown: angle brackets would read as HTML
+// and vanish, stars and underscores as emphasis. Code spans stay as they are.
+func mdEscape(s string) string {
+	var b strings.Builder
+	inCode := false
+	for _, r := range s {
+		if r == '`' {
+			inCode = !inCode
+		}
+		if !inCode && strings.ContainsRune(`<>*_[]\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func mdCell(s string) string { return strings.ReplaceAll(mdEscape(s), "|", `\|`) }
