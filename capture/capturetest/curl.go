@@ -1,0 +1,133 @@
+package capturetest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os/exec"
+	"strconv"
+	"strings"
+)
+
+// Curl drives the seed connectors with the curl binary, one process per
+// call, as the engineer in SCENARIOS §1 did by hand.
+type Curl struct {
+	Proxy  string // proxy URL (http://127.0.0.1:port); "" to connect directly
+	CAFile string // PEM file of a CA to trust for https (provtap's CA)
+	// Jar is a cookie jar file: -c on every call to save cookies, -b to send
+	// them. "" runs without a jar (the failing connector).
+	Jar string
+	// Insecure accepts any server certificate (for a direct https run).
+	Insecure bool
+}
+
+// curlResult is one call's answer.
+type curlResult struct {
+	status int
+	body   string
+}
+
+func (c Curl) call(ctx context.Context, method, url, user, pass string, headers []string, body string) (curlResult, error) {
+	bin, err := exec.LookPath("curl")
+	if err != nil {
+		return curlResult{}, fmt.Errorf("the curl binary is not installed: %w", err)
+	}
+	args := []string{"-sS", "-X", method, "-u", user + ":" + pass, "-w", "\n%{http_code}"}
+	if c.Proxy != "" {
+		// An empty --noproxy list overrides NO_PROXY, which often names 127.0.0.1.
+		args = append(args, "--proxy", c.Proxy, "--noproxy", "")
+	} else {
+		args = append(args, "--noproxy", "*")
+	}
+	if c.CAFile != "" {
+		args = append(args, "--cacert", c.CAFile)
+	}
+	if c.Insecure {
+		args = append(args, "-k")
+	}
+	if c.Jar != "" {
+		args = append(args, "-c", c.Jar, "-b", c.Jar)
+	}
+	for _, h := range headers {
+		args = append(args, "-H", h)
+	}
+	if body != "" {
+		args = append(args, "--data-binary", body)
+	}
+	args = append(args, url)
+	out, err := exec.CommandContext(ctx, bin, args...).Output()
+	if err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			return curlResult{}, fmt.Errorf("curl %s %s: %v: %s", method, url, err, strings.TrimSpace(string(ee.Stderr)))
+		}
+		return curlResult{}, fmt.Errorf("curl %s %s: %w", method, url, err)
+	}
+	text := string(out)
+	i := strings.LastIndexByte(text, '\n')
+	status, err := strconv.Atoi(strings.TrimSpace(text[i+1:]))
+	if i < 0 || err != nil {
+		return curlResult{}, fmt.Errorf("curl %s %s: unexpected output %q", method, url, text)
+	}
+	res := curlResult{status: status, body: text[:i]}
+	if status >= 400 {
+		return res, &StepError{Step: method + " " + stepPath(url), Status: status, Body: res.body}
+	}
+	return res, nil
+}
+
+func stepPath(url string) string {
+	if i := strings.Index(url, "://"); i >= 0 {
+		url = url[i+3:]
+	}
+	if i := strings.IndexByte(url, '/'); i >= 0 {
+		url = url[i:]
+	}
+	if i := strings.IndexByte(url, '?'); i >= 0 {
+		url = url[:i]
+	}
+	return url
+}
+
+// RunSeed1 is RunSeed1 with curl: with a Jar the PATCH carries the session
+// cookie and works; without, it is refused.
+func (c Curl) RunSeed1(ctx context.Context, baseURL string) error {
+	name := NewAccountName()
+	base := strings.TrimSuffix(baseURL, "/")
+	call := func(method, path, body string) (curlResult, error) {
+		var hs []string
+		if body != "" {
+			hs = append(hs, "Content-Type: application/json")
+		}
+		return c.call(ctx, method, base+path, SessionAPIUser, SessionAPIPassword, append(hs, "Accept: application/json"), body)
+	}
+	res, err := call("POST", "/admin/users", `{"name":"`+name+`","email":"`+name+`@example.com"}`)
+	if err != nil {
+		return err
+	}
+	var user struct{ UUID string }
+	if err := json.Unmarshal([]byte(res.body), &user); err != nil || user.UUID == "" {
+		return fmt.Errorf("POST /admin/users: unexpected answer %q", res.body)
+	}
+	if _, err := call("PATCH", "/admin/usergroups/"+SessionAPIGroup, `{"addUsers":["`+user.UUID+`"]}`); err != nil {
+		return err
+	}
+	_, err = call("GET", "/admin/users/"+name, "")
+	return err
+}
+
+// RunSeed2 is RunSeed2 with curl.
+func (c Curl) RunSeed2(ctx context.Context, baseURL string, s Seed2Client) error {
+	for _, st := range s.steps() {
+		hs := []string{"Accept: " + scimType}
+		if st.Body != "" {
+			hs = append(hs, "Content-Type: "+scimType)
+		}
+		if s.KeyInHeader && s.keyed(st.Method) {
+			hs = append(hs, KeyHeader+": "+GatewayKey)
+		}
+		if _, err := c.call(ctx, st.Method, s.url(baseURL, st), GatewayUser, GatewayPassword, hs, st.Body); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,93 @@
+package capturetest
+
+import (
+	"context"
+	"encoding/pem"
+	"errors"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// requireBinaries fails (never skips) when a client the acceptance tests
+// need is missing: a skipped test would hide that nothing was checked.
+func requireBinaries(t *testing.T, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		if _, err := exec.LookPath(n); err != nil {
+			t.Fatalf("%s is required for this test and is not installed: %v", n, err)
+		}
+	}
+}
+
+// serverCAFile writes an httptest TLS server's certificate as a PEM file
+// the external clients can trust.
+func serverCAFile(t *testing.T, srv *httptest.Server) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "server.pem")
+	data := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// externalRunner is one way to run the seed connectors.
+type externalRunner interface {
+	RunSeed1(ctx context.Context, baseURL string) error
+	RunSeed2(ctx context.Context, baseURL string, s Seed2Client) error
+}
+
+func expectRefused(t *testing.T, err error, step string) {
+	t.Helper()
+	var se *StepError
+	if !errors.As(err, &se) || se.Status != 401 || len(se.Step) < len(step) || se.Step[:len(step)] != step {
+		t.Errorf("want %s refused with 401, got %v", step, err)
+	}
+}
+
+// TestExternalClientsDirect checks the curl and JDK drivers against the seed
+// servers without a proxy, over https: failing configurations fail where
+// the scenarios say, correct ones succeed.
+func TestExternalClientsDirect(t *testing.T) {
+	requireBinaries(t, "curl", "java", "keytool")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	clients := map[string]func(ca string, keepCookies bool) externalRunner{
+		"curl": func(ca string, keep bool) externalRunner {
+			c := Curl{CAFile: ca}
+			if keep {
+				c.Jar = filepath.Join(t.TempDir(), "jar.txt")
+			}
+			return c
+		},
+		"jdk": func(ca string, keep bool) externalRunner { return JDK{CAFile: ca, CookieManager: keep} },
+	}
+	for name, client := range clients {
+		t.Run(name, func(t *testing.T) {
+			for _, keep := range []bool{false, true} {
+				// A session left open by one run would refuse the next: a fresh server.
+				s := Serve(NewSessionAPI(), true)
+				err := client(serverCAFile(t, s), keep).RunSeed1(ctx, s.URL)
+				s.Close()
+				if keep && err != nil {
+					t.Errorf("seed 1 keeping cookies: %v", err)
+				} else if !keep {
+					expectRefused(t, err, "PATCH /admin/usergroups/")
+				}
+			}
+			gw := NewGateway()
+			s := Serve(gw, true)
+			defer s.Close()
+			c := client(serverCAFile(t, s), false)
+			expectRefused(t, c.RunSeed2(ctx, s.URL, Seed2ReadsOnly), "PATCH /Groups/")
+			expectRefused(t, c.RunSeed2(ctx, s.URL, Seed2Client{KeyInHeader: true}), "PUT /Groups/")
+			if err := c.RunSeed2(ctx, s.URL, Seed2Correct); err != nil || !gw.IsMember(GatewayNewMember) {
+				t.Errorf("seed 2 correct: %v", err)
+			}
+		})
+	}
+}

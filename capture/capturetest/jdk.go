@@ -1,0 +1,137 @@
+package capturetest
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+//go:embed java/*.java
+var javaSources embed.FS
+
+// JDK drives the seed connectors with the JDK's java.net.http.HttpClient,
+// launched as single-file source programs (`java Seed1Connector.java …`,
+// Java 11+), the way a JVM connector talks to its target.
+type JDK struct {
+	Proxy string // proxy host:port (or http://host:port); "" to connect directly
+	// CAFile is a PEM CA to trust for https (provtap's CA); it is imported
+	// into a temporary PKCS12 truststore with keytool.
+	CAFile string
+	// CookieManager gives the HttpClient a java.net.CookieManager: cookies
+	// persist between calls. Without it (the failing connector) they do not.
+	CookieManager bool
+	// WorkDir holds the sources and the truststore; "" uses a temporary
+	// directory removed afterwards.
+	WorkDir string
+}
+
+// RunSeed1 is RunSeed1 on the JDK.
+func (j JDK) RunSeed1(ctx context.Context, baseURL string) error {
+	args := []string{baseURL, SessionAPIUser, SessionAPIPassword, NewAccountName(), SessionAPIGroup}
+	if j.CookieManager {
+		args = append(args, "--cookie-manager")
+	}
+	return j.run(ctx, "Seed1Connector.java", args)
+}
+
+// RunSeed2 is RunSeed2 on the JDK.
+func (j JDK) RunSeed2(ctx context.Context, baseURL string, s Seed2Client) error {
+	args := []string{baseURL, GatewayUser, GatewayPassword, GatewayKey, GatewayGroup, GatewayNewMember}
+	for flag, on := range map[string]bool{"--key-header": s.KeyInHeader, "--key-query": s.KeyInQuery,
+		"--key-on-writes": s.KeyOnWrites, "--read-config": s.ReadConfig} {
+		if on {
+			args = append(args, flag)
+		}
+	}
+	return j.run(ctx, "Seed2Connector.java", args)
+}
+
+func (j JDK) run(ctx context.Context, source string, args []string) error {
+	java, err := exec.LookPath("java")
+	if err != nil {
+		return fmt.Errorf("the java binary (JDK 11 or later) is not installed: %w", err)
+	}
+	dir := j.WorkDir
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "provtap-jdk-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+	}
+	src, err := javaSources.ReadFile("java/" + source)
+	if err != nil {
+		return err
+	}
+	srcPath := filepath.Join(dir, source)
+	if err := os.WriteFile(srcPath, src, 0o600); err != nil {
+		return err
+	}
+	var jvm []string
+	if j.CAFile != "" {
+		store, err := importTruststore(ctx, dir, j.CAFile)
+		if err != nil {
+			return err
+		}
+		jvm = append(jvm, "-Djavax.net.ssl.trustStore="+store, "-Djavax.net.ssl.trustStorePassword=changeit",
+			"-Djavax.net.ssl.trustStoreType=PKCS12")
+	}
+	if j.Proxy != "" {
+		args = append(args, "--proxy", strings.TrimPrefix(strings.TrimPrefix(j.Proxy, "http://"), "https://"))
+	}
+	// Small heap and no JIT tiers beyond C1: the programs make five calls.
+	jvm = append(jvm, "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-Xmx128m")
+	cmd := exec.CommandContext(ctx, java, append(append(jvm, srcPath), args...)...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) && exit.ExitCode() == 3 {
+		return refusedStep(stderr.String())
+	}
+	if err != nil {
+		return fmt.Errorf("java %s: %v: %s", source, err, strings.TrimSpace(stderr.String()))
+	}
+	return nil
+}
+
+// refusedStep parses "REFUSED PATCH /path 401 body".
+func refusedStep(stderr string) error {
+	for _, line := range strings.Split(stderr, "\n") {
+		if rest, ok := strings.CutPrefix(line, "REFUSED "); ok {
+			f := strings.SplitN(rest, " ", 4)
+			if len(f) >= 3 {
+				status, _ := strconv.Atoi(f[2])
+				body := ""
+				if len(f) == 4 {
+					body = f[3]
+				}
+				return &StepError{Step: f[0] + " " + f[1], Status: status, Body: body}
+			}
+		}
+	}
+	return fmt.Errorf("java: a call was refused: %s", strings.TrimSpace(stderr))
+}
+
+// importTruststore makes a PKCS12 truststore holding the CA, with keytool.
+func importTruststore(ctx context.Context, dir, caFile string) (string, error) {
+	keytool, err := exec.LookPath("keytool")
+	if err != nil {
+		return "", fmt.Errorf("keytool (part of the JDK) is not installed: %w", err)
+	}
+	store := filepath.Join(dir, "truststore.p12")
+	os.Remove(store)
+	out, err := exec.CommandContext(ctx, keytool, "-importcert", "-noprompt", "-alias", "provtap-ca", "-file", caFile,
+		"-keystore", store, "-storetype", "PKCS12", "-storepass", "changeit").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("keytool -importcert: %v: %s", err, strings.TrimSpace(string(out)))
+	}
+	return store, nil
+}
