@@ -24,6 +24,8 @@ type setCookie struct {
 	Raw         string
 }
 
+var chromeSessionExpiry = time.Date(1969, 12, 31, 23, 59, 59, 0, time.UTC)
+
 func parseSetCookie(line string) (setCookie, bool) {
 	c := setCookie{Raw: strings.TrimSpace(line)}
 	parts := strings.Split(line, ";")
@@ -43,7 +45,9 @@ func parseSetCookie(line string) (setCookie, bool) {
 		k, v = strings.ToLower(strings.TrimSpace(k)), strings.TrimSpace(v)
 		switch k {
 		case "expires":
-			if t, ok := parseCookieDate(v); ok {
+			// Chrome's HAR export gives session cookies the expiry
+			// 1969-12-31T23:59:59Z: that is "no expiry", not a deletion.
+			if t, ok := parseCookieDate(v); ok && !t.Equal(chromeSessionExpiry) {
 				c.HasExpires, c.Expires = true, t
 			}
 		case "max-age":
