@@ -74,7 +74,7 @@ func (j *cookieJar) store(f *capture.Flow) {
 			c.Expiry = sc.Expires
 			c.Deleted = !sc.Expires.After(received)
 		}
-		j.add(c)
+		j.add(c, f.Start)
 	}
 }
 
@@ -151,11 +151,21 @@ func pathMatch(reqPath, cookiePath string) bool {
 	return strings.HasSuffix(cookiePath, "/") || reqPath[len(cookiePath)] == '/'
 }
 
-func (j *cookieJar) add(c *storedCookie) {
+// add inserts a version in KnownAt order and forgets what it superseded:
+// the flows arrive in start order, so nothing before c.SetBy's start matters
+// to later requests.
+func (j *cookieJar) add(c *storedCookie, now time.Time) {
 	k := cookieKey{c.Name, c.Domain, c.Path}
-	vs := append(j.versions[k], c)
-	sort.SliceStable(vs, func(a, b int) bool { return vs[a].KnownAt.Before(vs[b].KnownAt) })
+	vs := j.versions[k]
+	i := len(vs)
+	for i > 0 && vs[i-1].KnownAt.After(c.KnownAt) {
+		i--
+	}
+	vs = append(vs, nil)
+	copy(vs[i+1:], vs[i:])
+	vs[i] = c
 	j.versions[k] = vs
+	j.prune(k, vs, now)
 }
 
 // knownTo reports whether f's client could have had cookie version c when

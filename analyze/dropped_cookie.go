@@ -63,15 +63,24 @@ func (a *DroppedCookie) judge(f *capture.Flow, client string, jar *cookieJar, em
 			r := judgeRefusal(f)
 			ref = &r
 		}
+		sev, newSession := droppedSeverity(f, c, *ref)
+		if named && sev > Info {
+			sev-- // a stale value is a lesser problem than none
+		}
 		key := clientCookie{client, cookieKey{c.Name, c.Domain, c.Path}}
 		first, repeat := a.first[key]
+		if repeat && sev < Error {
+			// Not a flood: the first finding stands for the quiet repeats;
+			// every refused request still gets its own explanation.
+			continue
+		}
 		if !repeat {
 			a.first[key] = f.ID
 		}
 		if named {
-			emit(staleCookieFinding(f, c, values, *ref, first))
+			emit(staleCookieFinding(f, c, values, sev, newSession, *ref, first))
 		} else {
-			emit(droppedCookieFinding(f, c, *ref, first))
+			emit(droppedCookieFinding(f, c, sev, newSession, *ref, first))
 		}
 	}
 }
@@ -98,8 +107,7 @@ func droppedSeverity(f *capture.Flow, c *storedCookie, ref refusal) (Severity, b
 	return Info, false
 }
 
-func droppedCookieFinding(f *capture.Flow, c *storedCookie, ref refusal, first int) Finding {
-	sev, newSession := droppedSeverity(f, c, ref)
+func droppedCookieFinding(f *capture.Flow, c *storedCookie, sev Severity, newSession bool, ref refusal, first int) Finding {
 	title := fmt.Sprintf("%s set by #%d was not sent", c.Name, c.SetBy)
 	if newSession {
 		title += "; the server opened another session"
@@ -124,11 +132,7 @@ func droppedCookieFinding(f *capture.Flow, c *storedCookie, ref refusal, first i
 	}
 }
 
-func staleCookieFinding(f *capture.Flow, c *storedCookie, sentValues []string, ref refusal, first int) Finding {
-	sev, newSession := droppedSeverity(f, c, ref)
-	if sev > Info {
-		sev--
-	}
+func staleCookieFinding(f *capture.Flow, c *storedCookie, sentValues []string, sev Severity, newSession bool, ref refusal, first int) Finding {
 	title := fmt.Sprintf("%s sent with a stale value; #%d had set a new one", c.Name, c.SetBy)
 	var d strings.Builder
 	fmt.Fprintf(&d, "The request sent %s=%s, but the latest value is %s. ", c.Name, shorten(sentValues[0], 32), shorten(c.Value, 32))

@@ -230,3 +230,19 @@ func TestDroppedCookieInScope(t *testing.T) {
 		})
 	}
 }
+
+// Quiet repeats are not a flood: one warning stands for them; a refused
+// repeat is reported again and points back to the first.
+func TestDroppedCookieNoFlood(t *testing.T) {
+	c := newCapt()
+	c.add("GET", api+"/login", 200, setCookieHdr("JSESSIONID=a; Path=/; HttpOnly"))
+	for i := 0; i < 5; i++ {
+		c.add("GET", api+"/users", 200)
+	}
+	c.add("PATCH", api+"/users/1", 401, refused401(restlet401)...)
+	got := c.runWith(NewDroppedCookie())
+	expectExactly(t, got, want{KindDroppedCookie, 2, Warning}, want{KindDroppedCookie, 7, Error})
+	if !strings.Contains(got[1].Title, "first on #2") {
+		t.Errorf("%q", got[1].Title)
+	}
+}
