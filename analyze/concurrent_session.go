@@ -40,7 +40,7 @@ func (a *ConcurrentSession) Observe(f *capture.Flow, emit func(Finding)) {
 	if !analyzable(f) {
 		return
 	}
-	client := cookieClient(f)
+	client := clientKey(f)
 	jar := a.jars[client]
 	if jar == nil {
 		jar = newCookieJar()

@@ -35,7 +35,7 @@ func (a *DroppedCookie) Observe(f *capture.Flow, emit func(Finding)) {
 	if !analyzable(f) {
 		return
 	}
-	client := cookieClient(f)
+	client := clientKey(f)
 	jar := a.jars[client]
 	if jar == nil {
 		jar = newCookieJar()

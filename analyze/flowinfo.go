@@ -24,10 +24,11 @@ func clientIP(f *capture.Flow) string {
 	return f.ClientAddr
 }
 
-// cookieClient identifies whose cookie jar a request came from: the client IP
-// and the User-Agent, because two tools on one host (a connector and the
-// engineer's curl, a browser) keep separate jars.
-func cookieClient(f *capture.Flow) string {
+// clientKey identifies one client program: the IP and the User-Agent.
+// Two tools on one host — a connector and the engineer's curl, a browser, a
+// health probe — keep separate cookie jars and separate configuration, so
+// one must not be blamed for what the other never had.
+func clientKey(f *capture.Flow) string {
 	return clientIP(f) + "\x00" + f.RequestHeader("User-Agent")
 }
 

@@ -11,7 +11,7 @@ import (
 // origin on other requests is missing on this one.
 const KindLostHeader = "lost-header"
 
-// LostHeader remembers, per client machine and origin, the credential and
+// LostHeader remembers, per client (IP and User-Agent) and origin, the credential and
 // custom headers requests carried, and reports a request that lacks one
 // that earlier requests consistently carried.
 type LostHeader struct{ tracker presenceTracker }

@@ -161,6 +161,11 @@ func TestLostHeaderQuiet(t *testing.T) {
 			c.add("GET", scim+"/Groups", 200, key)
 			c.add("PATCH", "https://other.example.net/Groups/1", 401, respBody(apim401))
 		},
+		"another program on the same host": func(c *capt) {
+			c.add("GET", scim+"/Users", 200, key)
+			c.add("GET", scim+"/Groups", 200, key)
+			c.add("GET", scim+"/health", 401, userAgent("curl/8.5.0"), respBody(apim401))
+		},
 		"another port is another origin": func(c *capt) {
 			c.add("GET", scim+"/Users", 200, key)
 			c.add("GET", scim+"/Groups", 200, key)

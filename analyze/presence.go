@@ -70,7 +70,7 @@ func (it *presenceItem) missVerdict(f *capture.Flow, refused bool, minCarriers i
 	return None
 }
 
-// presenceTracker scopes items per client machine and origin.
+// presenceTracker scopes items per client (IP and User-Agent) and origin.
 type presenceTracker struct {
 	scopes map[string]map[string]*presenceItem
 }
@@ -80,7 +80,7 @@ func newPresenceTracker() presenceTracker {
 }
 
 func (t presenceTracker) scope(f *capture.Flow) map[string]*presenceItem {
-	k := clientIP(f) + " " + f.Origin()
+	k := clientKey(f) + " " + f.Origin()
 	s := t.scopes[k]
 	if s == nil {
 		s = map[string]*presenceItem{}
