@@ -67,11 +67,6 @@ func pathOnly(f *capture.Flow) string {
 	return p
 }
 
-// describeFlow is "#3 PATCH /admin/usergroups/…".
-func describeFlow(f *capture.Flow) string {
-	return "#" + strconv.Itoa(f.ID) + " " + f.Method + " " + shorten(pathOnly(f), 60)
-}
-
 func shorten(s string, n int) string {
 	if len(s) <= n {
 		return s

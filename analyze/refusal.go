@@ -70,12 +70,10 @@ func judgeRefusal(f *capture.Flow) refusal {
 func (r refusal) Summary() string {
 	s := strconv.Itoa(r.Status)
 	if r.Reason != "" {
-		s += " " + strconvQuote(r.Reason)
+		s += " “" + r.Reason + "”"
 	}
 	return s
 }
-
-func strconvQuote(s string) string { return "“" + s + "”" }
 
 // says reports whether the refusal's words contain any of the phrases.
 func (r refusal) says(phrases ...string) bool {

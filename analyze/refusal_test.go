@@ -1,0 +1,54 @@
+package analyze
+
+import (
+	"testing"
+
+	"github.com/provtap/provtap/capture"
+)
+
+func TestJudgeRefusal(t *testing.T) {
+	cases := []struct {
+		status  int
+		body    string
+		header  string
+		refused bool
+		reason  string
+	}{
+		{401, restlet401, "", true, "The request requires user authentication"},
+		{401, apim401, "", true, "Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API."},
+		{403, `{"error":{"code":"Forbidden","message":"Insufficient privileges"}}`, "", true, "Insufficient privileges"},
+		{440, "", "", true, ""},
+		{400, `{"error":"invalid_token","error_description":"The access token expired"}`, "", true, "The access token expired"},
+		{500, `<soap:Fault><faultstring>Session expired</faultstring></soap:Fault>`, "", true, "Session expired"},
+		{400, "", `Bearer error="invalid_token"`, true, `WWW-Authenticate: Bearer error="invalid_token"`},
+		{400, `{"detail":"displayName is required"}`, "", false, ""},
+		{404, `{"detail":"not found"}`, "", false, ""},
+		{200, `{"message":"access denied for guests is disabled"}`, "", false, ""},
+		{500, `<!DOCTYPE html><html><title>Error</title>unauthorized</html>`, "", true, ""},
+	}
+	for _, tc := range cases {
+		f := &capture.Flow{Status: tc.status, ResponseBody: capture.Body{Bytes: []byte(tc.body), Decoded: true}}
+		if tc.header != "" {
+			f.ResponseHeaders = []capture.Header{{Name: "WWW-Authenticate", Value: tc.header}}
+		}
+		r := judgeRefusal(f)
+		if r.Refused != tc.refused || r.Reason != tc.reason {
+			t.Errorf("%d %s: refused=%v reason=%q, want %v %q", tc.status, tc.body, r.Refused, r.Reason, tc.refused, tc.reason)
+		}
+	}
+}
+
+func TestSessionCookieNames(t *testing.T) {
+	for name, session := range map[string]bool{
+		"JSESSIONID": true, "PHPSESSID": true, "ASP.NET_SessionId": true, "connect.sid": true, "SMSESSION": true,
+		"LtpaToken2": true, ".ASPXAUTH": true, "sid": true, "AWSALB": false, "BIGipServerpool_web": false,
+		"ARRAffinity": false, "XSRF-TOKEN": false, "theme": false, "_ga": false,
+	} {
+		if got := isSessionCookie(&storedCookie{setCookie: setCookie{Name: name}}); got != session {
+			t.Errorf("isSessionCookie(%s) = %v", name, got)
+		}
+	}
+	if !isSessionCookie(&storedCookie{setCookie: setCookie{Name: "x", HTTPOnly: true}}) {
+		t.Error("an HttpOnly cookie without expiry is session-like")
+	}
+}
