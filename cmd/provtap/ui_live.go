@@ -1,0 +1,75 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/provtap/provtap/analyze"
+	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/ui"
+)
+
+// liveProxy is what runLiveTUI needs of a running *capture.Proxy.
+type liveProxy interface {
+	Flows() <-chan *capture.Flow // completed flows; closed after Close
+	Close() error
+}
+
+// runLiveTUI shows a running proxy's flows in the TUI until the user quits.
+// Each flow is written to the capture file before it is shown (a write error
+// stops recording, not the proxy, and is shown on the status line), then
+// analyzed. The proxy never waits on the UI. On quit it closes the proxy,
+// records the flows still in flight, and closes the capture file.
+func runLiveTUI(p liveProxy, rec *capture.Recorder, eng *analyze.Engine, mode string) int {
+	feed := ui.NewFeed()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer feed.Close()
+		for f := range p.Flows() {
+			if rec != nil {
+				if err := rec.Write(f); err != nil {
+					feed.SetRecordingError(err)
+				}
+			}
+			var findings []analyze.Finding
+			if eng != nil {
+				findings = eng.Add(f)
+			}
+			feed.Add(f, findings)
+		}
+	}()
+	opts := ui.Options{Mode: mode, Live: true, Follow: true}
+	if rec != nil {
+		opts.CapturePath = rec.Path()
+	}
+	uiErr := ui.Run(opts, feed)
+	closeErr := p.Close()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		fmt.Fprintln(os.Stderr, "provtap: the proxy did not stop within 5s; closing the capture file anyway")
+	}
+	code := 0
+	if rec != nil {
+		recErr := rec.Err()
+		if err := rec.Close(); err != nil && recErr == nil {
+			recErr = err
+		}
+		if recErr != nil {
+			fmt.Fprintf(os.Stderr, "provtap: capture %s: %v\n", rec.Path(), recErr)
+			code = 1
+		} else {
+			fmt.Fprintf(os.Stderr, "provtap: %d flows recorded in %s\n", rec.Entries(), rec.Path())
+		}
+	}
+	if closeErr != nil {
+		fmt.Fprintf(os.Stderr, "provtap: stopping the proxy: %v\n", closeErr)
+	}
+	if uiErr != nil {
+		fmt.Fprintf(os.Stderr, "provtap: %v\n", uiErr)
+		return 2
+	}
+	return code
+}

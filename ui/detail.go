@@ -1,0 +1,316 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/viewport"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/provtap/provtap/analyze"
+	"github.com/provtap/provtap/capture"
+)
+
+const (
+	tabRequest = iota
+	tabResponse
+)
+
+// detailPane shows the selected flow: request or response (tab switches),
+// headers in wire order, the body pretty-printed, and what the analyzers
+// said about the flow drawn where it applies — a header the client lost is
+// a marked line among the headers it did send.
+type detailPane struct {
+	vp       viewport.Model
+	tab      int
+	flow     *capture.Flow
+	own      []analyze.Finding // findings on this flow, worst first
+	evidence []analyze.Finding // findings this flow is evidence for
+	width    int
+	height   int // lines, including the title line
+	built    string
+	keys     *keyMap
+	st       *styles
+}
+
+func newDetailPane(keys *keyMap, st *styles) detailPane {
+	vp := viewport.New(0, 0)
+	vp.MouseWheelDelta = 3
+	return detailPane{vp: vp, keys: keys, st: st}
+}
+
+func (d *detailPane) setSize(w, h int) {
+	if w == d.width && h == d.height {
+		return
+	}
+	d.width, d.height = w, h
+	d.vp.Width, d.vp.Height = w, max(h-1, 0)
+	d.rebuild(false)
+}
+
+// show sets the flow and its findings; the scroll position is kept only
+// when it is the same flow (new findings arrived for it).
+func (d *detailPane) show(f *capture.Flow, own, evidence []analyze.Finding) {
+	same := f != nil && d.flow != nil && f.ID == d.flow.ID
+	d.flow, d.own, d.evidence = f, own, evidence
+	d.rebuild(same)
+}
+
+func (d *detailPane) switchTab() {
+	d.tab = 1 - d.tab
+	d.rebuild(false)
+}
+
+func (d *detailPane) rebuild(keepScroll bool) {
+	if d.width <= 0 {
+		return
+	}
+	off := d.vp.YOffset
+	d.built = d.content()
+	d.vp.SetContent(d.built)
+	if keepScroll {
+		d.vp.SetYOffset(off)
+	} else {
+		d.vp.GotoTop()
+	}
+}
+
+func (d *detailPane) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.KeyMsg:
+		k := d.keys
+		switch {
+		case key.Matches(msg, k.Up):
+			d.vp.ScrollUp(1)
+		case key.Matches(msg, k.Down):
+			d.vp.ScrollDown(1)
+		case key.Matches(msg, k.PageUp):
+			d.vp.PageUp()
+		case key.Matches(msg, k.PageDown):
+			d.vp.PageDown()
+		case key.Matches(msg, k.Top):
+			d.vp.GotoTop()
+		case key.Matches(msg, k.Bottom):
+			d.vp.GotoBottom()
+		}
+	case tea.MouseMsg:
+		var cmd tea.Cmd
+		d.vp, cmd = d.vp.Update(msg)
+		return cmd
+	}
+	return nil
+}
+
+func (d *detailPane) View() string {
+	if d.height <= 0 {
+		return ""
+	}
+	return d.title() + "\n" + d.vp.View()
+}
+
+// title is the tab bar: the active tab is bracketed (visible without colour).
+func (d *detailPane) title() string {
+	tabs := []string{"Request", "Response"}
+	var b strings.Builder
+	b.WriteString(" ")
+	for i, t := range tabs {
+		if i == d.tab {
+			b.WriteString(d.st.tabOn.Render("[" + t + "]"))
+		} else {
+			b.WriteString(d.st.tabOff.Render(" " + t + " "))
+		}
+		b.WriteString(" ")
+	}
+	left := ansi.StringWidth(b.String())
+	right := ""
+	if f := d.flow; f != nil {
+		right = fmt.Sprintf("#%d %s %s ", f.ID, methodText(f), statusText(f))
+		if d.vp.TotalLineCount() > d.vp.Height && d.vp.Height > 0 {
+			right = fmt.Sprintf("%3.0f%% · ", d.vp.ScrollPercent()*100) + right
+		}
+	}
+	gap := d.width - left - ansi.StringWidth(right)
+	if gap < 1 {
+		return ansi.Truncate(b.String(), d.width, "")
+	}
+	return b.String() + d.st.dim.Render(strings.Repeat("─", gap)+" "+right)
+}
+
+// lines collects styled, wrapped lines of the pane's content.
+type lines struct {
+	out   []string
+	width int
+}
+
+// add wraps plain text to the width and styles every piece.
+func (l *lines) add(st lipgloss.Style, text string) {
+	for _, part := range strings.Split(ansi.Hardwrap(text, l.width, true), "\n") {
+		l.out = append(l.out, st.Render(part))
+	}
+}
+
+// prose word-wraps text (findings) with an indent for the lines after the first.
+func (l *lines) prose(st lipgloss.Style, text, indent string) {
+	w := max(l.width-ansi.StringWidth(indent), 10)
+	for i, part := range strings.Split(ansi.Wrap(text, w, ""), "\n") {
+		if i > 0 {
+			part = indent + part
+		}
+		l.out = append(l.out, st.Render(part))
+	}
+}
+
+// header draws "Name: value" with the name coloured, wrapping long values.
+func (l *lines) header(st *styles, h capture.Header) {
+	name, value := oneLine(h.Name), oneLine(h.Value)
+	for i, part := range strings.Split(ansi.Hardwrap(name+": "+value, l.width, true), "\n") {
+		if i == 0 && len(part) > len(name) {
+			l.out = append(l.out, st.hdrName.Render(name)+part[len(name):])
+			continue
+		}
+		l.out = append(l.out, part)
+	}
+}
+
+func (d *detailPane) content() string {
+	f := d.flow
+	if f == nil {
+		return d.st.dim.Render("No flow selected. Point a client at the proxy, or press ? for help.")
+	}
+	l := &lines{width: max(d.width, 10)}
+	for _, fd := range d.own {
+		st := d.st.severityStyle(fd.Severity)
+		l.prose(st, severityMark(fd.Severity)+" "+fd.Kind+": "+oneLine(fd.Title), "  ")
+		if fd.Fix != "" {
+			l.prose(d.st.dim, "  fix: "+oneLine(fd.Fix), "       ")
+		}
+	}
+	for _, fd := range d.evidence {
+		l.prose(d.st.dim, fmt.Sprintf("evidence for #%d %s: %s", fd.Flow, fd.Kind, oneLine(fd.Title)), "  ")
+	}
+	if len(d.own)+len(d.evidence) > 0 {
+		l.out = append(l.out, "")
+	}
+	if d.tab == tabRequest {
+		d.request(l, f)
+	} else {
+		d.response(l, f)
+	}
+	return strings.Join(l.out, "\n")
+}
+
+// missing is every Missing of this flow's findings, by where it belongs.
+func (d *detailPane) missing(where string) []analyze.Missing {
+	var out []analyze.Missing
+	seen := map[string]bool{}
+	for _, fd := range d.own {
+		for _, m := range fd.Missing {
+			k := strings.ToLower(m.Name)
+			if m.Where == where && !seen[k] {
+				seen[k] = true
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
+
+func (d *detailPane) missingLine(l *lines, prefix string, m analyze.Missing) {
+	text := "− " + prefix + oneLine(m.Name)
+	if m.Seen != "" {
+		text += " — " + oneLine(m.Seen)
+	}
+	l.add(d.st.missing, text)
+}
+
+func (d *detailPane) request(l *lines, f *capture.Flow) {
+	proto := f.Proto
+	if proto == "" {
+		proto = "HTTP/1.1"
+	}
+	target := f.URL
+	if target == "" {
+		target = f.Host
+	}
+	l.add(d.st.bold, oneLine(methodText(f)+" "+target+" "+proto))
+	meta := fmt.Sprintf("#%d · %s · %s", f.ID, f.Start.Local().Format("2006-01-02 15:04:05.000"), humanDuration(f.Duration()))
+	if f.ClientAddr != "" {
+		meta += " · from " + f.ClientAddr
+	}
+	if f.ConnID != 0 {
+		meta += fmt.Sprintf(" (conn %d)", f.ConnID)
+	}
+	if f.OriginalHost != "" {
+		meta += " · client sent Host " + f.OriginalHost
+	}
+	if f.ReplayOf != 0 {
+		meta += fmt.Sprintf(" · replay of #%d", f.ReplayOf)
+	}
+	l.add(d.st.dim, oneLine(meta))
+	for _, m := range d.missing("query") {
+		d.missingLine(l, "?", m)
+	}
+	cookies := d.missing("cookie")
+	for _, h := range f.RequestHeaders {
+		l.header(d.st, h)
+		if strings.EqualFold(h.Name, "Cookie") {
+			for _, m := range cookies {
+				d.missingLine(l, "Cookie ", m)
+			}
+			cookies = nil
+		}
+	}
+	for _, m := range d.missing("header") {
+		d.missingLine(l, "", m)
+	}
+	for _, m := range cookies {
+		d.missingLine(l, "Cookie ", m)
+	}
+	if f.Kind == capture.KindTLSFailure && f.Error != "" {
+		l.out = append(l.out, "")
+		l.add(d.st.msgErr, oneLine(f.Error))
+	}
+	d.body(l, f.RequestBody, f.RequestHeader("Content-Type"), f.RequestHeader("Content-Encoding"))
+}
+
+func (d *detailPane) response(l *lines, f *capture.Flow) {
+	if f.Status == 0 {
+		msg := "no response"
+		if f.Error != "" {
+			msg += ": " + f.Error
+		}
+		l.add(d.st.msgErr, oneLine(msg))
+		return
+	}
+	proto := f.ResponseProto
+	if proto == "" {
+		proto = "HTTP/1.1"
+	}
+	l.add(d.st.statusStyle(f.Status), oneLine(fmt.Sprintf("%s %d %s", proto, f.Status, f.StatusText)))
+	t := f.Timings
+	l.add(d.st.dim, fmt.Sprintf("send %s · wait %s · receive %s · body %s", humanDuration(t.Send), humanDuration(t.Wait),
+		humanDuration(t.Receive), bytesText(f.ResponseBody.Size)))
+	if f.Error != "" {
+		l.add(d.st.msgErr, oneLine(f.Error))
+	}
+	for _, h := range f.ResponseHeaders {
+		l.header(d.st, h)
+	}
+	d.body(l, f.ResponseBody, f.ResponseHeader("Content-Type"), f.ResponseHeader("Content-Encoding"))
+}
+
+func (d *detailPane) body(l *lines, b capture.Body, contentType, contentEncoding string) {
+	v := formatBody(b, contentType, contentEncoding)
+	if v.text == "" && len(v.notes) == 0 {
+		return
+	}
+	l.out = append(l.out, "")
+	for _, n := range v.notes {
+		l.add(d.st.warn, "── "+n+" ──")
+	}
+	if v.text != "" {
+		l.add(d.st.plain, v.text)
+	}
+}

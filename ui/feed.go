@@ -1,0 +1,128 @@
+package ui
+
+import (
+	"sync"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/provtap/provtap/analyze"
+	"github.com/provtap/provtap/capture"
+)
+
+// Feed carries flows and findings from the producer (the proxy's reader
+// goroutine, or a loaded file) to the UI. Producers never wait on the UI:
+// Add appends under a mutex and pokes a channel without blocking; the UI
+// drains everything that piled up at most every feedInterval, so a slow
+// terminal drops frames, not requests.
+type Feed struct {
+	mu       sync.Mutex
+	flows    []*capture.Flow
+	findings []analyze.Finding
+	recErr   error
+	note     string
+	noteSet  bool
+	closed   bool
+	notify   chan struct{} // capacity 1: "something is waiting"
+	done     chan struct{} // closed by Close
+	doneOnce sync.Once
+}
+
+// feedInterval is the longest a flow waits before the UI shows it; flows
+// arriving faster are shown in batches of that period.
+const feedInterval = 50 * time.Millisecond
+
+// NewFeed returns an empty feed.
+func NewFeed() *Feed {
+	return &Feed{notify: make(chan struct{}, 1), done: make(chan struct{})}
+}
+
+// Add hands the UI one completed flow (nil for none) and the findings the
+// engine produced with it. It never blocks.
+func (fd *Feed) Add(f *capture.Flow, findings []analyze.Finding) {
+	fd.mu.Lock()
+	if f != nil {
+		fd.flows = append(fd.flows, f)
+	}
+	fd.findings = append(fd.findings, findings...)
+	fd.mu.Unlock()
+	fd.poke()
+}
+
+// AddAll hands the UI a whole capture at once (`provtap open`).
+func (fd *Feed) AddAll(flows []*capture.Flow, findings []analyze.Finding) {
+	fd.mu.Lock()
+	fd.flows = append(fd.flows, flows...)
+	fd.findings = append(fd.findings, findings...)
+	fd.mu.Unlock()
+	fd.poke()
+}
+
+// SetRecordingError shows on the status line why the capture file stopped
+// growing (a full disk); the proxy keeps running.
+func (fd *Feed) SetRecordingError(err error) {
+	fd.mu.Lock()
+	fd.recErr = err
+	fd.mu.Unlock()
+	fd.poke()
+}
+
+// SetNote replaces the status line's note (e.g. "proxy stopped: …").
+func (fd *Feed) SetNote(s string) {
+	fd.mu.Lock()
+	fd.note, fd.noteSet = s, true
+	fd.mu.Unlock()
+	fd.poke()
+}
+
+// Close says the producer is done; the UI keeps showing what it has.
+func (fd *Feed) Close() {
+	fd.mu.Lock()
+	fd.closed = true
+	fd.mu.Unlock()
+	fd.doneOnce.Do(func() { close(fd.done) })
+}
+
+func (fd *Feed) poke() {
+	select {
+	case fd.notify <- struct{}{}:
+	default:
+	}
+}
+
+// batch is what piled up since the UI last looked.
+type batch struct {
+	flows    []*capture.Flow
+	findings []analyze.Finding
+	recErr   error
+	note     *string
+	closed   bool
+}
+
+func (fd *Feed) take() batch {
+	fd.mu.Lock()
+	defer fd.mu.Unlock()
+	b := batch{flows: fd.flows, findings: fd.findings, recErr: fd.recErr, closed: fd.closed}
+	if fd.noteSet {
+		n := fd.note
+		b.note = &n
+		fd.noteSet = false
+	}
+	fd.flows, fd.findings = nil, nil
+	return b
+}
+
+// feedMsg tells the model to drain the feed.
+type feedMsg struct{}
+
+// wait is the command that sleeps until the feed has something, then lets a
+// little more pile up so a burst becomes one frame.
+func (fd *Feed) wait() tea.Cmd {
+	return func() tea.Msg {
+		select {
+		case <-fd.notify:
+		case <-fd.done:
+		}
+		time.Sleep(feedInterval)
+		return feedMsg{}
+	}
+}

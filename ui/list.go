@@ -1,0 +1,280 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/provtap/provtap/capture"
+)
+
+// listPane is the flow table. It is virtualised: View formats only the rows
+// on screen, so 100k flows cost what 20 do. The selection is a flow, not a
+// position: flows arriving (even out of order) do not move it, unless the
+// pane follows the tail (G), like less +F.
+type listPane struct {
+	rows   rowsByID // the flows shown (all, or those matching the filter)
+	cursor int      // index into rows; meaningless when rows is empty
+	offset int      // index of the first row on screen
+	follow bool     // keep the last row selected as flows arrive
+	width  int
+	height int // lines, including the header line
+	keys   *keyMap
+	st     *styles
+}
+
+func (l *listPane) visible() int { return max(1, l.height-1) }
+
+// selected is the selected row (nil when there are none).
+func (l *listPane) selected() *row {
+	if len(l.rows) == 0 {
+		return nil
+	}
+	return l.rows[min(max(l.cursor, 0), len(l.rows)-1)]
+}
+
+func (l *listPane) selectedID() int {
+	if r := l.selected(); r != nil {
+		return r.f.ID
+	}
+	return 0
+}
+
+// setRows replaces the shown rows (a new filter) and keeps the selected flow
+// when it is still shown, else the nearest flow after it.
+func (l *listPane) setRows(rows rowsByID) {
+	id := l.selectedID()
+	l.rows = rows
+	if l.follow || id == 0 {
+		l.cursor = len(rows) - 1
+		if !l.follow {
+			l.cursor = 0
+		}
+	} else {
+		l.cursor = min(rows.search(id), len(rows)-1)
+	}
+	l.clamp()
+	l.offset = max(0, l.cursor-l.visible()/2)
+	l.clamp()
+}
+
+// inserted is called after r was inserted at index i of rows.
+func (l *listPane) inserted(i int) {
+	if len(l.rows) == 1 {
+		l.cursor, l.offset = 0, 0
+	} else if l.follow {
+		l.cursor = len(l.rows) - 1
+	} else if i <= l.cursor {
+		// A flow that started earlier finished later: keep the selection on
+		// its flow, and on its line of the screen.
+		l.cursor++
+		l.offset++
+	}
+	l.clamp()
+}
+
+// selectID moves the selection to a flow; false when it is not shown.
+func (l *listPane) selectID(id int) bool {
+	i := l.rows.find(id)
+	if i < 0 {
+		return false
+	}
+	l.follow = false
+	l.cursor = i
+	if i < l.offset || i >= l.offset+l.visible() {
+		l.offset = i - l.visible()/2
+	}
+	l.clamp()
+	return true
+}
+
+// move moves the selection by delta rows; any movement stops following.
+func (l *listPane) move(delta int) {
+	l.follow = false
+	l.cursor += delta
+	l.clamp()
+}
+
+// clamp keeps cursor and offset inside the rows and the cursor on screen.
+func (l *listPane) clamp() {
+	n, vis := len(l.rows), l.visible()
+	if l.follow && n > 0 {
+		l.cursor = n - 1
+	}
+	l.cursor = min(max(l.cursor, 0), max(n-1, 0))
+	if l.cursor < l.offset {
+		l.offset = l.cursor
+	}
+	if l.cursor >= l.offset+vis {
+		l.offset = l.cursor - vis + 1
+	}
+	l.offset = min(max(l.offset, 0), max(n-vis, 0))
+}
+
+func (l *listPane) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.KeyMsg:
+		k := l.keys
+		switch {
+		case key.Matches(msg, k.Up):
+			l.move(-1)
+		case key.Matches(msg, k.Down):
+			l.move(1)
+		case key.Matches(msg, k.PageUp):
+			l.move(-l.visible())
+		case key.Matches(msg, k.PageDown):
+			l.move(l.visible())
+		case key.Matches(msg, k.Top):
+			l.move(-len(l.rows))
+		case key.Matches(msg, k.Bottom):
+			l.follow = true
+			l.clamp()
+		}
+	case tea.MouseMsg:
+		switch msg.Button {
+		case tea.MouseButtonWheelUp:
+			l.move(-3)
+		case tea.MouseButtonWheelDown:
+			l.move(3)
+		case tea.MouseButtonLeft:
+			// msg.Y is relative to the pane's first row (the header).
+			if msg.Action == tea.MouseActionPress && msg.Y >= 1 && l.offset+msg.Y-1 < len(l.rows) {
+				l.follow = false
+				l.cursor = l.offset + msg.Y - 1
+				l.clamp()
+			}
+		}
+	}
+	return nil
+}
+
+// columns is the list's layout for a width: which cells, how wide.
+type columns struct {
+	id, time, method, status, host, path, size, dur int
+}
+
+func (l *listPane) layout() columns {
+	w := l.width
+	c := columns{id: 3, method: 6, status: 3}
+	if n := len(l.rows); n > 0 {
+		c.id = max(3, len(strconv.Itoa(l.rows[n-1].f.ID)))
+	}
+	if w >= 70 {
+		c.time = 8
+	}
+	if w >= 50 {
+		c.size = 5
+	}
+	if w >= 56 {
+		c.dur = 5
+	}
+	// 2 for the cursor and the finding mark, 1 space after each cell.
+	fixed := 2 + c.id + 1 + c.method + 1 + c.status + 1
+	for _, x := range []int{c.time, c.size, c.dur} {
+		if x > 0 {
+			fixed += x + 1
+		}
+	}
+	rest := w - fixed
+	if w >= 60 {
+		c.host = min(24, max(8, rest/3))
+		rest -= c.host + 1
+	}
+	c.path = max(rest, 1)
+	return c
+}
+
+func (l *listPane) View() string {
+	if l.height <= 0 || l.width <= 0 {
+		return ""
+	}
+	c := l.layout()
+	var b strings.Builder
+	b.Grow((l.width + 64) * l.height)
+	hdr := "  " + fitRight("#", c.id) + " "
+	if c.time > 0 {
+		hdr += fit("time", c.time) + " "
+	}
+	hdr += fit("method", c.method) + " " + fit("st", c.status) + " "
+	if c.host > 0 {
+		hdr += fit("host", c.host) + " "
+	}
+	hdr += fit("path", c.path)
+	if c.size > 0 {
+		hdr += " " + fitRight("size", c.size)
+	}
+	if c.dur > 0 {
+		hdr += " " + fitRight("time", c.dur)
+	}
+	b.WriteString(l.st.header.Render(fit(hdr, l.width)))
+	vis := l.visible()
+	for i := l.offset; i < l.offset+vis; i++ {
+		b.WriteByte('\n')
+		if i >= len(l.rows) {
+			if i == 0 {
+				b.WriteString(l.st.dim.Render(fit("  waiting for flows…", l.width)))
+			}
+			continue
+		}
+		l.writeRow(&b, l.rows[i], c, i == l.cursor)
+	}
+	return b.String()
+}
+
+// writeRow formats one flow. The selected row is one reverse-coloured bar
+// (and has the ▶ that survives NO_COLOR); others colour method and status.
+func (l *listPane) writeRow(b *strings.Builder, r *row, c columns, sel bool) {
+	f := r.f
+	cur := " "
+	if sel {
+		cur = "▶"
+	}
+	id := fitRight(strconv.Itoa(f.ID), c.id)
+	method := fit(methodText(f), c.method)
+	status := fit(statusText(f), c.status)
+	path := fit(oneLine(pathText(f)), c.path)
+	var host, tm, size, dur string
+	if c.host > 0 {
+		host = fit(oneLine(f.Host), c.host) + " "
+	}
+	if c.time > 0 {
+		tm = fit(f.Start.Local().Format("15:04:05"), c.time) + " "
+	}
+	if c.size > 0 {
+		s := "-"
+		if f.Status != 0 {
+			s = humanSize(f.ResponseBody.Size)
+		}
+		size = " " + fitRight(s, c.size)
+	}
+	if c.dur > 0 {
+		dur = " " + fitRight(humanDuration(f.Duration()), c.dur)
+	}
+	mark := severityMark(r.mark)
+	if sel {
+		line := cur + mark + id + " " + tm + method + " " + status + " " + host + path + size + dur
+		b.WriteString(l.st.selected.Render(fit(line, l.width)))
+		return
+	}
+	b.WriteString(cur)
+	b.WriteString(l.st.severityStyle(r.mark).Render(mark))
+	b.WriteString(id)
+	b.WriteByte(' ')
+	b.WriteString(l.st.dim.Render(tm))
+	b.WriteString(l.st.methodStyle(f.Method).Render(method))
+	b.WriteByte(' ')
+	b.WriteString(l.statusStyle(f).Render(status))
+	b.WriteByte(' ')
+	b.WriteString(host)
+	b.WriteString(path)
+	b.WriteString(l.st.dim.Render(size + dur))
+}
+
+func (l *listPane) statusStyle(f *capture.Flow) lipgloss.Style {
+	if f.Status == 0 {
+		return l.st.status[0]
+	}
+	return l.st.statusStyle(f.Status)
+}

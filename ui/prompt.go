@@ -1,0 +1,107 @@
+package ui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+)
+
+type promptKind int
+
+const (
+	promptNone promptKind = iota
+	promptFilter
+	promptSave
+)
+
+// promptPane is the bottom line's text input: the `/` filter and the `s`
+// save path.
+type promptPane struct {
+	kind  promptKind
+	input textinput.Model
+	width int
+	st    *styles
+}
+
+func newPromptPane(st *styles) promptPane {
+	in := textinput.New()
+	in.CharLimit = 4096
+	in.PromptStyle = st.bold
+	return promptPane{input: in, st: st}
+}
+
+func (p *promptPane) active() bool { return p.kind != promptNone }
+
+// open starts editing: label is the prompt, value the initial text.
+func (p *promptPane) open(kind promptKind, label, value string) tea.Cmd {
+	p.kind = kind
+	p.input.Prompt = label
+	p.input.SetValue(value)
+	p.input.CursorEnd()
+	p.input.Width = max(p.width-ansi.StringWidth(label)-1, 1)
+	return p.input.Focus()
+}
+
+func (p *promptPane) close() {
+	p.kind = promptNone
+	p.input.Blur()
+}
+
+func (p *promptPane) value() string { return p.input.Value() }
+
+func (p *promptPane) setWidth(w int) {
+	p.width = w
+	p.input.Width = max(w-ansi.StringWidth(p.input.Prompt)-1, 1)
+}
+
+func (p *promptPane) Update(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	p.input, cmd = p.input.Update(msg)
+	return cmd
+}
+
+func (p *promptPane) View() string { return p.input.View() }
+
+// helpPane lists every key (`?`), in as many columns as fit.
+type helpPane struct {
+	help   help.Model
+	keys   *keyMap
+	width  int
+	height int
+	st     *styles
+}
+
+func newHelpPane(keys *keyMap, st *styles) helpPane {
+	h := help.New()
+	h.Styles = st.help
+	h.FullSeparator = "    "
+	return helpPane{help: h, keys: keys, st: st}
+}
+
+func (h *helpPane) View() string {
+	var all []key.Binding
+	for _, g := range h.keys.FullHelp() {
+		all = append(all, g...)
+	}
+	// A column is about 40 cells wide: key, description, separator.
+	cols := max(1, min(3, h.width/40))
+	per := (len(all) + cols - 1) / cols
+	var groups [][]key.Binding
+	for i := 0; i < len(all); i += per {
+		groups = append(groups, all[i:min(i+per, len(all))])
+	}
+	var b strings.Builder
+	b.WriteString(h.st.bold.Render(" provtap keys") + "\n\n")
+	for _, line := range strings.Split(h.help.FullHelpView(groups), "\n") {
+		b.WriteString(" " + line + "\n")
+	}
+	b.WriteString("\n " + h.st.dim.Render(mouseHelp))
+	b.WriteString("\n " + h.st.dim.Render("filter: every term must match the method, status, host or path (e.g. PATCH scim, 401, 4xx)"))
+	b.WriteString("\n " + h.st.dim.Render("the selected flow stays put as new flows arrive; G follows the newest"))
+	b.WriteString("\n\n " + h.st.dim.Render("press ? or esc to close"))
+	return b.String()
+}

@@ -1,0 +1,285 @@
+package ui
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/provtap/provtap/analyze"
+	"github.com/provtap/provtap/capture"
+)
+
+var sprintf = fmt.Sprintf
+
+// apply takes in what the feed collected: flows go in ID order (the
+// selection stays on its flow), findings mark their flows.
+func (m *Model) apply(b batch) {
+	for _, f := range b.flows {
+		r := newRow(f)
+		for _, i := range m.byFlow[f.ID] {
+			r.mark = max(r.mark, m.findings[i].Severity)
+		}
+		var i int
+		m.all, i = m.all.insert(r)
+		switch {
+		case !m.filter.active():
+			m.list.rows = m.all
+			m.list.inserted(i)
+		case m.filter.match(r):
+			m.list.rows, i = m.list.rows.insert(r)
+			m.list.inserted(i)
+		}
+	}
+	for _, fd := range b.findings {
+		idx := len(m.findings)
+		m.findings = append(m.findings, fd)
+		m.byFlow[fd.Flow] = append(m.byFlow[fd.Flow], idx)
+		for _, id := range fd.Related {
+			m.byRel[id] = append(m.byRel[id], idx)
+		}
+		if fd.Severity >= 0 && int(fd.Severity) < len(m.counts) {
+			m.counts[fd.Severity]++
+		}
+		if i := m.all.find(fd.Flow); i >= 0 {
+			m.all[i].mark = max(m.all[i].mark, fd.Severity)
+		}
+	}
+	if len(b.findings) > 0 {
+		sorted := append([]analyze.Finding(nil), m.findings...)
+		analyze.SortFindings(sorted)
+		m.fpane.set(sorted)
+	}
+	if b.recErr != nil {
+		m.recErr = b.recErr
+	}
+	if b.note != nil {
+		m.note = *b.note
+	}
+	m.closed = b.closed
+	m.list.clamp()
+	m.syncDetail()
+}
+
+// setFilter applies the `/` query to every flow.
+func (m *Model) setFilter(text string) {
+	q := newFilter(text)
+	if q.text == m.filter.text {
+		return
+	}
+	m.filter = q
+	if !q.active() {
+		m.list.setRows(m.all)
+	} else {
+		var rows rowsByID
+		for _, r := range m.all {
+			if q.match(r) {
+				rows = append(rows, r)
+			}
+		}
+		m.list.setRows(rows)
+	}
+	m.syncDetail()
+}
+
+// syncDetail shows the selected flow in the detail pane when it changed (or
+// got new findings).
+func (m *Model) syncDetail() {
+	r := m.list.selected()
+	if r == nil {
+		if m.detail.flow != nil {
+			m.detail.show(nil, nil, nil)
+		}
+		return
+	}
+	own, ev := m.findingsOn(r.f.ID)
+	if m.detail.flow == r.f && len(own) == len(m.detail.own) && len(ev) == len(m.detail.evidence) {
+		return
+	}
+	m.detail.show(r.f, own, ev)
+}
+
+// findingsOn is a flow's own findings (worst first) and those it is
+// evidence for.
+func (m *Model) findingsOn(id int) (own, evidence []analyze.Finding) {
+	for _, i := range m.byFlow[id] {
+		own = append(own, m.findings[i])
+	}
+	for _, i := range m.byRel[id] {
+		evidence = append(evidence, m.findings[i])
+	}
+	analyze.SortFindings(own)
+	analyze.SortFindings(evidence)
+	return own, evidence
+}
+
+// describe is a one-line summary of a flow for the findings pane.
+func (m *Model) describe(id int) string {
+	i := m.all.find(id)
+	if i < 0 {
+		return fmt.Sprintf("#%d", id)
+	}
+	f := m.all[i].f
+	return oneLine(fmt.Sprintf("#%d %s %s → %s", id, methodText(f), pathText(f), statusText(f)))
+}
+
+// jumpTo selects a flow in the list, clearing a filter that hides it.
+func (m *Model) jumpTo(id int, note string) tea.Cmd {
+	m.focus = focusList
+	m.layout()
+	if !m.list.selectID(id) {
+		if m.all.find(id) < 0 {
+			return m.flash(true, "flow #%d is not in this capture", id)
+		}
+		m.setFilter("")
+		m.list.selectID(id)
+		note = strings.TrimSpace(note + " (filter cleared to show it)")
+	}
+	m.syncDetail()
+	if note != "" {
+		return m.flash(false, "#%d: %s", id, note)
+	}
+	return nil
+}
+
+// related goes to the evidence of the finding at hand: in the findings pane
+// the selected finding's first related flow; elsewhere the next flow (after
+// the selected one) among the worst finding's flow and its related flows.
+func (m *Model) related() tea.Cmd {
+	var fd analyze.Finding
+	var ok bool
+	cur := m.list.selectedID()
+	if m.focus == focusFindings {
+		fd, ok = m.fpane.selected()
+		cur = fd.Flow
+	} else if own, ev := m.findingsOn(cur); len(own) > 0 {
+		fd, ok = own[0], true
+	} else if len(ev) > 0 {
+		fd, ok = ev[0], true
+	}
+	if !ok {
+		return m.flash(true, "no finding here, so no related flows")
+	}
+	ids := append([]int{fd.Flow}, fd.Related...)
+	sort.Ints(ids)
+	next := ids[0]
+	for _, id := range ids {
+		if id > cur {
+			next = id
+			break
+		}
+	}
+	what := "evidence for"
+	if next == fd.Flow {
+		what = "where it shows:"
+	}
+	return m.jumpTo(next, fmt.Sprintf("%s #%d %s (r: next related)", what, fd.Flow, fd.Kind))
+}
+
+// nextMarked selects the next (dir 1) or previous (-1) shown flow with a finding.
+func (m *Model) nextMarked(dir int) {
+	rows := m.list.rows
+	for i := m.list.cursor + dir; i >= 0 && i < len(rows); i += dir {
+		if rows[i].mark > analyze.None {
+			m.list.selectID(rows[i].f.ID)
+			m.syncDetail()
+			return
+		}
+	}
+	m.flash(false, "no more flows with findings that way")
+}
+
+func (m *Model) copySelected() tea.Cmd {
+	r := m.list.selected()
+	if r == nil {
+		return m.flash(true, "no flow to copy yet")
+	}
+	text := m.opts.Curl(r.f)
+	id := r.f.ID
+	copyFn := m.opts.Copy
+	if copyFn == nil {
+		copyFn = NewClipboard(nil, false, m.captureDir()).Copy
+	}
+	return func() tea.Msg {
+		how, err := copyFn(text, id)
+		return copiedMsg{id: id, how: how, err: err}
+	}
+}
+
+func (m *Model) captureDir() string {
+	if m.opts.CapturePath != "" {
+		return filepath.Dir(m.opts.CapturePath)
+	}
+	return ""
+}
+
+// flowsToSave is what `s` writes: the flows shown (every flow, unless a
+// filter hides some).
+func (m *Model) flowsToSave() []*capture.Flow {
+	out := make([]*capture.Flow, len(m.list.rows))
+	for i, r := range m.list.rows {
+		out[i] = r.f
+	}
+	return out
+}
+
+// defaultSavePath is beside the capture file: <name>-saved.har, numbered
+// when it exists.
+func (m *Model) defaultSavePath() string {
+	dir, stem := m.captureDir(), "provtap"
+	if m.opts.CapturePath != "" {
+		stem = strings.TrimSuffix(filepath.Base(m.opts.CapturePath), filepath.Ext(m.opts.CapturePath))
+	}
+	if dir == "" {
+		dir, _ = os.Getwd()
+	}
+	p := filepath.Join(dir, stem+"-saved.har")
+	for i := 2; i < 1000; i++ {
+		if _, err := os.Stat(p); os.IsNotExist(err) {
+			break
+		}
+		p = filepath.Join(dir, fmt.Sprintf("%s-saved-%d.har", stem, i))
+	}
+	return p
+}
+
+func (m *Model) openSave() tea.Cmd {
+	n := len(m.list.rows)
+	label := fmt.Sprintf("save %d flows to: ", n)
+	if m.filter.active() {
+		label = fmt.Sprintf("save the %d flows matching /%s to: ", n, m.filter.text)
+	}
+	return m.prompt.open(promptSave, label, m.defaultSavePath())
+}
+
+// save writes the shown flows to path, off the UI goroutine.
+func (m *Model) save(path string) tea.Cmd {
+	path = strings.TrimSpace(path)
+	if path == "" {
+		return m.flash(true, "not saved: no file name")
+	}
+	if strings.HasPrefix(path, "~/") {
+		if home, err := os.UserHomeDir(); err == nil {
+			path = filepath.Join(home, path[2:])
+		}
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return m.flash(true, "not saved: %v", err)
+	}
+	if st, err := os.Stat(abs); err == nil && st.IsDir() {
+		abs = filepath.Join(abs, filepath.Base(m.defaultSavePath()))
+	}
+	if m.opts.Live && m.opts.CapturePath != "" {
+		if cp, err := filepath.Abs(m.opts.CapturePath); err == nil && cp == abs {
+			return m.flash(true, "not saved: %s is the capture being recorded; choose another name", abs)
+		}
+	}
+	flows, save := m.flowsToSave(), m.opts.Save
+	return func() tea.Msg {
+		err := save(abs, flows)
+		return savedMsg{path: abs, n: len(flows), err: err}
+	}
+}
