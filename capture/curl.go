@@ -138,7 +138,7 @@ func (r *replay) command() string {
 		if i == 0 && simpleHost && h.Value == r.authority {
 			continue // curl writes this very line
 		}
-		if i == len(r.headers)-1 && hasBody && cls == 1 && strings.EqualFold(h.Name, "Content-Length") {
+		if i == len(r.headers)-1 && hasBody && cls == 1 && h.Name == "Content-Length" {
 			continue // curl writes it last, with this value
 		}
 		if h.Value == "" {

@@ -76,12 +76,13 @@ func fieldSafe(s string) string {
 	if !strings.ContainsAny(s, "\r\n\x00") {
 		return s
 	}
-	return strings.Map(func(r rune) rune {
-		if r == '\r' || r == '\n' || r == 0 {
-			return ' '
+	b := []byte(s) // bytewise: strings.Map would turn invalid UTF-8 into U+FFFD
+	for i, c := range b {
+		if c == '\r' || c == '\n' || c == 0 {
+			b[i] = ' '
 		}
-		return r
-	}, s)
+	}
+	return string(b)
 }
 
 func requestMethod(f *Flow) string {
