@@ -31,6 +31,7 @@ type detailPane struct {
 	width    int
 	height   int // lines, including the title line
 	built    string
+	lookup   func(id int) *capture.Flow // a flow by ID, for evidence
 	keys     *keyMap
 	st       *styles
 }
@@ -180,15 +181,17 @@ func (d *detailPane) content() string {
 		return d.st.dim.Render("No flow selected. Point a client at the proxy, or press ? for help.")
 	}
 	l := &lines{width: max(d.width, 10)}
+	// The findings' titles only: the missing lines below say the rest, and
+	// the findings pane has the detail and the fix.
 	for _, fd := range d.own {
 		st := d.st.severityStyle(fd.Severity)
 		l.prose(st, severityMark(fd.Severity)+" "+fd.Kind+": "+oneLine(fd.Title), "  ")
-		if fd.Fix != "" {
-			l.prose(d.st.dim, "  fix: "+oneLine(fd.Fix), "       ")
-		}
 	}
 	for _, fd := range d.evidence {
-		l.prose(d.st.dim, fmt.Sprintf("evidence for #%d %s: %s", fd.Flow, fd.Kind, oneLine(fd.Title)), "  ")
+		l.add(d.st.dim, fmt.Sprintf("evidence for #%d (%s)", fd.Flow, fd.Kind))
+	}
+	if len(d.own) > 0 {
+		l.add(d.st.dim, "  f: the detail and the fix · r: the related flows")
 	}
 	if len(d.own)+len(d.evidence) > 0 {
 		l.out = append(l.out, "")
@@ -199,6 +202,43 @@ func (d *detailPane) content() string {
 		d.response(l, f)
 	}
 	return strings.Join(l.out, "\n")
+}
+
+// placeMissing finds where a lost header belongs among f's headers: after
+// the last of f's headers that preceded it on the evidence flow (index -1:
+// before all of them). ok is false when there is no evidence to go by.
+func (d *detailPane) placeMissing(f *capture.Flow, m analyze.Missing) (int, bool) {
+	if d.lookup == nil {
+		return 0, false
+	}
+	for _, fd := range d.own {
+		for k := len(fd.Related) - 1; k >= 0; k-- {
+			ev := d.lookup(fd.Related[k])
+			if ev == nil {
+				continue
+			}
+			at := -1
+			for i, h := range ev.RequestHeaders {
+				if strings.EqualFold(h.Name, m.Name) {
+					at = i
+					break
+				}
+			}
+			if at < 0 {
+				continue
+			}
+			for j := at - 1; j >= 0; j-- {
+				name := ev.RequestHeaders[j].Name
+				for i := len(f.RequestHeaders) - 1; i >= 0; i-- {
+					if strings.EqualFold(f.RequestHeaders[i].Name, name) {
+						return i, true
+					}
+				}
+			}
+			return -1, true
+		}
+	}
+	return 0, false
 }
 
 // missing is every Missing of this flow's findings, by where it belongs.
@@ -252,9 +292,26 @@ func (d *detailPane) request(l *lines, f *capture.Flow) {
 	for _, m := range d.missing("query") {
 		d.missingLine(l, "?", m)
 	}
+	// A lost header is drawn where the client put it on the request that
+	// had it: after the header that preceded it there.
+	after := map[int][]analyze.Missing{} // index into f.RequestHeaders (-1: before all)
+	var atEnd []analyze.Missing
+	for _, m := range d.missing("header") {
+		if i, ok := d.placeMissing(f, m); ok {
+			after[i] = append(after[i], m)
+		} else {
+			atEnd = append(atEnd, m)
+		}
+	}
 	cookies := d.missing("cookie")
-	for _, h := range f.RequestHeaders {
+	for _, m := range after[-1] {
+		d.missingLine(l, "", m)
+	}
+	for i, h := range f.RequestHeaders {
 		l.header(d.st, h)
+		for _, m := range after[i] {
+			d.missingLine(l, "", m)
+		}
 		if strings.EqualFold(h.Name, "Cookie") {
 			for _, m := range cookies {
 				d.missingLine(l, "Cookie ", m)
@@ -262,7 +319,7 @@ func (d *detailPane) request(l *lines, f *capture.Flow) {
 			cookies = nil
 		}
 	}
-	for _, m := range d.missing("header") {
+	for _, m := range atEnd {
 		d.missingLine(l, "", m)
 	}
 	for _, m := range cookies {

@@ -18,15 +18,15 @@ func defaultKeyMap() keyMap {
 		PageUp:   key.NewBinding(key.WithKeys("pgup", "b", "ctrl+u"), key.WithHelp("pgup/b", "page up")),
 		PageDown: key.NewBinding(key.WithKeys("pgdown", " ", "ctrl+d"), key.WithHelp("pgdn/space", "page down")),
 		Top:      key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g/home", "first flow")),
-		Bottom:   key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G/end", "last flow, follow new ones")),
-		Enter:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open flow / go to finding's flow")),
+		Bottom:   key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G/end", "last flow, follow new")),
+		Enter:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open flow / go to its flow")),
 		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back, clear filter")),
 		Tab:      key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "request ⇄ response")),
-		Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter: method status host path")),
+		Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter flows")),
 		Findings: key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "findings, worst first")),
-		Related:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "related flow (the evidence)")),
-		NextMark: key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "next flow with a finding")),
-		PrevMark: key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "previous flow with a finding")),
+		Related:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "related flow (evidence)")),
+		NextMark: key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "next flow with finding")),
+		PrevMark: key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "previous flow with finding")),
 		Copy:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy request as curl")),
 		Save:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "save the capture (HAR)")),
 		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
@@ -37,8 +37,7 @@ func defaultKeyMap() keyMap {
 // ShortHelp is the one-line hint bar.
 func (k keyMap) ShortHelp() []key.Binding {
 	return []key.Binding{
-		withHelp(k.Down, "↑↓", "move"), withHelp(k.Enter, "enter", "open"), withHelp(k.Tab, "tab", "req/resp"),
-		withHelp(k.Filter, "/", "filter"), withHelp(k.Findings, "f", "findings"), withHelp(k.Copy, "c", "curl"),
+		withHelp(k.Down, "↑↓", "move"), withHelp(k.Enter, "enter", "open"), withHelp(k.Filter, "/", "filter"), withHelp(k.Findings, "f", "findings"), withHelp(k.Copy, "c", "curl"),
 		withHelp(k.Save, "s", "save"), k.Help, k.Quit,
 	}
 }

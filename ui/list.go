@@ -206,7 +206,7 @@ func (l *listPane) View() string {
 		hdr += " " + fitRight("size", c.size)
 	}
 	if c.dur > 0 {
-		hdr += " " + fitRight("time", c.dur)
+		hdr += " " + fitRight("dur", c.dur)
 	}
 	b.WriteString(l.st.header.Render(fit(hdr, l.width)))
 	vis := l.visible()

@@ -105,11 +105,13 @@ func NewModel(opts Options, feed *Feed) *Model {
 		byFlow: map[int][]int{}, byRel: map[int][]int{}}
 	m.list = listPane{keys: &m.keys, st: m.st, follow: opts.Follow}
 	m.detail = newDetailPane(&m.keys, m.st)
+	m.detail.lookup = m.flowByID
 	m.fpane = newFindingsPane(&m.keys, m.st, m.describe)
 	m.prompt = newPromptPane(m.st)
 	m.helpPane = newHelpPane(&m.keys, m.st)
 	m.hints = help.New()
 	m.hints.Styles = m.st.help
+	m.hints.ShortSeparator = " · "
 	if opts.ShowFindings {
 		m.focus = focusFindings
 	}

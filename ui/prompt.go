@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 )
 
@@ -87,21 +88,27 @@ func (h *helpPane) View() string {
 	for _, g := range h.keys.FullHelp() {
 		all = append(all, g...)
 	}
-	// A column is about 40 cells wide: key, description, separator.
-	cols := max(1, min(3, h.width/40))
-	per := (len(all) + cols - 1) / cols
-	var groups [][]key.Binding
-	for i := 0; i < len(all); i += per {
-		groups = append(groups, all[i:min(i+per, len(all))])
+	// As many columns as fit the width.
+	var view string
+	for cols := 3; cols >= 1; cols-- {
+		per := (len(all) + cols - 1) / cols
+		var groups [][]key.Binding
+		for i := 0; i < len(all); i += per {
+			groups = append(groups, all[i:min(i+per, len(all))])
+		}
+		view = h.help.FullHelpView(groups)
+		if lipgloss.Width(view)+1 <= h.width {
+			break
+		}
 	}
 	var b strings.Builder
 	b.WriteString(h.st.bold.Render(" provtap keys") + "\n\n")
-	for _, line := range strings.Split(h.help.FullHelpView(groups), "\n") {
+	for _, line := range strings.Split(view, "\n") {
 		b.WriteString(" " + line + "\n")
 	}
 	b.WriteString("\n " + h.st.dim.Render(mouseHelp))
-	b.WriteString("\n " + h.st.dim.Render("filter: every term must match the method, status, host or path (e.g. PATCH scim, 401, 4xx)"))
-	b.WriteString("\n " + h.st.dim.Render("the selected flow stays put as new flows arrive; G follows the newest"))
+	b.WriteString("\n " + h.st.dim.Render("filter: all terms match method, status, host or path: PATCH scim, 401, 4xx"))
+	b.WriteString("\n " + h.st.dim.Render("the selection stays put as flows arrive; G follows the newest"))
 	b.WriteString("\n\n " + h.st.dim.Render("press ? or esc to close"))
 	return b.String()
 }

@@ -115,6 +115,13 @@ func (m *Model) findingsOn(id int) (own, evidence []analyze.Finding) {
 	return own, evidence
 }
 
+func (m *Model) flowByID(id int) *capture.Flow {
+	if i := m.all.find(id); i >= 0 {
+		return m.all[i].f
+	}
+	return nil
+}
+
 // describe is a one-line summary of a flow for the findings pane.
 func (m *Model) describe(id int) string {
 	i := m.all.find(id)

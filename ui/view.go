@@ -89,7 +89,10 @@ func block(s string, w, h int) string {
 // statusLine: mode, flow count (and filter), findings, the capture file —
 // or why recording stopped.
 func (m *Model) statusLine() string {
-	segs := []string{"provtap"}
+	var segs []string
+	if m.width >= 110 {
+		segs = append(segs, "provtap")
+	}
 	if m.opts.Mode != "" {
 		segs = append(segs, m.opts.Mode)
 	}
@@ -127,7 +130,7 @@ func (m *Model) statusLine() string {
 			label = "recording "
 		}
 		room := m.width - ansi.StringWidth(left) - len(label) - 1
-		if room >= 12 {
+		if room >= 10 {
 			right = label + cutLeft(tildePath(m.opts.CapturePath), room)
 		}
 	}
@@ -167,5 +170,5 @@ func (m *Model) bottomLine() string {
 	case m.focus == focusDetail:
 		return m.st.dim.Render(ansi.Truncate(" ↑↓ scroll · tab request/response · esc back to the list · c curl · ? help", m.width, "…"))
 	}
-	return " " + m.hints.ShortHelpView(m.keys.ShortHelp())
+	return m.hints.ShortHelpView(m.keys.ShortHelp())
 }
