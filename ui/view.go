@@ -46,6 +46,7 @@ func (m *Model) View() string {
 	var parts []string
 	parts = append(parts, m.statusLine())
 	switch {
+	case body == 0:
 	case m.showHelp:
 		parts = append(parts, block(m.helpPane.View(), m.width, body))
 	case m.focus == focusFindings:

@@ -1,0 +1,71 @@
+package ui
+
+import (
+	"testing"
+
+	"github.com/provtap/provtap/analyze"
+)
+
+// BenchmarkListView renders the flow list pane (80×24 and 200×60) with 10
+// and with 100,000 flows, the selection moving each frame: the cost is the
+// visible rows, not the flow count.
+func BenchmarkListView(b *testing.B) {
+	for _, n := range []int{10, 100_000} {
+		for _, sz := range [][2]int{{80, 24}, {200, 60}} {
+			b.Run(itoa(n)+"flows/"+sizeName(sz), func(b *testing.B) {
+				feed := NewFeed()
+				flows := manyFlows(n)
+				var fs []analyze.Finding
+				for i := 3; i < len(flows); i += 97 {
+					fs = append(fs, analyze.Finding{Kind: "lost-header", Severity: analyze.Error, Flow: i})
+				}
+				feed.AddAll(flows, fs)
+				m := NewModel(Options{Renderer: colorRenderer(true)}, feed)
+				m.Update(sizeMsg(sz[0], sz[1]))
+				m.list.selectID(n / 2)
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					m.list.move(1 - 2*(i/4%2)) // wander up and down
+					_ = m.list.View()
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkFrame100k is a whole frame (list, detail, status, hints) with
+// 100,000 flows, after a key press moved the selection.
+func BenchmarkFrame100k(b *testing.B) {
+	feed := NewFeed()
+	feed.AddAll(manyFlows(100_000), nil)
+	m := NewModel(Options{Renderer: colorRenderer(true)}, feed)
+	m.Update(sizeMsg(80, 24))
+	m.list.selectID(50_000)
+	down, up := press("j"), press("k")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if i/500%2 == 0 {
+			m.Update(down)
+		} else {
+			m.Update(up)
+		}
+		_ = m.View()
+	}
+}
+
+func sizeName(sz [2]int) string {
+	return itoa(sz[0]) + "x" + itoa(sz[1])
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b []byte
+	for ; n > 0; n /= 10 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+	}
+	return string(b)
+}
