@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"net"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,6 +34,30 @@ func newEchoServer(t testing.TB) *echoServer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startEcho(t, ln)
+}
+
+// newTLSEchoServer offers h2 and http/1.1 by ALPN, as real servers do; the
+// returned file is its certificate for CURL_CA_BUNDLE.
+func newTLSEchoServer(t testing.TB) (*echoServer, string) {
+	t.Helper()
+	hs := httptest.NewUnstartedServer(nil)
+	hs.StartTLS()
+	certs := hs.TLS.Certificates
+	der := hs.Certificate().Raw
+	hs.Close()
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: certs, NextProtos: []string{"h2", "http/1.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return startEcho(t, ln), ca
+}
+
+func startEcho(t testing.TB, ln net.Listener) *echoServer {
 	s := &echoServer{ln: ln, got: make(chan []byte, 16), host: "127.0.0.1", port: ln.Addr().(*net.TCPAddr).Port}
 	t.Cleanup(func() { ln.Close() })
 	go func() {
@@ -121,7 +148,7 @@ func shells(t testing.TB) []string {
 
 // runShell runs cmd in shell with a clean environment (no proxy variables,
 // no ~/.curlrc) in dir.
-func runShell(t testing.TB, shell, cmd, dir string) {
+func runShell(t testing.TB, shell, cmd, dir string, env ...string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -136,7 +163,7 @@ func runShell(t testing.TB, shell, cmd, dir string) {
 		c = exec.CommandContext(ctx, shell, script)
 	}
 	c.Dir = dir
-	c.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "LC_ALL=C.UTF-8"}
+	c.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "LC_ALL=C.UTF-8"}, env...)
 	var stderr bytes.Buffer
 	c.Stderr = &stderr
 	c.Stdout = io.Discard
@@ -264,6 +291,23 @@ func TestCurlRoundTrip(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCurlHTTPS: over TLS, to a server that offers HTTP/2, the command
+// still sends the HTTP/1.1 bytes.
+func TestCurlHTTPS(t *testing.T) {
+	sh := shells(t)
+	s, ca := newTLSEchoServer(t)
+	f := s.flow("POST", "/admin/users", []Header{hostH(s), {"Authorization", "Basic cHJvdjpzM2NyZXQ="},
+		{"Content-Type", "application/json"}, {"Content-Length", "7"}}, `{"a":1}`)
+	f.Scheme = "https"
+	want := RawRequest(f)
+	for _, shell := range sh {
+		runShell(t, shell, Curl(f), t.TempDir(), "CURL_CA_BUNDLE="+ca)
+		if got := s.next(t); !bytes.Equal(got, want) {
+			t.Errorf("%s: got %q\nwant %q", shell, got, want)
+		}
 	}
 }
 
