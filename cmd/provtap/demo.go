@@ -1,3 +1,221 @@
 package main
 
-func cmdDemo(args []string) int { return notBuilt("demo") }
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/provtap/provtap/analyze"
+	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/capturetest"
+	"github.com/provtap/provtap/ui"
+)
+
+const demoAbout = `Reproduces both failures provtap was built for (SCENARIOS.md), on loopback,
+with nothing to set up: a session API that refuses a second session, and a SCIM
+service behind an API gateway that wants a subscription key on every call. Two
+connectors fail against them as they do in the field, then the fixed
+connectors succeed. All of it goes through provtap, is recorded, and opens in
+the TUI with the diagnoses on screen.`
+
+// Demo connectors tell themselves apart by User-Agent, as real ones do: the
+// analyzers follow one client at a time.
+const (
+	uaSeed2Failing = "scim-connector/2.1 (key on reads only)"
+	uaSeed1Failing = "ws-connector/1.4 (no cookie jar)"
+	uaSeed1Fixed   = "ws-connector/1.4 (cookie jar)"
+	uaSeed2Fixed   = "scim-connector/2.1 (key on every call)"
+)
+
+func cmdDemo(args []string) int {
+	fs := newFlags("demo", "provtap demo [--no-tui] [--home DIR]", demoAbout)
+	noTUI := fs.Bool("no-tui", false, "print the flows and findings instead of opening the TUI")
+	home := fs.String("home", "", "where the demo's CA and capture go (default: a new temporary directory)")
+	pos, code, ok := parseArgs(fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) != 0 {
+		return fail("demo", "takes no arguments (see provtap demo --help)")
+	}
+	if *home == "" {
+		dir, err := os.MkdirTemp("", "provtap-demo-")
+		if err != nil {
+			return fail("demo", "%v", err)
+		}
+		*home = dir
+	}
+	capturePath := filepath.Join(*home, "captures", "demo-"+time.Now().Format("20060102-150405")+".har")
+	rec, err := capture.NewRecorder(capturePath)
+	if err != nil {
+		return fail("demo", "%v", err)
+	}
+
+	// The upstream servers of both seeds. The session API's clock can jump
+	// ahead so the failed connector's session has expired when the fixed
+	// one runs (the server keeps a session 15 minutes).
+	var skew atomic.Int64
+	api := capturetest.NewSessionAPI()
+	api.Now = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
+	sessionSrv := capturetest.Serve(api, false)
+	defer sessionSrv.Close()
+	gatewaySrv := capturetest.Serve(capturetest.NewGateway(), true)
+	defer gatewaySrv.Close()
+
+	dp, err := startDemoProxy(*home)
+	if err != nil {
+		rec.Close()
+		return fail("demo", "starting the proxy: %v", err)
+	}
+	steps := &demoSteps{
+		client:  dp.client,
+		session: sessionSrv.URL,
+		gateway: gatewaySrv.URL + "/scim/v2",
+		expire:  func() { skew.Store(int64(capturetest.SessionTTL + time.Minute)) },
+	}
+	mode := "demo: proxy " + dp.addr
+	eng := analyze.NewEngine()
+	if *noTUI {
+		return demoHeadless(dp, rec, eng, steps, mode)
+	}
+	go steps.run(io.Discard)
+	return runLive(dp.proxy, rec, eng, ui.Options{Mode: mode, ShowFindings: true})
+}
+
+// demoProxy is the running proxy and a client factory that goes through it.
+type demoProxy struct {
+	proxy  liveProxy
+	addr   string
+	client func(userAgent string, jar bool) *http.Client
+}
+
+// demoSteps is the demo's traffic: both failing connectors, then both
+// fixed ones.
+type demoSteps struct {
+	client           func(userAgent string, jar bool) *http.Client
+	session, gateway string
+	expire           func()
+}
+
+func (s *demoSteps) run(log io.Writer) error {
+	var refused []string
+	step := func(what string, err error, wantRefused bool) error {
+		var se *capturetest.StepError
+		switch {
+		case err == nil && !wantRefused:
+			fmt.Fprintf(log, "  ✔ %s: works\n", what)
+		case errors.As(err, &se) && wantRefused:
+			refused = append(refused, se.Step)
+			fmt.Fprintf(log, "  ✖ %s: %s refused with %d, as in the field\n", what, se.Step, se.Status)
+		case err == nil:
+			return fmt.Errorf("%s: expected a refusal, but every call worked", what)
+		default:
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		return nil
+	}
+	if err := step("SCIM connector, key on reads only", capturetest.RunSeed2(s.client(uaSeed2Failing, false), s.gateway, capturetest.Seed2ReadsOnly), true); err != nil {
+		return err
+	}
+	if err := step("web-services connector, no cookie jar", capturetest.RunSeed1(s.client(uaSeed1Failing, false), s.session), true); err != nil {
+		return err
+	}
+	s.expire()
+	if err := step("web-services connector, with a cookie jar", capturetest.RunSeed1(s.client(uaSeed1Fixed, true), s.session), false); err != nil {
+		return err
+	}
+	return step("SCIM connector, key on every call", capturetest.RunSeed2(s.client(uaSeed2Fixed, false), s.gateway, capturetest.Seed2Correct), false)
+}
+
+// demoClient makes a client through the proxy with a fixed User-Agent.
+func demoClient(base http.RoundTripper) func(string, bool) *http.Client {
+	return func(ua string, withJar bool) *http.Client {
+		c := &http.Client{Transport: uaTransport{ua: ua, base: base}, Timeout: 30 * time.Second}
+		if withJar {
+			c.Jar, _ = cookiejar.New(nil)
+		}
+		return c
+	}
+}
+
+type uaTransport struct {
+	ua   string
+	base http.RoundTripper
+}
+
+func (t uaTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("User-Agent", t.ua)
+	return t.base.RoundTrip(r)
+}
+
+// demoHeadless runs the demo's traffic and prints every flow and finding.
+func demoHeadless(dp *demoProxy, rec *capture.Recorder, eng *analyze.Engine, steps *demoSteps, mode string) int {
+	out := os.Stdout
+	fmt.Fprintf(out, "provtap demo — %s, recording to %s\n\n", mode, rec.Path())
+	stepLog := &strings.Builder{}
+	done := make(chan error, 1)
+	go func() {
+		err := steps.run(stepLog)
+		dp.proxy.Close()
+		done <- err
+	}()
+	var all []analyze.Finding
+	for f := range dp.proxy.Flows() {
+		if err := rec.Write(f); err != nil {
+			fmt.Fprintf(out, "recording stopped: %v\n", err)
+		}
+		fmt.Fprintln(out, flowLine(f))
+		for _, fd := range eng.Add(f) {
+			all = append(all, fd)
+			fmt.Fprintf(out, "     %s %s\n", severityMarkText(fd.Severity), fd.Line())
+		}
+	}
+	stepErr := <-done
+	recErr := rec.Close()
+	fmt.Fprintf(out, "\nwhat the connectors saw:\n%s", stepLog.String())
+	if stepErr != nil {
+		fmt.Fprintf(os.Stderr, "provtap demo: %v\n", stepErr)
+		return 1
+	}
+	if len(all) > 0 {
+		fmt.Fprintln(out, "\nwhy (worst first):")
+		analyze.SortFindings(all)
+		for _, fd := range all {
+			fmt.Fprintf(out, "  %s %s\n      fix: %s\n", severityMarkText(fd.Severity), fd.Line(), oneLineText(fd.Fix))
+		}
+	}
+	fmt.Fprintf(out, "\ncapture: %s\n  provtap open %s\n  provtap analyze %s\n", rec.Path(), rec.Path(), rec.Path())
+	if recErr != nil {
+		fmt.Fprintf(os.Stderr, "provtap demo: %v\n", recErr)
+		return 1
+	}
+	return 0
+}
+
+func flowLine(f *capture.Flow) string {
+	status := fmt.Sprint(f.Status)
+	if f.Status == 0 {
+		status = "ERR " + f.Error
+	}
+	return fmt.Sprintf("#%-3d %-6s %s %s (%s)", f.ID, f.Method, status, f.URL, f.Duration().Round(time.Millisecond))
+}
+
+func severityMarkText(s analyze.Severity) string {
+	switch s {
+	case analyze.Error:
+		return "✖"
+	case analyze.Warning:
+		return "!"
+	}
+	return "i"
+}
+
+func oneLineText(s string) string { return strings.Join(strings.Fields(s), " ") }

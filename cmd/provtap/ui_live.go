@@ -22,6 +22,12 @@ type liveProxy interface {
 // analyzed. The proxy never waits on the UI. On quit it closes the proxy,
 // records the flows still in flight, and closes the capture file.
 func runLiveTUI(p liveProxy, rec *capture.Recorder, eng *analyze.Engine, mode string) int {
+	return runLive(p, rec, eng, ui.Options{Mode: mode})
+}
+
+// runLive is runLiveTUI with the UI's options (the demo opens on the
+// findings).
+func runLive(p liveProxy, rec *capture.Recorder, eng *analyze.Engine, opts ui.Options) int {
 	feed := ui.NewFeed()
 	done := make(chan struct{})
 	go func() {
@@ -40,7 +46,7 @@ func runLiveTUI(p liveProxy, rec *capture.Recorder, eng *analyze.Engine, mode st
 			feed.Add(f, findings)
 		}
 	}()
-	opts := ui.Options{Mode: mode, Live: true, Follow: true}
+	opts.Live, opts.Follow = true, true
 	if rec != nil {
 		opts.CapturePath = rec.Path()
 	}
