@@ -58,4 +58,4 @@ func withHelp(b key.Binding, keys, desc string) key.Binding {
 }
 
 // mouseHelp documents the mouse in the help screen (not a key binding).
-const mouseHelp = "mouse: wheel scrolls the pane under it, click selects a flow"
+const mouseHelp = "mouse: wheel scrolls the pane under it, click selects; shift+drag selects text"

@@ -340,3 +340,24 @@ func TestFindingsPaneJumps(t *testing.T) {
 		t.Errorf("after r: selected #%d, focus %v; want #5 in the list", got.list.selectedID(), got.focus)
 	}
 }
+
+// In the findings pane, c copies the selected finding's flow.
+func TestCopyFromFindingsPane(t *testing.T) {
+	feed, flows, _ := seedFeed()
+	var got int
+	m := NewModel(Options{Renderer: plainRenderer(), ShowFindings: true, Copy: func(text string, id int) (string, error) {
+		if text != capture.Curl(flows[id-1]) {
+			t.Errorf("copied text is not flow #%d's curl", id)
+		}
+		got = id
+		return "ok", nil
+	}}, feed)
+	m.Update(sizeMsg(100, 30))
+	m.Update(press("j"))
+	m.Update(press("j"))
+	cmd := m.copySelected()
+	m.Update(cmd())
+	if got != 6 {
+		t.Errorf("copied #%d, want #6 (the third finding's flow)", got)
+	}
+}

@@ -199,12 +199,12 @@ func (m *Model) nextMarked(dir int) {
 }
 
 func (m *Model) copySelected() tea.Cmd {
-	r := m.list.selected()
-	if r == nil {
+	f := m.targetFlow()
+	if f == nil {
 		return m.flash(true, "no flow to copy yet")
 	}
-	text := m.opts.Curl(r.f)
-	id := r.f.ID
+	text := m.opts.Curl(f)
+	id := f.ID
 	copyFn := m.opts.Copy
 	if copyFn == nil {
 		copyFn = NewClipboard(nil, false, m.captureDir()).Copy
@@ -213,6 +213,20 @@ func (m *Model) copySelected() tea.Cmd {
 		how, err := copyFn(text, id)
 		return copiedMsg{id: id, how: how, err: err}
 	}
+}
+
+// targetFlow is the flow `c` copies: the selected finding's in the
+// findings pane, else the selected flow.
+func (m *Model) targetFlow() *capture.Flow {
+	if m.focus == focusFindings {
+		if fd, ok := m.fpane.selected(); ok {
+			return m.flowByID(fd.Flow)
+		}
+	}
+	if r := m.list.selected(); r != nil {
+		return r.f
+	}
+	return nil
 }
 
 func (m *Model) captureDir() string {
