@@ -41,18 +41,18 @@ type replay struct {
 
 func newReplay(f *Flow) *replay {
 	r := &replay{
-		method:    fieldSafe(requestMethod(f)),
+		method:    wireSafe(rawMethod(f)),
 		scheme:    replayScheme(f),
-		authority: authority(f),
-		target:    fieldSafe(originForm(f)),
+		authority: flowAuthority(f),
+		target:    wireSafe(flowOriginForm(f)),
 		proto:     strings.ToUpper(f.Proto),
 		body:      f.RequestBody.Bytes,
 	}
-	for _, h := range withHost(f, endToEnd(f.RequestHeaders)) {
-		if !validToken(h.Name) {
+	for _, h := range withHostHeader(f, endToEndHeaders(f.RequestHeaders)) {
+		if !isFieldName(h.Name) {
 			continue
 		}
-		v := fieldSafe(h.Value)
+		v := wireSafe(h.Value)
 		if strings.Trim(v, " \t\v\f") == "" {
 			v = "" // curl cannot send blanks alone; RFC 9110 calls them empty
 		}
@@ -148,16 +148,16 @@ func (r *replay) command() string {
 		}
 	}
 	// Switch off what curl would add on its own.
-	if !hasHeader(r.headers, "User-Agent") {
+	if !headersHave(r.headers, "User-Agent") {
 		hdr("User-Agent:")
 	}
-	if !hasHeader(r.headers, "Accept") {
+	if !headersHave(r.headers, "Accept") {
 		hdr("Accept:")
 	}
-	if hasBody && !hasHeader(r.headers, "Content-Type") {
+	if hasBody && !headersHave(r.headers, "Content-Type") {
 		hdr("Content-Type:")
 	}
-	if len(r.body) > expectThreshold && !hasHeader(r.headers, "Expect") {
+	if len(r.body) > expectThreshold && !headersHave(r.headers, "Expect") {
 		hdr("Expect:")
 	}
 
@@ -207,8 +207,8 @@ func hasDotSegment(t string) bool {
 	return false
 }
 
-// validToken reports an RFC 9110 token, what a header name must be.
-func validToken(s string) bool {
+// isFieldName reports an RFC 9110 token, what a header name must be.
+func isFieldName(s string) bool {
 	if s == "" {
 		return false
 	}

@@ -99,7 +99,7 @@ func checkReplay(t *testing.T, fl *Flow, want []byte) {
 	hasCL := false
 	for _, h := range fl.RequestHeaders {
 		n := strings.ToLower(h.Name)
-		if hopByHop[n] || dropped[n] || !validToken(h.Name) {
+		if hopByHopHeaders[n] || dropped[n] || !isFieldName(h.Name) {
 			continue
 		}
 		v := strings.NewReplacer("\r", " ", "\n", " ", "\x00", " ").Replace(h.Value)
@@ -112,8 +112,8 @@ func checkReplay(t *testing.T, fl *Flow, want []byte) {
 			exp = append(exp, h.Name+": "+v)
 		}
 	}
-	if !hasHeader(endToEnd(fl.RequestHeaders), "Host") {
-		exp = append([]string{"Host: " + authority(fl)}, exp...)
+	if !headersHave(endToEndHeaders(fl.RequestHeaders), "Host") {
+		exp = append([]string{"Host: " + flowAuthority(fl)}, exp...)
 	}
 	if !hasCL && len(fl.RequestBody.Bytes) > 0 {
 		exp = append(exp, "Content-Length: "+strconv.Itoa(len(fl.RequestBody.Bytes)))
@@ -121,7 +121,7 @@ func checkReplay(t *testing.T, fl *Flow, want []byte) {
 	if strings.Join(lines[1:], "\n") != strings.Join(exp, "\n") {
 		t.Fatalf("headers:\n%q\nwant\n%q", lines[1:], exp)
 	}
-	m := fieldSafe(fl.Method)
+	m := wireSafe(fl.Method)
 	if m == "" {
 		m = "GET"
 	}

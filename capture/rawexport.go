@@ -19,20 +19,20 @@ import (
 // body de-chunked). CR, LF and NUL inside a field are replaced by SP, as RFC
 // 9110 section 5.5 tells a recipient to, so a header can never split in two.
 func RawRequest(f *Flow) []byte {
-	hs := withHost(f, f.RequestHeaders)
+	hs := withHostHeader(f, f.RequestHeaders)
 	body := f.RequestBody.Bytes
-	chunked := isChunked(hs)
+	chunked := chunkedCoding(hs)
 	var b bytes.Buffer
 	b.Grow(256 + len(body))
 	target := f.Target
 	if target == "" {
-		target = originForm(f)
+		target = flowOriginForm(f)
 	}
-	writeRequestLine(&b, requestMethod(f), target, requestProto(f))
+	writeRequestLine(&b, rawMethod(f), target, rawProto(f))
 	for _, h := range hs {
 		writeHeaderLine(&b, h)
 	}
-	if len(body) > 0 && !chunked && !hasHeader(hs, "Content-Length") {
+	if len(body) > 0 && !chunked && !headersHave(hs, "Content-Length") {
 		writeHeaderLine(&b, Header{"Content-Length", strconv.Itoa(len(body))})
 	}
 	b.WriteString("\r\n")
@@ -51,9 +51,9 @@ func RawRequest(f *Flow) []byte {
 }
 
 func writeRequestLine(b *bytes.Buffer, method, target, proto string) {
-	b.WriteString(fieldSafe(method))
+	b.WriteString(wireSafe(method))
 	b.WriteByte(' ')
-	b.WriteString(fieldSafe(target))
+	b.WriteString(wireSafe(target))
 	b.WriteByte(' ')
 	b.WriteString(proto)
 	b.WriteString("\r\n")
@@ -62,17 +62,17 @@ func writeRequestLine(b *bytes.Buffer, method, target, proto string) {
 // writeHeaderLine writes "Name: value", or "Name:" for an empty value (what
 // curl sends for one, and what the field is without optional whitespace).
 func writeHeaderLine(b *bytes.Buffer, h Header) {
-	b.WriteString(fieldSafe(h.Name))
+	b.WriteString(wireSafe(h.Name))
 	b.WriteByte(':')
 	if h.Value != "" {
 		b.WriteByte(' ')
-		b.WriteString(fieldSafe(h.Value))
+		b.WriteString(wireSafe(h.Value))
 	}
 	b.WriteString("\r\n")
 }
 
-// fieldSafe replaces CR, LF and NUL by SP: they cannot be inside a field.
-func fieldSafe(s string) string {
+// wireSafe replaces CR, LF and NUL by SP: they cannot be inside a field.
+func wireSafe(s string) string {
 	if !strings.ContainsAny(s, "\r\n\x00") {
 		return s
 	}
@@ -85,26 +85,26 @@ func fieldSafe(s string) string {
 	return string(b)
 }
 
-func requestMethod(f *Flow) string {
+func rawMethod(f *Flow) string {
 	if f.Method == "" {
 		return "GET"
 	}
 	return f.Method
 }
 
-// requestProto is the HTTP/1.x version to write: the flow's own when it was
+// rawProto is the HTTP/1.x version to write: the flow's own when it was
 // HTTP/1.0, HTTP/1.1 otherwise (an HTTP/2 exchange has no HTTP/1 bytes).
-func requestProto(f *Flow) string {
+func rawProto(f *Flow) string {
 	if strings.EqualFold(f.Proto, "HTTP/1.0") {
 		return "HTTP/1.0"
 	}
 	return "HTTP/1.1"
 }
 
-// originForm is the path and query of the flow for a request sent straight to
+// flowOriginForm is the path and query of the flow for a request sent straight to
 // the server: Target as captured, an absolute-form target (a plain-http
 // request to a forward proxy) cut down to its path, or the URL's.
-func originForm(f *Flow) string {
+func flowOriginForm(f *Flow) string {
 	t := f.Target
 	if t == "" {
 		if u, err := url.Parse(f.URL); err == nil {
@@ -131,9 +131,9 @@ func originForm(f *Flow) string {
 	return t
 }
 
-// authority is host[:port] of the flow's upstream as a URL or Host header
+// flowAuthority is host[:port] of the flow's upstream as a URL or Host header
 // writes it: the port only when it is not the scheme's default.
-func authority(f *Flow) string {
+func flowAuthority(f *Flow) string {
 	host, port := f.Host, f.Port
 	if host == "" {
 		if u, err := url.Parse(f.URL); err == nil {
@@ -165,18 +165,18 @@ func replayScheme(f *Flow) string {
 	return "http"
 }
 
-// withHost returns hs with a Host header first when it has none: HTTP/1.1
+// withHostHeader returns hs with a Host header first when it has none: HTTP/1.1
 // requires one, and every client puts it there.
-func withHost(f *Flow, hs []Header) []Header {
-	if hasHeader(hs, "Host") {
+func withHostHeader(f *Flow, hs []Header) []Header {
+	if headersHave(hs, "Host") {
 		return hs
 	}
 	out := make([]Header, 0, len(hs)+1)
-	out = append(out, Header{"Host", authority(f)})
+	out = append(out, Header{"Host", flowAuthority(f)})
 	return append(out, hs...)
 }
 
-func hasHeader(hs []Header, name string) bool {
+func headersHave(hs []Header, name string) bool {
 	for _, h := range hs {
 		if strings.EqualFold(h.Name, name) {
 			return true
@@ -185,8 +185,8 @@ func hasHeader(hs []Header, name string) bool {
 	return false
 }
 
-// isChunked reports whether the last transfer coding is chunked.
-func isChunked(hs []Header) bool {
+// chunkedCoding reports whether the last transfer coding is chunked.
+func chunkedCoding(hs []Header) bool {
 	te := headerValues(hs, "Transfer-Encoding")
 	if len(te) == 0 {
 		return false
@@ -195,17 +195,17 @@ func isChunked(hs []Header) bool {
 	return strings.EqualFold(strings.TrimSpace(codings[len(codings)-1]), "chunked")
 }
 
-// hopByHop are headers about one connection, not the request: a replay over
+// hopByHopHeaders are about one connection, not the request: a replay over
 // a new connection, straight to the server, must not repeat them.
-var hopByHop = map[string]bool{
+var hopByHopHeaders = map[string]bool{
 	"connection": true, "keep-alive": true, "proxy-authorization": true,
 	"proxy-authenticate": true, "proxy-connection": true, "te": true,
 	"trailer": true, "transfer-encoding": true, "upgrade": true,
 }
 
-// endToEnd drops the hop-by-hop headers, including those the Connection
+// endToEndHeaders drops the hop-by-hop headers, including those the Connection
 // header names (RFC 9110 section 7.6.1).
-func endToEnd(hs []Header) []Header {
+func endToEndHeaders(hs []Header) []Header {
 	named := map[string]bool{}
 	for _, v := range headerValues(hs, "Connection") {
 		for _, n := range strings.Split(v, ",") {
@@ -215,7 +215,7 @@ func endToEnd(hs []Header) []Header {
 	out := make([]Header, 0, len(hs))
 	for _, h := range hs {
 		n := strings.ToLower(h.Name)
-		if hopByHop[n] || (named[n] && n != "host") {
+		if hopByHopHeaders[n] || (named[n] && n != "host") {
 			continue
 		}
 		out = append(out, h)

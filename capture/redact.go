@@ -173,7 +173,7 @@ func (r *Redactor) secret(s string) string {
 	p := r.pseudo(s)
 	if p != s {
 		r.found++
-		if len(s) >= 16 || len(s) >= 6 && strings.ContainsAny(s, "0123456789") && strings.IndexFunc(s, isLetter) >= 0 {
+		if len(s) >= 16 || len(s) >= 6 && strings.ContainsAny(s, "0123456789") && strings.IndexFunc(s, asciiLetter) >= 0 {
 			if !r.scrub[s] {
 				r.scrub[s] = true
 				r.repl = nil
@@ -183,7 +183,7 @@ func (r *Redactor) secret(s string) string {
 	return p
 }
 
-func isLetter(c rune) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+func asciiLetter(c rune) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
 // pseudo returns s's stand-in without marking s for text-wide replacement
 // (a user name in Basic credentials is not worth hunting in every path).

@@ -359,7 +359,7 @@ func (w *jsonWalker) object(secret bool) error {
 	}
 	named := false
 	for _, m := range ms {
-		if k := normKey(m.key); (k == "path" || k == "name" || k == "attribute") && secretKeyName(lastSegment(m.str)) {
+		if k := normParamKey(m.key); (k == "path" || k == "name" || k == "attribute") && secretKeyName(lastSegment(m.str)) {
 			named = true
 		}
 	}
@@ -368,7 +368,7 @@ func (w *jsonWalker) object(secret bool) error {
 	}
 	end := w.i
 	for _, m := range ms {
-		if normKey(m.key) != "value" || secretKeyName(m.key) {
+		if normParamKey(m.key) != "value" || secretKeyName(m.key) {
 			continue
 		}
 		kept := w.edits[:0]

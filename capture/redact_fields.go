@@ -135,7 +135,7 @@ func (r *Redactor) cookies(v string) string {
 
 // secretParamName reports a credential-like query or form parameter.
 func secretParamName(name string) bool {
-	n := normKey(name)
+	n := normParamKey(name)
 	switch n {
 	case "code", "sig", "key", "auth", "pwd", "pin", "otp", "sid", "ticket", "assertion", "clientassertion",
 		"samlresponse", "samlrequest", "session", "sessionid", "jsessionid", "phpsessid", "xamzcredential":
@@ -147,7 +147,7 @@ func secretParamName(name string) bool {
 // secretKeyName reports a credential-like JSON, XML or form key: the common
 // words, but not keys that describe one (token_type, expires_in, …).
 func secretKeyName(name string) bool {
-	n := normKey(name)
+	n := normParamKey(name)
 	switch n {
 	case "pwd", "pin", "otp", "assertion", "clientassertion", "sessionid", "jsessionid", "authorization", "cookie":
 		return true
@@ -168,9 +168,9 @@ func secretKeyName(name string) bool {
 	return strings.HasSuffix(n, "key") && n != "key"
 }
 
-// normKey lower-cases and drops '-', '_' and '.', so api_key, api-key and
+// normParamKey lower-cases and drops '-', '_' and '.', so api_key, api-key and
 // apiKey are one name.
-func normKey(s string) string {
+func normParamKey(s string) string {
 	s = strings.ToLower(s)
 	if strings.ContainsAny(s, "-_.") {
 		s = strings.NewReplacer("-", "", "_", "", ".", "").Replace(s)
@@ -258,8 +258,8 @@ func (r *Redactor) queryValue(raw string) string {
 	for i := 0; i < len(raw); i++ {
 		c := raw[i]
 		switch {
-		case c == '%' && i+2 < len(raw) && isHex(raw[i+1]) && isHex(raw[i+2]):
-			units = append(units, unit{unhex(raw[i+1])<<4 | unhex(raw[i+2]), '%'})
+		case c == '%' && i+2 < len(raw) && pctHexDigit(raw[i+1]) && pctHexDigit(raw[i+2]):
+			units = append(units, unit{pctUnhex(raw[i+1])<<4 | pctUnhex(raw[i+2]), '%'})
 			i += 2
 		case c == '+':
 			units = append(units, unit{' ', '+'})
@@ -289,9 +289,11 @@ func (r *Redactor) queryValue(raw string) string {
 	return b.String()
 }
 
-func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
+func pctHexDigit(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
 
-func unhex(c byte) byte {
+func pctUnhex(c byte) byte {
 	switch {
 	case c >= 'a':
 		return c - 'a' + 10
