@@ -56,6 +56,20 @@ func (e *Engine) Add(f *capture.Flow) []Finding {
 	return out
 }
 
+// Flush analyzes every flow still waiting for a lower ID that never came
+// (end of a capture, or a flow missing from it), in ID order.
+func (e *Engine) Flush() []Finding {
+	var out []Finding
+	for len(e.pending) > 0 {
+		e.next = e.lowestPending()
+		g := e.pending[e.next]
+		delete(e.pending, e.next)
+		e.next++
+		out = e.observe(g, out)
+	}
+	return out
+}
+
 // Skip tells the engine a flow ID will never arrive (e.g. it was discarded).
 func (e *Engine) Skip(id int) { e.skipped[id] = true }
 
@@ -92,5 +106,5 @@ func Run(flows []*capture.Flow, as ...Analyzer) []Finding {
 	for _, f := range flows {
 		out = append(out, e.Add(f)...)
 	}
-	return out
+	return append(out, e.Flush()...)
 }

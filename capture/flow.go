@@ -133,8 +133,10 @@ func (f *Flow) Query() url.Values {
 	return q
 }
 
-// Failed reports whether the exchange never got a response from upstream.
-func (f *Flow) Failed() bool { return f.Error != "" && f.Status == 0 }
+// Failed reports whether the exchange failed in transit: the upstream was
+// unreachable or timed out (Status is then provtap's own 502/504), a TLS
+// handshake failed (Status 0), or a side aborted mid-message.
+func (f *Flow) Failed() bool { return f.Error != "" }
 
 func headerGet(hs []Header, name string) string {
 	for _, h := range hs {

@@ -136,7 +136,7 @@ func bodyText(b []byte) (text, encoding string) {
 
 func entryFromFlow(f *Flow) harEntry {
 	e := harEntry{
-		StartedDateTime: f.Start.Format(harTimeLayout),
+		StartedDateTime: f.Start.UTC().Format(harTimeLayout),
 		Time:            ms(f.Duration()),
 		ClientAddress:   f.ClientAddr,
 		Kind:            f.Kind,
