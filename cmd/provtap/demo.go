@@ -77,7 +77,7 @@ func cmdDemo(args []string) int {
 	steps := &demoSteps{
 		client:  dp.client,
 		session: sessionSrv.URL,
-		gateway: gatewaySrv.URL + "/scim/v2",
+		gateway: gatewaySrv.URL,
 		expire:  func() { skew.Store(int64(capturetest.SessionTTL + time.Minute)) },
 	}
 	mode := "demo: proxy " + dp.addr
@@ -198,14 +198,6 @@ func demoHeadless(dp *demoProxy, rec *capture.Recorder, eng *analyze.Engine, ste
 		return 1
 	}
 	return 0
-}
-
-func flowLine(f *capture.Flow) string {
-	status := fmt.Sprint(f.Status)
-	if f.Status == 0 {
-		status = "ERR " + f.Error
-	}
-	return fmt.Sprintf("#%-3d %-6s %s %s (%s)", f.ID, f.Method, status, f.URL, f.Duration().Round(time.Millisecond))
 }
 
 func severityMarkText(s analyze.Severity) string {
