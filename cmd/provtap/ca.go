@@ -88,4 +88,3 @@ No trust at all: reverse mode — provtap --target https://target.example and
 point the connector's base URL at http://%[2]s:%[3]s.
 `, certFile, host, port)
 }
-
