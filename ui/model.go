@@ -5,8 +5,6 @@
 package ui
 
 import (
-	"time"
-
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -81,9 +79,8 @@ type Model struct {
 	focus    focus
 	showHelp bool
 
-	msg    string
+	msg    string // the bottom line's message, until the next key
 	msgErr bool
-	msgSeq int
 }
 
 // NewModel makes the UI's model, with whatever feed already holds.
@@ -142,7 +139,6 @@ type (
 		n    int
 		err  error
 	}
-	clearMsg struct{ seq int }
 )
 
 // Update routes a message to the pane it concerns.
@@ -166,10 +162,6 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, m.flash(true, "not saved: %v", msg.err)
 		}
 		return m, m.flash(false, "saved %d flows to %s", msg.n, msg.path)
-	case clearMsg:
-		if msg.seq == m.msgSeq {
-			m.msg = ""
-		}
 	case tea.KeyMsg:
 		return m, m.key(msg)
 	case tea.MouseMsg:
@@ -304,10 +296,8 @@ func (m *Model) mouse(msg tea.MouseMsg) {
 	m.detail.Update(msg)
 }
 
-// flash shows a message on the bottom line for a few seconds.
+// flash shows a message on the bottom line until the next key.
 func (m *Model) flash(isErr bool, format string, a ...any) tea.Cmd {
 	m.msg, m.msgErr = sprintf(format, a...), isErr
-	m.msgSeq++
-	seq := m.msgSeq
-	return tea.Tick(8*time.Second, func(time.Time) tea.Msg { return clearMsg{seq} })
+	return nil
 }
