@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/capturetest"
 )
 
 // runProvtap runs provtap with args, returning exit code, stdout and stderr.
@@ -186,37 +188,7 @@ func TestExportReplaysThroughHAR(t *testing.T) {
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Fatal("curl is required: ", err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	got := make(chan []byte, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		br := bufio.NewReader(c)
-		var raw []byte
-		n := 0
-		for {
-			line, err := br.ReadBytes('\n')
-			raw = append(raw, line...)
-			if k, v, ok := strings.Cut(strings.TrimSpace(string(line)), ":"); ok && strings.EqualFold(k, "content-length") {
-				n, _ = strconv.Atoi(strings.TrimSpace(v))
-			}
-			if err != nil || string(line) == "\r\n" {
-				break
-			}
-		}
-		body := make([]byte, n)
-		io.ReadFull(br, body)
-		c.Write([]byte("HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
-		got <- append(raw, body...)
-	}()
-	addr := ln.Addr().String()
+	addr, got := rawEcho(t)
 	body := "{\"note\":\"it's $(not) `run`\",\"bin\":\"\x00\xff\"}\n"
 	f := exportFlow(1, "PATCH", "http://"+addr+"/admin/usergroups/[g1]?x={y}", 401,
 		[]capture.Header{{Name: "Host", Value: addr}, {Name: "Authorization", Value: exBasic}, {Name: "X-Empty", Value: ""},
@@ -227,17 +199,169 @@ func TestExportReplaysThroughHAR(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
+	runBash(t, cmd)
+	if raw, want := next(t, got), capture.RawRequest(f); !bytes.Equal(raw, want) {
+		t.Errorf("server got\n%q\nwant\n%q\ncommand:\n%s", raw, want, cmd)
+	}
+}
+
+// rawEcho is an upstream that records each request's bytes as they come off
+// the connection and answers 401 with no body.
+func rawEcho(t *testing.T) (string, chan []byte) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	got := make(chan []byte, 8)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func(c net.Conn) {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					var raw []byte
+					n := 0
+					for {
+						line, err := br.ReadBytes('\n')
+						raw = append(raw, line...)
+						if err != nil {
+							return
+						}
+						if k, v, ok := strings.Cut(strings.TrimSpace(string(line)), ":"); ok && strings.EqualFold(k, "content-length") {
+							n, _ = strconv.Atoi(strings.TrimSpace(v))
+						}
+						if string(line) == "\r\n" {
+							break
+						}
+					}
+					body := make([]byte, n)
+					io.ReadFull(br, body)
+					got <- append(raw, body...)
+					c.Write([]byte("HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n"))
+				}
+			}(c)
+		}
+	}()
+	return ln.Addr().String(), got
+}
+
+func next(t *testing.T, got chan []byte) []byte {
+	t.Helper()
+	select {
+	case raw := <-got:
+		return raw
+	case <-time.After(20 * time.Second):
+		t.Fatal("no request arrived")
+		return nil
+	}
+}
+
+func runBash(t *testing.T, cmd string) {
+	t.Helper()
 	sh := exec.Command("bash", "-c", cmd)
 	sh.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
 	if out, err := sh.CombinedOutput(); err != nil {
 		t.Fatalf("%v: %s\n%s", err, out, cmd)
 	}
-	select {
-	case raw := <-got:
-		if want := capture.RawRequest(f); !bytes.Equal(raw, want) {
-			t.Errorf("server got\n%q\nwant\n%q\ncommand:\n%s", raw, want, cmd)
+}
+
+// TestExportReplaysCapturedRequest: a client's request, captured by the
+// real proxy (forward and reverse mode) and saved, exported and run in bash,
+// reaches the server as the bytes the client sent.
+func TestExportReplaysCapturedRequest(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Fatal("curl is required: ", err)
+	}
+	addr, got := rawEcho(t)
+	body := "{\"note\":\"it's $(not) `run`\",\"bin\":\"\x00\xff\"}\n"
+	head := "Host: HOST\r\nuser-agent: Java-http-client/17.0.9\r\nAuthorization: " + exBasic + "\r\nX-Dup: 1\r\nX-Empty:\r\n" +
+		"X-Dup: 2\r\nContent-Type: application/json\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body
+	target := "/admin/usergroups/[g1]/../g2?x={y}&k=%41"
+	upstream, _ := url.Parse("http://" + addr)
+	for _, mode := range []struct {
+		name string
+		opts capture.Options
+		line string // the client's request line
+	}{
+		{"forward", capture.Options{}, "PATCH http://" + addr + target + " HTTP/1.1\r\n"},
+		{"reverse", capture.Options{Target: upstream}, "PATCH " + target + " HTTP/1.1\r\n"},
+	} {
+		t.Run(mode.name, func(t *testing.T) {
+			rp := capturetest.StartProxy(t, mode.opts)
+			c, err := net.Dial("tcp", strings.TrimPrefix(rp.URL, "http://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			// In reverse mode the client addresses provtap; the replay goes
+			// to the target with the Host the proxy sent it.
+			sent := strings.Replace(head, "HOST", addr, 1)
+			if mode.opts.Target != nil {
+				sent = strings.Replace(head, "HOST", strings.TrimPrefix(rp.URL, "http://"), 1)
+			}
+			if _, err := c.Write([]byte(mode.line + sent)); err != nil {
+				t.Fatal(err)
+			}
+			next(t, got) // what the proxy forwarded: Go's transport, not the client's bytes
+			flows := rp.Flows(1, 20*time.Second)
+			if len(flows) != 1 {
+				t.Fatalf("%d flows", len(flows))
+			}
+			code, cmd, errOut := runProvtap(t, "export", writeCapture(t, flows...), "--flow", "1")
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			runBash(t, cmd)
+			want := "PATCH " + target + " HTTP/1.1\r\n" + strings.Replace(head, "HOST", addr, 1)
+			if raw := next(t, got); string(raw) != want {
+				t.Errorf("the replay sent\n%q\nthe client sent\n%q\ncommand:\n%s", raw, want, cmd)
+			}
+		})
+	}
+}
+
+// TestExportSeed1Replay (SCENARIOS §1): the curl exported for the refused
+// PATCH reproduces the 401; the same request with the session cookie the
+// POST set succeeds.
+func TestExportSeed1Replay(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Fatal("curl is required: ", err)
+	}
+	srv := capturetest.Serve(capturetest.NewSessionAPI(), false)
+	t.Cleanup(srv.Close)
+	rp := capturetest.StartProxy(t, capture.Options{})
+	if err := capturetest.RunSeed1(rp.Client(), srv.URL); err == nil {
+		t.Fatal("the connector without a cookie jar was not refused")
+	}
+	flows := rp.Flows(2, 20*time.Second)
+	if len(flows) != 2 || flows[1].Method != "PATCH" || flows[1].Status != 401 {
+		t.Fatalf("flows: %v", flows)
+	}
+	har := writeCapture(t, flows...)
+	status := func(cmd string) string {
+		t.Helper()
+		sh := exec.Command("bash", "-c", cmd+" -s -o /dev/null -w '%{http_code}'")
+		sh.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+		out, err := sh.Output()
+		if err != nil {
+			t.Fatalf("%v\n%s", err, cmd)
 		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("no request arrived")
+		return string(out)
+	}
+	_, cmd, _ := runProvtap(t, "export", har, "--flow", "2")
+	if got := status(strings.TrimSuffix(cmd, "\n")); got != "401" {
+		t.Errorf("the exported PATCH got %s, want the captured 401\n%s", got, cmd)
+	}
+	cookie := strings.Split(flows[0].ResponseHeader("Set-Cookie"), ";")[0]
+	fixed := *flows[1]
+	fixed.RequestHeaders = append(append([]capture.Header(nil), fixed.RequestHeaders...), capture.Header{Name: "Cookie", Value: cookie})
+	if got := status(capture.Curl(&fixed)); got[0] != '2' {
+		t.Errorf("with %s the PATCH got %s, want success", cookie, got)
 	}
 }
