@@ -126,12 +126,12 @@ func (m *Model) statusLine() string {
 		return m.st.bar.Render(left) + m.st.msgErr.Render(right)
 	}
 	if m.opts.CapturePath != "" {
-		label := "capture "
+		label := ""
 		if m.opts.Live {
-			label = "recording "
+			label = "rec "
 		}
 		room := m.width - ansi.StringWidth(left) - len(label) - 1
-		if room >= 10 {
+		if room >= 8 {
 			right = label + cutLeft(tildePath(m.opts.CapturePath), room)
 		}
 	}

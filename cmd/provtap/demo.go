@@ -80,7 +80,7 @@ func cmdDemo(args []string) int {
 		gateway: gatewaySrv.URL,
 		expire:  func() { skew.Store(int64(capturetest.SessionTTL + time.Minute)) },
 	}
-	mode := "demo: proxy " + dp.addr
+	mode := "demo proxy " + dp.addr
 	eng := analyze.NewEngine()
 	if *noTUI {
 		return demoHeadless(dp, rec, eng, steps, mode)
