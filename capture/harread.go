@@ -64,11 +64,9 @@ func ReadHAR(r io.Reader) (*Capture, error) {
 		}
 		c.Flows = append(c.Flows, flowFromEntry(&e))
 	}
-	if !c.Truncated {
-		// The closing "]}}" may be missing when the recorder was killed.
-		if _, err := dec.Token(); err != nil && isTruncation(err) {
-			c.Truncated = true
-		}
+	if !c.Truncated && !closeDocument(dec) {
+		// The closing "]}}" is missing: the recorder was killed.
+		c.Truncated = true
 	}
 	Number(c.Flows)
 	return c, nil
@@ -81,6 +79,29 @@ func Number(flows []*Flow) {
 	for i, f := range flows {
 		f.ID = i + 1
 	}
+}
+
+// closeDocument reads the end of entries, the rest of log and of the top
+// object; it reports false when the document ends early.
+func closeDocument(dec *json.Decoder) bool {
+	if _, err := dec.Token(); err != nil { // ]
+		return false
+	}
+	for depth := 0; depth < 2; depth++ {
+		for dec.More() {
+			if _, err := dec.Token(); err != nil {
+				return false
+			}
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return false
+			}
+		}
+		if _, err := dec.Token(); err != nil { // }
+			return false
+		}
+	}
+	return true
 }
 
 func isTruncation(err error) bool {
