@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net"
@@ -363,5 +364,43 @@ func TestExportSeed1Replay(t *testing.T) {
 	fixed.RequestHeaders = append(append([]capture.Header(nil), fixed.RequestHeaders...), capture.Header{Name: "Cookie", Value: cookie})
 	if got := status(capture.Curl(&fixed)); got[0] != '2' {
 		t.Errorf("with %s the PATCH got %s, want success", cookie, got)
+	}
+}
+
+// TestExportRedactLiveSeeds: both seeds run through the real proxy; their
+// captures redacted hold none of the seeds' secrets and give the analyzers
+// the same findings as the originals.
+func TestExportRedactLiveSeeds(t *testing.T) {
+	seed1 := capturetest.Serve(capturetest.NewSessionAPI(), true)
+	seed2 := capturetest.Serve(capturetest.NewGateway(), true)
+	t.Cleanup(seed1.Close)
+	t.Cleanup(seed2.Close)
+	rp := capturetest.StartProxy(t, capture.Options{InsecureUpstream: true})
+	capturetest.RunSeed1(rp.Client(), seed1.URL)
+	capturetest.RunSeed2(rp.Client(), seed2.URL, capturetest.Seed2ReadsOnly)
+	flows := rp.Flows(7, 20*time.Second)
+	in := writeCapture(t, flows...)
+	out := filepath.Join(t.TempDir(), "shared.har")
+	if code, _, errOut := runProvtap(t, "redact", in, out); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	data, _ := os.ReadFile(out)
+	basic := func(u, p string) string { return base64.StdEncoding.EncodeToString([]byte(u + ":" + p)) }
+	for _, s := range []string{capturetest.SessionAPIPassword, capturetest.GatewayPassword, capturetest.GatewayKey,
+		basic(capturetest.SessionAPIUser, capturetest.SessionAPIPassword), basic(capturetest.GatewayUser, capturetest.GatewayPassword)} {
+		if bytes.Contains(data, []byte(s)) {
+			t.Errorf("the redacted capture holds %q", s)
+		}
+	}
+	for _, s := range []string{capturetest.SessionCookie + "=", capturetest.KeyHeader, capturetest.KeyParam + "=", "Basic "} {
+		if !bytes.Contains(data, []byte(s)) {
+			t.Errorf("the redacted capture lost %q", s)
+		}
+	}
+	orig, _ := capture.LoadHAR(in)
+	red, _ := capture.LoadHAR(out)
+	want, got := findingKeys(analyze.Run(orig.Flows)), findingKeys(analyze.Run(red.Flows))
+	if len(want) < 4 || strings.Join(want, "\n") != strings.Join(got, "\n") {
+		t.Errorf("findings:\noriginal %q\nredacted %q", want, got)
 	}
 }
