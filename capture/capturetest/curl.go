@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -45,8 +46,16 @@ func (c Curl) call(ctx context.Context, method, url, user, pass string, headers 
 	if c.Insecure {
 		args = append(args, "-k")
 	}
+	dir := ""
 	if c.Jar != "" {
-		args = append(args, "-c", c.Jar, "-b", c.Jar)
+		// curl reads a -b argument containing "=" as cookie data, not a
+		// file name (test temp dirs contain "="): run in the jar's directory.
+		dir = filepath.Dir(c.Jar)
+		name := filepath.Base(c.Jar)
+		if strings.Contains(name, "=") {
+			return curlResult{}, fmt.Errorf("curl cannot use a cookie jar named %q: the name contains \"=\"", name)
+		}
+		args = append(args, "-c", name, "-b", name)
 	}
 	for _, h := range headers {
 		args = append(args, "-H", h)
@@ -55,7 +64,9 @@ func (c Curl) call(ctx context.Context, method, url, user, pass string, headers 
 		args = append(args, "--data-binary", body)
 	}
 	args = append(args, url)
-	out, err := exec.CommandContext(ctx, bin, args...).Output()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = dir
+	out, err := cmd.Output()
 	if err != nil {
 		if ee, ok := err.(*exec.ExitError); ok {
 			return curlResult{}, fmt.Errorf("curl %s %s: %v: %s", method, url, err, strings.TrimSpace(string(ee.Stderr)))
