@@ -9,7 +9,7 @@ import (
 )
 
 // Curl returns a command, for pasting into bash or zsh, that sends f's
-// request again byte for byte (as curl 7.55 or later speaks HTTP/1.1): the
+// request again byte for byte (HTTP/1.1, with curl 7.55 or later): the
 // same method, request-target, headers in their order and spelling
 // (duplicates and empty values included) and body. curl adds none of its
 // own: its default User-Agent, Accept and Content-Type are switched off
@@ -34,7 +34,7 @@ func Curl(f *Flow) string {
 // replay is the request Curl's command sends.
 type replay struct {
 	method, scheme, authority, target string
-	proto                             string // HTTP/1.0, HTTP/1.1 or HTTP/2.0
+	proto                             string // as captured: HTTP/1.0 is kept, others become HTTP/1.1
 	headers                           []Header
 	body                              []byte
 }
@@ -95,12 +95,16 @@ func (r *replay) command() string {
 	switch {
 	case r.proto == "HTTP/1.0":
 		head = append(head, "--http1.0")
-	case r.scheme == "https" && r.proto != "HTTP/2.0":
-		head = append(head, "--http1.1") // else curl would negotiate HTTP/2
+	case r.scheme == "https":
+		// Else curl would negotiate HTTP/2, and send other bytes (an
+		// HTTP/2 capture is replayed as HTTP/1.1, like RawRequest).
+		head = append(head, "--http1.1")
 	}
+	// -X HEAD would wait for a body that never comes, so -I; but curl
+	// refuses -I with data, so a HEAD with a body is -X HEAD.
 	switch {
 	case r.method == "HEAD" && !hasBody:
-		head = append(head, "-I") // -X HEAD would wait for a body that never comes
+		head = append(head, "-I")
 	case r.method == "GET" && !hasBody, r.method == "POST" && hasBody:
 	default:
 		head = append(head, "-X", shellWord(r.method))
