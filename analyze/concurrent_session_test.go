@@ -13,7 +13,7 @@ func TestConcurrentSessionSeed1(t *testing.T) {
 	if f.Title != "Refused a second session while the JSESSIONID session from #1 was live" {
 		t.Errorf("title %q", f.Title)
 	}
-	for _, s := range []string{"#1 (POST /admin/users → 201) opened a session", "0.1 s later", "Authorization: Basic", "same credentials as #1", "one session per user"} {
+	for _, s := range []string{"#1 (POST /admin/users → 201) opened a session", "100 ms later", "Authorization: Basic", "same credentials as #1", "one session per user"} {
 		if !strings.Contains(f.Detail, s) {
 			t.Errorf("detail lacks %q: %s", s, f.Detail)
 		}

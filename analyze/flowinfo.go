@@ -82,9 +82,9 @@ func ago(earlier, t time.Time) string {
 	d := t.Sub(earlier)
 	switch {
 	case d < 0:
-		return "0 s"
+		return "0 ms"
 	case d < time.Second:
-		return fmt.Sprintf("%.1f s", d.Seconds())
+		return fmt.Sprintf("%d ms", d.Milliseconds())
 	case d < time.Minute:
 		return fmt.Sprintf("%.0f s", d.Seconds())
 	case d < time.Hour:
