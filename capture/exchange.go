@@ -80,6 +80,10 @@ func (p *Proxy) modifyRequest(req *http.Request) error {
 	f.Host, f.Port = hostPort(req.URL.Host, f.Scheme)
 	f.URL = f.Scheme + "://" + req.URL.Host + target
 
+	if isUpgrade(req) {
+		p.upgrade(req, x)
+		return nil
+	}
 	if strings.EqualFold(req.Header.Get("Expect"), "100-continue") && cc != nil && x.reject == 0 {
 		// Let the client send its body now rather than after curl's 1 s wait;
 		// the upstream transport streams it on.

@@ -72,7 +72,7 @@ func (u *upstream) RoundTrip(req *http.Request) (*http.Response, error) {
 	x.headersAt = time.Now()
 	f := x.flow
 	f.Status = res.StatusCode
-	f.StatusText = strings.TrimSpace(strings.TrimPrefix(res.Status, strconv.Itoa(res.StatusCode)))
+	f.StatusText = statusText(res)
 	f.ResponseProto = res.Proto
 	f.ResponseHeaders = headersFromMap("", res.Header)
 	if len(res.TransferEncoding) > 0 {
@@ -92,6 +92,11 @@ func (u *upstream) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	res.Body = rec
 	return res, nil
+}
+
+// statusText is the reason phrase of res ("Created" of "201 Created").
+func statusText(res *http.Response) string {
+	return strings.TrimSpace(strings.TrimPrefix(res.Status, strconv.Itoa(res.StatusCode)))
 }
 
 // describeUpstreamError turns a transport error into a status for the
