@@ -37,7 +37,6 @@ type Redactor struct {
 	taken map[string]bool   // stand-ins given out
 	scrub map[string]bool   // secrets to replace wherever they occur as text
 	repl  *strings.Replacer // built from scrub, nil when stale
-	found int               // occurrences replaced
 }
 
 // NewRedactor returns a Redactor with a fresh random key.
@@ -52,13 +51,6 @@ func (r *Redactor) Secrets() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return len(r.stand)
-}
-
-// Occurrences is the number of places a value was replaced so far.
-func (r *Redactor) Occurrences() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.found
 }
 
 // Flows redacts a whole capture. A secret first recognised in a later flow
@@ -159,11 +151,7 @@ func (r *Redactor) text(s string) string {
 		}
 		r.repl = strings.NewReplacer(pairs...)
 	}
-	out := r.repl.Replace(s)
-	if out != s {
-		r.found++
-	}
-	return out
+	return r.repl.Replace(s)
 }
 
 // secret returns s's stand-in and remembers s to replace it wherever else
@@ -172,7 +160,6 @@ func (r *Redactor) text(s string) string {
 func (r *Redactor) secret(s string) string {
 	p := r.pseudo(s)
 	if p != s {
-		r.found++
 		if len(s) >= 16 || len(s) >= 6 && strings.ContainsAny(s, "0123456789") && strings.IndexFunc(s, asciiLetter) >= 0 {
 			if !r.scrub[s] {
 				r.scrub[s] = true
@@ -222,7 +209,6 @@ func (r *Redactor) remember(s, p string) string {
 		return q
 	}
 	r.stand[s], r.taken[p] = p, true
-	r.found++
 	if len(s) >= 8 && !r.scrub[s] {
 		r.scrub[s], r.repl = true, nil
 	}
