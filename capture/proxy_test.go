@@ -224,3 +224,27 @@ func TestCAKeyAndHomeArePrivate(t *testing.T) {
 		t.Errorf("the CA must be reused, not regenerated: %v", err)
 	}
 }
+
+func TestHTTP2UpstreamIsServedAsHTTP1(t *testing.T) {
+	up := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Proto", r.Proto)
+		io.WriteString(w, `{"ok":true}`)
+	}))
+	up.EnableHTTP2 = true
+	up.StartTLS()
+	defer up.Close()
+	rp := capturetest.StartProxy(t, capture.Options{InsecureUpstream: true})
+	res, err := rp.Client().Get(up.URL + "/h2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || res.Proto != "HTTP/1.1" || res.Header.Get("X-Proto") != "HTTP/2.0" || string(body) != `{"ok":true}` {
+		t.Fatalf("client got %s %d X-Proto=%s %q", res.Proto, res.StatusCode, res.Header.Get("X-Proto"), body)
+	}
+	f := rp.Flows(1, 5*time.Second)[0]
+	if f.ResponseProto != "HTTP/2.0" || string(f.ResponseBody.Bytes) != `{"ok":true}` {
+		t.Errorf("flow response proto %q body %q", f.ResponseProto, f.ResponseBody.Bytes)
+	}
+}
