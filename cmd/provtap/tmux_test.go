@@ -27,9 +27,19 @@ type tmuxSession struct {
 
 var (
 	buildOnce sync.Once
+	binDir    string
 	binPath   string
 	buildErr  error
 )
+
+// TestMain removes the binary the tmux tests built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
 
 // provtapBinary builds provtap once per test run.
 func provtapBinary(t *testing.T) string {
@@ -40,7 +50,7 @@ func provtapBinary(t *testing.T) string {
 			buildErr = err
 			return
 		}
-		binPath = filepath.Join(dir, "provtap")
+		binDir, binPath = dir, filepath.Join(dir, "provtap")
 		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
