@@ -109,6 +109,11 @@ func (r *replay) command() string {
 	default:
 		head = append(head, "-X", shellWord(r.method))
 	}
+	if decodable(headerValues(r.headers, "Accept-Encoding")) {
+		// The request's own Accept-Encoding is still sent as it was; this
+		// only makes curl print the answer decoded rather than as gzip.
+		head = append(head, "--compressed")
+	}
 	base := r.scheme + "://" + r.authority
 	if curlKeepsTarget(r.target) {
 		if strings.ContainsAny(r.target, "[]{}") {
@@ -183,6 +188,25 @@ func (r *replay) command() string {
 		sb.WriteString(l)
 	}
 	return sb.String()
+}
+
+// decodable reports an Accept-Encoding that asks for gzip or deflate and
+// nothing a curl build might lack (br, zstd): --compressed is then safe.
+func decodable(values []string) bool {
+	asked := false
+	for _, v := range values {
+		for _, c := range strings.Split(v, ",") {
+			c, _, _ = strings.Cut(c, ";")
+			switch strings.ToLower(strings.TrimSpace(c)) {
+			case "gzip", "x-gzip", "deflate":
+				asked = true
+			case "identity", "":
+			default:
+				return false
+			}
+		}
+	}
+	return asked
 }
 
 // curlKeepsTarget reports whether curl sends t unchanged when it is the path

@@ -23,6 +23,7 @@ func modelCurl(cmd string) ([]byte, error) {
 		custom                    []string
 		data                      []byte
 		hasData, head, glob, asIs bool
+		compressed                bool
 		proto                     = "HTTP/1.1"
 		h11                       bool
 	)
@@ -47,6 +48,8 @@ func modelCurl(cmd string) ([]byte, error) {
 			glob = true
 		case "--path-as-is":
 			asIs = true
+		case "--compressed":
+			compressed = true
 		case "-X", "--request-target", "-H", "--data-raw", "--data-binary":
 			if v, err = next(); err != nil {
 				return nil, err
@@ -119,6 +122,9 @@ func modelCurl(cmd string) ([]byte, error) {
 			}
 		}
 		return "", false
+	}
+	if _, ok := check("Accept-Encoding"); compressed && !ok {
+		return nil, errors.New("--compressed without an Accept-Encoding header: curl would add its own")
 	}
 	var out bytes.Buffer
 	fmt.Fprintf(&out, "%s %s %s\r\n", method, target, proto)

@@ -253,6 +253,7 @@ func curlCases(s *echoServer) []curlCase {
 		{name: "blank header value", flow: s.flow("GET", "/blank", []Header{h, {"X-Blank", "   "}}, ""),
 			want: fmt.Sprintf("GET /blank HTTP/1.1\r\nHost: %s\r\nX-Blank:\r\n\r\n", h.Value)},
 		{name: "hop-by-hop headers", flow: hop, want: hopWant},
+		{name: "gzip accepted", clean: true, flow: s.flow("GET", "/gz", []Header{h, {"Accept-Encoding", "gzip, deflate"}, {"Accept", "*/*"}}, "")},
 		{name: "curl's headers in other places", clean: true, flow: s.flow("POST", "/order", []Header{{"Content-Length", "2"}, {"Accept", "a"}, h, {"Content-Type", "x"}, {"User-Agent", "u"}}, "{}")},
 		{name: "Expect 100-continue", clean: true, flow: s.flow("PUT", "/expect", []Header{h, {"Expect", "100-continue"}, {"Content-Length", "5"}}, "hello")},
 		{name: "HTTP/1.0", clean: true, flow: func() *Flow {
@@ -330,6 +331,18 @@ func TestCurlReadable(t *testing.T) {
 	want = "curl -X PATCH 'http://h:8080/g/1' \\\n  -H 'Cookie: JSESSIONID=abc' \\\n  -H 'User-Agent:' \\\n  -H 'Accept:'"
 	if got := Curl(f); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestCurlCompressed: --compressed (curl prints the answer decoded) only
+// when the request asked for codings every curl build decodes.
+func TestCurlCompressed(t *testing.T) {
+	for ae, want := range map[string]bool{"gzip": true, "gzip, deflate": true, "gzip;q=1.0, identity; q=0.5": true,
+		"gzip, deflate, br": false, "zstd": false, "": false, "identity": false} {
+		f := &Flow{Method: "GET", Scheme: "http", Host: "h", Target: "/", RequestHeaders: []Header{{"Host", "h"}, {"Accept-Encoding", ae}}}
+		if got := strings.Contains(Curl(f), "--compressed"); got != want {
+			t.Errorf("Accept-Encoding %q: --compressed %v, want %v", ae, got, want)
+		}
 	}
 }
 
