@@ -72,6 +72,9 @@ type Flow struct {
 	OriginalHost string
 	// ReplayOf is the ID of the flow this one replays (0 when not a replay).
 	ReplayOf int
+
+	disk *diskRef // where the recorder wrote this flow
+	shed bool     // bodies dropped from memory; Load reads them back
 }
 
 // Duration is the time from request start to response end.

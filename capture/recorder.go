@@ -23,6 +23,8 @@ type Recorder struct {
 	entries int
 	err     error // first write error; recording stops, the proxy does not
 	buf     []byte
+	size    int64    // bytes written so far
+	reader  *os.File // opened on first read-back of a shed flow
 }
 
 const harHead = `{"log":{"version":"1.2","creator":{"name":"provtap","version":"` + Version + `"},"pages":[],"entries":[`
@@ -51,7 +53,7 @@ func NewRecorder(path string) (*Recorder, error) {
 		f.Close()
 		return nil, err
 	}
-	return &Recorder{file: f, path: path}, nil
+	return &Recorder{file: f, path: path, size: int64(len(harHead))}, nil
 }
 
 // Path is the capture file's path.
@@ -94,6 +96,10 @@ func (r *Recorder) Write(f *Flow) error {
 	r.buf = append(r.buf, '\n')
 	r.buf = append(r.buf, data...)
 	n, err := r.file.Write(r.buf)
+	if err == nil {
+		f.disk = &diskRef{rec: r, off: r.size + int64(len(r.buf)-len(data)), n: len(data)}
+		r.size += int64(n)
+	}
 	if err != nil {
 		// Cut back a partial entry so Close can still produce valid JSON.
 		if n > 0 {
@@ -119,6 +125,7 @@ func (r *Recorder) Close() error {
 	_, werr := r.file.Write([]byte(harTail))
 	cerr := r.file.Close()
 	r.file = nil
+	// r.reader stays open: flows shown in the UI may still be read back.
 	return errors.Join(werr, cerr)
 }
 
@@ -131,7 +138,7 @@ func WriteHAR(path string, flows []*Flow) error {
 		return err
 	}
 	for _, f := range flows {
-		if err := r.Write(f); err != nil {
+		if err := r.Write(f.Load()); err != nil {
 			r.Close()
 			os.Remove(tmp)
 			return err
@@ -142,4 +149,65 @@ func WriteHAR(path string, flows []*Flow) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// diskRef locates a flow's entry in the capture file.
+type diskRef struct {
+	rec *Recorder
+	off int64
+	n   int
+}
+
+func (d *diskRef) load() (*Flow, error) {
+	r := d.rec
+	r.mu.Lock()
+	if r.reader == nil {
+		f, err := os.Open(r.path)
+		if err != nil {
+			r.mu.Unlock()
+			return nil, err
+		}
+		r.reader = f
+	}
+	rd := r.reader
+	r.mu.Unlock()
+	data := make([]byte, d.n)
+	if _, err := rd.ReadAt(data, d.off); err != nil {
+		return nil, err
+	}
+	var e harEntry
+	if err := json.Unmarshal(data, &e); err != nil {
+		return nil, err
+	}
+	return flowFromEntry(&e), nil
+}
+
+// ShedBodies drops the kept body bytes of a flow that was written to the
+// capture file, so a long live session holds only metadata in memory; Load
+// reads them back. It reports whether it shed anything. Call it before the
+// flow is shared with other goroutines.
+func (f *Flow) ShedBodies() bool {
+	if f.disk == nil || f.shed {
+		return false
+	}
+	f.RequestBody.Bytes, f.ResponseBody.Bytes = nil, nil
+	f.shed = true
+	return true
+}
+
+// Shed reports whether the bodies live only in the capture file.
+func (f *Flow) Shed() bool { return f.shed }
+
+// Load returns f with its bodies: f itself, or, for a shed flow, a copy read
+// back from the capture file (f when that fails).
+func (f *Flow) Load() *Flow {
+	if !f.shed {
+		return f
+	}
+	full, err := f.disk.load()
+	if err != nil {
+		return f
+	}
+	full.ID = f.ID
+	return full
 }

@@ -25,3 +25,26 @@ func TestRecorderFullDisk(t *testing.T) {
 	}
 	r.Close()
 }
+
+func TestShedBodiesLoadsBackFromTheCapture(t *testing.T) {
+	r, err := NewRecorder(t.TempDir() + "/c.har")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for i := 1; i <= 3; i++ {
+		f := &Flow{ID: i, Start: time.Now(), Method: "POST", URL: "http://x/", Status: 200,
+			RequestBody:  Body{Bytes: []byte(strings.Repeat("q", i)), Size: int64(i)},
+			ResponseBody: Body{Bytes: []byte(`{"n":1}`), Size: 7}}
+		if err := r.Write(f); err != nil {
+			t.Fatal(err)
+		}
+		if !f.ShedBodies() || f.RequestBody.Bytes != nil || f.RequestBody.Size != int64(i) {
+			t.Fatalf("flow %d not shed: %+v", i, f.RequestBody)
+		}
+		full := f.Load()
+		if full.ID != i || string(full.RequestBody.Bytes) != strings.Repeat("q", i) || string(full.ResponseText()) != `{"n":1}` {
+			t.Errorf("flow %d read back as %+v", i, full)
+		}
+	}
+}

@@ -55,6 +55,12 @@ func (d *detailPane) setSize(w, h int) {
 // when it is the same flow (new findings arrived for it).
 func (d *detailPane) show(f *capture.Flow, own, evidence []analyze.Finding) {
 	same := f != nil && d.flow != nil && f.ID == d.flow.ID
+	switch {
+	case same:
+		f = d.flow // already read back
+	case f != nil:
+		f = f.Load() // live flows keep their bodies in the capture file
+	}
 	d.flow, d.own, d.evidence = f, own, evidence
 	d.rebuild(same)
 }

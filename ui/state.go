@@ -203,7 +203,7 @@ func (m *Model) copySelected() tea.Cmd {
 	if f == nil {
 		return m.flash(true, "no flow to copy yet")
 	}
-	text := m.opts.Curl(f)
+	text := m.opts.Curl(f.Load())
 	id := f.ID
 	copyFn := m.opts.Copy
 	if copyFn == nil {

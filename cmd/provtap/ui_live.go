@@ -43,6 +43,9 @@ func runLive(p liveProxy, rec *capture.Recorder, eng *analyze.Engine, opts ui.Op
 			if eng != nil {
 				findings = eng.Add(f)
 			}
+			// Memory stays bounded in a long session: bodies live in the
+			// capture file, and the UI reads them back when shown.
+			f.ShedBodies()
 			feed.Add(f, findings)
 		}
 	}()
