@@ -7,6 +7,11 @@ func All() []Analyzer {
 		NewDroppedCookie(),
 		NewLostHeader(),
 		NewLostQueryParam(),
+		NewCSRFToken(),
+		NewAuthStrippedRedirect(),
+		NewExpiredToken(),
+		NewAuthSchemeMismatch(),
+		NewTLSUntrusted(),
 	}
 }
 

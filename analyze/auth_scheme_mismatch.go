@@ -1,0 +1,165 @@
+package analyze
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/provtap/provtap/capture"
+)
+
+// KindAuthSchemeMismatch: the client answers a WWW-Authenticate challenge
+// with a scheme the server did not offer.
+const KindAuthSchemeMismatch = "auth-scheme-mismatch"
+
+// AuthSchemeMismatch remembers, per client and origin, the schemes the
+// server's last challenge offered, and reports a refused request whose
+// Authorization uses another scheme.
+type AuthSchemeMismatch struct {
+	origins map[string]*schemeState
+}
+
+type schemeState struct {
+	offer      []challenge // the latest challenge of a 401 from this origin
+	offerFlow  int
+	offerField string             // the WWW-Authenticate values as sent
+	okAuth     map[string]authUse // scheme (lower-case) → last accepted Authorization
+	answered   map[string]*refList
+	first      map[string]int // scheme → first finding
+}
+
+type authUse struct {
+	value string
+	flow  int
+}
+
+// NewAuthSchemeMismatch returns the auth-scheme-mismatch analyzer.
+func NewAuthSchemeMismatch() *AuthSchemeMismatch {
+	return &AuthSchemeMismatch{origins: map[string]*schemeState{}}
+}
+
+// Name implements Analyzer.
+func (a *AuthSchemeMismatch) Name() string { return KindAuthSchemeMismatch }
+
+// Observe implements Analyzer.
+func (a *AuthSchemeMismatch) Observe(f *capture.Flow, emit func(Finding)) {
+	if !analyzable(f) || isPreflight(f) {
+		return
+	}
+	key := clientKey(f) + "\x00" + f.Origin()
+	st := a.origins[key]
+	field := f.ResponseHeaderValues("WWW-Authenticate")
+	chs := parseChallenges(field)
+	auth := f.RequestHeader("Authorization")
+	if st == nil && len(chs) == 0 {
+		return
+	}
+	if st == nil {
+		st = &schemeState{okAuth: map[string]authUse{}, answered: map[string]*refList{}, first: map[string]int{}}
+		a.origins[key] = st
+	}
+	scheme, _ := authScheme(auth)
+	lower := strings.ToLower(scheme)
+	if auth != "" && succeeded(f) {
+		st.okAuth[lower] = authUse{auth, f.ID}
+	}
+	offer, offerFlow, offerField := chs, f.ID, strings.Join(field, ", ")
+	if len(offer) == 0 {
+		offer, offerFlow, offerField = st.offer, st.offerFlow, st.offerField
+	}
+	if len(chs) > 0 && f.Status == 401 {
+		st.offer, st.offerFlow, st.offerField = chs, f.ID, offerField
+	}
+	if auth == "" || scheme == "" || len(offer) == 0 || offers(offer, scheme) {
+		return
+	}
+	ref := judgeRefusal(f)
+	if !ref.Refused {
+		return
+	}
+	answered := st.answered[lower]
+	if answered == nil {
+		answered = &refList{}
+		st.answered[lower] = answered
+	}
+	answered.add(flowRef{f.ID, f.Method})
+	first, repeat := st.first[lower]
+	if !repeat {
+		st.first[lower] = f.ID
+	}
+	emit(schemeMismatchFinding(f, scheme, offer, offerFlow, offerField, st, answered, ref, first))
+}
+
+func schemeMismatchFinding(f *capture.Flow, scheme string, offer []challenge, offerFlow int, offerField string,
+	st *schemeState, answered *refList, ref refusal, first int) Finding {
+	names := schemeNames(offer)
+	title := fmt.Sprintf("Answered with %s; the server offers only %s", scheme, joinOr(names))
+	var d strings.Builder
+	where := "this response"
+	if offerFlow != f.ID {
+		where = fmt.Sprintf("#%d's 401", offerFlow)
+	}
+	fmt.Fprintf(&d, "The server's challenge on %s offered %s (WWW-Authenticate: %s). ", where,
+		schemeWord(len(names))+joinAnd(names), shorten(offerField, 160))
+	fmt.Fprintf(&d, "This %s %s sent Authorization: %s …, a scheme the server did not offer", f.Method, shorten(pathOnly(f), 60), scheme)
+	if answered.total > 1 {
+		fmt.Fprintf(&d, "; the client kept answering with %s on %s", scheme, answered.String())
+	}
+	fmt.Fprintf(&d, ". The server refused it: %s.", ref.Summary())
+	var missing []Missing
+	var relatedIDs []int
+	for _, n := range names {
+		if use, ok := st.okAuth[strings.ToLower(n)]; ok {
+			fmt.Fprintf(&d, " #%d got through with %s.", use.flow, n)
+			missing = []Missing{{Where: "header", Name: "Authorization", Value: use.value, Seen: fmt.Sprintf("sent on #%d", use.flow)}}
+			relatedIDs = append(relatedIDs, use.flow)
+			break
+		}
+	}
+	if first != 0 {
+		title += fmt.Sprintf(" (again, first on #%d)", first)
+	}
+	return Finding{
+		Kind: KindAuthSchemeMismatch, Severity: Error, Flow: f.ID,
+		Related: related(f.ID, []int{offerFlow, first}, relatedIDs, answered.ids()),
+		Title:   title, Detail: d.String(), Fix: schemeFix(scheme, names), Missing: missing,
+	}
+}
+
+func schemeFix(sent string, offered []string) string {
+	want := offered[0]
+	for _, n := range offered {
+		if strings.EqualFold(n, "Bearer") {
+			want = n
+		}
+	}
+	fix := fmt.Sprintf("Set the connector's authentication type to one the server offers (%s) instead of %s", joinOr(offered), sent)
+	switch strings.ToLower(want) {
+	case "bearer":
+		fix += ": configure OAuth (token URL, client id and secret) so it sends Authorization: Bearer <access token>"
+	case "basic":
+		fix += ": configure user name and password (Basic authentication)"
+	case "token":
+		fix += ": configure the API token so it sends Authorization: Token <token>"
+	case "negotiate", "ntlm":
+		fix += ": enable Windows integrated authentication (Kerberos/NTLM) for the connector's service account"
+	}
+	return fix + ". Clients that send credentials up front never read the challenge, so the scheme must be chosen in the configuration; " +
+		"or ask the API's owner to enable " + sent + " for this endpoint."
+}
+
+func joinOr(parts []string) string {
+	switch len(parts) {
+	case 0:
+		return ""
+	case 1:
+		return parts[0]
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " or " + parts[len(parts)-1]
+}
+
+func schemeWord(n int) string {
+	if n == 1 {
+		return "the scheme "
+	}
+	return "the schemes "
+}
