@@ -12,15 +12,19 @@ import (
 
 const version = capture.Version
 
-// newFlags makes a FlagSet whose -h prints the given usage text.
+// newFlags makes a FlagSet that reports errors to parseArgs (no output of
+// its own); usage prints the help asked for with -h/--help.
 func newFlags(name, usageLine, about string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	fs.Init(name, flag.ContinueOnError)
-	fs.Usage = func() {
+	helpTexts[fs] = func() {
 		w := os.Stdout
 		fmt.Fprintf(w, "usage: %s\n\n%s\n", usageLine, about)
+		if name == "provtap" {
+			fmt.Fprintln(w)
+			usage(w)
+		}
 		var any bool
 		fs.VisitAll(func(*flag.Flag) { any = true })
 		if any {
@@ -33,6 +37,9 @@ func newFlags(name, usageLine, about string) *flag.FlagSet {
 	return fs
 }
 
+// helpTexts holds each FlagSet's help printer.
+var helpTexts = map[*flag.FlagSet]func(){}
+
 // parseArgs parses flags that may come before or after positional arguments
 // (`export cap.har --flow 3` == `export --flow 3 cap.har`). It returns the
 // positionals, or an exit code when parsing ended the command (help: 0,
@@ -42,7 +49,7 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, int, bool) {
 	for {
 		if err := fs.Parse(args); err != nil {
 			if err == flag.ErrHelp {
-				fs.Usage()
+				helpTexts[fs]()
 				return nil, 0, false
 			}
 			fmt.Fprintf(os.Stderr, "provtap %s: %v (see provtap %s --help)\n", fs.Name(), err, fs.Name())
