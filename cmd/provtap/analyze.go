@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -41,15 +40,15 @@ func cmdAnalyze(args []string) int {
 	if !known {
 		return fail("analyze", "unknown --fail-on %q (want none, info, warning or error)", *failOn)
 	}
-	capt, err := loadWithProgress(pos[0])
+	res, findings, err := analyzeWithProgress(pos[0])
 	if err != nil {
 		return fail("analyze", "%v", err)
 	}
-	if capt.Truncated {
+	if res.Truncated {
 		fmt.Fprintf(os.Stderr, "provtap analyze: %s was cut off (a recorder that did not exit cleanly); analyzing the %d whole flows before the cut\n",
-			pos[0], len(capt.Flows))
+			pos[0], res.Flows)
 	}
-	report := analyze.NewReport(len(capt.Flows), analyze.Run(capt.Flows))
+	report := analyze.NewReport(res.Flows, findings)
 	out := bufio.NewWriter(os.Stdout)
 	switch *format {
 	case "json":
@@ -90,29 +89,26 @@ func terminalWidth() int {
 // progressThreshold: smaller files load faster than a bar can draw.
 const progressThreshold = 16 << 20
 
-// loadWithProgress reads a capture like capture.LoadHAR, drawing a progress
-// bar on stderr for large files when stderr is a terminal.
-func loadWithProgress(path string) (*capture.Capture, error) {
+// analyzeWithProgress streams the capture through the analyzers (a capture
+// larger than memory still works), drawing a progress bar on stderr for large
+// files when stderr is a terminal.
+func analyzeWithProgress(path string) (capture.ScanResult, []analyze.Finding, error) {
 	st, err := os.Stat(path)
 	if err != nil {
-		return nil, err
+		return capture.ScanResult{}, nil, err
 	}
 	if st.IsDir() {
-		return nil, fmt.Errorf("%s is a directory, not a capture file", path)
+		return capture.ScanResult{}, nil, fmt.Errorf("%s is a directory, not a capture file", path)
 	}
-	if st.Size() < progressThreshold || !isatty.IsTerminal(os.Stderr.Fd()) {
-		return capture.LoadHAR(path)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	cr := &countingReader{r: f}
+	var progress atomic.Int64
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
+		if st.Size() < progressThreshold || !isatty.IsTerminal(os.Stderr.Fd()) {
+			<-done
+			return
+		}
 		tick := time.NewTicker(100 * time.Millisecond)
 		defer tick.Stop()
 		for {
@@ -121,28 +117,19 @@ func loadWithProgress(path string) (*capture.Capture, error) {
 				fmt.Fprint(os.Stderr, "\r\033[K")
 				return
 			case <-tick.C:
-				drawProgress(cr.n.Load(), st.Size())
+				drawProgress(progress.Load(), 2*st.Size()) // ScanHAR reads the file twice
 			}
 		}
 	}()
-	c, err := capture.ReadHAR(cr)
+	eng := analyze.NewEngine()
+	var findings []analyze.Finding
+	res, err := capture.ScanHAR(path, &progress, func(f *capture.Flow) {
+		findings = append(findings, eng.Add(f)...)
+	})
+	findings = append(findings, eng.Flush()...)
 	close(done)
 	<-finished
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return c, nil
-}
-
-type countingReader struct {
-	r io.Reader
-	n atomic.Int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n.Add(int64(n))
-	return n, err
+	return res, findings, err
 }
 
 func drawProgress(done, total int64) {
@@ -154,4 +141,13 @@ func drawProgress(done, total int64) {
 	filled := int(frac * width)
 	fmt.Fprintf(os.Stderr, "\rreading capture [%s%s] %3.0f%% %d/%d MB", strings.Repeat("█", filled),
 		strings.Repeat("·", width-filled), frac*100, done>>20, total>>20)
+}
+
+// loadCapture reads a whole capture into memory (for the TUI), with a clear
+// error for a directory.
+func loadCapture(path string) (*capture.Capture, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("%s is a directory, not a capture file", path)
+	}
+	return capture.LoadHAR(path)
 }

@@ -24,7 +24,7 @@ func cmdOpen(args []string) int {
 	if len(pos) != 1 {
 		return fail("open", "want exactly one capture file, got %d arguments (see provtap open --help)", len(pos))
 	}
-	capt, err := loadWithProgress(pos[0])
+	capt, err := loadCapture(pos[0])
 	if err != nil {
 		return fail("open", "%v", err)
 	}

@@ -1,0 +1,49 @@
+package capture_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/provtap/provtap/capture"
+)
+
+// ScanHAR streams exactly what ReadHAR loads: same flows, same numbering,
+// same truncation verdict, for out-of-order and cut-off files.
+func TestScanHARMatchesReadHAR(t *testing.T) {
+	dir := t.TempDir()
+	var flows []*capture.Flow
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	for i, off := range []int{3, 1, 2, 5, 4} { // written in completion order
+		flows = append(flows, &capture.Flow{Start: t0.Add(time.Duration(off) * time.Millisecond), Method: "GET",
+			URL: fmt.Sprintf("http://x/%d", off), Status: 200, ResponseBody: capture.Body{Bytes: []byte(fmt.Sprint(i)), Size: 1}})
+	}
+	whole := filepath.Join(dir, "whole.har")
+	if err := capture.WriteHAR(whole, flows); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(whole)
+	cut := filepath.Join(dir, "cut.har")
+	os.WriteFile(cut, data[:len(data)-40], 0o600)
+	for _, path := range []string{whole, cut} {
+		want, err := capture.LoadHAR(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []*capture.Flow
+		res, err := capture.ScanHAR(path, nil, func(f *capture.Flow) { got = append(got, f) })
+		if err != nil || res.Flows != len(want.Flows) || res.Truncated != want.Truncated || len(got) != len(want.Flows) {
+			t.Fatalf("%s: scan %+v %v, load %d flows truncated %v", path, res, err, len(want.Flows), want.Truncated)
+		}
+		for i := range got {
+			if got[i].ID != want.Flows[i].ID || got[i].URL != want.Flows[i].URL || got[i].ID != i+1 {
+				t.Errorf("%s: flow %d is %s, want %s", path, i+1, got[i].URL, want.Flows[i].URL)
+			}
+		}
+	}
+	if _, err := capture.ScanHAR(filepath.Join(dir, "whole.har")+"x", nil, func(*capture.Flow) {}); err == nil {
+		t.Error("a missing file must be an error")
+	}
+}
