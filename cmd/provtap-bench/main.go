@@ -1,0 +1,346 @@
+// Command provtap-bench measures provtap against a direct connection, bare
+// martian (same upstream transport) and mitmdump, interleaved in rounds,
+// over http and over https through CONNECT; -mem measures provtap's peak RSS
+// under a large upload, a large download and 500 connections.
+//
+// Every process under test runs apart from the load generator: the upstream
+// and the two Go proxies are this binary re-executed as children (so each
+// has its own scheduler and GC), mitmdump is itself.
+package main
+
+import (
+	"crypto/x509"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/provtap/provtap/capture"
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == childFlag {
+		os.Exit(childMain(os.Args[2:]))
+	}
+	os.Exit(cli(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+type config struct {
+	conns      int
+	dur        time.Duration
+	rounds     int
+	schemes    []string
+	targets    map[string]bool // nil: all
+	mitmdump   string          // path; "" skips it
+	h2         bool
+	cpuprofile string // prefix of the children's CPU profiles
+	mem        bool
+	memConns   int
+	memDur     time.Duration
+	progress   io.Writer
+}
+
+func cli(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("provtap-bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg config
+	fs.IntVar(&cfg.conns, "c", 20, "concurrent keep-alive client connections")
+	fs.DurationVar(&cfg.dur, "d", 5*time.Second, "measured duration per target, scheme and round")
+	fs.IntVar(&cfg.rounds, "rounds", 3, "interleaved rounds")
+	schemes := fs.String("schemes", "http,https", "schemes to measure")
+	targets := fs.String("targets", "direct,bare,provtap,mitmdump", "targets to measure")
+	mitm := fs.String("mitmdump", "auto", `mitmdump binary ("auto": from PATH, "none": skip)`)
+	fs.BoolVar(&cfg.h2, "h2", false, "the https upstream offers HTTP/2 (the proxies' transports then use it)")
+	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write CPU profiles of the proxy children to PREFIX-provtap.pprof and PREFIX-bare.pprof")
+	fs.BoolVar(&cfg.mem, "mem", false, "memory mode: provtap's peak RSS under a 50 MB upload, a 64 MB download and -mem-c connections")
+	fs.IntVar(&cfg.memConns, "mem-c", 500, "connections in memory mode")
+	fs.DurationVar(&cfg.memDur, "mem-d", 8*time.Second, "duration of the connection load in memory mode")
+	quiet := fs.Bool("q", false, "no progress lines")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	cfg.schemes = strings.Split(*schemes, ",")
+	cfg.targets = map[string]bool{}
+	for _, t := range strings.Split(*targets, ",") {
+		cfg.targets[t] = true
+	}
+	if !*quiet {
+		cfg.progress = stderr
+	}
+	switch *mitm {
+	case "none":
+	case "auto":
+		if path, err := exec.LookPath("mitmdump"); err == nil {
+			cfg.mitmdump = path
+		}
+	default:
+		cfg.mitmdump = *mitm
+	}
+	if cfg.mem {
+		r, err := runMem(cfg)
+		if err != nil {
+			fmt.Fprintln(stderr, "provtap-bench:", err)
+			return 1
+		}
+		r.print(stdout)
+		if !r.ok() {
+			return 1
+		}
+		return 0
+	}
+	rep, err := run(cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "provtap-bench:", err)
+		return 1
+	}
+	rep.print(stdout)
+	return 0
+}
+
+// target is one way of reaching the upstream.
+type target struct {
+	name  string
+	p     *proc // the proxy process; nil for direct
+	roots *x509.CertPool
+}
+
+// row aggregates one target and scheme over all rounds.
+type row struct {
+	target, scheme string
+	n, errs, all   int
+	lastErr        error
+	elapsed        time.Duration
+	lat            []time.Duration
+	perRound       []float64     // req/s
+	proxyCPU       time.Duration // the proxy process's CPU in the measured windows
+	proxyR, proxyW int64         // and its read and write system calls
+	clientCPU      time.Duration
+}
+
+func (r *row) rps() float64 {
+	if r.elapsed <= 0 {
+		return 0
+	}
+	return float64(r.n) / r.elapsed.Seconds()
+}
+
+type report struct {
+	cfg   config
+	rows  []*row
+	notes []string
+	rss   []string
+}
+
+func (rep *report) row(target, scheme string) *row {
+	for _, r := range rep.rows {
+		if r.target == target && r.scheme == scheme {
+			return r
+		}
+	}
+	return nil
+}
+
+// env is what both modes start: a temp dir, the CA, the upstream.
+type env struct {
+	dir      string
+	ca       *capture.CA
+	roots    *x509.CertPool
+	upstream *proc
+}
+
+func newEnv(cfg config) (*env, error) {
+	dir, err := os.MkdirTemp("", "provtap-bench-")
+	if err != nil {
+		return nil, err
+	}
+	e := &env{dir: dir}
+	if e.ca, err = capture.LoadOrCreateCA(filepath.Join(dir, "home")); err != nil {
+		e.close()
+		return nil, err
+	}
+	e.roots = x509.NewCertPool()
+	e.roots.AddCert(e.ca.Cert)
+	args := []string{"-role", "upstream"}
+	if cfg.h2 {
+		args = append(args, "-h2")
+	}
+	if e.upstream, err = startChild("upstream", args...); err != nil {
+		e.close()
+		return nil, err
+	}
+	return e, nil
+}
+
+func (e *env) close() {
+	e.upstream.stop()
+	os.RemoveAll(e.dir)
+}
+
+func (e *env) upstreamAddr(scheme string) string {
+	if scheme == "https" {
+		return e.upstream.addrs[1]
+	}
+	return e.upstream.addrs[0]
+}
+
+func (e *env) startProvtap(extra ...string) (*proc, error) {
+	args := []string{"-role", "provtap", "-home", filepath.Join(e.dir, "home"), "-har", filepath.Join(e.dir, "capture.har")}
+	return startChild("provtap", append(args, extra...)...)
+}
+
+func run(cfg config) (*report, error) {
+	e, err := newEnv(cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer e.close()
+	rep := &report{cfg: cfg}
+	targets, err := startTargets(cfg, e, rep)
+	defer func() {
+		for _, t := range targets {
+			t.p.stop()
+		}
+	}()
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range targets {
+		for _, s := range cfg.schemes {
+			rep.rows = append(rep.rows, &row{target: t.name, scheme: s})
+		}
+	}
+	// Connections, handshakes, upstream pools and mitmdump's certificate
+	// are made once before the first round, then again briefly before each
+	// measurement.
+	warm := min(cfg.dur/5, time.Second)
+	for _, s := range cfg.schemes {
+		for _, t := range targets {
+			rep.row(t.name, s).all += runLoad(e.spec(cfg, t, s, 0, warm)).all
+		}
+	}
+	for round := 1; round <= cfg.rounds; round++ {
+		for _, s := range cfg.schemes {
+			for _, t := range targets {
+				r := rep.row(t.name, s)
+				spec := e.spec(cfg, t, s, warm, cfg.dur)
+				if t.p != nil {
+					var cpu0 time.Duration
+					var r0, w0 int64
+					spec.onWindow = func(start bool) {
+						pid := t.p.pid()
+						if start {
+							cpu0 = procCPU(pid)
+							r0, w0 = procSyscalls(pid)
+						} else {
+							r.proxyCPU += procCPU(pid) - cpu0
+							r1, w1 := procSyscalls(pid)
+							r.proxyR += r1 - r0
+							r.proxyW += w1 - w0
+						}
+					}
+				}
+				res := runLoad(spec)
+				r.add(res)
+				rps := float64(res.n) / res.elapsed.Seconds()
+				if cfg.progress != nil {
+					fmt.Fprintf(cfg.progress, "round %d %-5s %-8s %8.0f req/s  errors %d\n", round, s, t.name, rps, res.errs)
+				}
+			}
+		}
+	}
+	for _, r := range rep.rows {
+		sortDurations(r.lat)
+	}
+	var answered []string
+	for _, t := range targets {
+		if t.p == nil {
+			continue
+		}
+		rep.rss = append(rep.rss, fmt.Sprintf("%s %d MB", t.name, procStatusKB(t.p.pid(), "VmHWM")/1024))
+		answered = append(answered, fmt.Sprintf("%s %d", t.name, sumAll(rep, t.name)))
+		if st := t.p.stat(); t.name == "provtap" && st != nil {
+			rep.notes = append(rep.notes, fmt.Sprintf("provtap consumer: %s flows recorded+analyzed of %d requests answered, %s findings",
+				st["flows"], sumAll(rep, "provtap"), st["findings"]))
+		}
+	}
+	rep.notes = append(rep.notes, "requests answered, warm-up included (to normalize CPU profiles): "+strings.Join(answered, ", "))
+	return rep, nil
+}
+
+// startTargets starts the proxies cfg asks for; direct needs none.
+func startTargets(cfg config, e *env, rep *report) ([]*target, error) {
+	want := func(name string) bool { return cfg.targets == nil || cfg.targets[name] }
+	prof := func(kind string) []string {
+		if cfg.cpuprofile == "" {
+			return nil
+		}
+		return []string{"-cpuprofile", cfg.cpuprofile + "-" + kind + ".pprof"}
+	}
+	var targets []*target
+	if want("direct") {
+		targets = append(targets, &target{name: "direct"})
+	}
+	if want("bare") {
+		bare, err := startChild("bare", append([]string{"-role", "bare", "-home", filepath.Join(e.dir, "home")}, prof("bare")...)...)
+		if err != nil {
+			return targets, err
+		}
+		targets = append(targets, &target{name: "bare", p: bare, roots: e.roots})
+	}
+	if want("provtap") {
+		pt, err := e.startProvtap(prof("provtap")...)
+		if err != nil {
+			return targets, err
+		}
+		targets = append(targets, &target{name: "provtap", p: pt, roots: e.roots})
+	}
+	switch {
+	case !want("mitmdump"):
+	case cfg.mitmdump == "":
+		rep.notes = append(rep.notes, "mitmdump skipped: not on PATH (or -mitmdump none)")
+	default:
+		md, pool, err := startMitmdump(cfg.mitmdump, filepath.Join(e.dir, "mitmproxy"))
+		if err != nil {
+			rep.notes = append(rep.notes, "mitmdump skipped: "+err.Error())
+		} else {
+			targets = append(targets, &target{name: "mitmdump", p: md, roots: pool})
+		}
+	}
+	return targets, nil
+}
+
+func (e *env) spec(cfg config, t *target, scheme string, warm, dur time.Duration) loadSpec {
+	s := loadSpec{upstream: e.upstreamAddr(scheme), https: scheme == "https", roots: t.roots,
+		conns: cfg.conns, warm: warm, dur: dur}
+	if t.p != nil {
+		s.proxy = t.p.addrs[0]
+	}
+	return s
+}
+
+func (r *row) add(res loadResult) {
+	r.n += res.n
+	r.errs += res.errs
+	r.all += res.all
+	if res.lastErr != nil {
+		r.lastErr = res.lastErr
+	}
+	r.elapsed += res.elapsed
+	r.lat = append(r.lat, res.lat...)
+	r.clientCPU += res.clientCPU
+	r.perRound = append(r.perRound, float64(res.n)/res.elapsed.Seconds())
+}
+
+func sumAll(rep *report, target string) int {
+	n := 0
+	for _, r := range rep.rows {
+		if r.target == target {
+			n += r.all
+		}
+	}
+	return n
+}

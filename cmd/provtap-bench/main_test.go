@@ -1,0 +1,78 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestMain lets the test binary serve as the bench's child processes.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == childFlag {
+		os.Exit(childMain(os.Args[2:]))
+	}
+	os.Exit(m.Run())
+}
+
+// TestBenchTiny runs the whole benchmark in a tiny configuration: every
+// target answers over http and https, and provtap records what it answered.
+func TestBenchTiny(t *testing.T) {
+	cfg := config{conns: 2, dur: 300 * time.Millisecond, rounds: 1, schemes: []string{"http", "https"}}
+	rep, err := run(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{"direct", "bare", "provtap"} {
+		for _, s := range cfg.schemes {
+			r := rep.row(target, s)
+			if r == nil {
+				t.Fatalf("no row for %s %s", target, s)
+			}
+			if r.rps() <= 0 || len(r.lat) == 0 {
+				t.Errorf("%s %s: %.0f req/s, %d latencies (errors %d, last %v)", target, s, r.rps(), len(r.lat), r.errs, r.lastErr)
+			}
+			if r.errs > 0 {
+				t.Errorf("%s %s: %d errors, last %v", target, s, r.errs, r.lastErr)
+			}
+		}
+	}
+	if rep.row("mitmdump", "http") != nil {
+		t.Error("mitmdump measured although it was not asked for")
+	}
+	var out bytes.Buffer
+	rep.print(&out)
+	for _, want := range []string{"req/s provtap/bare", "p99 provtap/bare", "provtap consumer:", "mitmdump skipped"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+	t.Log("\n" + out.String())
+}
+
+func TestReadResponse(t *testing.T) {
+	for _, tc := range []struct {
+		in     string
+		status int
+		close  bool
+	}{
+		{"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabcHTTP/1.1 204", 200, false},
+		{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\nHTTP/1.1 204", 200, false},
+		{"HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", 502, true},
+		{"HTTP/1.0 200 OK\r\n\r\nuntil close", 200, true},
+	} {
+		br := bufioReader(tc.in)
+		status, closeAfter, err := readResponse(br)
+		if err != nil || status != tc.status || closeAfter != tc.close {
+			t.Errorf("%q: status %d close %v err %v", tc.in, status, closeAfter, err)
+			continue
+		}
+		if rest, _ := br.Peek(br.Buffered()); len(rest) > 0 && !bytes.HasPrefix(rest, []byte("HTTP/1.1 204")) {
+			t.Errorf("%q: left %q unread", tc.in, rest)
+		}
+	}
+}
+
+func bufioReader(s string) *bufio.Reader { return bufio.NewReader(strings.NewReader(s)) }

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+func (rep *report) print(w io.Writer) {
+	cfg := rep.cfg
+	fmt.Fprintf(w, "provtap-bench: %d connections, %v × %d interleaved rounds per target and scheme, %d CPUs; "+
+		"upstream, bare and provtap are separate processes, the load generator is this one\n",
+		cfg.conns, cfg.dur, cfg.rounds, runtime.NumCPU())
+	if cfg.h2 {
+		fmt.Fprintln(w, "https upstream offers HTTP/2")
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "target\tscheme\treq/s\tp50\tp99\terrors\tproxy CPU/req\tproxy syscalls/req r+w\tper round req/s\t")
+	for _, r := range rep.rows {
+		cpu, sys := "-", "-"
+		if r.target != "direct" && r.n > 0 {
+			cpu = fmt.Sprintf("%.0fµs", float64(r.proxyCPU.Microseconds())/float64(r.n))
+			sys = fmt.Sprintf("%.1f+%.1f", float64(r.proxyR)/float64(r.n), float64(r.proxyW)/float64(r.n))
+		}
+		var rounds []string
+		for _, x := range r.perRound {
+			rounds = append(rounds, fmt.Sprintf("%.0f", x))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%s\t%s\t%d\t%s\t%s\t%s\t\n", r.target, r.scheme, r.rps(),
+			ms(percentile(r.lat, 50)), ms(percentile(r.lat, 99)), r.errs, cpu, sys, strings.Join(rounds, " "))
+	}
+	tw.Flush()
+	for _, r := range rep.rows {
+		if r.lastErr != nil {
+			fmt.Fprintf(w, "last error %s %s: %v\n", r.target, r.scheme, r.lastErr)
+		}
+	}
+
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "ratio\t%s\ttarget\t\n", strings.Join(cfg.schemes, "\t"))
+	line := func(name, goal string, f func(s string) string) {
+		cells := []string{name}
+		for _, s := range cfg.schemes {
+			cells = append(cells, f(s))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t\n", strings.Join(cells, "\t"), goal)
+	}
+	ratio := func(a, b float64) string {
+		if a == 0 || b == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.2f", a/b)
+	}
+	get := func(t, s string) *row {
+		if r := rep.row(t, s); r != nil && r.n > 0 {
+			return r
+		}
+		return nil
+	}
+	both := func(a, b string, s string, f func(x, y *row) string) string {
+		x, y := get(a, s), get(b, s)
+		if x == nil || y == nil {
+			return "-"
+		}
+		return f(x, y)
+	}
+	line("req/s provtap/bare", "≥ 0.90", func(s string) string {
+		return both("provtap", "bare", s, func(x, y *row) string { return ratio(x.rps(), y.rps()) })
+	})
+	line("req/s provtap/mitmdump", "≥ 12 http, ≥ 10 https", func(s string) string {
+		return both("provtap", "mitmdump", s, func(x, y *row) string { return ratio(x.rps(), y.rps()) })
+	})
+	line("p99 provtap/bare", "≤ 1.50", func(s string) string {
+		return both("provtap", "bare", s, func(x, y *row) string {
+			return ratio(float64(percentile(x.lat, 99)), float64(percentile(y.lat, 99)))
+		})
+	})
+	line("proxy CPU/req provtap/bare", "(noise-resistant)", func(s string) string {
+		return both("provtap", "bare", s, func(x, y *row) string {
+			return ratio(float64(x.proxyCPU)/float64(x.n), float64(y.proxyCPU)/float64(y.n))
+		})
+	})
+	line("req/s bare/direct", "", func(s string) string {
+		return both("bare", "direct", s, func(x, y *row) string { return ratio(x.rps(), y.rps()) })
+	})
+	line("req/s provtap/bare by round", "", func(s string) string {
+		return both("provtap", "bare", s, func(x, y *row) string {
+			var out []string
+			for i := range min(len(x.perRound), len(y.perRound)) {
+				out = append(out, ratio(x.perRound[i], y.perRound[i]))
+			}
+			return strings.Join(out, " ")
+		})
+	})
+	tw.Flush()
+
+	fmt.Fprintln(w)
+	for _, s := range cfg.schemes {
+		if r := get("direct", s); r != nil {
+			fmt.Fprintf(w, "load generator: %.1fµs CPU per request, %.0f%% of one CPU (direct %s)\n",
+				float64(r.clientCPU.Microseconds())/float64(r.n), 100*r.clientCPU.Seconds()/r.elapsed.Seconds(), s)
+		}
+	}
+	if len(rep.rss) > 0 {
+		fmt.Fprintf(w, "peak RSS (VmHWM): %s\n", strings.Join(rep.rss, ", "))
+	}
+	for _, n := range rep.notes {
+		fmt.Fprintln(w, n)
+	}
+}
+
+func ms(d time.Duration) string {
+	return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000)
+}
