@@ -18,7 +18,7 @@ const KindExpiredToken = "expired-token"
 // and the server's invalid_token rejections.
 type ExpiredToken struct {
 	tokens map[string]*tokenState
-	order  []string // insertion order, to bound the map
+	order  []string               // insertion order, to bound the map
 	latest map[string]*tokenState // per client: the newest token issued to it
 }
 
