@@ -47,3 +47,22 @@ func TestScanHARMatchesReadHAR(t *testing.T) {
 		t.Error("a missing file must be an error")
 	}
 }
+
+// Chrome puts _initiator (an object) before startedDateTime; strings may hold
+// braces and escaped quotes; other log fields may follow the entries.
+func TestScanHARBrowserLayout(t *testing.T) {
+	doc := `{"log":{"version":"1.2","entries":[
+{"_initiator":{"type":"script","stack":{"callFrames":[]}},"startedDateTime":"2026-11-02T10:00:02.000Z","time":1,"request":{"method":"PUT","url":"https://a/x?q={\"}","headers":[],"postData":{"mimeType":"text/plain","text":"}]\"{["}},"response":{"status":401,"content":{}}},
+{"_initiator":{"type":"other"},"request":{"method":"GET","url":"https://a/y","headers":[]},"response":{"status":200,"content":{}},"startedDateTime":"2026-11-02T10:00:01.000Z"}
+],"comment":"exported {by} hand"}}`
+	path := filepath.Join(t.TempDir(), "chrome.har")
+	os.WriteFile(path, []byte(doc), 0o600)
+	var got []*capture.Flow
+	res, err := capture.ScanHAR(path, nil, func(f *capture.Flow) { got = append(got, f) })
+	if err != nil || res.Truncated || len(got) != 2 {
+		t.Fatalf("scan %+v %v %d", res, err, len(got))
+	}
+	if got[0].Method != "GET" || got[1].Method != "PUT" || string(got[1].RequestBody.Bytes) != `}]"{[` {
+		t.Errorf("order or body wrong: %s %s %q", got[0].Method, got[1].Method, got[1].RequestBody.Bytes)
+	}
+}
