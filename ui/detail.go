@@ -134,6 +134,9 @@ func (d *detailPane) title() string {
 	right := ""
 	if f := d.flow; f != nil {
 		right = fmt.Sprintf("#%d %s %s ", f.ID, methodText(f), statusText(f))
+		if f.ReplayOf != 0 {
+			right = fmt.Sprintf("#%d %s %s · replay of #%d ", f.ID, methodText(f), statusText(f), f.ReplayOf)
+		}
 		if d.vp.TotalLineCount() > d.vp.Height && d.vp.Height > 0 {
 			right = fmt.Sprintf("%3.0f%% · ", d.vp.ScrollPercent()*100) + right
 		}
@@ -197,7 +200,7 @@ func (d *detailPane) content() string {
 		l.add(d.st.dim, fmt.Sprintf("evidence for #%d (%s)", fd.Flow, fd.Kind))
 	}
 	if len(d.own) > 0 {
-		l.add(d.st.dim, "  f: the detail and the fix · r: the related flows")
+		l.add(d.st.dim, "  f: the detail and the fix · e: the related flows · R: replay with the fix")
 	}
 	if len(d.own)+len(d.evidence) > 0 {
 		l.out = append(l.out, "")

@@ -7,7 +7,7 @@ type keyMap struct {
 	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
 	Enter, Back, Tab                        key.Binding
 	Filter, Findings, Related, NextMark     key.Binding
-	PrevMark                                key.Binding
+	PrevMark, Mark, Diff, Replay, ReplayFix key.Binding
 	Copy, Save, Help, Quit                  key.Binding
 }
 
@@ -24,13 +24,18 @@ func defaultKeyMap() keyMap {
 		Tab:      key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "request ⇄ response")),
 		Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter flows")),
 		Findings: key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "findings, worst first")),
-		Related:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "related flow (evidence)")),
-		NextMark: key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "next flow with finding")),
-		PrevMark: key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "previous flow with finding")),
-		Copy:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy request as curl")),
-		Save:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "save the capture (HAR)")),
-		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		// r is related in the findings pane, replay elsewhere; e is related everywhere.
+		Related:   key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "related flow (findings: r)")),
+		Mark:      key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "mark flow to compare (◆)")),
+		Diff:      key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "diff marked ⇄ selected")),
+		Replay:    key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "replay (asks first)")),
+		ReplayFix: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "replay with the fix")),
+		NextMark:  key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "next flow with finding")),
+		PrevMark:  key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "previous flow with finding")),
+		Copy:      key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy request as curl")),
+		Save:      key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "save the capture (HAR)")),
+		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:      key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 	}
 }
 
@@ -38,7 +43,7 @@ func defaultKeyMap() keyMap {
 func (k keyMap) ShortHelp() []key.Binding {
 	return []key.Binding{
 		withHelp(k.Down, "↑↓", "move"), withHelp(k.Enter, "enter", "open"), withHelp(k.Filter, "/", "filter"), withHelp(k.Findings, "f", "findings"), withHelp(k.Copy, "c", "curl"),
-		withHelp(k.Save, "s", "save"), k.Help, k.Quit,
+		withHelp(k.Mark, "m/d", "mark/diff"), withHelp(k.Replay, "r/R", "replay/fix"), withHelp(k.Save, "s", "save"), k.Help, k.Quit,
 	}
 }
 
@@ -47,7 +52,8 @@ func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Enter, k.Back, k.Tab, k.Filter, k.Findings, k.Related},
-		{k.NextMark, k.PrevMark, k.Copy, k.Save, k.Help, k.Quit},
+		{k.NextMark, k.PrevMark, k.Mark, k.Diff, k.Replay, k.ReplayFix},
+		{k.Copy, k.Save, k.Help, k.Quit},
 	}
 }
 

@@ -19,6 +19,7 @@ type listPane struct {
 	cursor int      // index into rows; meaningless when rows is empty
 	offset int      // index of the first row on screen
 	follow bool     // keep the last row selected as flows arrive
+	marked int      // the flow `m` marked for a diff (◆), 0: none
 	width  int
 	height int // lines, including the header line
 	keys   *keyMap
@@ -230,11 +231,17 @@ func (l *listPane) writeRow(b *strings.Builder, r *row, c columns, sel bool) {
 	cur := " "
 	if sel {
 		cur = "▶"
+	} else if f.ID == l.marked {
+		cur = "◆"
 	}
 	id := fitRight(strconv.Itoa(f.ID), c.id)
 	method := fit(methodText(f), c.method)
 	status := fit(statusText(f), c.status)
-	path := fit(oneLine(pathText(f)), c.path)
+	p := oneLine(pathText(f))
+	if f.ReplayOf != 0 {
+		p = "↻#" + strconv.Itoa(f.ReplayOf) + " " + p // a replay, and of which flow
+	}
+	path := fit(p, c.path)
 	var host, tm, size, dur string
 	if c.host > 0 {
 		host = fit(oneLine(f.Host), c.host) + " "

@@ -41,6 +41,9 @@ type Options struct {
 	Renderer *lipgloss.Renderer
 	// Curl renders a flow as the curl command `c` copies (nil: capture.Curl).
 	Curl func(*capture.Flow) string
+	// Replayer sends a request again for r and R (nil: replay is not
+	// available). Live, the proxy; for a saved capture, capture.NewReplayer.
+	Replayer capture.Replayer
 }
 
 type focus int
@@ -75,6 +78,9 @@ type Model struct {
 	fpane    findingsPane
 	prompt   promptPane
 	helpPane helpPane
+	diff     diffPane
+	confirm  confirmPane
+	pending  *pendingReplay
 	hints    help.Model
 	focus    focus
 	showHelp bool
@@ -106,6 +112,8 @@ func NewModel(opts Options, feed *Feed) *Model {
 	m.fpane = newFindingsPane(&m.keys, m.st, m.describe)
 	m.prompt = newPromptPane(m.st)
 	m.helpPane = newHelpPane(&m.keys, m.st)
+	m.diff = newDiffPane(&m.keys, m.st)
+	m.confirm = newConfirmPane(&m.keys, m.st, opts.Curl)
 	m.hints = help.New()
 	m.hints.Styles = m.st.help
 	m.hints.ShortSeparator = " · "
@@ -162,6 +170,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, m.flash(true, "not saved: %v", msg.err)
 		}
 		return m, m.flash(false, "saved %d flows to %s", msg.n, msg.path)
+	case replayDoneMsg:
+		return m, m.replayDone(msg)
 	case tea.KeyMsg:
 		return m, m.key(msg)
 	case tea.MouseMsg:
@@ -194,9 +204,28 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		}
 		return nil
 	}
+	if m.confirm.active() {
+		return m.confirmKey(msg)
+	}
+	if m.diff.active() {
+		return m.diffKey(msg)
+	}
+	if m.pending != nil && key.Matches(msg, k.Back) {
+		return m.cancelReplay()
+	}
 	switch {
 	case key.Matches(msg, k.Quit):
 		return tea.Quit
+	case m.focus == focusFindings && key.Matches(msg, k.Replay):
+		return m.related() // r: the related flows, as before, in the findings pane
+	case key.Matches(msg, k.Replay):
+		return m.startReplay(false)
+	case key.Matches(msg, k.ReplayFix):
+		return m.startReplay(true)
+	case key.Matches(msg, k.Mark):
+		return m.markSelected()
+	case key.Matches(msg, k.Diff):
+		return m.openDiff()
 	case key.Matches(msg, k.Help):
 		m.showHelp = true
 	case key.Matches(msg, k.Filter):
@@ -281,6 +310,14 @@ func (m *Model) mouse(msg tea.MouseMsg) {
 		return
 	}
 	y := msg.Y - 1 // below the status line
+	switch {
+	case m.confirm.active():
+		m.confirm.vp, _ = m.confirm.vp.Update(msg)
+		return
+	case m.diff.active():
+		m.diff.Update(msg)
+		return
+	}
 	if m.focus == focusFindings {
 		msg.Y = y
 		m.fpane.Update(msg)

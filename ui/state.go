@@ -18,6 +18,9 @@ var sprintf = fmt.Sprintf
 // selection stays on its flow), findings mark their flows.
 func (m *Model) apply(b batch) {
 	for _, f := range b.flows {
+		if m.all.find(f.ID) >= 0 {
+			continue // a replay the UI added before the proxy delivered it
+		}
 		r := newRow(f)
 		for _, i := range m.byFlow[f.ID] {
 			r.mark = max(r.mark, m.findings[i].Severity)
@@ -182,7 +185,11 @@ func (m *Model) related() tea.Cmd {
 	if next == fd.Flow {
 		what = "where it shows:"
 	}
-	return m.jumpTo(next, fmt.Sprintf("%s #%d %s (r: next related)", what, fd.Flow, fd.Kind))
+	again := "e"
+	if m.focus == focusFindings {
+		again = "r"
+	}
+	return m.jumpTo(next, fmt.Sprintf("%s #%d %s (%s: next related)", what, fd.Flow, fd.Kind, again))
 }
 
 // nextMarked selects the next (dir 1) or previous (-1) shown flow with a finding.

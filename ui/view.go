@@ -33,6 +33,8 @@ func (m *Model) layout() {
 	m.list.clamp()
 	m.detail.setSize(w, detailH)
 	m.fpane.setSize(w, body)
+	m.diff.setSize(w, body)
+	m.confirm.setSize(w, body)
 	m.syncDetail()
 }
 
@@ -49,6 +51,10 @@ func (m *Model) View() string {
 	case body == 0:
 	case m.showHelp:
 		parts = append(parts, block(m.helpPane.View(), m.width, body))
+	case m.confirm.active():
+		parts = append(parts, block(m.confirm.View(), m.width, body))
+	case m.diff.active():
+		parts = append(parts, block(m.diff.View(), m.width, body))
 	case m.focus == focusFindings:
 		parts = append(parts, block(m.fpane.View(), m.width, body))
 	default:
@@ -168,8 +174,14 @@ func (m *Model) bottomLine() string {
 		return st.Render(ansi.Truncate(" "+oneLine(m.msg), m.width, "…"))
 	case m.showHelp:
 		return m.st.dim.Render(" ? or esc: back · q: quit")
+	case m.confirm.active():
+		return m.st.warn.Render(ansi.Truncate(" send this request? it has side effects · y/enter: send · n/esc: cancel · ↑↓ scroll", m.width, "…"))
+	case m.diff.active():
+		return m.st.dim.Render(ansi.Truncate(" ↑↓ scroll · esc/q: close the diff · < only left · > only right · ~ differs · ≈ noise", m.width, "…"))
+	case m.pending != nil:
+		return m.st.warn.Render(ansi.Truncate(fmt.Sprintf(" replaying #%d… (esc cancels)", m.pending.orig), m.width, "…"))
 	case m.focus == focusDetail:
-		return m.st.dim.Render(ansi.Truncate(" ↑↓ scroll · tab request/response · esc back to the list · c curl · ? help", m.width, "…"))
+		return m.st.dim.Render(ansi.Truncate(" ↑↓ scroll · tab request/response · esc back to the list · c curl · r/R replay/fix · m/d mark/diff · ? help", m.width, "…"))
 	}
 	return m.hints.ShortHelpView(m.keys.ShortHelp())
 }

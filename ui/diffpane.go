@@ -1,0 +1,153 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/viewport"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/provtap/provtap/capture"
+)
+
+// diffPane shows the diff of two requests (`m` on one flow, `d` on
+// another) over the whole body of the screen, scrolled like the detail pane.
+type diffPane struct {
+	vp          viewport.Model
+	left, right *capture.Flow
+	width       int
+	height      int // lines, including the title line
+	keys        *keyMap
+	st          *styles
+}
+
+func newDiffPane(keys *keyMap, st *styles) diffPane {
+	vp := viewport.New(0, 0)
+	vp.MouseWheelDelta = 3
+	return diffPane{vp: vp, keys: keys, st: st}
+}
+
+func (p *diffPane) active() bool { return p.left != nil && p.right != nil }
+
+func (p *diffPane) open(left, right *capture.Flow) {
+	p.left, p.right = left, right
+	p.rebuild()
+	p.vp.GotoTop()
+}
+
+func (p *diffPane) close() { p.left, p.right = nil, nil }
+
+func (p *diffPane) setSize(w, h int) {
+	if w == p.width && h == p.height {
+		return
+	}
+	p.width, p.height = w, h
+	p.vp.Width, p.vp.Height = w, max(h-1, 0)
+	p.rebuild()
+}
+
+func (p *diffPane) rebuild() {
+	if !p.active() || p.width <= 0 {
+		return
+	}
+	off := p.vp.YOffset
+	p.vp.SetContent(renderDiff(p.st, p.left, p.right, p.width))
+	p.vp.SetYOffset(off)
+}
+
+// Update scrolls; the model handles closing.
+func (p *diffPane) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.KeyMsg:
+		k := p.keys
+		switch {
+		case key.Matches(msg, k.Up):
+			p.vp.ScrollUp(1)
+		case key.Matches(msg, k.Down):
+			p.vp.ScrollDown(1)
+		case key.Matches(msg, k.PageUp):
+			p.vp.PageUp()
+		case key.Matches(msg, k.PageDown):
+			p.vp.PageDown()
+		case key.Matches(msg, k.Top):
+			p.vp.GotoTop()
+		case key.Matches(msg, k.Bottom):
+			p.vp.GotoBottom()
+		}
+	case tea.MouseMsg:
+		var cmd tea.Cmd
+		p.vp, cmd = p.vp.Update(msg)
+		return cmd
+	}
+	return nil
+}
+
+func (p *diffPane) View() string {
+	if p.height <= 0 || !p.active() {
+		return ""
+	}
+	return p.title() + "\n" + p.vp.View()
+}
+
+func (p *diffPane) title() string {
+	left := p.st.tabOn.Render(fmt.Sprintf("[Diff #%d ⇄ #%d]", p.left.ID, p.right.ID)) + " "
+	right := "esc/q: close "
+	if p.vp.TotalLineCount() > p.vp.Height && p.vp.Height > 0 {
+		right = fmt.Sprintf("%3.0f%% · ", p.vp.ScrollPercent()*100) + right
+	}
+	gap := p.width - ansi.StringWidth(left) - ansi.StringWidth(right) - 1
+	if gap < 1 {
+		return ansi.Truncate(left, p.width, "")
+	}
+	return " " + left + p.st.dim.Render(strings.Repeat("─", gap)+" "+right)
+}
+
+// markSelected marks (or unmarks) the flow `d` compares with.
+func (m *Model) markSelected() tea.Cmd {
+	f := m.targetFlow()
+	if f == nil {
+		return m.flash(true, "no flow to mark yet")
+	}
+	if m.list.marked == f.ID {
+		m.list.marked = 0
+		return m.flash(false, "#%d unmarked", f.ID)
+	}
+	m.list.marked = f.ID
+	return m.flash(false, "#%d marked (◆): select another flow and press d to compare", f.ID)
+}
+
+// openDiff compares the marked flow (left) with the selected one (right).
+func (m *Model) openDiff() tea.Cmd {
+	f := m.targetFlow()
+	switch {
+	case m.list.marked == 0:
+		return m.flash(true, "nothing to compare with: m marks a flow, then select another and press d")
+	case f == nil:
+		return m.flash(true, "no flow selected")
+	case f.ID == m.list.marked:
+		return m.flash(true, "#%d is the marked flow: select another one to compare it with", f.ID)
+	}
+	left := m.flowByID(m.list.marked)
+	if left == nil {
+		return m.flash(true, "the marked flow #%d is gone", m.list.marked)
+	}
+	m.diff.open(left, f)
+	m.layout()
+	return nil
+}
+
+// diffKey handles keys while the diff is shown: esc, q or d close it.
+func (m *Model) diffKey(msg tea.KeyMsg) tea.Cmd {
+	k := &m.keys
+	switch {
+	case key.Matches(msg, k.Back), key.Matches(msg, k.Quit), key.Matches(msg, k.Diff):
+		m.diff.close()
+		m.layout()
+	case key.Matches(msg, k.Help):
+		m.showHelp = true
+	default:
+		m.diff.Update(msg)
+	}
+	return nil
+}

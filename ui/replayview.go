@@ -1,0 +1,206 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/viewport"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/provtap/provtap/analyze"
+	"github.com/provtap/provtap/capture"
+)
+
+// sideEffects is the warning every replay confirmation shows.
+const sideEffects = "⚠ This sends the request to the real server again. Provisioning calls have side effects: " +
+	"it will really create, change or delete accounts, group memberships and entitlements."
+
+// confirmPane shows the exact request a replay would send and waits for y
+// or n.
+type confirmPane struct {
+	vp     viewport.Model
+	plan   *replayPlan
+	width  int
+	height int
+	curl   func(*capture.Flow) string
+	st     *styles
+	keys   *keyMap
+}
+
+func newConfirmPane(keys *keyMap, st *styles, curl func(*capture.Flow) string) confirmPane {
+	vp := viewport.New(0, 0)
+	vp.MouseWheelDelta = 3
+	return confirmPane{vp: vp, keys: keys, st: st, curl: curl}
+}
+
+func (p *confirmPane) active() bool { return p.plan != nil }
+
+func (p *confirmPane) open(plan *replayPlan) {
+	p.plan = plan
+	p.rebuild()
+	p.vp.GotoTop()
+}
+
+func (p *confirmPane) close() { p.plan = nil }
+
+func (p *confirmPane) setSize(w, h int) {
+	p.width, p.height = w, h
+	p.vp.Width, p.vp.Height = w, max(h-1, 0)
+	p.rebuild()
+}
+
+func (p *confirmPane) rebuild() {
+	if p.plan == nil || p.width <= 0 {
+		return
+	}
+	pl, f := p.plan, p.plan.req
+	l := &lines{width: max(p.width, 20)}
+	l.add(p.st.bold, oneLine(fmt.Sprintf("%s %s", methodText(f), f.URL)))
+	l.add(p.st.dim, oneLine(fmt.Sprintf("#%d was answered %s %s", pl.orig.ID, statusText(pl.orig), pl.orig.StatusText)))
+	l.out = append(l.out, "")
+	l.prose(p.st.msgErr, sideEffects, "  ")
+	l.out = append(l.out, "")
+	if pl.fix {
+		l.add(p.st.bold, "The fix, from "+strings.Join(pl.kinds, ", ")+":")
+		for _, c := range pl.changes {
+			l.add(p.st.msgOK, "  "+oneLine(c))
+		}
+		for _, u := range pl.unknown {
+			l.add(p.st.warn, "  not added, its value is unknown: "+oneLine(u))
+		}
+	} else {
+		l.add(p.st.bold, "Sent as it was captured (R replays with a finding's fix).")
+	}
+	l.out = append(l.out, "")
+	l.add(p.st.bold, "The exact request, as curl:")
+	l.add(p.st.plain, sanitize(p.curl(f)))
+	l.out = append(l.out, "", p.st.bold.Render("y or enter: send it · n or esc: cancel"))
+	p.vp.SetContent(strings.Join(l.out, "\n"))
+}
+
+func (p *confirmPane) View() string {
+	if p.height <= 0 || p.plan == nil {
+		return ""
+	}
+	what := fmt.Sprintf("[Replay #%d]", p.plan.orig.ID)
+	if p.plan.fix {
+		what = fmt.Sprintf("[Replay #%d with the fix]", p.plan.orig.ID)
+	}
+	left := " " + p.st.tabOn.Render(what) + " "
+	right := "send? y/n "
+	gap := p.width - ansi.StringWidth(left) - len(right) - 1
+	title := ansi.Truncate(left, p.width, "")
+	if gap >= 1 {
+		title = left + p.st.dim.Render(strings.Repeat("─", gap)+" "+right)
+	}
+	return title + "\n" + p.vp.View()
+}
+
+// startReplay opens the confirmation for the target flow: as captured, or
+// (fix) with what its findings say it lacked.
+func (m *Model) startReplay(fix bool) tea.Cmd {
+	if m.opts.Replayer == nil {
+		return m.flash(true, "replay not available here")
+	}
+	if m.pending != nil {
+		return m.flash(true, "the replay of #%d is still on its way (esc cancels it)", m.pending.orig)
+	}
+	f := m.targetFlow()
+	if f == nil {
+		return m.flash(true, "no flow to replay yet")
+	}
+	var fds []analyze.Finding
+	if fix {
+		if fd, ok := m.fpane.selected(); ok && m.focus == focusFindings {
+			fds = []analyze.Finding{fd}
+		} else {
+			fds, _ = m.findingsOn(f.ID)
+		}
+	}
+	var kinds []string
+	var missing []analyze.Missing
+	for _, fd := range fds {
+		if len(fd.Missing) > 0 {
+			kinds = append(kinds, fd.Kind)
+			missing = append(missing, fd.Missing...)
+		}
+	}
+	if fix && len(missing) == 0 {
+		if len(fds) == 0 {
+			return m.flash(true, "#%d has no finding, so there is no fix to apply; r replays it as it was", f.ID)
+		}
+		return m.flash(true, "#%d's findings name nothing the request lacked, so there is no fix to apply; r replays it as it was", f.ID)
+	}
+	plan, err := planReplay(f, fix, kinds, missing)
+	if err != nil {
+		return m.flash(true, "#%d cannot be replayed: %v", f.ID, err)
+	}
+	m.confirm.open(plan)
+	m.layout()
+	return nil
+}
+
+// confirmKey: y or enter sends, n, esc or q cancels; other keys scroll.
+func (m *Model) confirmKey(msg tea.KeyMsg) tea.Cmd {
+	k := &m.keys
+	switch s := msg.String(); {
+	case s == "y" || s == "Y" || key.Matches(msg, k.Enter):
+		plan := m.confirm.plan
+		m.confirm.close()
+		m.layout()
+		ctx, cancel := context.WithCancel(context.Background())
+		m.pending = &pendingReplay{orig: plan.orig.ID, cancel: cancel}
+		send := sendReplay(ctx, m.opts.Replayer, plan)
+		return func() tea.Msg { return send() }
+	case s == "n" || s == "N" || key.Matches(msg, k.Back) || key.Matches(msg, k.Quit):
+		id := m.confirm.plan.orig.ID
+		m.confirm.close()
+		m.layout()
+		return m.flash(false, "not sent: the replay of #%d was cancelled", id)
+	default:
+		var cmd tea.Cmd
+		m.confirm.vp, cmd = m.confirm.vp.Update(msg)
+		return cmd
+	}
+}
+
+// replayDone shows the replay's answer as a new flow, selected. Live, the
+// proxy also delivers it through the feed; whichever comes first is kept.
+func (m *Model) replayDone(msg replayDoneMsg) tea.Cmd {
+	if m.pending != nil && m.pending.orig == msg.orig {
+		m.pending.cancel()
+		m.pending = nil
+	}
+	f := msg.flow
+	if f == nil {
+		return m.flash(true, "replay of #%d failed: %v", msg.orig, msg.err)
+	}
+	if m.all.find(f.ID) < 0 {
+		m.apply(batch{flows: []*capture.Flow{f}, closed: m.closed})
+	}
+	m.jumpTo(f.ID, "")
+	if msg.err != nil || f.Error != "" {
+		reason := f.Error
+		if reason == "" {
+			reason = msg.err.Error()
+		}
+		return m.flash(true, "#%d, replay of #%d: %s", f.ID, msg.orig, oneLine(reason))
+	}
+	return m.flash(false, "#%d, replay of #%d: %d %s (the original got %s)", f.ID, msg.orig, f.Status, f.StatusText, m.statusOf(msg.orig))
+}
+
+func (m *Model) statusOf(id int) string {
+	if f := m.flowByID(id); f != nil {
+		return statusText(f)
+	}
+	return "?"
+}
+
+// cancelReplay stops the replay on its way.
+func (m *Model) cancelReplay() tea.Cmd {
+	id := m.pending.orig
+	m.pending.cancel()
+	return m.flash(false, "cancelling the replay of #%d…", id)
+}
