@@ -28,7 +28,7 @@ type csrfState struct {
 type csrfFetch struct {
 	flow    int
 	on      string // "GET /sap/opu/odata/…"
-	header  string // the header's spelling in the response
+	header  string // the header as the client spelled it on the fetch
 	token   string
 	at      time.Time
 	cookies []boundCookie // the session the token belongs to
@@ -110,7 +110,7 @@ func (a *CSRFToken) Observe(f *capture.Flow, emit func(Finding)) {
 		a.origins[key] = st
 	}
 	st.fetches = append(st.fetches, &csrfFetch{flow: f.ID, on: f.Method + " " + shorten(pathOnly(f), 60),
-		header: resp.Name, token: token, at: f.End, cookies: boundCookies(f)})
+		header: req.Name, token: token, at: f.End, cookies: boundCookies(f)})
 	if len(st.fetches) > fetchesKept {
 		st.fetches = st.fetches[1:]
 	}

@@ -41,15 +41,15 @@ func TestCSRFTokenMissing(t *testing.T) {
 		t.Errorf("title %q", f.Title)
 	}
 	for _, s := range []string{"#1 (GET /sap/opu/odata/sap/API_USERS_SRV/Users) fetched the CSRF token Tk1a==",
-		"bound to the session " + sapSession + "=S1", "carried no x-csrf-token header", "403 “CSRF token validation failed” with x-csrf-token: Required"} {
+		"bound to the session " + sapSession + "=S1", "carried no X-CSRF-Token header", "403 “CSRF token validation failed” with x-csrf-token: Required"} {
 		if !strings.Contains(f.Detail, s) {
 			t.Errorf("detail lacks %q:\n%s", s, f.Detail)
 		}
 	}
-	if len(f.Missing) != 1 || f.Missing[0] != (Missing{Where: "header", Name: "x-csrf-token", Value: "Tk1a==", Seen: "fetched by #1"}) {
+	if len(f.Missing) != 1 || f.Missing[0] != (Missing{Where: "header", Name: "X-CSRF-Token", Value: "Tk1a==", Seen: "fetched by #1"}) {
 		t.Errorf("missing %+v", f.Missing)
 	}
-	if fmt.Sprint(f.Related) != "[1]" || !strings.Contains(f.Fix, "x-csrf-token: Fetch") {
+	if fmt.Sprint(f.Related) != "[1]" || !strings.Contains(f.Fix, "X-CSRF-Token: Fetch") {
 		t.Errorf("related %v fix %q", f.Related, f.Fix)
 	}
 }

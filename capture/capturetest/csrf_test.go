@@ -1,0 +1,92 @@
+package capturetest_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/cookiejar"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/provtap/provtap/analyze"
+	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/capturetest"
+)
+
+var csrfAccount atomic.Int64
+
+func newCSRFAccount() string { return fmt.Sprintf("JDOE%d", csrfAccount.Add(1)) }
+
+// csrfCases are the connector configurations and what provtap must say.
+var csrfCases = []struct {
+	name    string
+	cfg     capturetest.CSRFClient
+	flows   int
+	want    []finding6
+	missing string // the Where of the finding's first Missing
+}{
+	{"token echoed with its session", capturetest.CSRFCorrect, 2, nil, ""},
+	{"token not sent", capturetest.CSRFNoToken, 2, []finding6{{analyze.KindCSRFToken, 2, analyze.Error}}, "header"},
+	{"session cookie not kept", capturetest.CSRFNoCookies, 2, []finding6{{analyze.KindCSRFToken, 2, analyze.Error}}, "cookie"},
+	{"stale token", capturetest.CSRFStale, 3, []finding6{{analyze.KindCSRFToken, 3, analyze.Error}}, "header"},
+}
+
+// TestCSRFThroughProxy drives the JDK connector (and Go's client over plain
+// http) against the CSRF server through the proxy.
+func TestCSRFThroughProxy(t *testing.T) {
+	needTools(t, "java", "keytool")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	type runner func(rp *capturetest.RunningProxy, base string, c capturetest.CSRFClient) error
+	runners := []struct {
+		name string
+		tls  bool
+		run  runner
+	}{
+		{"jdk", true, func(rp *capturetest.RunningProxy, base string, c capturetest.CSRFClient) error {
+			return capturetest.JDK{Proxy: rp.URL, CAFile: rp.CAFile}.RunCSRF(ctx, base, c, newCSRFAccount())
+		}},
+		{"go", false, func(rp *capturetest.RunningProxy, base string, c capturetest.CSRFClient) error {
+			client := rp.Client()
+			if c.KeepCookies {
+				client.Jar, _ = cookiejar.New(nil)
+			}
+			return capturetest.RunCSRF(client, base, c, newCSRFAccount())
+		}},
+	}
+	for _, r := range runners {
+		for _, c := range csrfCases {
+			t.Run(fmt.Sprintf("%s/%s/%s", schemeOf(r.tls), r.name, c.name), func(t *testing.T) {
+				api := capturetest.NewCSRFAPI()
+				srv := capturetest.Serve(api, r.tls)
+				defer srv.Close()
+				rp := capturetest.StartProxy(t, capture.Options{InsecureUpstream: true})
+				err := r.run(rp, srv.URL, c.cfg)
+				if c.want == nil {
+					if err != nil || len(api.Users()) != 1 {
+						t.Fatalf("the correct connector failed: %v", err)
+					}
+				} else if step := (*capturetest.StepError)(nil); !errors.As(err, &step) || step.Status != http.StatusForbidden ||
+					!strings.HasPrefix(step.Step, "POST ") {
+					t.Fatalf("want the POST refused with 403, got %v", err)
+				}
+				flows := rp.Flows(c.flows, 30*time.Second)
+				got := expectIssue6(t, flows, c.want...)
+				t.Logf("findings:\n  %s", findingLines(got))
+				if c.want == nil {
+					return
+				}
+				f := findingFor(t, got, analyze.KindCSRFToken)
+				if len(f.Missing) == 0 || f.Missing[0].Where != c.missing {
+					t.Errorf("missing %+v, want a %s first", f.Missing, c.missing)
+				}
+				if !strings.Contains(strings.ToLower(f.Detail), "x-csrf-token: required") || len(f.Related) == 0 || f.Related[0] != 1 {
+					t.Errorf("detail %s related %v", f.Detail, f.Related)
+				}
+			})
+		}
+	}
+}
