@@ -1,0 +1,86 @@
+package capturetest_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/provtap/provtap/analyze"
+	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/capturetest"
+)
+
+// TestBearerThroughProxy: a SCIM connector with OAuth client credentials on
+// the JDK (over https) and on Go (over http), through the proxy. Tokens live
+// 1 s (exp up to 2 s away); the connector waits past that before its write.
+// Keeping the token of start-up is refused as expired; refreshing it in time
+// is the quiet twin; sending Basic to the Bearer-only API is a scheme
+// mismatch.
+func TestBearerThroughProxy(t *testing.T) {
+	needTools(t, "java", "keytool")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	const ttl = time.Second
+	wait := ttl + time.Second + 300*time.Millisecond // past exp, whole seconds rounded up
+	cases := []struct {
+		name  string
+		cfg   capturetest.BearerClient
+		flows int
+		want  []finding6
+	}{
+		{"token kept past exp", capturetest.BearerClient{Wait: wait}, 3, []finding6{{analyze.KindExpiredToken, 3, analyze.Error}}},
+		{"token refreshed in time", capturetest.BearerClient{Wait: wait, Refresh: true}, 4, nil},
+		{"Basic to a Bearer API", capturetest.BearerClient{Basic: true}, 1, []finding6{{analyze.KindAuthSchemeMismatch, 1, analyze.Error}}},
+	}
+	runners := []struct {
+		name string
+		tls  bool
+		run  func(rp *capturetest.RunningProxy, base string, c capturetest.BearerClient) error
+	}{
+		{"jdk", true, func(rp *capturetest.RunningProxy, base string, c capturetest.BearerClient) error {
+			return capturetest.JDK{Proxy: rp.URL, CAFile: rp.CAFile}.RunBearer(ctx, base, c)
+		}},
+		{"go", false, func(rp *capturetest.RunningProxy, base string, c capturetest.BearerClient) error {
+			return capturetest.RunBearer(rp.Client(), base, c)
+		}},
+	}
+	for _, r := range runners {
+		for _, c := range cases {
+			t.Run(fmt.Sprintf("%s/%s/%s", schemeOf(r.tls), r.name, c.name), func(t *testing.T) {
+				api := capturetest.NewTokenAPI(ttl)
+				srv := capturetest.Serve(api, r.tls)
+				defer srv.Close()
+				rp := capturetest.StartProxy(t, capture.Options{InsecureUpstream: true})
+				err := r.run(rp, srv.URL, c.cfg)
+				var step *capturetest.StepError
+				switch {
+				case c.want == nil:
+					if err != nil || !api.IsMember(capturetest.TokenNewMember) {
+						t.Fatalf("the connector that refreshes its token failed: %v", err)
+					}
+				case !errors.As(err, &step) || step.Status != 401:
+					t.Fatalf("want a call refused with 401, got %v", err)
+				}
+				flows := rp.Flows(c.flows, 30*time.Second)
+				got := expectIssue6(t, flows, c.want...)
+				t.Logf("findings:\n  %s", findingLines(got))
+				if c.want == nil || c.want[0].kind != analyze.KindExpiredToken {
+					return
+				}
+				f := findingFor(t, got, analyze.KindExpiredToken)
+				for _, s := range []string{"whose exp is", "before the request", "#1 (POST /oauth2/token) issued it",
+					"#2 (GET /scim/v2/Users) was the last request that got through with it", `error="invalid_token"`} {
+					if !strings.Contains(f.Detail, s) {
+						t.Errorf("detail lacks %q:\n%s", s, f.Detail)
+					}
+				}
+				if fmt.Sprint(f.Related) != "[1 2]" {
+					t.Errorf("related %v", f.Related)
+				}
+			})
+		}
+	}
+}
