@@ -72,9 +72,9 @@ func diffFlows(a, b *capture.Flow) []diffSection {
 	line = append(line, body)
 	return []diffSection{
 		{"Request", line},
-		{"Headers", pairRows(headerKVs(a), headerKVs(b), true, noiseHeader)},
-		{"Cookies (the Cookie header, name=value)", pairRows(cookieKVs(a), cookieKVs(b), false, nil)},
-		{"Query parameters", pairRows(qa, qb, false, noiseParam)},
+		{"Headers", pairRows(headerKVs(a), headerKVs(b), true, headerNoise(a, b))},
+		{"Cookies", pairRows(cookieKVs(a), cookieKVs(b), false, nil)},
+		{"Query", pairRows(qa, qb, false, noiseParam)},
 	}
 }
 
@@ -204,6 +204,22 @@ func pairRows(l, r []kv, fold bool, noise func(k, lv, rv string) bool) []diffRow
 	return rows
 }
 
+// headerNoise is noiseHeader, plus the body's own headers (Content-Type,
+// Content-Encoding) on one side only when the other side has no body: a
+// write has them and a read does not, legitimately.
+func headerNoise(a, b *capture.Flow) func(name, lv, rv string) bool {
+	bodyless := func(f *capture.Flow) bool { return f.RequestBody.Size == 0 && len(f.RequestBody.Bytes) == 0 }
+	return func(name, lv, rv string) bool {
+		switch strings.ToLower(name) {
+		case "content-type", "content-encoding":
+			if lv == "" && bodyless(a) || rv == "" && bodyless(b) {
+				return true
+			}
+		}
+		return noiseHeader(name, lv, rv)
+	}
+}
+
 var versionish = regexp.MustCompile(`[0-9][0-9A-Za-z._+-]*`)
 
 // noiseHeader: headers that differ between any two requests of a correct
@@ -262,8 +278,8 @@ func renderDiff(st *styles, a, b *capture.Flow, width int) string {
 	n := 0
 	for _, s := range secs {
 		d.line("")
-		head := fit(s.title, 2+kw+2+vw) + "  "
-		d.line(st.bold.Render(ansi.Truncate(head+fit(fmt.Sprintf("#%d", a.ID), vw)+"  "+fmt.Sprintf("#%d", b.ID), width, "")))
+		head := fit(s.title, 2+kw+2) + fit(fmt.Sprintf("#%d", a.ID), vw) + "  " + fmt.Sprintf("#%d", b.ID)
+		d.line(st.bold.Render(ansi.Truncate(head, width, "")))
 		if len(s.rows) == 0 {
 			d.line(st.dim.Render("  none on either side"))
 		}
@@ -292,13 +308,14 @@ func (d *diffRender) wrapped(st lipgloss.Style, s string) {
 }
 
 func (d *diffRender) summary(f *capture.Flow) string {
-	s := fmt.Sprintf("#%d %s %s → %s", f.ID, methodText(f), f.URL, statusText(f))
+	s := fmt.Sprintf("#%d %s", f.ID, statusText(f))
 	if f.StatusText != "" && f.Status != 0 {
 		s += " " + f.StatusText
 	}
 	if f.ReplayOf != 0 {
 		s += fmt.Sprintf(" (replay of #%d)", f.ReplayOf)
 	}
+	s += " ← " + methodText(f) + " " + f.URL
 	return ansi.Truncate("  "+oneLine(s), d.width, "…")
 }
 
