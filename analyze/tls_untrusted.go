@@ -28,17 +28,22 @@ func NewTLSUntrusted() *TLSUntrusted {
 // Name implements Analyzer.
 func (a *TLSUntrusted) Name() string { return KindTLSUntrusted }
 
-// certAlerts are the TLS alerts a client sends when it does not accept the
-// certificate (as Go's crypto/tls words them), and which clients send them.
-var certAlerts = []struct{ alert, who string }{
-	{"unknown certificate authority", "OpenSSL-based clients (curl, Python, Node.js, .NET on Linux) send it for a CA they do not know"},
-	{"unknown certificate", "a JVM sends it (certificate_unknown) when no trust anchor is found: \"PKIX path building failed\""},
-	{"bad certificate", "Go clients send it when verification fails (\"certificate signed by unknown authority\")"},
-	{"certificate required", ""},
-	{"unsupported certificate", ""},
-	{"expired certificate", "check the client machine's clock: provtap's certificates are valid from an hour before they are made"},
-	{"revoked certificate", ""},
-	{"access denied", ""},
+// trustSignals are how handshake failures read when the client rejected
+// provtap's certificate (as Go's crypto/tls words them), and which clients
+// leave them. certain: the client said so with a certificate alert.
+var trustSignals = []struct {
+	match, who string
+	certain    bool
+}{
+	{"tls: unknown certificate authority", "OpenSSL-based clients (curl, Python, Node.js, .NET on Linux) send this alert over TLS 1.2 for a CA they do not know", true},
+	{"tls: unknown certificate", "the client could not validate the certificate (certificate_unknown)", true},
+	{"tls: bad certificate", "Go clients send this alert when verification fails: \"x509: certificate signed by unknown authority\"", true},
+	{"tls: unsupported certificate", "", true},
+	{"tls: expired certificate", "check the client machine's clock: provtap's certificates are valid from an hour before they are made", true},
+	{"tls: revoked certificate", "", true},
+	{"bad record mac", "this is how curl and other OpenSSL 3 clients reject a certificate over TLS 1.3: their alert arrives before provtap can read it", false},
+	{"eof", "a JVM closes the connection like this when the certificate fails PKIX validation: \"PKIX path building failed: unable to find valid certification path to requested target\"", false},
+	{"connection reset", "Windows SChannel (.NET, PowerShell) and some JVMs reset the connection when they reject the certificate", false},
 }
 
 // notTrust marks handshake failures that have another cause.
@@ -54,24 +59,22 @@ func (a *TLSUntrusted) Observe(f *capture.Flow, emit func(Finding)) {
 		return
 	}
 	msg := strings.ToLower(f.Error)
-	var alert, who string
-	for _, c := range certAlerts {
-		if strings.Contains(msg, "remote error") && strings.Contains(msg, "tls: "+c.alert) {
-			alert, who = c.alert, c.who
+	for _, n := range notTrust {
+		if strings.Contains(msg, n) {
+			return
+		}
+	}
+	signal, who, certain := "", "", false
+	for _, t := range trustSignals {
+		if strings.Contains(msg, t.match) {
+			signal, who, certain = t.match, t.who, t.certain
 			break
 		}
 	}
-	sev := Error
-	if alert == "" {
-		for _, n := range notTrust {
-			if strings.Contains(msg, n) {
-				return
-			}
-		}
-		// Closed without an alert (EOF, reset): Windows SChannel and some
-		// clients do that when they reject the certificate, but it may be
-		// a probe or a client that gave up for another reason.
-		sev = Warning
+	// An unknown way of breaking off: probably the certificate, but say less.
+	sev := Warning
+	if signal != "" {
+		sev = Error
 	}
 	ip := clientIP(f)
 	key := ip + "\x00" + strings.ToLower(f.Host)
@@ -80,10 +83,10 @@ func (a *TLSUntrusted) Observe(f *capture.Flow, emit func(Finding)) {
 	if !repeat {
 		a.first[key] = f.ID
 	}
-	emit(tlsUntrustedFinding(f, ip, alert, who, sev, first, a.count[key]))
+	emit(tlsUntrustedFinding(f, ip, strings.TrimPrefix(signal, "tls: "), who, certain, sev, first, a.count[key]))
 }
 
-func tlsUntrustedFinding(f *capture.Flow, ip, alert, who string, sev Severity, first, n int) Finding {
+func tlsUntrustedFinding(f *capture.Flow, ip, alert, who string, certain bool, sev Severity, first, n int) Finding {
 	client := f.ClientAddr
 	if client == "" {
 		client = "the client"
@@ -95,17 +98,21 @@ func tlsUntrustedFinding(f *capture.Flow, ip, alert, who string, sev Severity, f
 	var title string
 	var d strings.Builder
 	fmt.Fprintf(&d, "The client at %s (connection %d) asked provtap to tunnel to %s, then ", client, f.ConnID, host)
-	if alert != "" {
+	switch {
+	case certain:
 		title = fmt.Sprintf("The client at %s does not trust provtap's CA: it rejected the certificate for %s", ipOr(ip, client), f.Host)
 		fmt.Fprintf(&d, "rejected the certificate provtap presented for %s with the TLS alert %q", f.Host, alert)
-		if who != "" {
-			fmt.Fprintf(&d, " (%s)", who)
-		}
-		d.WriteString(".")
-	} else {
-		title = fmt.Sprintf("The client at %s broke off the TLS handshake for %s: probably an untrusted CA", ipOr(ip, client), f.Host)
-		fmt.Fprintf(&d, "closed the connection during the TLS handshake without saying why.")
+	case sev == Error:
+		title = fmt.Sprintf("The client at %s broke off the TLS handshake for %s: it most likely does not trust provtap's CA", ipOr(ip, client), f.Host)
+		fmt.Fprintf(&d, "broke off the TLS handshake for %s without a certificate alert", f.Host)
+	default:
+		title = fmt.Sprintf("The client at %s broke off the TLS handshake for %s: perhaps it does not trust provtap's CA", ipOr(ip, client), f.Host)
+		fmt.Fprintf(&d, "broke off the TLS handshake for %s", f.Host)
 	}
+	if who != "" {
+		fmt.Fprintf(&d, " (%s)", who)
+	}
+	d.WriteString(".")
 	fmt.Fprintf(&d, " provtap recorded: %s. No request reached the target: whatever the connector reports, the call failed before HTTP.", f.Error)
 	if first != 0 {
 		title += fmt.Sprintf(" (again, first on #%d)", first)

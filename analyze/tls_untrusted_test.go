@@ -21,19 +21,22 @@ const rejected = "the client rejected provtap's certificate during the TLS hands
 
 func TestTLSUntrusted(t *testing.T) {
 	c := newCapt()
-	c.tlsFailure("10.1.2.3:50412", "iam.example.com", rejected+"unknown certificate)")               // JVM
-	c.tlsFailure("10.1.2.3:50413", "iam.example.com", rejected+"unknown certificate)")               // JVM, again
-	c.tlsFailure("10.9.9.9:61000", "scim.example.org", rejected+"unknown certificate authority)")    // curl
-	c.tlsFailure("10.9.9.8:61000", "scim.example.org", rejected+"bad certificate)")                  // Go
-	c.tlsFailure("10.9.9.7:61000", "scim.example.org", "the client aborted the TLS handshake (EOF)") // SChannel?
+	c.tlsFailure("10.1.2.3:50412", "iam.example.com", rejected+"unknown certificate)")                                            // JVM
+	c.tlsFailure("10.1.2.3:50413", "iam.example.com", rejected+"unknown certificate)")                                            // JVM, again
+	c.tlsFailure("10.9.9.9:61000", "scim.example.org", rejected+"unknown certificate authority)")                                 // curl
+	c.tlsFailure("10.9.9.8:61000", "scim.example.org", rejected+"bad certificate)")                                               // Go
+	c.tlsFailure("10.9.9.7:61000", "scim.example.org", "the client aborted the TLS handshake (EOF)")                              // JVM
+	c.tlsFailure("10.9.9.6:61000", "scim.example.org", "the client aborted the TLS handshake (local error: tls: bad record MAC)") // curl, TLS 1.3
+	c.tlsFailure("10.9.9.5:61000", "scim.example.org", "the client aborted the TLS handshake (local error: tls: unexpected message)")
 	got := c.run()
 	expectExactly(t, got, want{KindTLSUntrusted, 1, Error}, want{KindTLSUntrusted, 2, Error},
-		want{KindTLSUntrusted, 3, Error}, want{KindTLSUntrusted, 4, Error}, want{KindTLSUntrusted, 5, Warning})
+		want{KindTLSUntrusted, 3, Error}, want{KindTLSUntrusted, 4, Error}, want{KindTLSUntrusted, 5, Error},
+		want{KindTLSUntrusted, 6, Error}, want{KindTLSUntrusted, 7, Warning})
 	f := got[0]
 	if f.Title != "The client at 10.1.2.3 does not trust provtap's CA: it rejected the certificate for iam.example.com" {
 		t.Errorf("title %q", f.Title)
 	}
-	for _, s := range []string{"10.1.2.3:50412 (connection 1)", "tunnel to iam.example.com", `TLS alert "unknown certificate"`, "JVM", "PKIX"} {
+	for _, s := range []string{"10.1.2.3:50412 (connection 1)", "tunnel to iam.example.com", `TLS alert "unknown certificate"`, "certificate_unknown"} {
 		if !strings.Contains(f.Detail, s) {
 			t.Errorf("detail lacks %q: %s", s, f.Detail)
 		}
@@ -49,8 +52,11 @@ func TestTLSUntrusted(t *testing.T) {
 	if !strings.Contains(got[2].Detail, "OpenSSL") || !strings.Contains(got[3].Detail, "Go clients") {
 		t.Errorf("client stacks:\n%s\n%s", got[2].Detail, got[3].Detail)
 	}
-	if !strings.Contains(got[4].Title, "probably an untrusted CA") {
-		t.Errorf("EOF: %q", got[4].Title)
+	if !strings.Contains(got[4].Title, "most likely does not trust provtap's CA") || !strings.Contains(got[4].Detail, "PKIX") {
+		t.Errorf("EOF: %q %s", got[4].Title, got[4].Detail)
+	}
+	if !strings.Contains(got[5].Detail, "OpenSSL 3") || !strings.Contains(got[6].Title, "perhaps it does not trust") {
+		t.Errorf("bad record MAC: %s\nunexpected message: %s", got[5].Detail, got[6].Title)
 	}
 }
 
