@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -82,5 +83,30 @@ func TestBearerThroughProxy(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestBasicChallengeAnsweredWithBasic is auth-scheme-mismatch's quiet twin
+// with a real client: curl --anyauth sends nothing, reads the Basic
+// challenge, and answers it with Basic.
+func TestBasicChallengeAnsweredWithBasic(t *testing.T) {
+	needTools(t, "curl")
+	for _, tls := range []bool{false, true} {
+		t.Run(schemeOf(tls), func(t *testing.T) {
+			srv := capturetest.Serve(&capturetest.MovedAPI{}, tls)
+			defer srv.Close()
+			rp := capturetest.StartProxy(t, capture.Options{InsecureUpstream: true})
+			out, err := exec.Command("curl", "-sS", "--fail", "--anyauth", "-u", capturetest.MovedUser+":"+capturetest.MovedPassword,
+				"--proxy", rp.URL, "--noproxy", "", "--cacert", rp.CAFile, srv.URL+"/v2/Users").CombinedOutput()
+			if err != nil {
+				t.Fatalf("curl --anyauth: %v %s", err, out)
+			}
+			flows := rp.Flows(2, 20*time.Second)
+			if len(flows) != 2 || flows[0].Status != 401 || flows[0].RequestHeader("Authorization") != "" ||
+				!strings.HasPrefix(flows[1].RequestHeader("Authorization"), "Basic ") || flows[1].Status != 200 {
+				t.Fatalf("want a 401 challenge answered with Basic:\n  %s", flowLines(flows))
+			}
+			expectIssue6(t, flows)
+		})
 	}
 }
