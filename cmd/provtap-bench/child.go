@@ -40,6 +40,7 @@ func childMain(args []string) int {
 	har := fs.String("har", "", "capture file (provtap)")
 	h2 := fs.Bool("h2", false, "upstream offers HTTP/2 over TLS")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of this process")
+	consumer := fs.String("consumer", "full", "provtap's flow consumer: full, record, analyze or drain")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -69,7 +70,7 @@ func childMain(args []string) int {
 		addrs, shutdown, err = serveBare(*home)
 		stat = func() string { return "" }
 	case "provtap":
-		addrs, stat, shutdown, err = serveProvtap(*home, *har)
+		addrs, stat, shutdown, err = serveProvtap(*home, *har, *consumer)
 	default:
 		err = fmt.Errorf("unknown role %q", *role)
 	}
@@ -145,8 +146,10 @@ func serveBare(home string) ([]string, func() string, error) {
 }
 
 // serveProvtap runs provtap as headless mode does: every flow recorded to a
-// HAR file and given to all analyzers, in one consumer goroutine.
-func serveProvtap(home, harPath string) ([]string, func() string, func() string, error) {
+// HAR file and given to all analyzers, in one consumer goroutine. consumer
+// other than "full" leaves out analysis ("record"), recording ("analyze") or
+// both ("drain"), to tell the capture path's cost from the consumer's.
+func serveProvtap(home, harPath, consumer string) ([]string, func() string, func() string, error) {
 	ca, err := capture.LoadOrCreateCA(home)
 	if err != nil {
 		return nil, nil, nil, err
@@ -166,11 +169,17 @@ func serveProvtap(home, harPath string) ([]string, func() string, func() string,
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		record := consumer == "full" || consumer == "record"
+		analyze := consumer == "full" || consumer == "analyze"
 		for f := range p.Flows() {
-			if err := rec.Write(f); err != nil && recErr.Load() == nil {
-				recErr.Store(err.Error())
+			if record {
+				if err := rec.Write(f); err != nil && recErr.Load() == nil {
+					recErr.Store(err.Error())
+				}
 			}
-			findings.Add(int64(len(eng.Add(f))))
+			if analyze {
+				findings.Add(int64(len(eng.Add(f))))
+			}
 			flows.Add(1)
 		}
 		findings.Add(int64(len(eng.Flush())))

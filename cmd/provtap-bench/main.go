@@ -38,6 +38,7 @@ type config struct {
 	mitmdump   string          // path; "" skips it
 	h2         bool
 	cpuprofile string // prefix of the children's CPU profiles
+	consumer   string // provtap child's flow consumer (full, record, analyze, drain)
 	mem        bool
 	memConns   int
 	memDur     time.Duration
@@ -56,6 +57,7 @@ func cli(args []string, stdout, stderr io.Writer) int {
 	mitm := fs.String("mitmdump", "auto", `mitmdump binary ("auto": from PATH, "none": skip)`)
 	fs.BoolVar(&cfg.h2, "h2", false, "the https upstream offers HTTP/2 (the proxies' transports then use it)")
 	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write CPU profiles of the proxy children to PREFIX-provtap.pprof and PREFIX-bare.pprof")
+	fs.StringVar(&cfg.consumer, "provtap-consumer", "full", "what provtap does with each flow: full (HAR + analyzers, as headless), record, analyze, drain")
 	fs.BoolVar(&cfg.mem, "mem", false, "memory mode: provtap's peak RSS under a 50 MB upload, a 64 MB download and -mem-c connections")
 	fs.IntVar(&cfg.memConns, "mem-c", 500, "connections in memory mode")
 	fs.DurationVar(&cfg.memDur, "mem-d", 8*time.Second, "duration of the connection load in memory mode")
@@ -292,7 +294,11 @@ func startTargets(cfg config, e *env, rep *report) ([]*target, error) {
 		targets = append(targets, &target{name: "bare", p: bare, roots: e.roots})
 	}
 	if want("provtap") {
-		pt, err := e.startProvtap(prof("provtap")...)
+		args := prof("provtap")
+		if cfg.consumer != "" {
+			args = append(args, "-consumer", cfg.consumer)
+		}
+		pt, err := e.startProvtap(args...)
 		if err != nil {
 			return targets, err
 		}

@@ -14,6 +14,9 @@ func (rep *report) print(w io.Writer) {
 	fmt.Fprintf(w, "provtap-bench: %d connections, %v × %d interleaved rounds per target and scheme, %d CPUs; "+
 		"upstream, bare and provtap are separate processes, the load generator is this one\n",
 		cfg.conns, cfg.dur, cfg.rounds, runtime.NumCPU())
+	if cfg.consumer != "" && cfg.consumer != "full" {
+		fmt.Fprintf(w, "provtap's consumer: %s only (not headless mode's HAR + analyzers)\n", cfg.consumer)
+	}
 	if cfg.h2 {
 		fmt.Fprintln(w, "https upstream offers HTTP/2")
 	}
