@@ -81,9 +81,11 @@ type Model struct {
 	diff     diffPane
 	confirm  confirmPane
 	pending  *pendingReplay
-	hints    help.Model
-	focus    focus
-	showHelp bool
+	// awaitReplay is a live replay's flow, selected when the feed brings it.
+	awaitReplay int
+	hints       help.Model
+	focus       focus
+	showHelp    bool
 
 	msg    string // the bottom line's message, until the next key
 	msgErr bool

@@ -257,3 +257,36 @@ func TestReplaySeed1ProvesDiagnosis(t *testing.T) {
 			api.IsMember(capturetest.SessionAPIGroup, account.Name), api.LiveSessions(capturetest.SessionAPIUser))
 	}
 }
+
+// liveReplayer is the proxy's way: the new flow also comes through the feed.
+type liveReplayer struct {
+	fakeReplayer
+	feed  *Feed
+	delay time.Duration
+}
+
+func (r *liveReplayer) Replay(ctx context.Context, f *capture.Flow) (*capture.Flow, error) {
+	out, err := r.fakeReplayer.Replay(ctx, f)
+	go func() {
+		time.Sleep(r.delay)
+		r.feed.Add(out, nil)
+	}()
+	return out, err
+}
+
+// Live, the replay arrives through the feed (recorded, analyzed) and is
+// selected then, once, wherever the selection was.
+func TestReplayLiveArrivesThroughFeed(t *testing.T) {
+	for _, delay := range []time.Duration{0, 200 * time.Millisecond} {
+		feed, flows, _ := seedFeed()
+		rp := &liveReplayer{fakeReplayer: fakeReplayer{nextID: len(flows)}, feed: feed, delay: delay}
+		m := NewModel(Options{Renderer: plainRenderer(), Replayer: rp, Live: true, Select: 6}, feed)
+		tm := startTUI(t, m, 120, 40)
+		typeKeys(tm, "R", "y")
+		waitOutput(t, tm, "#7 PATCH 200 · replay of #6")
+		got := finish(t, tm)
+		if got.list.selectedID() != 7 || len(got.all) != 7 || got.awaitReplay != 0 {
+			t.Errorf("delay %v: selected #%d of %d flows", delay, got.list.selectedID(), len(got.all))
+		}
+	}
+}

@@ -167,7 +167,8 @@ func (m *Model) confirmKey(msg tea.KeyMsg) tea.Cmd {
 }
 
 // replayDone shows the replay's answer as a new flow, selected. Live, the
-// proxy also delivers it through the feed; whichever comes first is kept.
+// proxy delivers it through the feed (recorded and analyzed, like any
+// flow): it is selected when it arrives. Otherwise the UI adds it.
 func (m *Model) replayDone(msg replayDoneMsg) tea.Cmd {
 	if m.pending != nil && m.pending.orig == msg.orig {
 		m.pending.cancel()
@@ -177,10 +178,15 @@ func (m *Model) replayDone(msg replayDoneMsg) tea.Cmd {
 	if f == nil {
 		return m.flash(true, "replay of #%d failed: %v", msg.orig, msg.err)
 	}
-	if m.all.find(f.ID) < 0 {
+	switch {
+	case m.all.find(f.ID) >= 0:
+		m.jumpTo(f.ID, "")
+	case m.opts.Live && !m.closed:
+		m.awaitReplay = f.ID // the recorder owns f now: only the feed's copy is shown
+	default:
 		m.apply(batch{flows: []*capture.Flow{f}, closed: m.closed})
+		m.jumpTo(f.ID, "")
 	}
-	m.jumpTo(f.ID, "")
 	if msg.err != nil || f.Error != "" {
 		reason := f.Error
 		if reason == "" {

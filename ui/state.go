@@ -63,6 +63,10 @@ func (m *Model) apply(b batch) {
 	}
 	m.closed = b.closed
 	m.list.clamp()
+	if id := m.awaitReplay; id != 0 && m.all.find(id) >= 0 {
+		m.awaitReplay = 0
+		m.jumpTo(id, "")
+	}
 	m.syncDetail()
 }
 

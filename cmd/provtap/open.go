@@ -2,9 +2,11 @@ package main
 
 import (
 	"fmt"
+	"net/url"
 	"path/filepath"
 
 	"github.com/provtap/provtap/analyze"
+	"github.com/provtap/provtap/capture"
 	"github.com/provtap/provtap/ui"
 )
 
@@ -13,13 +15,29 @@ Firefox, mitmproxy, Proxyman, Charles or any other tool. The analyzers run
 over it as they do live, and the flow of the worst finding is selected.
 
 A capture cut off mid-write (a recorder that was killed) opens with every
-whole flow before the cut.`
+whole flow before the cut.
+
+r replays the selected request, R replays it with the fix its finding names
+(after showing the exact request and asking: provisioning calls have side
+effects). Replays go straight to the server, or through --upstream-proxy, and
+appear as new flows linked to the original; they are not written to FILE
+(s saves them).`
 
 func cmdOpen(args []string) int {
-	fs := newFlags("open", "provtap open FILE", openAbout)
+	fs := newFlags("open", "provtap open FILE [--upstream-proxy URL] [--insecure-upstream]", openAbout)
+	upstream := fs.String("upstream-proxy", "", "send replays through this corporate proxy `URL`")
+	insecure := fs.Bool("insecure-upstream", false, "accept a server's self-signed or otherwise unverifiable certificate when replaying (test systems)")
 	pos, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code
+	}
+	replayOpts := capture.Options{InsecureUpstream: *insecure}
+	if *upstream != "" {
+		u, err := url.Parse(*upstream)
+		if err != nil || u.Host == "" {
+			return fail("open", "--upstream-proxy must be a URL like http://proxy.corp:3128, got %q", *upstream)
+		}
+		replayOpts.UpstreamProxy = u
 	}
 	if len(pos) != 1 {
 		return fail("open", "want exactly one capture file, got %d arguments (see provtap open --help)", len(pos))
@@ -29,7 +47,7 @@ func cmdOpen(args []string) int {
 		return fail("open", "%v", err)
 	}
 	findings := analyze.Run(capt.Flows)
-	opts := ui.Options{Mode: "file: " + filepath.Base(pos[0])}
+	opts := ui.Options{Mode: "file: " + filepath.Base(pos[0]), Replayer: capture.NewReplayer(replayOpts, lastID(capt.Flows))}
 	if abs, err := filepath.Abs(pos[0]); err == nil {
 		opts.CapturePath = abs
 	}
@@ -48,4 +66,13 @@ func cmdOpen(args []string) int {
 		return fail("open", "%v", err)
 	}
 	return 0
+}
+
+// lastID is the highest flow number: replays are numbered after it.
+func lastID(flows []*capture.Flow) int {
+	n := len(flows)
+	for _, f := range flows {
+		n = max(n, f.ID)
+	}
+	return n
 }

@@ -16,6 +16,9 @@ type liveProxy interface {
 	Close() error
 }
 
+// The live proxy replays r and R.
+var _ capture.Replayer = (*capture.Proxy)(nil)
+
 // runLiveTUI shows a running proxy's flows in the TUI until the user quits.
 // Each flow is written to the capture file before it is shown (a write error
 // stops recording, not the proxy, and is shown on the status line), then
@@ -50,6 +53,11 @@ func runLive(p liveProxy, rec *capture.Recorder, eng *analyze.Engine, opts ui.Op
 		}
 	}()
 	opts.Live, opts.Follow = true, true
+	if r, ok := p.(capture.Replayer); ok && opts.Replayer == nil {
+		// r and R replay through the proxy's upstream settings; the new
+		// flow comes back through Flows(), recorded and analyzed.
+		opts.Replayer = r
+	}
 	if rec != nil {
 		opts.CapturePath = rec.Path()
 	}
