@@ -15,7 +15,7 @@ const KindAuthSchemeMismatch = "auth-scheme-mismatch"
 // server's last challenge offered, and reports a refused request whose
 // Authorization uses another scheme.
 type AuthSchemeMismatch struct {
-	origins map[string]*schemeState
+	origins map[clientOrigin]*schemeState
 }
 
 type schemeState struct {
@@ -34,7 +34,7 @@ type authUse struct {
 
 // NewAuthSchemeMismatch returns the auth-scheme-mismatch analyzer.
 func NewAuthSchemeMismatch() *AuthSchemeMismatch {
-	return &AuthSchemeMismatch{origins: map[string]*schemeState{}}
+	return &AuthSchemeMismatch{origins: map[clientOrigin]*schemeState{}}
 }
 
 // Name implements Analyzer.
@@ -45,9 +45,12 @@ func (a *AuthSchemeMismatch) Observe(f *capture.Flow, emit func(Finding)) {
 	if !analyzable(f) || isPreflight(f) {
 		return
 	}
-	key := clientKey(f) + "\x00" + f.Origin()
-	st := a.origins[key]
 	field := f.ResponseHeaderValues("WWW-Authenticate")
+	if len(field) == 0 && len(a.origins) == 0 {
+		return // no server has challenged yet
+	}
+	key := clientOriginOf(f)
+	st := a.origins[key]
 	chs := parseChallenges(field)
 	auth := f.RequestHeader("Authorization")
 	if st == nil && len(chs) == 0 {

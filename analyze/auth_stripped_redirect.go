@@ -18,8 +18,8 @@ const KindAuthStrippedRedirect = "auth-stripped-redirect"
 // carried Authorization to another origin, and judges the request that
 // followed each one.
 type AuthStrippedRedirect struct {
-	pending map[string][]*redirectHop // per client
-	first   map[string]int            // per client and target origin
+	pending map[clientOrigin][]*redirectHop // per client
+	first   map[clientOrigin]int            // per client and target origin
 }
 
 // redirectHop is a redirect the client may still follow.
@@ -44,7 +44,7 @@ var redirectStatuses = map[int]bool{301: true, 302: true, 303: true, 307: true, 
 
 // NewAuthStrippedRedirect returns the auth-stripped-redirect analyzer.
 func NewAuthStrippedRedirect() *AuthStrippedRedirect {
-	return &AuthStrippedRedirect{pending: map[string][]*redirectHop{}, first: map[string]int{}}
+	return &AuthStrippedRedirect{pending: map[clientOrigin][]*redirectHop{}, first: map[clientOrigin]int{}}
 }
 
 // Name implements Analyzer.
@@ -55,7 +55,10 @@ func (a *AuthStrippedRedirect) Observe(f *capture.Flow, emit func(Finding)) {
 	if !analyzable(f) {
 		return
 	}
-	client := clientKey(f)
+	if len(a.pending) == 0 && !redirectStatuses[f.Status] {
+		return
+	}
+	client := clientOf(f)
 	auth := f.RequestHeader("Authorization")
 	if hop := a.follows(client, f); hop != nil {
 		switch {
@@ -70,7 +73,7 @@ func (a *AuthStrippedRedirect) Observe(f *capture.Flow, emit func(Finding)) {
 			}
 		default:
 			if ref := judgeRefusal(f); ref.Refused {
-				key := client + "\x00" + f.Origin()
+				key := clientOriginOf(f)
 				first, repeat := a.first[key]
 				if !repeat {
 					a.first[key] = f.ID
@@ -91,7 +94,7 @@ func (a *AuthStrippedRedirect) Observe(f *capture.Flow, emit func(Finding)) {
 		auth:       auth, via: []int{f.ID}, status: f.Status, location: loc, at: f.End})
 }
 
-func (a *AuthStrippedRedirect) push(client string, h *redirectHop) {
+func (a *AuthStrippedRedirect) push(client clientOrigin, h *redirectHop) {
 	list := append(a.pending[client], h)
 	if len(list) > redirectsPending {
 		list = list[len(list)-redirectsPending:]
@@ -101,7 +104,7 @@ func (a *AuthStrippedRedirect) push(client string, h *redirectHop) {
 
 // follows finds and removes the pending redirect f follows: same client,
 // f's URL is the Location, soon after.
-func (a *AuthStrippedRedirect) follows(client string, f *capture.Flow) *redirectHop {
+func (a *AuthStrippedRedirect) follows(client clientOrigin, f *capture.Flow) *redirectHop {
 	list := a.pending[client]
 	kept := list[:0]
 	var found *redirectHop

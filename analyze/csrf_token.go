@@ -16,7 +16,7 @@ const KindCSRFToken = "csrf-token"
 // request sends `X-CSRF-Token: Fetch`, the response carries the token (and
 // usually the session cookie it is bound to), writes must echo both.
 type CSRFToken struct {
-	origins map[string]*csrfState
+	origins map[clientOrigin]*csrfState
 }
 
 type csrfState struct {
@@ -43,15 +43,14 @@ type boundCookie struct {
 const fetchesKept = 8
 
 // NewCSRFToken returns the csrf-token analyzer.
-func NewCSRFToken() *CSRFToken { return &CSRFToken{origins: map[string]*csrfState{}} }
+func NewCSRFToken() *CSRFToken { return &CSRFToken{origins: map[clientOrigin]*csrfState{}} }
 
 // Name implements Analyzer.
 func (a *CSRFToken) Name() string { return KindCSRFToken }
 
 // isCSRFHeader: X-CSRF-Token, X-XSRF-TOKEN, X-CSRFToken, …
 func isCSRFHeader(name string) bool {
-	n := strings.ToLower(name)
-	return strings.Contains(n, "csrf") || strings.Contains(n, "xsrf")
+	return containsFold(name, "csrf") || containsFold(name, "xsrf")
 }
 
 // csrfHeader is the first CSRF header of hs.
@@ -77,9 +76,14 @@ func (a *CSRFToken) Observe(f *capture.Flow, emit func(Finding)) {
 	if !analyzable(f) || isPreflight(f) {
 		return
 	}
-	key := clientKey(f) + "\x00" + f.Origin()
+	refusedWrite := isWrite(f.Method) && f.Status >= 400
+	req, fetching := csrfHeader(f.RequestHeaders)
+	if !refusedWrite && !fetching {
+		return
+	}
+	key := clientOriginOf(f)
 	st := a.origins[key]
-	if isWrite(f.Method) && f.Status >= 400 {
+	if refusedWrite {
 		if ref := judgeRefusal(f); ref.Refused {
 			if st == nil {
 				st = &csrfState{}
@@ -96,7 +100,6 @@ func (a *CSRFToken) Observe(f *capture.Flow, emit func(Finding)) {
 			}
 		}
 	}
-	req, fetching := csrfHeader(f.RequestHeaders)
 	resp, answered := csrfHeader(f.ResponseHeaders)
 	if !fetching || !strings.EqualFold(strings.TrimSpace(req.Value), "fetch") || !answered || !succeeded(f) {
 		return

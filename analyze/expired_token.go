@@ -18,8 +18,8 @@ const KindExpiredToken = "expired-token"
 // and the server's invalid_token rejections.
 type ExpiredToken struct {
 	tokens map[string]*tokenState
-	order  []string               // insertion order, to bound the map
-	latest map[string]*tokenState // per client: the newest token issued to it
+	order  []string                     // insertion order, to bound the map
+	latest map[clientOrigin]*tokenState // per client: the newest token issued to it
 }
 
 type tokenState struct {
@@ -44,7 +44,7 @@ const tokensKept = 4096
 
 // NewExpiredToken returns the expired-token analyzer.
 func NewExpiredToken() *ExpiredToken {
-	return &ExpiredToken{tokens: map[string]*tokenState{}, latest: map[string]*tokenState{}}
+	return &ExpiredToken{tokens: map[string]*tokenState{}, latest: map[clientOrigin]*tokenState{}}
 }
 
 // Name implements Analyzer.
@@ -88,8 +88,10 @@ func bearerToken(f *capture.Flow) string {
 	if strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "DPoP") {
 		return cred
 	}
-	if _, ok := decodeJWT(cred); ok {
-		return cred
+	if strings.Count(cred, ".") == 2 {
+		if _, ok := decodeJWT(cred); ok {
+			return cred
+		}
 	}
 	return ""
 }
@@ -114,7 +116,7 @@ func (a *ExpiredToken) judge(f *capture.Flow, st *tokenState, emit func(Finding)
 		sev = Info
 	}
 	if sev != None {
-		emit(expiredTokenFinding(f, st, a.latest[clientKey(f)], sev, ref, code, desc, expired))
+		emit(expiredTokenFinding(f, st, a.latest[clientOf(f)], sev, ref, code, desc, expired))
 		if st.first == 0 && sev == Error {
 			st.first = f.ID
 		}
@@ -131,8 +133,8 @@ func (a *ExpiredToken) judge(f *capture.Flow, st *tokenState, emit func(Finding)
 // noteIssued records a token an OAuth token endpoint handed out (RFC 6749
 // §5.1: {"access_token": …, "expires_in": …}).
 func (a *ExpiredToken) noteIssued(f *capture.Flow) {
-	if f.Status != 200 || !strings.Contains(strings.ToLower(f.ResponseHeader("Content-Type")), "json") {
-		return
+	if f.Status != 200 || f.ResponseBody.Size > 16<<10 || !strings.Contains(strings.ToLower(f.ResponseHeader("Content-Type")), "json") {
+		return // token responses are small JSON objects
 	}
 	body, _ := capture.DecodedBody(f.ResponseBody, f.ResponseHeader("Content-Encoding"))
 	if len(body) == 0 || len(body) > 64<<10 || !strings.Contains(string(body), "access_token") {
@@ -160,7 +162,7 @@ func (a *ExpiredToken) noteIssued(f *capture.Flow) {
 			}
 		}
 	}
-	a.latest[clientKey(f)] = st
+	a.latest[clientOf(f)] = st
 }
 
 func expiredTokenFinding(f *capture.Flow, st *tokenState, newest *tokenState, sev Severity, ref refusal,
