@@ -84,8 +84,11 @@ func TestDiffCloseAndHints(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^◆ +1 `).MatchString(s) {
 		t.Errorf("the marked flow has no ◆ in the list:\n%s", s)
 	}
-	if !strings.Contains(s, "m/d mark/diff") || !strings.Contains(s, "r/R replay/fix") {
-		t.Errorf("the hint bar lacks the new keys:\n%s", lineWith(s, "move"))
+	if l := lineWith(s, "move"); !strings.Contains(l, "m/d diff") || !strings.Contains(l, "r replay") || !strings.Contains(l, "q quit") {
+		t.Errorf("the hint bar at 100 columns lacks the new keys: %s", l)
+	}
+	if l := lineWith(screen(m, 130, 30), "move"); !strings.Contains(l, "m/d mark/diff") || !strings.Contains(l, "r/R replay/fix") || !strings.Contains(l, "s save") {
+		t.Errorf("the hint bar at 130 columns: %s", l)
 	}
 }
 

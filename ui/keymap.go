@@ -47,6 +47,15 @@ func (k keyMap) ShortHelp() []key.Binding {
 	}
 }
 
+// compactHelp is the hint bar when ShortHelp does not fit (80 columns):
+// what enter and s do is in the help.
+func (k keyMap) compactHelp() []key.Binding {
+	return []key.Binding{
+		withHelp(k.Down, "↑↓", "move"), withHelp(k.Filter, "/", "filter"), withHelp(k.Findings, "f", "findings"), withHelp(k.Copy, "c", "curl"),
+		withHelp(k.Diff, "m/d", "diff"), withHelp(k.Replay, "r", "replay"), k.Help, k.Quit,
+	}
+}
+
 // FullHelp is every binding, grouped; `?` shows it.
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{

@@ -109,6 +109,8 @@ func (h *helpPane) View() string {
 	b.WriteString("\n " + h.st.dim.Render(mouseHelp))
 	b.WriteString("\n " + h.st.dim.Render("filter: all terms match method, status, host or path: PATCH scim, 401, 4xx"))
 	b.WriteString("\n " + h.st.dim.Render("the selection stays put as flows arrive; G follows the newest"))
+	b.WriteString("\n " + h.st.dim.Render("diff: < only in the marked flow, > only in the selected, ~ differs, ≈ noise"))
+	b.WriteString("\n " + h.st.dim.Render("r and R show the request and ask first: a replay really changes the target"))
 	b.WriteString("\n\n " + h.st.dim.Render("press ? or esc to close"))
 	return b.String()
 }

@@ -183,5 +183,9 @@ func (m *Model) bottomLine() string {
 	case m.focus == focusDetail:
 		return m.st.dim.Render(ansi.Truncate(" ↑↓ scroll · tab request/response · esc back to the list · c curl · r/R replay/fix · m/d mark/diff · ? help", m.width, "…"))
 	}
-	return m.hints.ShortHelpView(m.keys.ShortHelp())
+	full := m.hints.ShortHelpView(m.keys.ShortHelp())
+	if ansi.StringWidth(full) > m.width || strings.HasSuffix(ansi.Strip(full), "…") {
+		return m.hints.ShortHelpView(m.keys.compactHelp())
+	}
+	return full
 }
