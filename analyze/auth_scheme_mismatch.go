@@ -14,6 +14,12 @@ const KindAuthSchemeMismatch = "auth-scheme-mismatch"
 // AuthSchemeMismatch remembers, per client and origin, the schemes the
 // server's last challenge offered, and reports a refused request whose
 // Authorization uses another scheme.
+//
+// Choices: the offer is the refusal's own WWW-Authenticate, else the last
+// 401 challenge of the origin to this client. Challenges are parsed per
+// RFC 9110 and leniently: Restlet's `Token Basic realm=…` offers Token and
+// Basic. Only refused requests are reported (always error); a request
+// without Authorization is not answering with a wrong scheme.
 type AuthSchemeMismatch struct {
 	origins map[clientOrigin]*schemeState
 }
@@ -107,7 +113,11 @@ func schemeMismatchFinding(f *capture.Flow, scheme string, offer []challenge, of
 	if answered.total > 1 {
 		fmt.Fprintf(&d, "; the client kept answering with %s on %s", scheme, answered.String())
 	}
-	fmt.Fprintf(&d, ". The server refused it: %s.", ref.Summary())
+	summary := ref.Summary()
+	if strings.HasPrefix(ref.Reason, "WWW-Authenticate:") {
+		summary = fmt.Sprint(ref.Status) // the challenge was quoted above
+	}
+	fmt.Fprintf(&d, ". The server refused it: %s.", summary)
 	var missing []Missing
 	var relatedIDs []int
 	for _, n := range names {

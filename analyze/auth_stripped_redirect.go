@@ -17,6 +17,12 @@ const KindAuthStrippedRedirect = "auth-stripped-redirect"
 // AuthStrippedRedirect follows, per client, redirects of requests that
 // carried Authorization to another origin, and judges the request that
 // followed each one.
+//
+// Choices: another origin is another host, scheme or port (curl drops
+// credentials on each since 7.83, Go on another host; Java's HttpClient
+// keeps a header set by hand, as a test with JDK 17 shows). The follow-up is the same client's next request for the
+// Location within a minute; a chain of redirects is followed to its end. A
+// follow-up carrying any Authorization, or not refused, is fine.
 type AuthStrippedRedirect struct {
 	pending map[clientOrigin][]*redirectHop // per client
 	first   map[clientOrigin]int            // per client and target origin
@@ -195,8 +201,9 @@ func strippedFinding(f *capture.Flow, h *redirectHop, ref refusal, first int) Fi
 	if len(h.via) > 1 {
 		fmt.Fprintf(&d, " The client followed the redirects %s.", formatIDs(h.via))
 	}
-	fmt.Fprintf(&d, " It then sent this %s %s without any Authorization header: curl, Java's HttpClient and Go drop "+
-		"credentials when a redirect leaves the host the user named, by design, so a redirect cannot leak them. "+
+	fmt.Fprintf(&d, " It then sent this %s %s without any Authorization header: curl, Go, .NET, Python requests, and Java when the "+
+		"credentials come from an Authenticator, drop credentials when a redirect leaves the host they were given for, "+
+		"by design, so a redirect cannot leak them. "+
 		"The server refused it: %s.", f.Method, shorten(f.URL, 100), ref.Summary())
 	if first != 0 {
 		title += fmt.Sprintf(" (again, first on #%d)", first)

@@ -15,6 +15,14 @@ const KindCSRFToken = "csrf-token"
 // CSRFToken follows the SAP-style token protocol per client and origin: a
 // request sends `X-CSRF-Token: Fetch`, the response carries the token (and
 // usually the session cookie it is bound to), writes must echo both.
+//
+// Choices: a write is any method but GET, HEAD, OPTIONS, TRACE. A refused
+// write is judged when the server names CSRF (`X-CSRF-Token: Required`, or
+// CSRF/XSRF in the body) or, for a 403 after a fetch, when the token or its
+// session is visibly wrong; a right token with its session is left alone.
+// The token is bound to the session cookies the fetch response set (or,
+// if it set none, those the fetch sent). A write refused with "Required"
+// by a client that never fetched is reported too.
 type CSRFToken struct {
 	origins map[clientOrigin]*csrfState
 }

@@ -16,6 +16,14 @@ const KindExpiredToken = "expired-token"
 // ExpiredToken follows every bearer token: where it was issued (an OAuth
 // token response), its expiry, the last request that got through with it,
 // and the server's invalid_token rejections.
+//
+// Choices: expiry is the JWT's exp (decoded, never verified), else the
+// issuing response's end plus expires_in, judged on the capture's clock
+// against the request's start. Error: a refused request with an expired
+// token, or one the server calls expired, or invalid_token for a token that
+// had worked or had been rejected before. Info, once per token: an expired
+// token the server still accepted (clock-skew leeway). A wrong token's
+// first rejection is not this analyzer's business.
 type ExpiredToken struct {
 	tokens map[string]*tokenState
 	order  []string                     // insertion order, to bound the map

@@ -15,6 +15,12 @@ const KindTLSUntrusted = "tls-untrusted"
 
 // TLSUntrusted explains TLS handshakes a client broke off: which client,
 // for which host, what its TLS stack said, and how to make it trust the CA.
+//
+// Choices: error for a certificate alert and for the ways TLS 1.3 clients
+// reject silently (JVM: EOF; OpenSSL 3: an alert provtap cannot read yet,
+// "bad record MAC"; SChannel: reset); warning for any other abort; nothing
+// for version or cipher mismatches, non-TLS bytes and time-outs. Findings
+// repeat per handshake, pointing to the client's first for that host.
 type TLSUntrusted struct {
 	first map[string]int // per client IP and host
 	count map[string]int
