@@ -118,7 +118,7 @@ func (a *ExpiredToken) judge(f *capture.Flow, st *tokenState, emit func(Finding)
 	case invalid && (st.lastOK != 0 || st.rejectedBy != 0):
 		// It worked before, or the server had already rejected it: it ran out.
 		sev = Error
-	case expired && !ref.Refused && !st.infoDone && st.first == 0:
+	case expired && succeeded(f) && !st.infoDone && st.first == 0:
 		// The server still took it (clock-skew leeway): nothing failed yet.
 		st.infoDone = true
 		sev = Info

@@ -185,3 +185,11 @@ func TestDecodeJWT(t *testing.T) {
 		}
 	}
 }
+
+// A server error with an expired token says nothing about the token.
+func TestExpiredTokenServerError(t *testing.T) {
+	tok := tokenJWT("svc", 0, time.Minute)
+	c := newCapt()
+	c.add("GET", scimAPI+"/Users", 500, bearer(tok), startAt(90*time.Second), respBody(`{"detail":"database unavailable"}`))
+	expectNone(t, c.runWith(NewExpiredToken()), KindExpiredToken)
+}
