@@ -26,7 +26,9 @@ func (rep *report) print(w io.Writer) {
 		cpu, sys := "-", "-"
 		if r.target != "direct" && r.n > 0 {
 			cpu = fmt.Sprintf("%.0fµs", float64(r.proxyCPU.Microseconds())/float64(r.n))
-			sys = fmt.Sprintf("%.1f+%.1f", float64(r.proxyR)/float64(r.n), float64(r.proxyW)/float64(r.n))
+			if r.proxyR+r.proxyW > 0 { // Python's recv/send are not counted in /proc/PID/io
+				sys = fmt.Sprintf("%.1f+%.1f", float64(r.proxyR)/float64(r.n), float64(r.proxyW)/float64(r.n))
+			}
 		}
 		var rounds []string
 		for _, x := range r.perRound {
