@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/provtap/provtap/analyze"
 )
@@ -183,9 +184,19 @@ func (m *Model) bottomLine() string {
 	case m.focus == focusDetail:
 		return m.st.dim.Render(ansi.Truncate(" ↑↓ scroll · tab request/response · esc back to the list · c curl · r/R replay/fix · m/d mark/diff · ? help", m.width, "…"))
 	}
-	full := m.hints.ShortHelpView(m.keys.ShortHelp())
+	short, compact := m.keys.ShortHelp(), m.keys.compactHelp()
+	if m.focus == focusFindings { // r is the evidence there
+		for i, hs := range [][]key.Binding{short, compact} {
+			for j, b := range hs {
+				if b.Keys()[0] == "r" {
+					hs[j] = withHelp(m.keys.ReplayFix, [2]string{"r/R", "R"}[i], [2]string{"evidence/fix", "fix"}[i])
+				}
+			}
+		}
+	}
+	full := m.hints.ShortHelpView(short)
 	if ansi.StringWidth(full) > m.width || strings.HasSuffix(ansi.Strip(full), "…") {
-		return m.hints.ShortHelpView(m.keys.compactHelp())
+		return m.hints.ShortHelpView(compact)
 	}
 	return full
 }
