@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 
@@ -73,7 +74,7 @@ func (a *ConcurrentSession) judge(f *capture.Flow, client string, jar *cookieJar
 			session = c
 		}
 	}
-	if session == nil {
+	if session == nil || opensNewSession(f, session.Name) || csrfRefusal(f) {
 		return
 	}
 	key := clientCookie{client, cookieKey{session.Name, session.Domain, session.Path}}
@@ -82,6 +83,26 @@ func (a *ConcurrentSession) judge(f *capture.Flow, client string, jar *cookieJar
 		a.first[key] = f.ID
 	}
 	emit(concurrentSessionFinding(f, session, creds, ref, first))
+}
+
+// opensNewSession: a refusal that itself sets a fresh session cookie shows
+// the server was willing to open another session; it refused for some other
+// reason (a CSRF token, say).
+func opensNewSession(f *capture.Flow, name string) bool {
+	for _, line := range setCookieLines(f) {
+		if c, ok := parseSetCookie(line); ok && c.Name == name && !(c.HasMaxAge && c.MaxAge <= 0) {
+			return true
+		}
+	}
+	return false
+}
+
+// csrfRefusal: the server says the refusal is about a CSRF token.
+func csrfRefusal(f *capture.Flow) bool {
+	if strings.EqualFold(f.ResponseHeader("X-CSRF-Token"), "Required") {
+		return true
+	}
+	return bytes.Contains(bytes.ToLower(f.ResponseText()), []byte("csrf"))
 }
 
 func succeededStatus(s int) bool { return s >= 200 && s < 400 }

@@ -48,6 +48,14 @@ func TestConcurrentSessionQuiet(t *testing.T) {
 			open(c, "JSESSIONID=a; Path=/; HttpOnly")
 			c.add("PATCH", api+"/admin/usergroups/1", 401, append(refused401(restlet401), auth, cookieHdr("JSESSIONID=a"))...)
 		},
+		"the refusal opened a new session itself": func(c *capt) {
+			open(c, "JSESSIONID=a; Path=/; HttpOnly")
+			c.add("PATCH", api+"/admin/usergroups/1", 403, auth, setCookieHdr("JSESSIONID=b; Path=/; HttpOnly"))
+		},
+		"a CSRF refusal": func(c *capt) {
+			open(c, "JSESSIONID=a; Path=/; HttpOnly")
+			c.add("PATCH", api+"/admin/usergroups/1", 403, auth, respBody(`CSRF token validation failed`))
+		},
 		"no credentials presented": func(c *capt) {
 			open(c, "JSESSIONID=a; Path=/; HttpOnly")
 			c.add("PATCH", api+"/admin/usergroups/1", 401, refused401(restlet401)...)

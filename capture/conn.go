@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -25,6 +26,8 @@ type clientConn struct {
 	authed      bool   // passed --proxy-auth on its CONNECT
 	idle        time.Duration
 	onClose     func()
+	readBy      atomic.Int64 // unix nanos the read deadline was last pushed to
+	writeBy     atomic.Int64
 
 	mu       sync.Mutex
 	buf      []byte // bytes read that may hold the next request's head
@@ -43,10 +46,24 @@ const (
 
 var errHeadTooLarge = errors.New("request head larger than 1 MiB")
 
-func (c *clientConn) Read(p []byte) (int, error) {
-	if c.idle > 0 {
-		_ = c.Conn.SetReadDeadline(time.Now().Add(c.idle))
+// pushDeadline moves an idle deadline forward, but only once its slack
+// drops below a second: setting it on every call costs more than the rest
+// of the wrapper.
+func (c *clientConn) pushDeadline(at *atomic.Int64, set func(time.Time) error) {
+	if c.idle <= 0 {
+		return
 	}
+	now := time.Now()
+	if at.Load()-now.UnixNano() > int64(c.idle-time.Second) {
+		return
+	}
+	next := now.Add(c.idle)
+	at.Store(next.UnixNano())
+	_ = set(next)
+}
+
+func (c *clientConn) Read(p []byte) (int, error) {
+	c.pushDeadline(&c.readBy, c.Conn.SetReadDeadline)
 	n, err := c.Conn.Read(p)
 	if n > 0 && c.remember(p[:n]) {
 		return 0, errHeadTooLarge
@@ -55,9 +72,7 @@ func (c *clientConn) Read(p []byte) (int, error) {
 }
 
 func (c *clientConn) Write(p []byte) (int, error) {
-	if c.idle > 0 {
-		_ = c.Conn.SetWriteDeadline(time.Now().Add(c.idle))
-	}
+	c.pushDeadline(&c.writeBy, c.Conn.SetWriteDeadline)
 	return c.Conn.Write(p)
 }
 

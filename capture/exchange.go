@@ -96,7 +96,7 @@ func (p *Proxy) modifyRequest(req *http.Request) error {
 	}
 	if req.Body != nil && req.Body != http.NoBody {
 		x.pending++
-		req.Body = &bodyRecorder{rc: req.Body, body: &f.RequestBody, max: p.opts.MaxBody, done: x.requestSent}
+		req.Body = newBodyRecorder(req.Body, &f.RequestBody, p.opts.MaxBody, req.ContentLength, x.requestSent)
 	} else {
 		x.sentAt = start
 	}
@@ -199,6 +199,15 @@ type bodyRecorder struct {
 	// end (nil for requests: the transport may stop reading by design).
 	incomplete error
 	once       sync.Once
+}
+
+// newBodyRecorder sizes the kept buffer from the declared length, so
+// recording a body costs one allocation rather than a series of growths.
+func newBodyRecorder(rc io.ReadCloser, body *Body, max, length int64, done func(error)) *bodyRecorder {
+	if length > 0 && max > 0 {
+		body.Bytes = make([]byte, 0, min(length, max))
+	}
+	return &bodyRecorder{rc: rc, body: body, max: max, done: done}
 }
 
 func (b *bodyRecorder) Read(p []byte) (int, error) {

@@ -83,7 +83,7 @@ func (u *upstream) RoundTrip(req *http.Request) (*http.Response, error) {
 	// The client speaks HTTP/1.1 to us whatever the upstream spoke.
 	res.Proto, res.ProtoMajor, res.ProtoMinor = "HTTP/1.1", 1, 1
 	_ = stripHopByHop.ModifyResponse(res)
-	rec := &bodyRecorder{rc: res.Body, body: &f.ResponseBody, max: u.p.opts.MaxBody, done: x.responseDone}
+	rec := newBodyRecorder(res.Body, &f.ResponseBody, u.p.opts.MaxBody, res.ContentLength, x.responseDone)
 	if res.Body == nil {
 		rec.rc = http.NoBody
 	}
