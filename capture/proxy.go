@@ -1,12 +1,14 @@
 package capture
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -230,16 +232,21 @@ func (p *Proxy) connect(req *http.Request, cc *clientConn) {
 		return
 	}
 	cc.stopRemembering()
-	first, err := brw.Reader.Peek(1)
-	if err != nil {
+	if _, err := brw.Reader.Peek(1); err != nil {
 		return
 	}
+	// Take what martian's reader buffered and read the connection directly
+	// from here on: martian may start another read on brw when the tunnel
+	// ends, and the two must not share the bufio.Reader.
+	pending := make([]byte, brw.Reader.Buffered())
+	_, _ = io.ReadFull(brw.Reader, pending)
+	first := pending[:1]
 	authority := req.Host
 	if authority == "" {
 		authority = req.URL.Host
 	}
 	host, port := hostPort(authority, "https")
-	base := &peekedConn{Conn: cc, r: brw.Reader}
+	base := &peekedConn{Conn: cc, r: io.MultiReader(bytes.NewReader(pending), cc)}
 	inner := &clientConn{id: cc.id, connectHost: net.JoinHostPort(host, fmt.Sprint(port)), authed: true, idle: p.opts.ClientIdle}
 	if first[0] == 0x16 { // a TLS handshake record
 		tc := tls.Server(base, p.mitm.TLSForHost(host))

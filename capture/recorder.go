@@ -73,13 +73,21 @@ func (r *Recorder) Entries() int {
 	return r.entries
 }
 
-// Write appends one flow. After a write error (a full disk) it keeps
-// returning that error and writes nothing more; the file up to the last whole
-// entry stays readable.
-func (r *Recorder) Write(f *Flow) error {
-	data, err := json.Marshal(entryFromFlow(f))
-	if err != nil {
-		return err
+// Write appends one flow. See WriteBatch.
+func (r *Recorder) Write(f *Flow) error { return r.WriteBatch([]*Flow{f}) }
+
+// WriteBatch appends flows as whole entries in a single write(2), so a
+// process killed at any moment leaves only whole entries behind. After a
+// write error (a full disk) it keeps returning that error and writes nothing
+// more; the file up to the last whole entry stays readable.
+func (r *Recorder) WriteBatch(flows []*Flow) error {
+	encoded := make([][]byte, len(flows))
+	for i, f := range flows {
+		data, err := json.Marshal(entryFromFlow(f))
+		if err != nil {
+			return err
+		}
+		encoded[i] = data
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -90,29 +98,62 @@ func (r *Recorder) Write(f *Flow) error {
 		return errors.New("capture file is closed")
 	}
 	r.buf = r.buf[:0]
-	if r.entries > 0 {
-		r.buf = append(r.buf, ',')
+	refs := make([]diskRef, len(flows))
+	for i, data := range encoded {
+		if r.entries+i > 0 {
+			r.buf = append(r.buf, ',')
+		}
+		r.buf = append(r.buf, '\n')
+		refs[i] = diskRef{rec: r, off: r.size + int64(len(r.buf)), n: len(data)}
+		r.buf = append(r.buf, data...)
 	}
-	r.buf = append(r.buf, '\n')
-	r.buf = append(r.buf, data...)
 	n, err := r.file.Write(r.buf)
-	if err == nil {
-		f.disk = &diskRef{rec: r, off: r.size + int64(len(r.buf)-len(data)), n: len(data)}
-		r.size += int64(n)
-	}
 	if err != nil {
-		// Cut back a partial entry so Close can still produce valid JSON.
+		// Cut back a partial batch so Close can still produce valid JSON.
 		if n > 0 {
-			if st, serr := r.file.Stat(); serr == nil {
-				_ = r.file.Truncate(st.Size() - int64(n))
-				_, _ = r.file.Seek(0, 2)
-			}
+			_ = r.file.Truncate(r.size)
+			_, _ = r.file.Seek(r.size, 0)
 		}
 		r.err = fmt.Errorf("capture stopped: %w", err)
 		return r.err
 	}
-	r.entries++
+	r.size += int64(n)
+	r.entries += len(flows)
+	for i, f := range flows {
+		f.disk = &refs[i]
+	}
 	return nil
+}
+
+// Pump records every flow from flows and then hands it to show, until flows
+// is closed. Flows that arrived together are written with one write(2): the
+// proxy's hand-off costs one system call per burst, not per flow. recErr is
+// the recorder's error when recording has stopped (the flow is still shown).
+func Pump(flows <-chan *Flow, rec *Recorder, show func(f *Flow, recErr error)) {
+	const maxBatch = 128
+	batch := make([]*Flow, 0, maxBatch)
+	for f := range flows {
+		batch = append(batch[:0], f)
+	more:
+		for len(batch) < maxBatch {
+			select {
+			case g, ok := <-flows:
+				if !ok {
+					break more
+				}
+				batch = append(batch, g)
+			default:
+				break more
+			}
+		}
+		var err error
+		if rec != nil {
+			err = rec.WriteBatch(batch)
+		}
+		for _, g := range batch {
+			show(g, err)
+		}
+	}
 }
 
 // Close finishes the JSON document and closes the file.

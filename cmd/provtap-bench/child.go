@@ -171,17 +171,21 @@ func serveProvtap(home, harPath, consumer string) ([]string, func() string, func
 		defer close(done)
 		record := consumer == "full" || consumer == "record"
 		analyze := consumer == "full" || consumer == "analyze"
-		for f := range p.Flows() {
-			if record {
-				if err := rec.Write(f); err != nil && recErr.Load() == nil {
-					recErr.Store(err.Error())
-				}
+		var sink *capture.Recorder
+		if record {
+			sink = rec
+		}
+		// The same consumer as headless mode: record (batched), then analyze.
+		capture.Pump(p.Flows(), sink, func(f *capture.Flow, err error) {
+			if err != nil && recErr.Load() == nil {
+				recErr.Store(err.Error())
 			}
 			if analyze {
 				findings.Add(int64(len(eng.Add(f))))
 			}
+			f.ShedBodies()
 			flows.Add(1)
-		}
+		})
 		findings.Add(int64(len(eng.Flush())))
 	}()
 	stat := func() string {

@@ -134,17 +134,17 @@ func runHeadless(p *capture.Proxy, rec *capture.Recorder, eng *analyze.Engine, m
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	go func() { <-sig; p.Close() }()
 	var reported error
-	for f := range p.Flows() {
-		if err := rec.Write(f); err != nil && reported == nil {
-			reported = err
-			fmt.Fprintf(os.Stderr, "provtap: %v — still forwarding, no longer recording to %s\n", err, rec.Path())
+	capture.Pump(p.Flows(), rec, func(f *capture.Flow, recErr error) {
+		if recErr != nil && reported == nil {
+			reported = recErr
+			fmt.Fprintf(os.Stderr, "provtap: %v — still forwarding, no longer recording to %s\n", recErr, rec.Path())
 		}
 		fmt.Println(flowLine(f))
 		for _, fd := range eng.Add(f) {
 			fmt.Println("  " + fd.Line())
 		}
 		f.ShedBodies() // analyzers may keep the flow; its bodies are on disk
-	}
+	})
 	for _, fd := range eng.Flush() {
 		fmt.Println("  " + fd.Line())
 	}
