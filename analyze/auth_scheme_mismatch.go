@@ -57,7 +57,7 @@ func (a *AuthSchemeMismatch) Observe(f *capture.Flow, emit func(Finding)) {
 	}
 	key := clientOriginOf(f)
 	st := a.origins[key]
-	chs := parseChallenges(field)
+	chs := authorizationChallenges(parseChallenges(field))
 	auth := f.RequestHeader("Authorization")
 	if st == nil && len(chs) == 0 {
 		return
@@ -96,6 +96,24 @@ func (a *AuthSchemeMismatch) Observe(f *capture.Flow, emit func(Finding)) {
 		st.first[lower] = f.ID
 	}
 	emit(schemeMismatchFinding(f, scheme, offer, offerFlow, offerField, st, answered, ref, first))
+}
+
+// authorizationChallenges drops challenges that ask for an API key in a
+// header or the query (Azure API Management: `AzureApiManagementKey
+// name="Ocp-Apim-Subscription-Key", type="header"`): they cannot be answered
+// through Authorization, and a missing key is lost-header's to report.
+func authorizationChallenges(chs []challenge) []challenge {
+	out := chs[:0:0]
+	for _, c := range chs {
+		switch strings.ToLower(c.Params["type"]) {
+		case "header", "query":
+			if c.Params["name"] != "" {
+				continue
+			}
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 func schemeMismatchFinding(f *capture.Flow, scheme string, offer []challenge, offerFlow int, offerField string,

@@ -323,7 +323,7 @@ func TestHelpListsEveryKey(t *testing.T) {
 	}
 }
 
-// The findings pane lists worst first; enter jumps to the flow, r to its
+// The findings pane lists worst first; enter jumps to the flow, e to its
 // evidence.
 func TestFindingsPaneJumps(t *testing.T) {
 	feed, _, _ := seedFeed()
@@ -333,7 +333,7 @@ func TestFindingsPaneJumps(t *testing.T) {
 	waitOutput(t, tm, "Findings (4)")
 	typeKeys(tm, "j", "j", "enter")
 	waitOutput(t, tm, "− Cookie JSESSIONID — set by #5")
-	typeKeys(tm, "r")
+	typeKeys(tm, "e") // in the list, r replays; e steps to the evidence
 	waitOutput(t, tm, "#5: evidence for #6")
 	got := finish(t, tm)
 	if got.list.selectedID() != 5 || got.focus != focusList {
