@@ -36,11 +36,9 @@ func runLive(p liveProxy, rec *capture.Recorder, eng *analyze.Engine, opts ui.Op
 	go func() {
 		defer close(done)
 		defer feed.Close()
-		for f := range p.Flows() {
-			if rec != nil {
-				if err := rec.Write(f); err != nil {
-					feed.SetRecordingError(err)
-				}
+		capture.Pump(p.Flows(), rec, func(f *capture.Flow, recErr error) {
+			if recErr != nil {
+				feed.SetRecordingError(recErr)
 			}
 			var findings []analyze.Finding
 			if eng != nil {
@@ -50,7 +48,7 @@ func runLive(p liveProxy, rec *capture.Recorder, eng *analyze.Engine, opts ui.Op
 			// capture file, and the UI reads them back when shown.
 			f.ShedBodies()
 			feed.Add(f, findings)
-		}
+		})
 	}()
 	opts.Live, opts.Follow = true, true
 	if r, ok := p.(capture.Replayer); ok && opts.Replayer == nil {
