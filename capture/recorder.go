@@ -223,17 +223,18 @@ func (d *diskRef) load() (*Flow, error) {
 	return flowFromEntry(&e), nil
 }
 
-// ShedBodies drops the kept body bytes of a flow that was written to the
-// capture file, so a long live session holds only metadata in memory; Load
-// reads them back. It reports whether it shed anything. Call it before the
-// flow is shared with other goroutines.
-func (f *Flow) ShedBodies() bool {
+// WithoutBodies returns a copy of a flow that was written to the capture
+// file, without its body bytes, so a long live session holds only metadata in
+// memory; Load reads them back. A flow that was not recorded is returned as
+// is. f itself is not changed (another goroutine may still be reading it).
+func (f *Flow) WithoutBodies() *Flow {
 	if f.disk == nil || f.shed {
-		return false
+		return f
 	}
-	f.RequestBody.Bytes, f.ResponseBody.Bytes = nil, nil
-	f.shed = true
-	return true
+	c := *f
+	c.RequestBody.Bytes, c.ResponseBody.Bytes = nil, nil
+	c.shed = true
+	return &c
 }
 
 // Shed reports whether the bodies live only in the capture file.

@@ -183,7 +183,6 @@ func serveProvtap(home, harPath, consumer string) ([]string, func() string, func
 			if analyze {
 				findings.Add(int64(len(eng.Add(f))))
 			}
-			f.ShedBodies()
 			flows.Add(1)
 		})
 		findings.Add(int64(len(eng.Flush())))

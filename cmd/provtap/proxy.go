@@ -143,7 +143,6 @@ func runHeadless(p *capture.Proxy, rec *capture.Recorder, eng *analyze.Engine, m
 		for _, fd := range eng.Add(f) {
 			fmt.Println("  " + fd.Line())
 		}
-		f.ShedBodies() // analyzers may keep the flow; its bodies are on disk
 	})
 	for _, fd := range eng.Flush() {
 		fmt.Println("  " + fd.Line())

@@ -46,8 +46,7 @@ func runLive(p liveProxy, rec *capture.Recorder, eng *analyze.Engine, opts ui.Op
 			}
 			// Memory stays bounded in a long session: bodies live in the
 			// capture file, and the UI reads them back when shown.
-			f.ShedBodies()
-			feed.Add(f, findings)
+			feed.Add(f.WithoutBodies(), findings)
 		})
 	}()
 	opts.Live, opts.Follow = true, true
