@@ -150,6 +150,7 @@ func serveBare(home string) ([]string, func() string, error) {
 // other than "full" leaves out analysis ("record"), recording ("analyze") or
 // both ("drain"), to tell the capture path's cost from the consumer's.
 func serveProvtap(home, harPath, consumer string) ([]string, func() string, func() string, error) {
+	capture.TuneRuntime() // as cmd/provtap does
 	ca, err := capture.LoadOrCreateCA(home)
 	if err != nil {
 		return nil, nil, nil, err

@@ -94,6 +94,7 @@ func checkListen(addr, auth string) error {
 }
 
 func runProxy(cfg proxyConfig) int {
+	capture.TuneRuntime()
 	if cfg.opts.Target == nil {
 		ca, err := capture.LoadOrCreateCA(cfg.home)
 		if err != nil {
