@@ -167,9 +167,17 @@ func flowLine(f *capture.Flow) string {
 		status = "---"
 	}
 	line := fmt.Sprintf("%s #%d %-7s %s %s %s", f.Start.Local().Format("15:04:05.000"), f.ID, f.Method, status,
-		f.URL, f.Duration().Round(time.Millisecond))
+		f.URL, shortDuration(f.Duration()))
 	if f.Error != "" {
 		line += "  ! " + f.Error
 	}
 	return line
+}
+
+// shortDuration keeps sub-millisecond loopback calls from all reading "0s".
+func shortDuration(d time.Duration) time.Duration {
+	if d < 10*time.Millisecond {
+		return d.Round(10 * time.Microsecond)
+	}
+	return d.Round(time.Millisecond)
 }
