@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -85,29 +84,7 @@ func (d *detailPane) rebuild(keepScroll bool) {
 }
 
 func (d *detailPane) Update(msg tea.Msg) tea.Cmd {
-	switch msg := msg.(type) {
-	case tea.KeyMsg:
-		k := d.keys
-		switch {
-		case key.Matches(msg, k.Up):
-			d.vp.ScrollUp(1)
-		case key.Matches(msg, k.Down):
-			d.vp.ScrollDown(1)
-		case key.Matches(msg, k.PageUp):
-			d.vp.PageUp()
-		case key.Matches(msg, k.PageDown):
-			d.vp.PageDown()
-		case key.Matches(msg, k.Top):
-			d.vp.GotoTop()
-		case key.Matches(msg, k.Bottom):
-			d.vp.GotoBottom()
-		}
-	case tea.MouseMsg:
-		var cmd tea.Cmd
-		d.vp, cmd = d.vp.Update(msg)
-		return cmd
-	}
-	return nil
+	return scrollViewport(&d.vp, d.keys, msg)
 }
 
 func (d *detailPane) View() string {
