@@ -46,15 +46,16 @@ const (
 
 var errHeadTooLarge = errors.New("request head larger than 1 MiB")
 
-// pushDeadline moves an idle deadline forward, but only once its slack
-// drops below a second: setting it on every call costs more than the rest
-// of the wrapper.
+// pushDeadline moves an idle deadline forward, but only once it has come a
+// second (or half the idle time) closer: setting it on every call costs more
+// than the rest of the wrapper.
 func (c *clientConn) pushDeadline(at *atomic.Int64, set func(time.Time) error) {
 	if c.idle <= 0 {
 		return
 	}
 	now := time.Now()
-	if at.Load()-now.UnixNano() > int64(c.idle-time.Second) {
+	slack := min(time.Second, c.idle/2)
+	if at.Load()-now.UnixNano() > int64(c.idle-slack) {
 		return
 	}
 	next := now.Add(c.idle)

@@ -122,3 +122,18 @@ func TestProxyAuthRequired(t *testing.T) {
 		}
 	}
 }
+
+// An idle client connection is closed (here after 300 ms of silence), so
+// half-open connections cannot pile up.
+func TestIdleClientConnectionIsClosed(t *testing.T) {
+	rp := capturetest.StartProxy(t, capture.Options{ClientIdle: 300 * time.Millisecond})
+	c, err := net.Dial("tcp", rp.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.Read(make([]byte, 1)); err == nil || strings.Contains(err.Error(), "timeout") {
+		t.Fatalf("idle connection still open after 10s: %v", err)
+	}
+}

@@ -1,0 +1,34 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+func TestCAPemHintsAndRegenerate(t *testing.T) {
+	home := t.TempDir()
+	bin := provtapBinary(t)
+	pem1, err := exec.Command(bin, "ca", "--pem", "--home", home).Output()
+	if err != nil || !bytes.HasPrefix(pem1, []byte("-----BEGIN CERTIFICATE-----")) {
+		t.Fatalf("ca --pem: %v %q", err, pem1)
+	}
+	hints, _ := exec.Command(bin, "ca", "--hints", "--home", home).Output()
+	for _, want := range []string{"keytool -importcert", "cacerts", "-Dhttps.proxyHost=127.0.0.1", "certutil -addstore Root", "update-ca-certificates", "--cacert"} {
+		if !strings.Contains(string(hints), want) {
+			t.Errorf("hints lack %q", want)
+		}
+	}
+	if _, err := exec.Command(bin, "ca", "--regenerate", "--home", home).Output(); err != nil {
+		t.Fatal(err)
+	}
+	pem2, _ := exec.Command(bin, "ca", "--pem", "--home", home).Output()
+	if bytes.Equal(pem1, pem2) {
+		t.Error("--regenerate kept the old CA")
+	}
+	if st, err := os.Stat(home + "/ca-key.pem"); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("regenerated key mode: %v %v", st.Mode().Perm(), err)
+	}
+}
