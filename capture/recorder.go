@@ -81,14 +81,6 @@ func (r *Recorder) Write(f *Flow) error { return r.WriteBatch([]*Flow{f}) }
 // write error (a full disk) it keeps returning that error and writes nothing
 // more; the file up to the last whole entry stays readable.
 func (r *Recorder) WriteBatch(flows []*Flow) error {
-	encoded := make([][]byte, len(flows))
-	for i, f := range flows {
-		data, err := json.Marshal(entryFromFlow(f))
-		if err != nil {
-			return err
-		}
-		encoded[i] = data
-	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.err != nil {
@@ -99,13 +91,15 @@ func (r *Recorder) WriteBatch(flows []*Flow) error {
 	}
 	r.buf = r.buf[:0]
 	refs := make([]diskRef, len(flows))
-	for i, data := range encoded {
+	for i, f := range flows {
 		if r.entries+i > 0 {
 			r.buf = append(r.buf, ',')
 		}
 		r.buf = append(r.buf, '\n')
-		refs[i] = diskRef{rec: r, off: r.size + int64(len(r.buf)), n: len(data)}
-		r.buf = append(r.buf, data...)
+		start := len(r.buf)
+		e := entryFromFlow(f)
+		r.buf = appendEntry(r.buf, &e)
+		refs[i] = diskRef{rec: r, off: r.size + int64(start), n: len(r.buf) - start}
 	}
 	n, err := r.file.Write(r.buf)
 	if err != nil {
