@@ -6,12 +6,11 @@ import (
 
 // Engine runs analyzers over flows in flow-ID order. Live, flows complete out
 // of order; Add buffers them and releases each once every lower ID has been
-// seen (or was skipped by Skip), so live and offline analysis agree.
+// seen, so live and offline analysis agree.
 type Engine struct {
 	analyzers []Analyzer
 	next      int                   // next flow ID to release
 	pending   map[int]*capture.Flow // completed, waiting for a lower ID
-	skipped   map[int]bool
 }
 
 // NewEngine runs the given analyzers; with none, all of provtap's.
@@ -19,7 +18,7 @@ func NewEngine(as ...Analyzer) *Engine {
 	if len(as) == 0 {
 		as = All()
 	}
-	return &Engine{analyzers: as, next: 1, pending: map[int]*capture.Flow{}, skipped: map[int]bool{}}
+	return &Engine{analyzers: as, next: 1, pending: map[int]*capture.Flow{}}
 }
 
 // maxPending bounds the reorder buffer: if a flow with a low ID never
@@ -36,11 +35,6 @@ func (e *Engine) Add(f *capture.Flow) []Finding {
 	e.pending[f.ID] = f
 	var out []Finding
 	for {
-		if e.skipped[e.next] {
-			delete(e.skipped, e.next)
-			e.next++
-			continue
-		}
 		g, ok := e.pending[e.next]
 		if !ok {
 			if len(e.pending) < maxPending {
@@ -69,9 +63,6 @@ func (e *Engine) Flush() []Finding {
 	}
 	return out
 }
-
-// Skip tells the engine a flow ID will never arrive (e.g. it was discarded).
-func (e *Engine) Skip(id int) { e.skipped[id] = true }
 
 func (e *Engine) lowestPending() int {
 	low := 0

@@ -136,11 +136,6 @@ func (f *Flow) Query() url.Values {
 	return q
 }
 
-// Failed reports whether the exchange failed in transit: the upstream was
-// unreachable or timed out (Status is then provtap's own 502/504), a TLS
-// handshake failed (Status 0), or a side aborted mid-message.
-func (f *Flow) Failed() bool { return f.Error != "" }
-
 func headerGet(hs []Header, name string) string {
 	for _, h := range hs {
 		if strings.EqualFold(h.Name, name) {
