@@ -24,13 +24,13 @@ var sessionLimitPhrases = []string{
 // as DroppedCookie, and explains refusals of requests that tried to
 // authenticate afresh while such a session was live.
 type ConcurrentSession struct {
-	jars  map[string]*cookieJar
+	jars  clientJars
 	first map[clientCookie]int
 }
 
 // NewConcurrentSession returns the concurrent-session analyzer.
 func NewConcurrentSession() *ConcurrentSession {
-	return &ConcurrentSession{jars: map[string]*cookieJar{}, first: map[clientCookie]int{}}
+	return &ConcurrentSession{jars: clientJars{}, first: map[clientCookie]int{}}
 }
 
 // Name implements Analyzer.
@@ -42,11 +42,7 @@ func (a *ConcurrentSession) Observe(f *capture.Flow, emit func(Finding)) {
 		return
 	}
 	client := clientKey(f)
-	jar := a.jars[client]
-	if jar == nil {
-		jar = newCookieJar()
-		a.jars[client] = jar
-	}
+	jar := a.jars.of(client)
 	if !isPreflight(f) && f.Status >= 400 {
 		if ref := judgeRefusal(f); ref.Refused {
 			a.judge(f, client, jar, ref, emit)

@@ -41,6 +41,19 @@ type cookieJar struct {
 	versions map[cookieKey][]*storedCookie // ordered by KnownAt
 }
 
+// clientJars keeps one cookie jar per client.
+type clientJars map[string]*cookieJar
+
+// of returns client's jar, creating it on first use.
+func (js clientJars) of(client string) *cookieJar {
+	j := js[client]
+	if j == nil {
+		j = newCookieJar()
+		js[client] = j
+	}
+	return j
+}
+
 func newCookieJar() *cookieJar { return &cookieJar{versions: map[cookieKey][]*storedCookie{}} }
 
 // store records the cookies f's response set, as a user agent would.

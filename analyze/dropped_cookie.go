@@ -13,7 +13,7 @@ const KindDroppedCookie = "dropped-cookie"
 // DroppedCookie keeps a cookie jar per client as a correct client would and
 // reports requests that lack (or carry a stale value of) a cookie from it.
 type DroppedCookie struct {
-	jars  map[string]*cookieJar
+	jars  clientJars
 	first map[clientCookie]int // flow of the first finding per client and cookie
 }
 
@@ -24,7 +24,7 @@ type clientCookie struct {
 
 // NewDroppedCookie returns the dropped-cookie analyzer.
 func NewDroppedCookie() *DroppedCookie {
-	return &DroppedCookie{jars: map[string]*cookieJar{}, first: map[clientCookie]int{}}
+	return &DroppedCookie{jars: clientJars{}, first: map[clientCookie]int{}}
 }
 
 // Name implements Analyzer.
@@ -36,11 +36,7 @@ func (a *DroppedCookie) Observe(f *capture.Flow, emit func(Finding)) {
 		return
 	}
 	client := clientKey(f)
-	jar := a.jars[client]
-	if jar == nil {
-		jar = newCookieJar()
-		a.jars[client] = jar
-	}
+	jar := a.jars.of(client)
 	if !isPreflight(f) {
 		a.judge(f, client, jar, emit)
 	}
