@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/provtap/provtap/capture/har"
+
 	"github.com/provtap/provtap/capture"
 )
 
@@ -91,7 +93,7 @@ func BenchmarkAnalyzeCapture(b *testing.B) {
 		path = filepath.Join(b.TempDir(), "100k.har")
 	}
 	if _, err := os.Stat(path); err != nil {
-		if err := capture.WriteHAR(path, syntheticFlows(100_000)); err != nil {
+		if err := har.WriteHAR(path, syntheticFlows(100_000)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -99,7 +101,7 @@ func BenchmarkAnalyzeCapture(b *testing.B) {
 	b.SetBytes(st.Size())
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		c, err := capture.LoadHAR(path)
+		c, err := har.LoadHAR(path)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -75,7 +75,6 @@ func (e *Engine) lowestPending() int {
 }
 
 func (e *Engine) observe(f *capture.Flow, out []Finding) []Finding {
-	f = f.Load() // a flow that waited for a lower ID may have been shed meanwhile
 	emit := func(fd Finding) {
 		if fd.Flow == 0 {
 			fd.Flow = f.ID

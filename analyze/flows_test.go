@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/provtap/provtap/capture/har"
+
 	"github.com/provtap/provtap/capture"
 )
 
@@ -94,12 +96,12 @@ func (c *capt) add(method, rawURL string, status int, opts ...flowOpt) *capture.
 
 // run numbers the flows by start time and analyzes them with all analyzers.
 func (c *capt) run() []Finding {
-	capture.Number(c.flows)
+	har.Number(c.flows)
 	return Run(c.flows)
 }
 
 func (c *capt) runWith(as ...Analyzer) []Finding {
-	capture.Number(c.flows)
+	har.Number(c.flows)
 	return Run(c.flows, as...)
 }
 

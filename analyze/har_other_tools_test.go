@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/har"
 )
 
 // browserEntry is a Chrome/Playwright-style HAR entry: no client address,
@@ -35,9 +35,9 @@ func browserHAR(entries ...string) string {
 		strings.Join(entries, ",") + `]}}`
 }
 
-func analyzeHAR(t *testing.T, har string) []Finding {
+func analyzeHAR(t *testing.T, harFile string) []Finding {
 	t.Helper()
-	c, err := capture.ReadHAR(strings.NewReader(har))
+	c, err := har.ReadHAR(strings.NewReader(harFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestBrowserHARCookiesArraysOnly(t *testing.T) {
 func TestBrowserHARJoinedSetCookieHeader(t *testing.T) {
 	// Set-Cookie header with two cookies joined by a newline, and the same
 	// cookies in the array: the header wins, both are understood.
-	har := browserHAR(
+	harFile := browserHAR(
 		browserEntry("2025-03-04T10:00:00.000Z", "POST", "https://portal.example.com/api/login", 200, "", "",
 			"SESSION=s1; Path=/; Secure; HttpOnly\nXSRF-TOKEN=x1; Path=/"),
 		browserEntry("2025-03-04T10:00:01.000Z", "GET", "https://portal.example.com/api/users", 200,
@@ -76,11 +76,11 @@ func TestBrowserHARJoinedSetCookieHeader(t *testing.T) {
 		// A cross-site request carries no cookies by design.
 		browserEntry("2025-03-04T10:00:03.000Z", "GET", "https://portal.example.com/api/ping", 200, "", "", ""),
 	)
-	har = strings.Replace(har, `"2025-03-04T10:00:03.000Z","time":35.2,
+	harFile = strings.Replace(harFile, `"2025-03-04T10:00:03.000Z","time":35.2,
 	 "request":{"method":"GET","url":"https://portal.example.com/api/ping","httpVersion":"h2","headers":[{"name":":method","value":"GET"},{"name":"sec-fetch-site","value":"same-origin"}`,
 		`"2025-03-04T10:00:03.000Z","time":35.2,
 	 "request":{"method":"GET","url":"https://portal.example.com/api/ping","httpVersion":"h2","headers":[{"name":":method","value":"GET"},{"name":"sec-fetch-site","value":"cross-site"}`, 1)
-	got := analyzeHAR(t, har)
+	got := analyzeHAR(t, harFile)
 	expectExactly(t, got, want{KindDroppedCookie, 3, Error})
 	if f := got[0]; f.Missing[0].Name != "SESSION" {
 		t.Errorf("missing %+v", f.Missing)

@@ -72,9 +72,6 @@ type Flow struct {
 	OriginalHost string
 	// ReplayOf is the ID of the flow this one replays (0 when not a replay).
 	ReplayOf int
-
-	disk *diskRef // where the recorder wrote this flow
-	shed bool     // bodies dropped from memory; Load reads them back
 }
 
 // Duration is the time from request start to response end.
@@ -103,27 +100,41 @@ func (f *Flow) Path() string {
 }
 
 // RequestHeader returns the first value of the named request header ("" if absent).
-func (f *Flow) RequestHeader(name string) string { return headerGet(f.RequestHeaders, name) }
+func (f *Flow) RequestHeader(name string) string { return HeaderValue(f.RequestHeaders, name) }
 
 // ResponseHeader returns the first value of the named response header.
-func (f *Flow) ResponseHeader(name string) string { return headerGet(f.ResponseHeaders, name) }
+func (f *Flow) ResponseHeader(name string) string { return HeaderValue(f.ResponseHeaders, name) }
 
 // RequestHeaderValues returns every value of the named request header in wire order.
-func (f *Flow) RequestHeaderValues(name string) []string { return headerValues(f.RequestHeaders, name) }
+func (f *Flow) RequestHeaderValues(name string) []string { return HeaderValues(f.RequestHeaders, name) }
 
 // ResponseHeaderValues returns every value of the named response header in wire order.
 func (f *Flow) ResponseHeaderValues(name string) []string {
-	return headerValues(f.ResponseHeaders, name)
+	return HeaderValues(f.ResponseHeaders, name)
 }
 
 // HasRequestHeader reports whether the request carried the header at all (even empty).
-func (f *Flow) HasRequestHeader(name string) bool {
-	for _, h := range f.RequestHeaders {
+func (f *Flow) HasRequestHeader(name string) bool { return HasHeader(f.RequestHeaders, name) }
+
+// HasHeader reports whether hs holds the named header at all (even empty).
+func HasHeader(hs []Header, name string) bool {
+	for _, h := range hs {
 		if strings.EqualFold(h.Name, name) {
 			return true
 		}
 	}
 	return false
+}
+
+// DefaultPort is the port a URL of the scheme means when it names none.
+func DefaultPort(scheme string) int {
+	switch strings.ToLower(scheme) {
+	case "https", "wss":
+		return 443
+	case "http", "ws":
+		return 80
+	}
+	return 0
 }
 
 // Query returns the parsed query of the request URL (nil when it has none).
@@ -136,7 +147,9 @@ func (f *Flow) Query() url.Values {
 	return q
 }
 
-func headerGet(hs []Header, name string) string {
+// HeaderValue is the first value of the named header in hs ("" if absent),
+// the name compared case-insensitively.
+func HeaderValue(hs []Header, name string) string {
 	for _, h := range hs {
 		if strings.EqualFold(h.Name, name) {
 			return h.Value
@@ -145,7 +158,8 @@ func headerGet(hs []Header, name string) string {
 	return ""
 }
 
-func headerValues(hs []Header, name string) []string {
+// HeaderValues is every value of the named header in hs, in wire order.
+func HeaderValues(hs []Header, name string) []string {
 	var out []string
 	for _, h := range hs {
 		if strings.EqualFold(h.Name, name) {

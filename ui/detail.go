@@ -30,7 +30,8 @@ type detailPane struct {
 	width    int
 	height   int // lines, including the title line
 	built    string
-	lookup   func(id int) *capture.Flow // a flow by ID, for evidence
+	lookup   func(id int) *capture.Flow        // a flow by ID, for evidence
+	load     func(*capture.Flow) *capture.Flow // the flow with its bodies
 	keys     *keyMap
 	st       *styles
 }
@@ -57,8 +58,8 @@ func (d *detailPane) show(f *capture.Flow, own, evidence []analyze.Finding) {
 	switch {
 	case same:
 		f = d.flow // already read back
-	case f != nil:
-		f = f.Load() // live flows keep their bodies in the capture file
+	case f != nil && d.load != nil:
+		f = d.load(f) // live flows keep their bodies in the capture file
 	}
 	d.flow, d.own, d.evidence = f, own, evidence
 	d.rebuild(same)

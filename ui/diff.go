@@ -55,7 +55,6 @@ type diffSection struct {
 
 // diffFlows compares a's request (left) with b's (right).
 func diffFlows(a, b *capture.Flow) []diffSection {
-	a, b = a.Load(), b.Load()
 	pa, qa := splitTarget(a)
 	pb, qb := splitTarget(b)
 	line := []diffRow{

@@ -110,7 +110,7 @@ func (m *Model) openDiff() tea.Cmd {
 	if left == nil {
 		return m.flash(true, "the marked flow #%d is gone", m.list.marked)
 	}
-	m.diff.open(left, f)
+	m.diff.open(m.fullOrSame(left), m.fullOrSame(f))
 	m.layout()
 	return nil
 }

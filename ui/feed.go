@@ -7,6 +7,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/har"
 )
 
 // Feed carries flows and findings from the producer (the proxy's reader
@@ -16,7 +17,7 @@ import (
 // terminal drops frames, not requests.
 type Feed struct {
 	mu       sync.Mutex
-	flows    []*capture.Flow
+	flows    []fedFlow
 	findings []analyze.Finding
 	recErr   error
 	note     string
@@ -36,12 +37,25 @@ func NewFeed() *Feed {
 	return &Feed{notify: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
+// fedFlow is a flow and where the capture file keeps it whole.
+type fedFlow struct {
+	f   *capture.Flow
+	loc har.Loc
+}
+
 // Add hands the UI one completed flow (nil for none) and the findings the
 // engine produced with it. It never blocks.
 func (fd *Feed) Add(f *capture.Flow, findings []analyze.Finding) {
+	fd.AddStored(f, har.Loc{}, findings)
+}
+
+// AddStored is Add for a flow the capture file holds at loc: the UI keeps
+// f (usually without its bodies, har.WithoutBodies) and reads the whole
+// flow back from Options.Store when it is shown, copied or replayed.
+func (fd *Feed) AddStored(f *capture.Flow, loc har.Loc, findings []analyze.Finding) {
 	fd.mu.Lock()
 	if f != nil {
-		fd.flows = append(fd.flows, f)
+		fd.flows = append(fd.flows, fedFlow{f, loc})
 	}
 	fd.findings = append(fd.findings, findings...)
 	fd.mu.Unlock()
@@ -51,7 +65,9 @@ func (fd *Feed) Add(f *capture.Flow, findings []analyze.Finding) {
 // AddAll hands the UI a whole capture at once (`provtap open`).
 func (fd *Feed) AddAll(flows []*capture.Flow, findings []analyze.Finding) {
 	fd.mu.Lock()
-	fd.flows = append(fd.flows, flows...)
+	for _, f := range flows {
+		fd.flows = append(fd.flows, fedFlow{f: f})
+	}
 	fd.findings = append(fd.findings, findings...)
 	fd.mu.Unlock()
 	fd.poke()
@@ -91,7 +107,7 @@ func (fd *Feed) poke() {
 
 // batch is what piled up since the UI last looked.
 type batch struct {
-	flows    []*capture.Flow
+	flows    []fedFlow
 	findings []analyze.Finding
 	recErr   error
 	note     *string

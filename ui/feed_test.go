@@ -21,7 +21,7 @@ func TestFeedNeverBlocks(t *testing.T) {
 		t.Errorf("adding 100k flows took %v", d)
 	}
 	b := feed.take()
-	if len(b.flows) != 100_000 || len(b.findings) != 1 || b.flows[99_999] != flows[99_999] {
+	if len(b.flows) != 100_000 || len(b.findings) != 1 || b.flows[99_999].f != flows[99_999] {
 		t.Fatalf("drained %d flows, %d findings", len(b.flows), len(b.findings))
 	}
 	if b := feed.take(); len(b.flows) != 0 {

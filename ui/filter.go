@@ -6,18 +6,20 @@ import (
 
 	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/har"
 )
 
 // row is one flow in the list, with what the list needs precomputed.
 type row struct {
-	f    *capture.Flow
+	f    *capture.Flow    // without its bodies when loc is valid
+	loc  har.Loc          // where the capture file holds the whole flow
 	hay  string           // lower-case "method status host path" for the filter
 	mark analyze.Severity // worst finding on this flow
 }
 
-func newRow(f *capture.Flow) *row {
+func newRow(f *capture.Flow, loc har.Loc) *row {
 	hay := strings.ToLower(methodText(f) + " " + statusText(f) + " " + f.Host + " " + pathText(f))
-	return &row{f: f, hay: hay}
+	return &row{f: f, loc: loc, hay: hay}
 }
 
 // filter is the `/` query: whitespace-separated terms, every one of which

@@ -11,6 +11,9 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/export"
+	"github.com/provtap/provtap/capture/har"
+	"github.com/provtap/provtap/capture/proxy"
 )
 
 // Options configure the UI.
@@ -34,16 +37,19 @@ type Options struct {
 	Select int
 	// Copy puts the curl command on a clipboard (nil: NewClipboard on stdout).
 	Copy CopyFunc
-	// Save writes flows as a HAR file (nil: capture.WriteHAR).
+	// Save writes flows as a HAR file (nil: har.WriteHAR).
 	Save func(path string, flows []*capture.Flow) error
 	// Renderer makes the styles (nil: lipgloss's default, which honours
 	// NO_COLOR and detects the background).
 	Renderer *lipgloss.Renderer
-	// Curl renders a flow as the curl command `c` copies (nil: capture.Curl).
+	// Curl renders a flow as the curl command `c` copies (nil: export.Curl).
 	Curl func(*capture.Flow) string
+	// Store reads back flows fed with a location (Feed.AddStored): the
+	// capture file being recorded.
+	Store *har.Store
 	// Replayer sends a request again for r and R (nil: replay is not
-	// available). Live, the proxy; for a saved capture, capture.NewReplayer.
-	Replayer capture.Replayer
+	// available). Live, the proxy; for a saved capture, proxy.NewReplayer.
+	Replayer proxy.Replayer
 }
 
 type focus int
@@ -101,16 +107,17 @@ func NewModel(opts Options, feed *Feed) *Model {
 		r = lipgloss.DefaultRenderer()
 	}
 	if opts.Save == nil {
-		opts.Save = capture.WriteHAR
+		opts.Save = har.WriteHAR
 	}
 	if opts.Curl == nil {
-		opts.Curl = capture.Curl
+		opts.Curl = export.Curl
 	}
 	m := &Model{opts: opts, feed: feed, keys: defaultKeyMap(), st: newStyles(r), note: opts.Note,
 		byFlow: map[int][]int{}, byRel: map[int][]int{}}
 	m.list = listPane{keys: &m.keys, st: m.st, follow: opts.Follow}
 	m.detail = newDetailPane(&m.keys, m.st)
 	m.detail.lookup = m.flowByID
+	m.detail.load = m.fullOrSame
 	m.fpane = newFindingsPane(&m.keys, m.st, m.describe)
 	m.prompt = newPromptPane(m.st)
 	m.helpPane = newHelpPane(&m.keys, m.st)

@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/provtap/provtap/capture/export"
+	"github.com/provtap/provtap/capture/har"
+
 	"github.com/charmbracelet/x/ansi"
 	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture"
@@ -216,7 +219,7 @@ func TestCopyIsExactlyTheExport(t *testing.T) {
 	finish(t, tm)
 	mu.Lock()
 	defer mu.Unlock()
-	if want := capture.Curl(flows[5]); copied != want || copiedID != 6 {
+	if want := export.Curl(flows[5]); copied != want || copiedID != 6 {
 		t.Errorf("copied #%d:\n%s\nwant #6:\n%s", copiedID, copied, want)
 	}
 }
@@ -236,7 +239,7 @@ func TestSaveWritesTheFlows(t *testing.T) {
 	typeKeys(tm, "enter")
 	waitOutput(t, tm, "saved 6 flows to "+def)
 	finish(t, tm)
-	c, err := capture.LoadHAR(def)
+	c, err := har.LoadHAR(def)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +282,7 @@ func TestSaveFilteredToTypedPath(t *testing.T) {
 	typeKeys(tm, "enter")
 	waitOutput(t, tm, "saved 2 flows to "+target)
 	finish(t, tm)
-	c, err := capture.LoadHAR(target)
+	c, err := har.LoadHAR(target)
 	if err != nil || len(c.Flows) != 2 {
 		t.Fatalf("read back: %v, %d flows", err, len(c.Flows))
 	}
@@ -346,7 +349,7 @@ func TestCopyFromFindingsPane(t *testing.T) {
 	feed, flows, _ := seedFeed()
 	var got int
 	m := NewModel(Options{Renderer: plainRenderer(), ShowFindings: true, Copy: func(text string, id int) (string, error) {
-		if text != capture.Curl(flows[id-1]) {
+		if text != export.Curl(flows[id-1]) {
 			t.Errorf("copied text is not flow #%d's curl", id)
 		}
 		got = id

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/provtap/provtap/capture/proxy"
+
 	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture"
 )
@@ -44,10 +46,7 @@ type pendingReplay struct {
 // planReplay prepares the replay of f; fix applies missing (from the
 // findings named by kinds).
 func planReplay(f *capture.Flow, fix bool, kinds []string, missing []analyze.Missing) (*replayPlan, error) {
-	src := f.Load()
-	if src.Shed() {
-		return nil, errors.New("its body could not be read back from the capture file")
-	}
+	src := f
 	switch {
 	case src.Kind == capture.KindTLSFailure:
 		return nil, errors.New("a failed TLS handshake has no request to send")
@@ -56,7 +55,7 @@ func planReplay(f *capture.Flow, fix bool, kinds []string, missing []analyze.Mis
 	case src.Method == "" || src.Method == "CONNECT":
 		return nil, errors.New("it has no request to send")
 	case src.RequestBody.Truncated:
-		return nil, capture.ErrTruncatedBody
+		return nil, proxy.ErrTruncatedBody
 	}
 	req := *src
 	req.RequestHeaders = append([]capture.Header(nil), src.RequestHeaders...)
@@ -197,7 +196,7 @@ func withParam(target, name, value string) (string, string) {
 }
 
 // sendReplay is the command that sends p through rp; the UI goes on.
-func sendReplay(ctx context.Context, rp capture.Replayer, p *replayPlan) func() replayDoneMsg {
+func sendReplay(ctx context.Context, rp proxy.Replayer, p *replayPlan) func() replayDoneMsg {
 	req, orig := p.req, p.orig.ID
 	return func() replayDoneMsg {
 		f, err := rp.Replay(ctx, req)

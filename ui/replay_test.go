@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/provtap/provtap/capture/proxy"
+
 	"github.com/charmbracelet/x/ansi"
 	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture"
@@ -218,7 +220,7 @@ func TestReplaySeed1ProvesDiagnosis(t *testing.T) {
 	api := capturetest.NewSessionAPI()
 	up := capturetest.Serve(api, true)
 	defer up.Close()
-	rp := capturetest.StartProxy(t, capture.Options{InsecureUpstream: true})
+	rp := capturetest.StartProxy(t, proxy.Options{InsecureUpstream: true})
 	if err := capturetest.RunSeed1(rp.Client(), up.URL); err == nil {
 		t.Fatal("seed 1 without a cookie jar must be refused")
 	}

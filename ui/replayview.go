@@ -133,7 +133,11 @@ func (m *Model) startReplay(fix bool) tea.Cmd {
 		}
 		return m.flash(true, "#%d's findings name nothing the request lacked, so there is no fix to apply; r replays it as it was", f.ID)
 	}
-	plan, err := planReplay(f, fix, kinds, missing)
+	src, err := m.full(f)
+	if err != nil {
+		return m.flash(true, "#%d cannot be replayed: %v", f.ID, err)
+	}
+	plan, err := planReplay(src, fix, kinds, missing)
 	if err != nil {
 		return m.flash(true, "#%d cannot be replayed: %v", f.ID, err)
 	}
@@ -184,7 +188,7 @@ func (m *Model) replayDone(msg replayDoneMsg) tea.Cmd {
 	case m.opts.Live && !m.closed:
 		m.awaitReplay = f.ID // the recorder owns f now: only the feed's copy is shown
 	default:
-		m.apply(batch{flows: []*capture.Flow{f}, closed: m.closed})
+		m.apply(batch{flows: []fedFlow{{f: f}}, closed: m.closed})
 		m.jumpTo(f.ID, "")
 	}
 	if msg.err != nil || f.Error != "" {

@@ -17,11 +17,12 @@ var sprintf = fmt.Sprintf
 // apply takes in what the feed collected: flows go in ID order (the
 // selection stays on its flow), findings mark their flows.
 func (m *Model) apply(b batch) {
-	for _, f := range b.flows {
+	for _, fed := range b.flows {
+		f := fed.f
 		if m.all.find(f.ID) >= 0 {
 			continue // a replay the UI added before the proxy delivered it
 		}
-		r := newRow(f)
+		r := newRow(f, fed.loc)
 		for _, i := range m.byFlow[f.ID] {
 			r.mark = max(r.mark, m.findings[i].Severity)
 		}
@@ -122,6 +123,30 @@ func (m *Model) findingsOn(id int) (own, evidence []analyze.Finding) {
 	return own, evidence
 }
 
+// full is f with its bodies: read back from the capture file when the UI
+// holds only its metadata (a live session), else f itself.
+func (m *Model) full(f *capture.Flow) (*capture.Flow, error) {
+	if f == nil {
+		return nil, nil
+	}
+	i := m.all.find(f.ID)
+	if i < 0 || !m.all[i].loc.Valid() || m.opts.Store == nil {
+		return f, nil
+	}
+	g, err := m.opts.Store.Load(m.all[i].loc)
+	if err != nil {
+		return f, fmt.Errorf("its bodies could not be read back from the capture file: %w", err)
+	}
+	g.ID = f.ID
+	return g, nil
+}
+
+// fullOrSame is full without the error: f as it is when it cannot be read.
+func (m *Model) fullOrSame(f *capture.Flow) *capture.Flow {
+	g, _ := m.full(f)
+	return g
+}
+
 func (m *Model) flowByID(id int) *capture.Flow {
 	if i := m.all.find(id); i >= 0 {
 		return m.all[i].f
@@ -214,7 +239,7 @@ func (m *Model) copySelected() tea.Cmd {
 	if f == nil {
 		return m.flash(true, "no flow to copy yet")
 	}
-	text := m.opts.Curl(f.Load())
+	text := m.opts.Curl(m.fullOrSame(f))
 	id := f.ID
 	copyFn := m.opts.Copy
 	if copyFn == nil {

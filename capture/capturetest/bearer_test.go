@@ -9,8 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/provtap/provtap/capture/proxy"
+
 	"github.com/provtap/provtap/analyze"
-	"github.com/provtap/provtap/capture"
 	"github.com/provtap/provtap/capture/capturetest"
 )
 
@@ -54,7 +55,7 @@ func TestBearerThroughProxy(t *testing.T) {
 				api := capturetest.NewTokenAPI(ttl)
 				srv := capturetest.Serve(api, r.tls)
 				defer srv.Close()
-				rp := capturetest.StartProxy(t, capture.Options{InsecureUpstream: true})
+				rp := capturetest.StartProxy(t, proxy.Options{InsecureUpstream: true})
 				err := r.run(rp, srv.URL, c.cfg)
 				var step *capturetest.StepError
 				switch {
@@ -95,7 +96,7 @@ func TestBasicChallengeAnsweredWithBasic(t *testing.T) {
 		t.Run(schemeOf(tls), func(t *testing.T) {
 			srv := capturetest.Serve(&capturetest.MovedAPI{}, tls)
 			defer srv.Close()
-			rp := capturetest.StartProxy(t, capture.Options{InsecureUpstream: true})
+			rp := capturetest.StartProxy(t, proxy.Options{InsecureUpstream: true})
 			out, err := exec.Command("curl", "-sS", "--fail", "--anyauth", "-u", capturetest.MovedUser+":"+capturetest.MovedPassword,
 				"--proxy", rp.URL, "--noproxy", "", "--cacert", rp.CAFile, srv.URL+"/v2/Users").CombinedOutput()
 			if err != nil {

@@ -11,8 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/provtap/provtap/capture/proxy"
+
 	"github.com/provtap/provtap/analyze"
-	"github.com/provtap/provtap/capture"
 	"github.com/provtap/provtap/capture/capturetest"
 )
 
@@ -63,7 +64,7 @@ func TestCSRFThroughProxy(t *testing.T) {
 				api := capturetest.NewCSRFAPI()
 				srv := capturetest.Serve(api, r.tls)
 				defer srv.Close()
-				rp := capturetest.StartProxy(t, capture.Options{InsecureUpstream: true})
+				rp := capturetest.StartProxy(t, proxy.Options{InsecureUpstream: true})
 				err := r.run(rp, srv.URL, c.cfg)
 				if c.want == nil {
 					if err != nil || len(api.Users()) != 1 {

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/provtap/provtap/capture/proxy"
+
 	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture"
 	"github.com/provtap/provtap/capture/capturetest"
@@ -146,7 +148,7 @@ func TestSeed1ThroughProxy(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/%s/keep-cookies=%v", scheme(tls), c.name, c.keep), func(t *testing.T) {
 				srv := capturetest.Serve(capturetest.NewSessionAPI(), tls)
 				defer srv.Close()
-				rp := capturetest.StartProxy(t, capture.Options{InsecureUpstream: true})
+				rp := capturetest.StartProxy(t, proxy.Options{InsecureUpstream: true})
 				err := c.run1(t, rp, srv.URL)
 				if c.keep {
 					if err != nil {
@@ -197,7 +199,7 @@ func TestSeed2ThroughProxy(t *testing.T) {
 				t.Run(fmt.Sprintf("%s/%s/%s", scheme(tls), c.name, cfg.name), func(t *testing.T) {
 					srv := capturetest.Serve(capturetest.NewGateway(), tls)
 					defer srv.Close()
-					rp := capturetest.StartProxy(t, capture.Options{InsecureUpstream: true})
+					rp := capturetest.StartProxy(t, proxy.Options{InsecureUpstream: true})
 					err := c.run2(t, rp, srv.URL, cfg.cfg)
 					if cfg.wants == nil && err != nil {
 						t.Fatalf("the correct connector failed: %v", err)

@@ -10,13 +10,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/provtap/provtap/capture/proxy"
+
 	"github.com/provtap/provtap/capture"
 )
 
 // RunningProxy is a provtap proxy on loopback for a test, with a fresh home
 // (and CA). Like httptest.Server, it is closed by the test's cleanup.
 type RunningProxy struct {
-	*capture.Proxy
+	*proxy.Proxy
 	URL    string // http://127.0.0.1:port, for HTTPS_PROXY or curl -x
 	Home   string
 	CAFile string // PEM of the CA, for curl --cacert or a JDK truststore
@@ -29,10 +31,10 @@ type RunningProxy struct {
 
 // StartProxy starts a proxy with opts (Listen defaults to 127.0.0.1:0, a CA
 // is created in a temporary home) and collects its flows.
-func StartProxy(tb testing.TB, opts capture.Options) *RunningProxy {
+func StartProxy(tb testing.TB, opts proxy.Options) *RunningProxy {
 	tb.Helper()
 	home := tb.TempDir()
-	ca, err := capture.LoadOrCreateCA(home)
+	ca, err := proxy.LoadOrCreateCA(home)
 	if err != nil {
 		tb.Fatalf("create CA: %v", err)
 	}
@@ -42,7 +44,7 @@ func StartProxy(tb testing.TB, opts capture.Options) *RunningProxy {
 	if opts.CA == nil {
 		opts.CA = ca
 	}
-	p, err := capture.Listen(opts)
+	p, err := proxy.Listen(opts)
 	if err != nil {
 		tb.Fatalf("start proxy: %v", err)
 	}

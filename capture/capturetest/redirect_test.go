@@ -8,8 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/provtap/provtap/capture/proxy"
+
 	"github.com/provtap/provtap/analyze"
-	"github.com/provtap/provtap/capture"
 	"github.com/provtap/provtap/capture/capturetest"
 )
 
@@ -35,7 +36,7 @@ func TestRedirectThroughProxy(t *testing.T) {
 				newBase := strings.Replace(moved.URL, "127.0.0.1", "localhost", 1)
 				old := capturetest.Serve(&capturetest.MovedAPI{NewBase: newBase}, tls)
 				defer old.Close()
-				rp := capturetest.StartProxy(t, capture.Options{InsecureUpstream: true})
+				rp := capturetest.StartProxy(t, proxy.Options{InsecureUpstream: true})
 				var step *capturetest.StepError
 				if err := run(rp, old.URL); !errors.As(err, &step) || step.Status != 401 {
 					t.Fatalf("want the redirected call refused with 401, got %v", err)
@@ -51,7 +52,7 @@ func TestRedirectThroughProxy(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/%s/same host", schemeOf(tls), name), func(t *testing.T) {
 				srv := capturetest.Serve(&capturetest.MovedAPI{}, tls)
 				defer srv.Close()
-				rp := capturetest.StartProxy(t, capture.Options{InsecureUpstream: true})
+				rp := capturetest.StartProxy(t, proxy.Options{InsecureUpstream: true})
 				if err := run(rp, srv.URL); err != nil {
 					t.Fatalf("the same-host redirect failed: %v", err)
 				}

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/provtap/provtap/capture/proxy"
+
 	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture"
 	"github.com/provtap/provtap/capture/capturetest"
@@ -46,7 +48,7 @@ func TestUntrustedCAThroughProxy(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			srv := capturetest.Serve(capturetest.NewSessionAPI(), true)
 			defer srv.Close()
-			rp := capturetest.StartProxy(t, capture.Options{InsecureUpstream: true})
+			rp := capturetest.StartProxy(t, proxy.Options{InsecureUpstream: true})
 			if err := c.run(rp, srv.URL); err == nil {
 				t.Fatal("a client that does not trust the CA got through")
 			}
@@ -81,7 +83,7 @@ func TestUntrustedCAThroughProxy(t *testing.T) {
 	t.Run("trusting client", func(t *testing.T) {
 		srv := capturetest.Serve(capturetest.NewSessionAPI(), true)
 		defer srv.Close()
-		rp := capturetest.StartProxy(t, capture.Options{InsecureUpstream: true})
+		rp := capturetest.StartProxy(t, proxy.Options{InsecureUpstream: true})
 		if err := capturetest.RunSeed1(rp.Client(), srv.URL); err == nil {
 			t.Fatal("seed 1 without a cookie jar should fail on the PATCH")
 		}

@@ -16,6 +16,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/provtap/provtap/capture/har"
+	"github.com/provtap/provtap/capture/proxy"
+
 	"github.com/google/martian/v3"
 	mlog "github.com/google/martian/v3/log"
 	"github.com/google/martian/v3/mitm"
@@ -118,7 +121,7 @@ func (a asIs) RoundTrip(req *http.Request) (*http.Response, error) { return a.t.
 
 // serveBare is martian with nothing but the tuned transport and MITM.
 func serveBare(home string) ([]string, func() string, error) {
-	ca, err := capture.LoadOrCreateCA(home)
+	ca, err := proxy.LoadOrCreateCA(home)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -150,16 +153,16 @@ func serveBare(home string) ([]string, func() string, error) {
 // other than "full" leaves out analysis ("record"), recording ("analyze") or
 // both ("drain"), to tell the capture path's cost from the consumer's.
 func serveProvtap(home, harPath, consumer string) ([]string, func() string, func() string, error) {
-	capture.TuneRuntime() // as cmd/provtap does
-	ca, err := capture.LoadOrCreateCA(home)
+	proxy.TuneRuntime() // as cmd/provtap does
+	ca, err := proxy.LoadOrCreateCA(home)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	rec, err := capture.NewRecorder(harPath)
+	rec, err := har.NewRecorder(harPath)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	p, err := capture.Listen(capture.Options{Listen: "127.0.0.1:0", CA: ca, InsecureUpstream: true})
+	p, err := proxy.Listen(proxy.Options{Listen: "127.0.0.1:0", CA: ca, InsecureUpstream: true})
 	if err != nil {
 		rec.Close()
 		return nil, nil, nil, err
@@ -172,12 +175,12 @@ func serveProvtap(home, harPath, consumer string) ([]string, func() string, func
 		defer close(done)
 		record := consumer == "full" || consumer == "record"
 		analyze := consumer == "full" || consumer == "analyze"
-		var sink *capture.Recorder
+		var sink *har.Recorder
 		if record {
 			sink = rec
 		}
 		// The same consumer as headless mode: record (batched), then analyze.
-		capture.Pump(p.Flows(), sink, func(f *capture.Flow, err error) {
+		har.Pump(p.Flows(), sink, func(f *capture.Flow, _ har.Loc, err error) {
 			if err != nil && recErr.Load() == nil {
 				recErr.Store(err.Error())
 			}

@@ -19,7 +19,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/proxy"
 )
 
 func main() {
@@ -149,7 +149,7 @@ func (rep *report) row(target, scheme string) *row {
 // env is what both modes start: a temp dir, the CA, the upstream.
 type env struct {
 	dir      string
-	ca       *capture.CA
+	ca       *proxy.CA
 	roots    *x509.CertPool
 	upstream *proc
 }
@@ -160,7 +160,7 @@ func newEnv(cfg config) (*env, error) {
 		return nil, err
 	}
 	e := &env{dir: dir}
-	if e.ca, err = capture.LoadOrCreateCA(filepath.Join(dir, "home")); err != nil {
+	if e.ca, err = proxy.LoadOrCreateCA(filepath.Join(dir, "home")); err != nil {
 		e.close()
 		return nil, err
 	}

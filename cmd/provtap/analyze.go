@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/provtap/provtap/capture/har"
+
 	"github.com/mattn/go-isatty"
 	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture"
@@ -92,13 +94,13 @@ const progressThreshold = 16 << 20
 // analyzeWithProgress streams the capture through the analyzers (a capture
 // larger than memory still works), drawing a progress bar on stderr for large
 // files when stderr is a terminal.
-func analyzeWithProgress(path string) (capture.ScanResult, []analyze.Finding, error) {
+func analyzeWithProgress(path string) (har.ScanResult, []analyze.Finding, error) {
 	st, err := os.Stat(path)
 	if err != nil {
-		return capture.ScanResult{}, nil, err
+		return har.ScanResult{}, nil, err
 	}
 	if st.IsDir() {
-		return capture.ScanResult{}, nil, fmt.Errorf("%s is a directory, not a capture file", path)
+		return har.ScanResult{}, nil, fmt.Errorf("%s is a directory, not a capture file", path)
 	}
 	var progress atomic.Int64
 	done := make(chan struct{})
@@ -123,7 +125,7 @@ func analyzeWithProgress(path string) (capture.ScanResult, []analyze.Finding, er
 	}()
 	eng := analyze.NewEngine()
 	var findings []analyze.Finding
-	res, err := capture.ScanHAR(path, &progress, func(f *capture.Flow) {
+	res, err := har.ScanHAR(path, &progress, func(f *capture.Flow) {
 		findings = append(findings, eng.Add(f)...)
 	})
 	findings = append(findings, eng.Flush()...)
@@ -145,9 +147,9 @@ func drawProgress(done, total int64) {
 
 // loadCapture reads a whole capture into memory (for the TUI), with a clear
 // error for a directory.
-func loadCapture(path string) (*capture.Capture, error) {
+func loadCapture(path string) (*har.Capture, error) {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		return nil, fmt.Errorf("%s is a directory, not a capture file", path)
 	}
-	return capture.LoadHAR(path)
+	return har.LoadHAR(path)
 }

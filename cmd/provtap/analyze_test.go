@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/provtap/provtap/capture/har"
+
 	"github.com/provtap/provtap/capture"
 )
 
@@ -52,8 +54,8 @@ func seed1HAR(t *testing.T, withJar bool) string {
 	if withJar {
 		flows[1].ResponseHeaders = nil
 	}
-	path := filepath.Join(t.TempDir(), "seed1.har")
-	if err := capture.WriteHAR(path, flows); err != nil {
+	path := filepath.Join(t.TempDir(), "seed1.harFile")
+	if err := har.WriteHAR(path, flows); err != nil {
 		t.Fatal(err)
 	}
 	return path
@@ -69,8 +71,8 @@ type jsonReport struct {
 }
 
 func TestAnalyzeJSON(t *testing.T) {
-	har := seed1HAR(t, false)
-	code, out, errOut := runCaptured(t, "analyze", "--format", "json", har)
+	harFile := seed1HAR(t, false)
+	code, out, errOut := runCaptured(t, "analyze", "--format", "json", harFile)
 	if code != 1 || errOut != "" {
 		t.Fatalf("exit %d (want 1), stderr %q", code, errOut)
 	}
@@ -92,7 +94,7 @@ func TestAnalyzeJSON(t *testing.T) {
 		t.Errorf("kinds %v", kinds)
 	}
 	// Flags after the file, and --fail-on none.
-	if code, _, _ := runCaptured(t, "analyze", har, "--format=json", "--fail-on", "none"); code != 0 {
+	if code, _, _ := runCaptured(t, "analyze", harFile, "--format=json", "--fail-on", "none"); code != 0 {
 		t.Errorf("--fail-on none: exit %d", code)
 	}
 }
@@ -105,13 +107,13 @@ func TestAnalyzeCleanCapture(t *testing.T) {
 }
 
 func TestAnalyzeTextAndMarkdown(t *testing.T) {
-	har := seed1HAR(t, false)
+	harFile := seed1HAR(t, false)
 	t.Setenv("NO_COLOR", "1")
-	_, text, _ := runCaptured(t, "analyze", har)
+	_, text, _ := runCaptured(t, "analyze", harFile)
 	if !strings.Contains(text, "JSESSIONID set by #1 was not sent") || !strings.Contains(text, "Fix:") || strings.Contains(text, "\x1b[") {
 		t.Errorf("text report:\n%s", text)
 	}
-	_, md, _ := runCaptured(t, "analyze", "--format", "markdown", har)
+	_, md, _ := runCaptured(t, "analyze", "--format", "markdown", harFile)
 	if !strings.Contains(md, "| **error** | #2 | `dropped-cookie` |") || !strings.Contains(md, "**Fix:**") {
 		t.Errorf("markdown report:\n%s", md)
 	}
@@ -123,7 +125,7 @@ func TestAnalyzeBadInput(t *testing.T) {
 	os.WriteFile(notHAR, []byte("hello"), 0o600)
 	for name, args := range map[string][]string{
 		"not HAR":        {"analyze", notHAR},
-		"missing file":   {"analyze", filepath.Join(dir, "nope.har")},
+		"missing file":   {"analyze", filepath.Join(dir, "nope.harFile")},
 		"no file":        {"analyze"},
 		"two files":      {"analyze", notHAR, notHAR},
 		"unknown format": {"analyze", "--format", "xml", seed1HAR(t, false)},
@@ -138,9 +140,9 @@ func TestAnalyzeBadInput(t *testing.T) {
 }
 
 func TestAnalyzeTruncatedCapture(t *testing.T) {
-	har := seed1HAR(t, false)
-	data, _ := os.ReadFile(har)
-	cut := filepath.Join(t.TempDir(), "cut.har")
+	harFile := seed1HAR(t, false)
+	data, _ := os.ReadFile(harFile)
+	cut := filepath.Join(t.TempDir(), "cut.harFile")
 	// Drop the closing "]}}": a recorder that was killed.
 	os.WriteFile(cut, data[:strings.LastIndex(string(data), "]")], 0o600)
 	code, out, errOut := runCaptured(t, "analyze", "--format", "json", cut)

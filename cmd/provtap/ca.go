@@ -6,7 +6,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/proxy"
 )
 
 func cmdCA(args []string) int {
@@ -17,7 +17,7 @@ created on first use, valid for one year; its key never leaves --home.`)
 	pemOnly := fs.Bool("pem", false, "print the CA certificate (PEM) and nothing else")
 	hints := fs.Bool("hints", false, "print copy-pasteable trust instructions (JVM keytool, Windows, .NET, Debian/RHEL, curl)")
 	regen := fs.Bool("regenerate", false, "replace the CA with a new one (clients must trust the new one)")
-	home := fs.String("home", capture.DefaultHome(), "`directory` for the CA and captures ($PROVTAP_HOME)")
+	home := fs.String("home", proxy.DefaultHome(), "`directory` for the CA and captures ($PROVTAP_HOME)")
 	listen := fs.String("listen", "127.0.0.1:8080", "proxy `address` to use in the hints")
 	pos, code, ok := parseArgs(fs, args)
 	if !ok {
@@ -26,12 +26,12 @@ created on first use, valid for one year; its key never leaves --home.`)
 	if len(pos) > 0 {
 		return fail("ca", "unexpected argument %q", pos[0])
 	}
-	var ca *capture.CA
+	var ca *proxy.CA
 	var err error
 	if *regen {
-		ca, err = capture.CreateCA(*home)
+		ca, err = proxy.CreateCA(*home)
 	} else {
-		ca, err = capture.LoadOrCreateCA(*home)
+		ca, err = proxy.LoadOrCreateCA(*home)
 	}
 	if err != nil {
 		return fail("ca", "%v", err)

@@ -12,8 +12,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/provtap/provtap/capture/har"
+
 	"github.com/provtap/provtap/analyze"
-	"github.com/provtap/provtap/capture"
 	"github.com/provtap/provtap/capture/capturetest"
 	"github.com/provtap/provtap/ui"
 )
@@ -53,7 +54,7 @@ func cmdDemo(args []string) int {
 		*home = dir
 	}
 	capturePath := filepath.Join(*home, "captures", "demo-"+time.Now().Format("20060102-150405")+".har")
-	rec, err := capture.NewRecorder(capturePath)
+	rec, err := har.NewRecorder(capturePath)
 	if err != nil {
 		return fail("demo", "%v", err)
 	}
@@ -157,7 +158,7 @@ func (t uaTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // demoHeadless runs the demo's traffic and prints every flow and finding.
-func demoHeadless(dp *demoProxy, rec *capture.Recorder, eng *analyze.Engine, steps *demoSteps, mode string) int {
+func demoHeadless(dp *demoProxy, rec *har.Recorder, eng *analyze.Engine, steps *demoSteps, mode string) int {
 	out := os.Stdout
 	fmt.Fprintf(out, "provtap demo — %s, recording to %s\n\n", mode, rec.Path())
 	stepLog := &strings.Builder{}

@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/proxy"
 )
 
 // startDemoProxy starts provtap's proxy on a free loopback port, with its CA
@@ -14,11 +14,11 @@ import (
 // demo's upstreams have self-signed certificates (httptest), so the proxy
 // accepts them, as with --insecure-upstream.
 func startDemoProxy(home string) (*demoProxy, error) {
-	ca, err := capture.LoadOrCreateCA(home)
+	ca, err := proxy.LoadOrCreateCA(home)
 	if err != nil {
 		return nil, err
 	}
-	p, err := capture.Listen(capture.Options{Listen: "127.0.0.1:0", CA: ca, InsecureUpstream: true})
+	p, err := proxy.Listen(proxy.Options{Listen: "127.0.0.1:0", CA: ca, InsecureUpstream: true})
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,10 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/provtap/provtap/capture/export"
+	"github.com/provtap/provtap/capture/har"
+	"github.com/provtap/provtap/capture/redact"
+
 	"github.com/provtap/provtap/capture"
 )
 
@@ -23,7 +27,7 @@ func cmdExport(args []string) int {
 	fs := newFlags("export", "provtap export FILE --flow N [--format curl|raw] [--redact]", exportAbout)
 	n := fs.Int("flow", 0, "the `number` of the flow to export (1 is the first request)")
 	format := fs.String("format", "curl", "curl (a bash/zsh command) or raw (the HTTP/1.1 request bytes)")
-	redact := fs.Bool("redact", false, "replace credentials, cookies, keys and tokens by pseudonyms first")
+	redacted := fs.Bool("redact", false, "replace credentials, cookies, keys and tokens by pseudonyms first")
 	pos, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code
@@ -34,7 +38,7 @@ func cmdExport(args []string) int {
 	if *format != "curl" && *format != "raw" {
 		return fail("export", "unknown --format %q (want curl or raw)", *format)
 	}
-	capt, err := capture.LoadHAR(pos[0])
+	capt, err := har.LoadHAR(pos[0])
 	if err != nil {
 		return fail("export", "%v", err)
 	}
@@ -51,9 +55,9 @@ func cmdExport(args []string) int {
 	if f.Kind == capture.KindTLSFailure || f.Method == "" {
 		return fail("export", "flow %d has no request to export (%s)", *n, describeKind(f))
 	}
-	if *redact {
+	if *redacted {
 		// The whole capture, so a secret recognised elsewhere is caught here too.
-		f = capture.NewRedactor().Flows(capt.Flows)[*n-1]
+		f = redact.NewRedactor().Flows(capt.Flows)[*n-1]
 	}
 	if b := f.RequestBody; b.Truncated {
 		fmt.Fprintf(os.Stderr, "provtap export: warning: flow %d's request body was cut at %d of %d bytes (--max-body); the export sends only those %d bytes\n",
@@ -61,9 +65,9 @@ func cmdExport(args []string) int {
 	}
 	var out []byte
 	if *format == "raw" {
-		out = capture.RawRequest(f)
+		out = export.RawRequest(f)
 	} else {
-		out = []byte(capture.Curl(f) + "\n")
+		out = []byte(export.Curl(f) + "\n")
 	}
 	if _, err := os.Stdout.Write(out); err != nil {
 		return fail("export", "writing: %v", err)

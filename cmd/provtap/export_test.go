@@ -16,6 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/provtap/provtap/capture/export"
+	"github.com/provtap/provtap/capture/har"
+	"github.com/provtap/provtap/capture/proxy"
+
 	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture"
 	"github.com/provtap/provtap/capture/capturetest"
@@ -51,8 +55,8 @@ func exportFlow(i int, method, rawURL string, status int, req, resp []capture.He
 
 func writeCapture(t *testing.T, flows ...*capture.Flow) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "capture.har")
-	if err := capture.WriteHAR(path, flows); err != nil {
+	path := filepath.Join(t.TempDir(), "capture.harFile")
+	if err := har.WriteHAR(path, flows); err != nil {
 		t.Fatal(err)
 	}
 	return path
@@ -103,7 +107,7 @@ func TestExportRedactCommand(t *testing.T) {
 	secrets := []string{"cHJvdmlzaW9uZXI6UHIwdiFzaW9uLTIwMjQ", "Pr0v!sion-2024", exSession, exKey, "Welc0me-jdoe-42"}
 	for i, flows := range seedCaptures() {
 		in := writeCapture(t, flows...)
-		out := filepath.Join(t.TempDir(), "shared.har")
+		out := filepath.Join(t.TempDir(), "shared.harFile")
 		code, stdout, stderr := runProvtap(t, "redact", in, out)
 		if code != 0 || stderr != "" || !strings.Contains(stdout, "wrote "+out) {
 			t.Fatalf("seed %d: exit %d, stdout %q, stderr %q", i+1, code, stdout, stderr)
@@ -120,8 +124,8 @@ func TestExportRedactCommand(t *testing.T) {
 		if st, _ := os.Stat(out); st.Mode().Perm() != 0o600 {
 			t.Errorf("mode %v, want 0600", st.Mode().Perm())
 		}
-		orig, _ := capture.LoadHAR(in)
-		red, err := capture.LoadHAR(out)
+		orig, _ := har.LoadHAR(in)
+		red, err := har.LoadHAR(out)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -134,19 +138,19 @@ func TestExportRedactCommand(t *testing.T) {
 
 func TestExportFormats(t *testing.T) {
 	flows := seedCaptures()[0]
-	har := writeCapture(t, flows...)
-	loaded, _ := capture.LoadHAR(har)
-	for _, args := range [][]string{{"export", har, "--flow", "2"}, {"export", "--flow", "2", har}, {"export", "--flow=2", "--format", "curl", har}} {
+	harFile := writeCapture(t, flows...)
+	loaded, _ := har.LoadHAR(harFile)
+	for _, args := range [][]string{{"export", harFile, "--flow", "2"}, {"export", "--flow", "2", harFile}, {"export", "--flow=2", "--format", "curl", harFile}} {
 		code, out, errOut := runProvtap(t, args...)
-		if code != 0 || errOut != "" || out != capture.Curl(loaded.Flows[1])+"\n" {
+		if code != 0 || errOut != "" || out != export.Curl(loaded.Flows[1])+"\n" {
 			t.Errorf("%v: exit %d, stderr %q, stdout\n%s", args, code, errOut, out)
 		}
 	}
-	code, out, _ := runProvtap(t, "export", har, "--flow", "1", "--format", "raw")
-	if code != 0 || out != string(capture.RawRequest(flows[0])) {
-		t.Errorf("raw: exit %d\n%q\nwant\n%q", code, out, capture.RawRequest(flows[0]))
+	code, out, _ := runProvtap(t, "export", harFile, "--flow", "1", "--format", "raw")
+	if code != 0 || out != string(export.RawRequest(flows[0])) {
+		t.Errorf("raw: exit %d\n%q\nwant\n%q", code, out, export.RawRequest(flows[0]))
 	}
-	code, out, _ = runProvtap(t, "export", har, "--flow", "3", "--redact")
+	code, out, _ = runProvtap(t, "export", harFile, "--flow", "3", "--redact")
 	if code != 0 || strings.Contains(out, exSession) || strings.Contains(out, exBasic) ||
 		!strings.Contains(out, "-H 'Authorization: Basic ") || !strings.Contains(out, "-H 'Cookie: JSESSIONID=") {
 		t.Errorf("--redact: exit %d\n%s", code, out)
@@ -154,24 +158,24 @@ func TestExportFormats(t *testing.T) {
 }
 
 func TestExportErrors(t *testing.T) {
-	har := writeCapture(t, seedCaptures()[0]...)
-	notHAR := filepath.Join(t.TempDir(), "x.har")
+	harFile := writeCapture(t, seedCaptures()[0]...)
+	notHAR := filepath.Join(t.TempDir(), "x.harFile")
 	os.WriteFile(notHAR, []byte("hello"), 0o600)
 	for _, c := range []struct {
 		args []string
 		want string
 	}{
-		{[]string{"export", har, "--flow", "7"}, "no flow 7: " + har + " has 3 flows (1-3)"},
-		{[]string{"export", har, "--flow", "0"}, "has 3 flows"},
-		{[]string{"export", har}, "--flow N"},
-		{[]string{"export", har, "--flow", "1", "--format", "har"}, `unknown --format "har"`},
+		{[]string{"export", harFile, "--flow", "7"}, "no flow 7: " + harFile + " has 3 flows (1-3)"},
+		{[]string{"export", harFile, "--flow", "0"}, "has 3 flows"},
+		{[]string{"export", harFile}, "--flow N"},
+		{[]string{"export", harFile, "--flow", "1", "--format", "har"}, `unknown --format "har"`},
 		{[]string{"export", "--flow", "1"}, "want exactly one capture file"},
 		{[]string{"export", notHAR, "--flow", "1"}, "not a HAR capture"},
-		{[]string{"export", filepath.Join(t.TempDir(), "missing.har"), "--flow", "1"}, "no such file"},
-		{[]string{"export", har, "--flow", "x"}, "invalid value"},
-		{[]string{"redact", har}, "want a capture file and the file to write"},
-		{[]string{"redact", notHAR, filepath.Join(t.TempDir(), "o.har")}, "not a HAR capture"},
-		{[]string{"redact", har, filepath.Join(notHAR, "o.har")}, "writing"}, // a file where a directory should be
+		{[]string{"export", filepath.Join(t.TempDir(), "missing.harFile"), "--flow", "1"}, "no such file"},
+		{[]string{"export", harFile, "--flow", "x"}, "invalid value"},
+		{[]string{"redact", harFile}, "want a capture file and the file to write"},
+		{[]string{"redact", notHAR, filepath.Join(t.TempDir(), "o.harFile")}, "not a HAR capture"},
+		{[]string{"redact", harFile, filepath.Join(notHAR, "o.harFile")}, "writing"}, // a file where a directory should be
 	} {
 		code, out, errOut := runProvtap(t, c.args...)
 		if c.want == "invalid value" {
@@ -195,13 +199,13 @@ func TestExportReplaysThroughHAR(t *testing.T) {
 		[]capture.Header{{Name: "Host", Value: addr}, {Name: "Authorization", Value: exBasic}, {Name: "X-Empty", Value: ""},
 			{Name: "Content-Type", Value: "application/json"}, {Name: "Content-Length", Value: strconv.Itoa(len(body))}}, nil, body, "")
 	f.Target = "/admin/usergroups/[g1]?x={y}"
-	har := writeCapture(t, f)
-	code, cmd, errOut := runProvtap(t, "export", har, "--flow", "1")
+	harFile := writeCapture(t, f)
+	code, cmd, errOut := runProvtap(t, "export", harFile, "--flow", "1")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	runBash(t, cmd)
-	if raw, want := next(t, got), capture.RawRequest(f); !bytes.Equal(raw, want) {
+	if raw, want := next(t, got), export.RawRequest(f); !bytes.Equal(raw, want) {
 		t.Errorf("server got\n%q\nwant\n%q\ncommand:\n%s", raw, want, cmd)
 	}
 }
@@ -287,11 +291,11 @@ func TestExportReplaysCapturedRequest(t *testing.T) {
 	upstream, _ := url.Parse("http://" + addr)
 	for _, mode := range []struct {
 		name string
-		opts capture.Options
+		opts proxy.Options
 		line string // the client's request line
 	}{
-		{"forward", capture.Options{}, "PATCH http://" + addr + target + " HTTP/1.1\r\n"},
-		{"reverse", capture.Options{Target: upstream}, "PATCH " + target + " HTTP/1.1\r\n"},
+		{"forward", proxy.Options{}, "PATCH http://" + addr + target + " HTTP/1.1\r\n"},
+		{"reverse", proxy.Options{Target: upstream}, "PATCH " + target + " HTTP/1.1\r\n"},
 	} {
 		t.Run(mode.name, func(t *testing.T) {
 			rp := capturetest.StartProxy(t, mode.opts)
@@ -336,7 +340,7 @@ func TestExportSeed1Replay(t *testing.T) {
 	}
 	srv := capturetest.Serve(capturetest.NewSessionAPI(), false)
 	t.Cleanup(srv.Close)
-	rp := capturetest.StartProxy(t, capture.Options{})
+	rp := capturetest.StartProxy(t, proxy.Options{})
 	if err := capturetest.RunSeed1(rp.Client(), srv.URL); err == nil {
 		t.Fatal("the connector without a cookie jar was not refused")
 	}
@@ -344,7 +348,7 @@ func TestExportSeed1Replay(t *testing.T) {
 	if len(flows) != 2 || flows[1].Method != "PATCH" || flows[1].Status != 401 {
 		t.Fatalf("flows: %v", flows)
 	}
-	har := writeCapture(t, flows...)
+	harFile := writeCapture(t, flows...)
 	status := func(cmd string) string {
 		t.Helper()
 		sh := exec.Command("bash", "-c", cmd+" -s -o /dev/null -w '%{http_code}'")
@@ -355,14 +359,14 @@ func TestExportSeed1Replay(t *testing.T) {
 		}
 		return string(out)
 	}
-	_, cmd, _ := runProvtap(t, "export", har, "--flow", "2")
+	_, cmd, _ := runProvtap(t, "export", harFile, "--flow", "2")
 	if got := status(strings.TrimSuffix(cmd, "\n")); got != "401" {
 		t.Errorf("the exported PATCH got %s, want the captured 401\n%s", got, cmd)
 	}
 	cookie := strings.Split(flows[0].ResponseHeader("Set-Cookie"), ";")[0]
 	fixed := *flows[1]
 	fixed.RequestHeaders = append(append([]capture.Header(nil), fixed.RequestHeaders...), capture.Header{Name: "Cookie", Value: cookie})
-	if got := status(capture.Curl(&fixed)); got[0] != '2' {
+	if got := status(export.Curl(&fixed)); got[0] != '2' {
 		t.Errorf("with %s the PATCH got %s, want success", cookie, got)
 	}
 }
@@ -375,12 +379,12 @@ func TestExportRedactLiveSeeds(t *testing.T) {
 	seed2 := capturetest.Serve(capturetest.NewGateway(), true)
 	t.Cleanup(seed1.Close)
 	t.Cleanup(seed2.Close)
-	rp := capturetest.StartProxy(t, capture.Options{InsecureUpstream: true})
+	rp := capturetest.StartProxy(t, proxy.Options{InsecureUpstream: true})
 	capturetest.RunSeed1(rp.Client(), seed1.URL)
 	capturetest.RunSeed2(rp.Client(), seed2.URL, capturetest.Seed2ReadsOnly)
 	flows := rp.Flows(7, 20*time.Second)
 	in := writeCapture(t, flows...)
-	out := filepath.Join(t.TempDir(), "shared.har")
+	out := filepath.Join(t.TempDir(), "shared.harFile")
 	if code, _, errOut := runProvtap(t, "redact", in, out); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -397,8 +401,8 @@ func TestExportRedactLiveSeeds(t *testing.T) {
 			t.Errorf("the redacted capture lost %q", s)
 		}
 	}
-	orig, _ := capture.LoadHAR(in)
-	red, _ := capture.LoadHAR(out)
+	orig, _ := har.LoadHAR(in)
+	red, _ := har.LoadHAR(out)
 	want, got := findingKeys(analyze.Run(orig.Flows)), findingKeys(analyze.Run(red.Flows))
 	if len(want) < 4 || strings.Join(want, "\n") != strings.Join(got, "\n") {
 		t.Errorf("findings:\noriginal %q\nredacted %q", want, got)

@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/har"
 )
 
 // headless is a `provtap --no-tui` process under test.
@@ -98,7 +98,7 @@ func TestKill9KeepsEveryFlowPrinted(t *testing.T) {
 	h.send(t, 3, up)
 	h.cmd.Process.Signal(syscall.SIGKILL)
 	h.cmd.Wait()
-	c, err := capture.LoadHAR(h.record)
+	c, err := har.LoadHAR(h.record)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"path/filepath"
 
+	"github.com/provtap/provtap/capture/proxy"
+
 	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture"
 	"github.com/provtap/provtap/ui"
@@ -31,7 +33,7 @@ func cmdOpen(args []string) int {
 	if !ok {
 		return code
 	}
-	replayOpts := capture.Options{InsecureUpstream: *insecure}
+	replayOpts := proxy.Options{InsecureUpstream: *insecure}
 	if *upstream != "" {
 		u, err := url.Parse(*upstream)
 		if err != nil || u.Host == "" {
@@ -47,7 +49,7 @@ func cmdOpen(args []string) int {
 		return fail("open", "%v", err)
 	}
 	findings := analyze.Run(capt.Flows)
-	opts := ui.Options{Mode: "file: " + filepath.Base(pos[0]), Replayer: capture.NewReplayer(replayOpts, lastID(capt.Flows))}
+	opts := ui.Options{Mode: "file: " + filepath.Base(pos[0]), Replayer: proxy.NewReplayer(replayOpts, lastID(capt.Flows))}
 	if abs, err := filepath.Abs(pos[0]); err == nil {
 		opts.CapturePath = abs
 	}

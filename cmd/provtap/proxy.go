@@ -10,13 +10,16 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/provtap/provtap/capture/har"
+	"github.com/provtap/provtap/capture/proxy"
+
 	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture"
 )
 
 // proxyConfig is the parsed command line of `provtap [flags]`.
 type proxyConfig struct {
-	opts   capture.Options
+	opts   proxy.Options
 	home   string
 	record string
 	noTUI  bool
@@ -36,8 +39,8 @@ Every flow is recorded to a HAR capture file as it completes.`)
 	fs.BoolVar(&cfg.opts.InsecureUpstream, "insecure-upstream", false, "accept an upstream's self-signed or otherwise unverifiable certificate (test systems)")
 	fs.StringVar(&cfg.record, "record", "", "capture `file` (HAR); default: a new file under <home>/captures/")
 	fs.BoolVar(&cfg.noTUI, "no-tui", false, "headless: print one line per flow and per finding on stdout")
-	fs.StringVar(&cfg.home, "home", capture.DefaultHome(), "`directory` for the CA and captures ($PROVTAP_HOME)")
-	fs.Int64Var(&cfg.opts.MaxBody, "max-body", capture.DefaultMaxBody, "body `bytes` kept per message (larger bodies stream through whole, the rest is not recorded)")
+	fs.StringVar(&cfg.home, "home", proxy.DefaultHome(), "`directory` for the CA and captures ($PROVTAP_HOME)")
+	fs.Int64Var(&cfg.opts.MaxBody, "max-body", proxy.DefaultMaxBody, "body `bytes` kept per message (larger bodies stream through whole, the rest is not recorded)")
 	fs.StringVar(&cfg.opts.ProxyAuth, "proxy-auth", "", "`user:pass` clients must send as Proxy-Authorization (required off loopback)")
 	pos, code, ok := parseArgs(fs, args)
 	if !ok {
@@ -94,9 +97,9 @@ func checkListen(addr, auth string) error {
 }
 
 func runProxy(cfg proxyConfig) int {
-	capture.TuneRuntime()
+	proxy.TuneRuntime()
 	if cfg.opts.Target == nil {
-		ca, err := capture.LoadOrCreateCA(cfg.home)
+		ca, err := proxy.LoadOrCreateCA(cfg.home)
 		if err != nil {
 			return fail("proxy", "CA in %s: %v", cfg.home, err)
 		}
@@ -104,13 +107,13 @@ func runProxy(cfg proxyConfig) int {
 	}
 	path := cfg.record
 	if path == "" {
-		path = capture.DefaultCapturePath(cfg.home)
+		path = har.DefaultCapturePath(cfg.home)
 	}
-	rec, err := capture.NewRecorder(path)
+	rec, err := har.NewRecorder(path)
 	if err != nil {
 		return fail("proxy", "capture file: %v", err)
 	}
-	p, err := capture.Listen(cfg.opts)
+	p, err := proxy.Listen(cfg.opts)
 	if err != nil {
 		rec.Close()
 		os.Remove(path)
@@ -129,13 +132,13 @@ func runProxy(cfg proxyConfig) int {
 
 // runHeadless prints one line per flow and per finding until SIGINT or
 // SIGTERM, then closes the capture into valid HAR.
-func runHeadless(p *capture.Proxy, rec *capture.Recorder, eng *analyze.Engine, mode string) int {
+func runHeadless(p *proxy.Proxy, rec *har.Recorder, eng *analyze.Engine, mode string) int {
 	fmt.Fprintf(os.Stderr, "provtap: %s; recording to %s (Ctrl-C to stop)\n", mode, rec.Path())
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	go func() { <-sig; p.Close() }()
 	var reported error
-	capture.Pump(p.Flows(), rec, func(f *capture.Flow, recErr error) {
+	har.Pump(p.Flows(), rec, func(f *capture.Flow, _ har.Loc, recErr error) {
 		if recErr != nil && reported == nil {
 			reported = recErr
 			fmt.Fprintf(os.Stderr, "provtap: %v — still forwarding, no longer recording to %s\n", recErr, rec.Path())

@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/har"
+	"github.com/provtap/provtap/capture/redact"
 )
 
 const redactAbout = `Writes a copy of a capture that is safe to attach to a forum post or a
@@ -31,15 +32,15 @@ func cmdRedact(args []string) int {
 		return fail("redact", "want a capture file and the file to write, got %d arguments (see provtap redact --help)", len(pos))
 	}
 	in, out := pos[0], pos[1]
-	capt, err := capture.LoadHAR(in)
+	capt, err := har.LoadHAR(in)
 	if err != nil {
 		return fail("redact", "%v", err)
 	}
 	if capt.Truncated {
 		fmt.Fprintf(os.Stderr, "provtap redact: %s was cut off; redacting the %s before the cut\n", in, flowCount(len(capt.Flows)))
 	}
-	r := capture.NewRedactor()
-	if err := capture.WriteHAR(out, r.Flows(capt.Flows)); err != nil {
+	r := redact.NewRedactor()
+	if err := har.WriteHAR(out, r.Flows(capt.Flows)); err != nil {
 		return fail("redact", "writing %s: %v", out, err)
 	}
 	fmt.Printf("wrote %s: %s, %d distinct secrets replaced by pseudonyms\n", out, flowCount(len(capt.Flows)), r.Secrets())

@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/export"
+	"github.com/provtap/provtap/capture/har"
+
 	"github.com/provtap/provtap/capture/capturetest"
 )
 
@@ -93,11 +95,11 @@ func TestTmuxLiveProxy(t *testing.T) {
 	if len(matches) != 1 {
 		t.Fatalf("captures: %v", matches)
 	}
-	recorded, err := capture.LoadHAR(matches[0])
+	recorded, err := har.LoadHAR(matches[0])
 	if err != nil || len(recorded.Flows) != 2 {
 		t.Fatalf("the capture being recorded: %v, %d flows", err, len(recorded.Flows))
 	}
-	want := capture.Curl(recorded.Flows[1])
+	want := export.Curl(recorded.Flows[1])
 	s.waitBuffer(want)
 
 	// The copied command reproduces the refusal (the POST's session is live).
@@ -109,7 +111,7 @@ func TestTmuxLiveProxy(t *testing.T) {
 
 	s.keys("q")
 	s.waitExit()
-	final, err := capture.LoadHAR(matches[0])
+	final, err := har.LoadHAR(matches[0])
 	if err != nil || final.Truncated || len(final.Flows) != 2 {
 		t.Fatalf("after q the capture should be complete: %v, truncated %v, %d flows", err, final != nil && final.Truncated, len(final.Flows))
 	}

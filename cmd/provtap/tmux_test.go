@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/provtap/provtap/capture/export"
+	"github.com/provtap/provtap/capture/har"
+
 	"github.com/provtap/provtap/capture"
 )
 
@@ -224,10 +227,10 @@ func bothSeedsHAR(t *testing.T, dir string) (string, []*capture.Flow) {
 			[]string{"WWW-Authenticate", `Token Basic realm="IdentityAdmin"`, "Content-Type", "application/json"}, `{"code":401,"description":"The request requires user authentication"}`),
 	}
 	path := filepath.Join(dir, "seeds.har")
-	if err := capture.WriteHAR(path, flows); err != nil {
+	if err := har.WriteHAR(path, flows); err != nil {
 		t.Fatal(err)
 	}
-	c, err := capture.LoadHAR(path)
+	c, err := har.LoadHAR(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +276,7 @@ func TestTmuxOpen(t *testing.T) {
 
 	s.keys("c")
 	s.waitScreen("#6 as curl: copied by OSC 52 to tmux's buffer")
-	s.waitBuffer(capture.Curl(flows[5]))
+	s.waitBuffer(export.Curl(flows[5]))
 
 	s.keys("?")
 	s.waitScreen("provtap keys", "copy request as curl", "save the capture")

@@ -5,38 +5,41 @@ import (
 	"os"
 	"time"
 
+	"github.com/provtap/provtap/capture/har"
+	"github.com/provtap/provtap/capture/proxy"
+
 	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture"
 	"github.com/provtap/provtap/ui"
 )
 
-// liveProxy is what runLiveTUI needs of a running *capture.Proxy.
+// liveProxy is what runLiveTUI needs of a running *proxy.Proxy.
 type liveProxy interface {
 	Flows() <-chan *capture.Flow // completed flows; closed after Close
 	Close() error
 }
 
 // The live proxy replays r and R.
-var _ capture.Replayer = (*capture.Proxy)(nil)
+var _ proxy.Replayer = (*proxy.Proxy)(nil)
 
 // runLiveTUI shows a running proxy's flows in the TUI until the user quits.
 // Each flow is written to the capture file before it is shown (a write error
 // stops recording, not the proxy, and is shown on the status line), then
 // analyzed. The proxy never waits on the UI. On quit it closes the proxy,
 // records the flows still in flight, and closes the capture file.
-func runLiveTUI(p liveProxy, rec *capture.Recorder, eng *analyze.Engine, mode string) int {
+func runLiveTUI(p liveProxy, rec *har.Recorder, eng *analyze.Engine, mode string) int {
 	return runLive(p, rec, eng, ui.Options{Mode: mode})
 }
 
 // runLive is runLiveTUI with the UI's options (the demo opens on the
 // findings).
-func runLive(p liveProxy, rec *capture.Recorder, eng *analyze.Engine, opts ui.Options) int {
+func runLive(p liveProxy, rec *har.Recorder, eng *analyze.Engine, opts ui.Options) int {
 	feed := ui.NewFeed()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		defer feed.Close()
-		capture.Pump(p.Flows(), rec, func(f *capture.Flow, recErr error) {
+		har.Pump(p.Flows(), rec, func(f *capture.Flow, loc har.Loc, recErr error) {
 			if recErr != nil {
 				feed.SetRecordingError(recErr)
 			}
@@ -46,17 +49,22 @@ func runLive(p liveProxy, rec *capture.Recorder, eng *analyze.Engine, opts ui.Op
 			}
 			// Memory stays bounded in a long session: bodies live in the
 			// capture file, and the UI reads them back when shown.
-			feed.Add(f.WithoutBodies(), findings)
+			if loc.Valid() {
+				feed.AddStored(har.WithoutBodies(f), loc, findings)
+			} else {
+				feed.Add(f, findings)
+			}
 		})
 	}()
 	opts.Live, opts.Follow = true, true
-	if r, ok := p.(capture.Replayer); ok && opts.Replayer == nil {
+	if r, ok := p.(proxy.Replayer); ok && opts.Replayer == nil {
 		// r and R replay through the proxy's upstream settings; the new
 		// flow comes back through Flows(), recorded and analyzed.
 		opts.Replayer = r
 	}
 	if rec != nil {
 		opts.CapturePath = rec.Path()
+		opts.Store = rec.Store()
 	}
 	uiErr := ui.Run(opts, feed)
 	closeErr := p.Close()

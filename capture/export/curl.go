@@ -1,0 +1,382 @@
+package export
+
+import (
+	"bytes"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/provtap/provtap/capture"
+)
+
+// Curl returns a command, for pasting into bash or zsh, that sends f's
+// request again byte for byte (HTTP/1.1, with curl 7.55 or later): the
+// same method, request-target, headers in their order and spelling
+// (duplicates and empty values included) and body. curl adds none of its
+// own: its default User-Agent, Accept and Content-Type are switched off
+// when the request had none, and its Host is moved or replaced when the
+// request's differs.
+//
+// What is not the request is left out: hop-by-hop and proxy headers
+// (Connection, Keep-Alive, Proxy-Authorization, TE, Transfer-Encoding, …)
+// belong to the captured connection, and Content-Length is made to match the
+// body. Every header and body byte is inside single quotes or $'…', so none
+// of it can ever run as shell syntax; a body with NUL bytes or too long for
+// one argument goes through printf (a builtin, not bound by the kernel's
+// argument limit) on curl's standard input.
+//
+// Only fields HTTP itself cannot carry are changed: CR, LF and NUL inside a
+// header become SP (RFC 9110 section 5.5), a value of nothing but blanks is
+// sent empty, and a header whose name is not a valid token is left out.
+func Curl(f *capture.Flow) string {
+	return newReplay(f).command()
+}
+
+// replay is the request Curl's command sends.
+type replay struct {
+	method, scheme, authority, target string
+	proto                             string // as captured: HTTP/1.0 is kept, others become HTTP/1.1
+	headers                           []capture.Header
+	body                              []byte
+}
+
+func newReplay(f *capture.Flow) *replay {
+	r := &replay{
+		method:    wireSafe(rawMethod(f)),
+		scheme:    replayScheme(f),
+		authority: flowAuthority(f),
+		target:    wireSafe(flowOriginForm(f)),
+		proto:     strings.ToUpper(f.Proto),
+		body:      f.RequestBody.Bytes,
+	}
+	for _, h := range withHostHeader(f, endToEndHeaders(f.RequestHeaders)) {
+		if !isFieldName(h.Name) {
+			continue
+		}
+		v := wireSafe(h.Value)
+		if strings.Trim(v, " \t\v\f") == "" {
+			v = "" // curl cannot send blanks alone; RFC 9110 calls them empty
+		}
+		r.headers = append(r.headers, capture.Header{Name: h.Name, Value: v})
+	}
+	// Content-Length must count the bytes actually sent, or the server hangs.
+	n, has := strconv.Itoa(len(r.body)), false
+	for i := range r.headers {
+		if strings.EqualFold(r.headers[i].Name, "Content-Length") {
+			r.headers[i].Value, has = n, true
+		}
+	}
+	if !has && len(r.body) > 0 {
+		r.headers = append(r.headers, capture.Header{Name: "Content-Length", Value: n})
+	}
+	return r
+}
+
+// flow is the replayed request as a Flow, so RawRequest gives its bytes.
+func (r *replay) flow() *capture.Flow {
+	proto := "HTTP/1.1"
+	if r.proto == "HTTP/1.0" {
+		proto = r.proto
+	}
+	return &capture.Flow{Method: r.method, Scheme: r.scheme, Target: r.target, Proto: proto,
+		RequestHeaders: r.headers, RequestBody: capture.Body{Bytes: r.body, Size: int64(len(r.body))}}
+}
+
+// maxArgBody is the largest body passed as an argument: Linux refuses a
+// single argument over 128 KiB (MAX_ARG_STRLEN).
+const maxArgBody = 64 << 10
+
+// expectThreshold is the body size above which some curl versions add
+// "Expect: 100-continue" (1 KiB before 7.71, 1 MiB after).
+const expectThreshold = 1024
+
+func (r *replay) command() string {
+	hasBody := len(r.body) > 0
+	head := []string{"curl"}
+	switch {
+	case r.proto == "HTTP/1.0":
+		head = append(head, "--http1.0")
+	case r.scheme == "https":
+		// Else curl would negotiate HTTP/2, and send other bytes (an
+		// HTTP/2 capture is replayed as HTTP/1.1, like RawRequest).
+		head = append(head, "--http1.1")
+	}
+	// -X HEAD would wait for a body that never comes, so -I; but curl
+	// refuses -I with data, so a HEAD with a body is -X HEAD.
+	switch {
+	case r.method == "HEAD" && !hasBody:
+		head = append(head, "-I")
+	case r.method == "GET" && !hasBody, r.method == "POST" && hasBody:
+	default:
+		head = append(head, "-X", shellWord(r.method))
+	}
+	if decodable(capture.HeaderValues(r.headers, "Accept-Encoding")) {
+		// The request's own Accept-Encoding is still sent as it was; this
+		// only makes curl print the answer decoded rather than as gzip.
+		head = append(head, "--compressed")
+	}
+	base := r.scheme + "://" + r.authority
+	if curlKeepsTarget(r.target) {
+		if strings.ContainsAny(r.target, "[]{}") {
+			head = append(head, "-g") // no URL globbing
+		}
+		if hasDotSegment(r.target) {
+			head = append(head, "--path-as-is") // keep /./ and /../
+		}
+		head = append(head, shellQuote(base+r.target))
+	} else {
+		// curl would percent-encode or cut these bytes in a URL.
+		head = append(head, shellQuote(base+"/"), "--request-target", shellQuote(r.target))
+	}
+
+	var lines []string
+	hdr := func(s string) { lines = append(lines, "-H "+shellQuote(s)) }
+	// curl sends its Host first; a custom "Host: x" takes that slot as
+	// "Host: x". Anything else is sent in place after clearing curl's.
+	hosts := 0
+	for _, h := range r.headers {
+		if strings.EqualFold(h.Name, "Host") {
+			hosts++
+		}
+	}
+	simpleHost := hosts == 1 && r.headers[0].Name == "Host" && r.headers[0].Value != ""
+	if !simpleHost {
+		hdr("Host:")
+	}
+	cls := len(capture.HeaderValues(r.headers, "Content-Length"))
+	for i, h := range r.headers {
+		if i == 0 && simpleHost && h.Value == r.authority {
+			continue // curl writes this very line
+		}
+		if i == len(r.headers)-1 && hasBody && cls == 1 && h.Name == "Content-Length" {
+			continue // curl writes it last, with this value
+		}
+		if h.Value == "" {
+			hdr(h.Name + ";") // curl's syntax for an empty header
+		} else {
+			hdr(h.Name + ": " + h.Value)
+		}
+	}
+	// Switch off what curl would add on its own.
+	if !capture.HasHeader(r.headers, "User-Agent") {
+		hdr("User-Agent:")
+	}
+	if !capture.HasHeader(r.headers, "Accept") {
+		hdr("Accept:")
+	}
+	if hasBody && !capture.HasHeader(r.headers, "Content-Type") {
+		hdr("Content-Type:")
+	}
+	if len(r.body) > expectThreshold && !capture.HasHeader(r.headers, "Expect") {
+		hdr("Expect:")
+	}
+
+	var pre string
+	switch {
+	case !hasBody:
+	case len(r.body) <= maxArgBody && bytes.IndexByte(r.body, 0) < 0:
+		// --data-raw, unlike -d and --data-binary, reads no file for "@…".
+		lines = append(lines, "--data-raw "+shellQuote(string(r.body)))
+	default:
+		pre = "printf " + printfFormat(r.body) + " |\n  "
+		lines = append(lines, "--data-binary @-")
+	}
+	var sb strings.Builder
+	sb.WriteString(pre)
+	sb.WriteString(strings.Join(head, " "))
+	for _, l := range lines {
+		sb.WriteString(" \\\n  ")
+		sb.WriteString(l)
+	}
+	return sb.String()
+}
+
+// decodable reports an Accept-Encoding that asks for gzip or deflate and
+// nothing a curl build might lack (br, zstd): --compressed is then safe.
+func decodable(values []string) bool {
+	asked := false
+	for _, v := range values {
+		for _, c := range strings.Split(v, ",") {
+			c, _, _ = strings.Cut(c, ";")
+			switch strings.ToLower(strings.TrimSpace(c)) {
+			case "gzip", "x-gzip", "deflate":
+				asked = true
+			case "identity", "":
+			default:
+				return false
+			}
+		}
+	}
+	return asked
+}
+
+// curlKeepsTarget reports whether curl sends t unchanged when it is the path
+// of a URL (given -g and --path-as-is): printable ASCII other than '#'
+// (a fragment, cut) and '\' (a path separator to curl on Windows).
+func curlKeepsTarget(t string) bool {
+	if !strings.HasPrefix(t, "/") {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		if c := t[i]; c <= ' ' || c >= 0x7f || c == '#' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// hasDotSegment reports a "." or ".." path segment, which curl would resolve.
+func hasDotSegment(t string) bool {
+	path, _, _ := strings.Cut(t, "?")
+	for _, seg := range strings.Split(path, "/") {
+		if seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
+}
+
+// isFieldName reports an RFC 9110 token, what a header name must be.
+func isFieldName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// shellQuote quotes s as one bash/zsh word that nothing expands: '…' when s
+// is printable (newlines allowed), else $'…' with escapes. It never writes an
+// empty pair of quotes next to a quote: zsh's RC_QUOTES reads two as one.
+func shellQuote(s string) string {
+	if s == "" {
+		return "''"
+	}
+	if printable(s) {
+		return singleQuote(s)
+	}
+	var b strings.Builder
+	b.WriteString("$'")
+	eachRune(s, func(r rune, raw string, ok bool) {
+		switch {
+		case !ok:
+			hexBytes(&b, raw)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\'':
+			b.WriteString(`\'`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '!':
+			b.WriteString(`\x21`) // bash history expansion may look inside $'…'
+		default:
+			b.WriteString(raw)
+		}
+	})
+	b.WriteByte('\'')
+	return b.String()
+}
+
+// shellWord is s bare when that is plainly safe (a usual method name), else
+// quoted.
+func shellWord(s string) string {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-' && i > 0) {
+			return shellQuote(s)
+		}
+	}
+	if s == "" {
+		return "''"
+	}
+	return s
+}
+
+// singleQuote wraps s in single quotes, a quote inside as \'.
+func singleQuote(s string) string {
+	var b strings.Builder
+	for i, part := range strings.Split(s, "'") {
+		if i > 0 {
+			b.WriteString(`\'`)
+		}
+		if part != "" {
+			b.WriteByte('\'')
+			b.WriteString(part)
+			b.WriteByte('\'')
+		}
+	}
+	return b.String()
+}
+
+// printfFormat is a quoted printf format that prints body exactly: % and \
+// doubled, control and non-UTF-8 bytes as \xHH (which bash's and zsh's printf
+// both read), a leading '-' escaped so printf cannot take it for an option.
+func printfFormat(body []byte) string {
+	var b strings.Builder
+	b.Grow(len(body) + len(body)/8)
+	eachRune(string(body), func(r rune, raw string, ok bool) {
+		switch {
+		case !ok:
+			hexBytes(&b, raw)
+		case b.Len() == 0 && r == '-':
+			b.WriteString(`\x2d`)
+		case r == '%':
+			b.WriteString("%%")
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		default:
+			b.WriteString(raw)
+		}
+	})
+	return singleQuote(b.String())
+}
+
+// eachRune calls fn for every rune of s; ok is false for bytes that are not
+// a printable character (or a newline) of valid UTF-8: those must be escaped.
+func eachRune(s string, fn func(r rune, raw string, ok bool)) {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		raw := s[i : i+size]
+		ok := r != utf8.RuneError || size > 1
+		ok = ok && (r == '\n' || r == '\r' || r == '\t' || unicode.IsPrint(r))
+		fn(r, raw, ok)
+		i += size
+	}
+}
+
+// printable reports s safe to paste inside single quotes: printable UTF-8
+// and newlines; no tab (a paste would complete), CR or other control.
+func printable(s string) bool {
+	for _, r := range s {
+		if r != '\n' && (r == utf8.RuneError || !unicode.IsPrint(r)) {
+			return false
+		}
+	}
+	return true
+}
+
+func hexBytes(b *strings.Builder, raw string) {
+	const hex = "0123456789abcdef"
+	for i := 0; i < len(raw); i++ {
+		b.WriteString(`\x`)
+		b.WriteByte(hex[raw[i]>>4])
+		b.WriteByte(hex[raw[i]&15])
+	}
+}

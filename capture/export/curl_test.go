@@ -1,0 +1,406 @@
+package export
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"net"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/provtap/provtap/capture"
+)
+
+// echoServer records each request's raw bytes as they come off the TCP
+// connection, then answers 200 with no body.
+type echoServer struct {
+	ln   net.Listener
+	got  chan []byte
+	host string
+	port int
+}
+
+func newEchoServer(t testing.TB) *echoServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return startEcho(t, ln)
+}
+
+// newTLSEchoServer offers h2 and http/1.1 by ALPN, as real servers do; the
+// returned file is its certificate for CURL_CA_BUNDLE.
+func newTLSEchoServer(t testing.TB) (*echoServer, string) {
+	t.Helper()
+	hs := httptest.NewUnstartedServer(nil)
+	hs.StartTLS()
+	certs := hs.TLS.Certificates
+	der := hs.Certificate().Raw
+	hs.Close()
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: certs, NextProtos: []string{"h2", "http/1.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return startEcho(t, ln), ca
+}
+
+func startEcho(t testing.TB, ln net.Listener) *echoServer {
+	s := &echoServer{ln: ln, got: make(chan []byte, 16), host: "127.0.0.1", port: ln.Addr().(*net.TCPAddr).Port}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go s.serve(c)
+		}
+	}()
+	return s
+}
+
+func (s *echoServer) serve(c net.Conn) {
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	br := bufio.NewReaderSize(c, 64<<10)
+	var raw []byte
+	cl := 0
+	for {
+		line, err := br.ReadBytes('\n')
+		raw = append(raw, line...)
+		if err != nil {
+			s.got <- raw
+			return
+		}
+		name, value, _ := bytes.Cut(bytes.TrimRight(line, "\r\n"), []byte(":"))
+		if strings.EqualFold(string(name), "content-length") {
+			cl, _ = strconv.Atoi(strings.TrimSpace(string(value)))
+		}
+		if string(line) == "\r\n" {
+			break
+		}
+	}
+	if bytes.Contains(bytes.ToLower(raw), []byte("\r\nexpect: 100-continue\r\n")) {
+		c.Write([]byte("HTTP/1.1 100 Continue\r\n\r\n"))
+	}
+	body := make([]byte, cl)
+	n, _ := io.ReadFull(br, body)
+	raw = append(raw, body[:n]...)
+	c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
+	s.got <- raw
+}
+
+func (s *echoServer) next(t testing.TB) []byte {
+	t.Helper()
+	select {
+	case b := <-s.got:
+		return b
+	case <-time.After(30 * time.Second):
+		t.Fatal("the echo server received no request")
+		return nil
+	}
+}
+
+// sendRaw sends raw bytes as the original client would, and returns what
+// the server received.
+func (s *echoServer) sendRaw(t testing.TB, raw []byte) []byte {
+	t.Helper()
+	c, err := net.Dial("tcp", s.ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write(raw); err != nil {
+		t.Fatal(err)
+	}
+	return s.next(t)
+}
+
+// shells are the shells the command must work in: bash always, zsh when
+// installed.
+func shells(t testing.TB) []string {
+	t.Helper()
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Fatal("curl is required for the round-trip tests: ", err)
+	}
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Fatal("bash is required for the round-trip tests: ", err)
+	}
+	out := []string{"bash"}
+	if _, err := exec.LookPath("zsh"); err == nil {
+		out = append(out, "zsh")
+	}
+	return out
+}
+
+// runShell runs cmd in shell with a clean environment (no proxy variables,
+// no ~/.curlrc) in dir.
+func runShell(t testing.TB, shell, cmd, dir string, env ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	// -c passes the command as one argument; one too long for that (a big
+	// body) goes in a script file, as a user would save it.
+	c := exec.CommandContext(ctx, shell, "-c", cmd)
+	if len(cmd) > 100<<10 {
+		script := filepath.Join(dir, "replay.sh")
+		if err := os.WriteFile(script, []byte(cmd+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c = exec.CommandContext(ctx, shell, script)
+	}
+	c.Dir = dir
+	c.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "LC_ALL=C.UTF-8"}, env...)
+	var stderr bytes.Buffer
+	c.Stderr = &stderr
+	c.Stdout = io.Discard
+	if err := c.Run(); err != nil {
+		t.Fatalf("%s -c failed: %v\n%s\ncommand:\n%s", shell, err, stderr.Bytes(), clip(cmd))
+	}
+}
+
+func clip(s string) string {
+	if len(s) > 1500 {
+		return s[:1500] + fmt.Sprintf("… (%d bytes)", len(s))
+	}
+	return s
+}
+
+// replayExpected is what Curl's command must make the server receive.
+func replayExpected(f *capture.Flow) []byte { return RawRequest(newReplay(f).flow()) }
+
+// flowTo makes a flow addressed to the echo server.
+func (s *echoServer) flow(method, target string, hs []capture.Header, body string) *capture.Flow {
+	f := &capture.Flow{Method: method, Scheme: "http", Host: s.host, Port: s.port, Target: target, Proto: "HTTP/1.1",
+		URL:            "http://" + s.host + ":" + strconv.Itoa(s.port) + target,
+		RequestHeaders: hs, RequestBody: capture.Body{Bytes: []byte(body), Size: int64(len(body))}}
+	return f
+}
+
+func hostH(s *echoServer) capture.Header {
+	return capture.Header{"Host", s.host + ":" + strconv.Itoa(s.port)}
+}
+
+func allBytes() string {
+	b := make([]byte, 0, 512)
+	for i := 0; i < 256; i++ {
+		b = append(b, byte(i))
+	}
+	return string(b) + "\x00\x00end\n"
+}
+
+type curlCase struct {
+	name  string
+	flow  *capture.Flow
+	clean bool   // the replay must equal RawRequest of the flow itself
+	want  string // else, when set, the exact bytes expected
+}
+
+func curlCases(s *echoServer) []curlCase {
+	h := hostH(s)
+	json := `{"userName":"jdoe","active":true}`
+	big := strings.Repeat("line of text with 'quotes' and $(x) and %s\n", 5000) // ~220 KiB
+	bigBin := strings.Repeat(allBytes(), 2500) + strings.Repeat("x", 600000)    // > 1 MiB
+	hop := s.flow("POST", "/hop", []capture.Header{h, {"Connection", "keep-alive, X-Hop"}, {"X-Hop", "1"}, {"Keep-Alive", "timeout=5"},
+		{"Proxy-Authorization", "Basic c2VjcmV0"}, {"Proxy-Connection", "keep-alive"}, {"TE", "trailers"}, {"Trailer", "X-T"},
+		{"Transfer-Encoding", "chunked"}, {"Upgrade", "h2c"}, {"X-Keep", "yes"}}, "abc")
+	hopWant := fmt.Sprintf("POST /hop HTTP/1.1\r\nHost: %s\r\nX-Keep: yes\r\nContent-Length: 3\r\n\r\nabc", h.Value)
+	return []curlCase{
+		{name: "ordinary JSON", clean: true, flow: s.flow("POST", "/admin/users", []capture.Header{h, {"Authorization", "Basic cHJvdjpzM2NyZXQ="},
+			{"Content-Type", "application/json"}, {"User-Agent", "Java-http-client/17"}, {"Content-Length", strconv.Itoa(len(json))}}, json)},
+		{name: "single quotes", clean: true, flow: s.flow("PUT", "/q'q", []capture.Header{h, {"X-Q", "it's 'quoted'"}, {"'", "'"}}, `'it''s'`)},
+		{name: "command substitution and backticks", clean: true, flow: s.flow("POST", "/$(id)", []capture.Header{h, {"X-Sub", "$(touch X) `touch Y` ${HOME} $HOME"}}, "$(touch X)\n`touch Y`\n${HOME}!!")},
+		{name: "CR and LF in body", clean: true, flow: s.flow("POST", "/crlf", []capture.Header{h}, "a\r\nb\rc\nd\r\n")},
+		{name: "CR and LF in a header", flow: s.flow("GET", "/crlfh", []capture.Header{h, {"X-Split", "a\r\nX-Injected: 1"}}, ""),
+			want: fmt.Sprintf("GET /crlfh HTTP/1.1\r\nHost: %s\r\nX-Split: a  X-Injected: 1\r\n\r\n", h.Value)},
+		{name: "trailing newlines", clean: true, flow: s.flow("POST", "/nl", []capture.Header{h}, "body\n\n\n")},
+		{name: "only newlines", clean: true, flow: s.flow("POST", "/nl2", []capture.Header{h}, "\n")},
+		{name: "percent and backslashes", clean: true, flow: s.flow("POST", "/p%41%zz?a=%25", []capture.Header{h, {"X-P", `100% \n \\ \x41 %s`}}, `%s %d %% \x41 \\ \n \c`)},
+		{name: "binary and NUL bytes", clean: true, flow: s.flow("POST", "/bin", []capture.Header{h, {"Content-Type", "application/octet-stream"}}, allBytes())},
+		{name: "leading dash binary", clean: true, flow: s.flow("POST", "/dash", []capture.Header{h}, "-\x00-n")},
+		{name: "UTF-8", clean: true, flow: s.flow("POST", "/utf8", []capture.Header{h, {"X-Name", "Grüße ✓ 日本"}}, "{\"name\":\"Zoë ✓ 日本語 \u202e\u00a0\"}")},
+		{name: "body starting with @", clean: true, flow: s.flow("POST", "/at", []capture.Header{h}, "@/etc/passwd")},
+		{name: "URL globbing characters", clean: true, flow: s.flow("GET", "/a/[b]/{c}?x[]=1&y={2,3}", []capture.Header{h}, "")},
+		{name: "dot segments", clean: true, flow: s.flow("GET", "/a/../b/./c/..", []capture.Header{h}, "")},
+		{name: "target curl would encode", clean: true, flow: s.flow("GET", "/a b/é\\x?q=1#frag", []capture.Header{h}, "")},
+		{name: "asterisk target", clean: true, flow: s.flow("OPTIONS", "*", []capture.Header{h}, "")},
+		{name: "HEAD", clean: true, flow: s.flow("HEAD", "/users", []capture.Header{h, {"Accept", "application/scim+json"}}, "")},
+		{name: "custom method with body", clean: true, flow: s.flow("PROPFIND", "/dav", []capture.Header{h, {"Depth", "1"}}, "<propfind/>")},
+		{name: "lowercase custom method", clean: true, flow: s.flow("purge", "/c", []capture.Header{h}, "")},
+		{name: "POST without body", clean: true, flow: s.flow("POST", "/empty", []capture.Header{h, {"Content-Length", "0"}}, "")},
+		{name: "GET with body", clean: true, flow: s.flow("GET", "/search", []capture.Header{h, {"Content-Type", "application/json"}}, `{"q":1}`)},
+		{name: "header values starting with -", clean: true, flow: s.flow("GET", "/dash", []capture.Header{h, {"X-Opt", "-v --trace /tmp/x"}, {"-x", "-"}}, "")},
+		{name: "body over 128 KiB", clean: true, flow: s.flow("POST", "/big", []capture.Header{h, {"Content-Type", "text/plain"}}, big)},
+		{name: "binary body over 1 MiB", clean: true, flow: s.flow("PUT", "/bigbin", []capture.Header{h}, bigBin)},
+		{name: "Host differs from URL", clean: true, flow: s.flow("GET", "/r", []capture.Header{{"Host", "public.example.com"}, {"Accept", "*/*"}}, "")},
+		{name: "Host not first", clean: true, flow: s.flow("GET", "/r", []capture.Header{{"User-Agent", "x"}, {"Host", "public.example.com:8443"}}, "")},
+		{name: "lowercase host", clean: true, flow: s.flow("GET", "/r", []capture.Header{{"host", h.Value}, {"accept", "*/*"}}, "")},
+		{name: "no Host captured", clean: true, flow: s.flow("GET", "/h2", []capture.Header{{"Accept", "*/*"}}, "")},
+		{name: "duplicate headers", clean: true, flow: s.flow("GET", "/dup", []capture.Header{h, {"X-Dup", "1"}, {"Cookie", "a=1"}, {"X-Dup", "2"}, {"Cookie", "b=2"}, {"X-Dup", "1"}}, "")},
+		{name: "empty header values", clean: true, flow: s.flow("GET", "/empty", []capture.Header{h, {"X-Empty", ""}, {"Accept", ""}, {"User-Agent", ""}}, "")},
+		{name: "empty Host", clean: true, flow: s.flow("GET", "/eh", []capture.Header{{"Host", ""}, {"X-A", "1"}}, "")},
+		{name: "blank header value", flow: s.flow("GET", "/blank", []capture.Header{h, {"X-Blank", "   "}}, ""),
+			want: fmt.Sprintf("GET /blank HTTP/1.1\r\nHost: %s\r\nX-Blank:\r\n\r\n", h.Value)},
+		{name: "hop-by-hop headers", flow: hop, want: hopWant},
+		{name: "gzip accepted", clean: true, flow: s.flow("GET", "/gz", []capture.Header{h, {"Accept-Encoding", "gzip, deflate"}, {"Accept", "*/*"}}, "")},
+		{name: "curl's headers in other places", clean: true, flow: s.flow("POST", "/order", []capture.Header{{"Content-Length", "2"}, {"Accept", "a"}, h, {"Content-Type", "x"}, {"User-Agent", "u"}}, "{}")},
+		{name: "Expect 100-continue", clean: true, flow: s.flow("PUT", "/expect", []capture.Header{h, {"Expect", "100-continue"}, {"Content-Length", "5"}}, "hello")},
+		{name: "HTTP/1.0", clean: true, flow: func() *capture.Flow {
+			f := s.flow("GET", "/old", []capture.Header{h, {"User-Agent", "old"}}, "")
+			f.Proto = "HTTP/1.0"
+			return f
+		}()},
+		{name: "Content-Length of a truncated body", flow: s.flow("POST", "/trunc", []capture.Header{h, {"Content-Length", "9999"}}, "kept"),
+			want: fmt.Sprintf("POST /trunc HTTP/1.1\r\nHost: %s\r\nContent-Length: 4\r\n\r\nkept", h.Value)},
+		{name: "absolute-form target", flow: s.flow("GET", "http://"+h.Value+"/abs?x=1", []capture.Header{h}, ""),
+			want: fmt.Sprintf("GET /abs?x=1 HTTP/1.1\r\nHost: %s\r\n\r\n", h.Value)},
+	}
+}
+
+func TestCurlRoundTrip(t *testing.T) {
+	sh := shells(t)
+	s := newEchoServer(t)
+	dir := t.TempDir()
+	for _, tc := range curlCases(s) {
+		t.Run(tc.name, func(t *testing.T) {
+			want := replayExpected(tc.flow)
+			if tc.want != "" && string(want) != tc.want {
+				t.Fatalf("replay of the flow:\n got %q\nwant %q", clip(string(want)), tc.want)
+			}
+			if tc.clean {
+				orig := s.sendRaw(t, RawRequest(tc.flow))
+				if !bytes.Equal(orig, want) {
+					t.Fatalf("the original request:\n got %q\nwant %q", clip(string(orig)), clip(string(want)))
+				}
+			}
+			cmd := Curl(tc.flow)
+			for _, shell := range sh {
+				runShell(t, shell, cmd, dir)
+				if got := s.next(t); !bytes.Equal(got, want) {
+					t.Errorf("%s: the server received\n%q\nwant\n%q\ncommand:\n%s", shell, clip(string(got)), clip(string(want)), clip(cmd))
+				}
+			}
+		})
+	}
+}
+
+// TestCurlHTTPS: over TLS, to a server that offers HTTP/2, the command
+// still sends the HTTP/1.1 bytes.
+func TestCurlHTTPS(t *testing.T) {
+	sh := shells(t)
+	s, ca := newTLSEchoServer(t)
+	f := s.flow("POST", "/admin/users", []capture.Header{hostH(s), {"Authorization", "Basic cHJvdjpzM2NyZXQ="},
+		{"Content-Type", "application/json"}, {"Content-Length", "7"}}, `{"a":1}`)
+	f.Scheme = "https"
+	want := RawRequest(f)
+	for _, shell := range sh {
+		runShell(t, shell, Curl(f), t.TempDir(), "CURL_CA_BUNDLE="+ca)
+		if got := s.next(t); !bytes.Equal(got, want) {
+			t.Errorf("%s: got %q\nwant %q", shell, got, want)
+		}
+	}
+}
+
+// TestCurlReadable: an ordinary JSON request is exported without escapes.
+func TestCurlReadable(t *testing.T) {
+	f := &capture.Flow{Method: "POST", Scheme: "https", Host: "idm.example.com", Port: 443, Target: "/admin/users",
+		RequestHeaders: []capture.Header{{"Host", "idm.example.com"}, {"Accept", "application/json"}, {"User-Agent", "Java/17"},
+			{"Content-Type", "application/json"}, {"Content-Length", "13"}},
+		RequestBody: capture.Body{Bytes: []byte(`{"name":"jd"}`), Size: 13}}
+	want := "curl --http1.1 'https://idm.example.com/admin/users' \\\n" +
+		"  -H 'Accept: application/json' \\\n" +
+		"  -H 'User-Agent: Java/17' \\\n" +
+		"  -H 'Content-Type: application/json' \\\n" +
+		"  --data-raw '{\"name\":\"jd\"}'"
+	if got := Curl(f); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	f = &capture.Flow{Method: "PATCH", Scheme: "http", Host: "h", Port: 8080, Target: "/g/1",
+		RequestHeaders: []capture.Header{{"Host", "h:8080"}, {"Cookie", "JSESSIONID=abc"}}}
+	want = "curl -X PATCH 'http://h:8080/g/1' \\\n  -H 'Cookie: JSESSIONID=abc' \\\n  -H 'User-Agent:' \\\n  -H 'Accept:'"
+	if got := Curl(f); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestCurlCompressed: --compressed (curl prints the answer decoded) only
+// when the request asked for codings every curl build decodes.
+func TestCurlCompressed(t *testing.T) {
+	for ae, want := range map[string]bool{"gzip": true, "gzip, deflate": true, "gzip;q=1.0, identity; q=0.5": true,
+		"gzip, deflate, br": false, "zstd": false, "": false, "identity": false} {
+		f := &capture.Flow{Method: "GET", Scheme: "http", Host: "h", Target: "/", RequestHeaders: []capture.Header{{"Host", "h"}, {"Accept-Encoding", ae}}}
+		if got := strings.Contains(Curl(f), "--compressed"); got != want {
+			t.Errorf("Accept-Encoding %q: --compressed %v, want %v", ae, got, want)
+		}
+	}
+}
+
+// TestCurlCanary: nothing from a header, the target, the method or the body
+// runs as shell syntax.
+func TestCurlCanary(t *testing.T) {
+	sh := shells(t)
+	s := newEchoServer(t)
+	dir := t.TempDir()
+	evil := []string{
+		"$(touch CANARY)", "`touch CANARY`", "'; touch CANARY; '", "\"; touch CANARY; \"", "'$(touch CANARY)'",
+		"\\'; touch CANARY; #", "\n touch CANARY\n", "$'\\x27; touch CANARY'", "!! touch CANARY", "${IFS}touch${IFS}CANARY",
+		"'\"$(touch CANARY)\"'", "PROVTAP_EOF\ntouch CANARY\nPROVTAP_EOF", "EOF\ntouch CANARY\nEOF", "%s%n\\x00 touch CANARY",
+	}
+	for i, e := range evil {
+		hs := []capture.Header{hostH(s), {"X-Evil", e}, {"X-" + strconv.Itoa(i), e}, {"Cookie", "a=" + e}}
+		// One run with everything as arguments, one through printf on stdin.
+		variants := []struct{ method, target, body string }{
+			{"X" + strings.ReplaceAll(e, " ", ""), "/?q=" + e, e},
+			{"POST", "/" + strings.ReplaceAll(e, " ", ""), strings.Repeat(e+"\x00", 70<<10/len(e)+1)},
+		}
+		for _, v := range variants {
+			f := s.flow(v.method, v.target, hs, v.body)
+			want := replayExpected(f)
+			cmd := Curl(f)
+			for _, shell := range sh {
+				runShell(t, shell, cmd, dir)
+				if got := s.next(t); !bytes.Equal(got, want) {
+					t.Errorf("%s: %q: got %q want %q", shell, e, clip(string(got)), clip(string(want)))
+				}
+				if _, err := os.Stat(filepath.Join(dir, "CANARY")); err == nil {
+					t.Fatalf("%s ran shell syntax from %q:\n%s", shell, e, clip(cmd))
+				}
+			}
+		}
+	}
+}
+
+func TestRawRequest(t *testing.T) {
+	f := &capture.Flow{Method: "PUT", Scheme: "https", Host: "h", Port: 443, Target: "/g?x=1", Proto: "HTTP/2.0",
+		RequestHeaders: []capture.Header{{"content-type", "application/json"}, {"X-Empty", ""}, {"X-Bad", "a\r\nb"}},
+		RequestBody:    capture.Body{Bytes: []byte("{}\n"), Size: 3}}
+	want := "PUT /g?x=1 HTTP/1.1\r\nHost: h\r\ncontent-type: application/json\r\nX-Empty:\r\nX-Bad: a  b\r\nContent-Length: 3\r\n\r\n{}\n"
+	if got := string(RawRequest(f)); got != want {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+	f.RequestHeaders = []capture.Header{{"Host", "h"}, {"Transfer-Encoding", "chunked"}}
+	want = "PUT /g?x=1 HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n{}\n\r\n0\r\n\r\n"
+	if got := string(RawRequest(f)); got != want {
+		t.Errorf("chunked: got %q\nwant %q", got, want)
+	}
+	f = &capture.Flow{Method: "GET", URL: "http://[::1]:8080/p?q", RequestHeaders: nil}
+	want = "GET /p?q HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n"
+	if got := string(RawRequest(f)); got != want {
+		t.Errorf("from URL: got %q\nwant %q", got, want)
+	}
+}

@@ -1,0 +1,448 @@
+package har
+
+import (
+	"encoding/base64"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/provtap/provtap/capture"
+)
+
+// HAR 1.2 types. Only what provtap writes or reads; `_`-prefixed fields are
+// provtap's own, which other tools ignore.
+
+type harLog struct {
+	Version string     `json:"version"`
+	Creator harCreator `json:"creator"`
+	Entries []harEntry `json:"entries"`
+}
+
+type harCreator struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+type harEntry struct {
+	StartedDateTime string      `json:"startedDateTime"`
+	Time            float64     `json:"time"`
+	Request         harRequest  `json:"request"`
+	Response        harResponse `json:"response"`
+	Cache           struct{}    `json:"cache"`
+	Timings         harTimings  `json:"timings"`
+	ServerIPAddress string      `json:"serverIPAddress,omitempty"`
+	Connection      string      `json:"connection,omitempty"`
+
+	ClientAddress string `json:"_clientAddress,omitempty"`
+	Kind          string `json:"_kind,omitempty"`
+	Error         string `json:"_error,omitempty"`
+	OriginalHost  string `json:"_originalHost,omitempty"`
+	ReplayOf      int    `json:"_replayOf,omitempty"`
+}
+
+type harNV struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+type harCookie struct {
+	Name     string `json:"name"`
+	Value    string `json:"value"`
+	Path     string `json:"path,omitempty"`
+	Domain   string `json:"domain,omitempty"`
+	Expires  string `json:"expires,omitempty"`
+	HTTPOnly bool   `json:"httpOnly,omitempty"`
+	Secure   bool   `json:"secure,omitempty"`
+}
+
+type harRequest struct {
+	Method        string       `json:"method"`
+	URL           string       `json:"url"`
+	HTTPVersion   string       `json:"httpVersion"`
+	Cookies       []harCookie  `json:"cookies"`
+	Headers       []harNV      `json:"headers"`
+	QueryString   []harNV      `json:"queryString"`
+	PostData      *harPostData `json:"postData,omitempty"`
+	HeadersSize   int64        `json:"headersSize"`
+	BodySize      int64        `json:"bodySize"`
+	RequestTarget string       `json:"_requestTarget,omitempty"`
+}
+
+type harPostData struct {
+	MimeType  string  `json:"mimeType"`
+	Text      string  `json:"text"`
+	Params    []harNV `json:"params,omitempty"`
+	Encoding  string  `json:"encoding,omitempty"` // provtap: "base64" for non-UTF-8 bodies
+	Truncated bool    `json:"_truncated,omitempty"`
+}
+
+type harResponse struct {
+	Status      int         `json:"status"`
+	StatusText  string      `json:"statusText"`
+	HTTPVersion string      `json:"httpVersion"`
+	Cookies     []harCookie `json:"cookies"`
+	Headers     []harNV     `json:"headers"`
+	Content     harContent  `json:"content"`
+	RedirectURL string      `json:"redirectURL"`
+	HeadersSize int64       `json:"headersSize"`
+	BodySize    int64       `json:"bodySize"`
+}
+
+type harContent struct {
+	Size        int64  `json:"size"`
+	Compression int64  `json:"compression,omitempty"`
+	MimeType    string `json:"mimeType"`
+	Text        string `json:"text,omitempty"`
+	Encoding    string `json:"encoding,omitempty"`
+	Truncated   bool   `json:"_truncated,omitempty"`
+	// Decoded is false when Text holds the bytes as sent (Content-Encoding not
+	// removed, because they could not be decoded).
+	NotDecoded bool `json:"_notDecoded,omitempty"`
+}
+
+type harTimings struct {
+	Blocked float64 `json:"blocked"`
+	DNS     float64 `json:"dns"`
+	Connect float64 `json:"connect"`
+	Send    float64 `json:"send"`
+	Wait    float64 `json:"wait"`
+	Receive float64 `json:"receive"`
+	SSL     float64 `json:"ssl"`
+}
+
+// harTimeLayout keeps microseconds so that start order survives a round trip.
+const harTimeLayout = "2006-01-02T15:04:05.000000Z07:00"
+
+func ms(d time.Duration) float64 {
+	return float64(d.Microseconds()) / 1000
+}
+
+func toHARHeaders(hs []capture.Header) []harNV {
+	out := make([]harNV, len(hs))
+	for i, h := range hs {
+		out[i] = harNV{h.Name, h.Value}
+	}
+	return out
+}
+
+// bodyText renders body bytes for HAR: text when valid UTF-8, else base64.
+func bodyText(b []byte) (text, encoding string) {
+	if utf8.Valid(b) {
+		return string(b), ""
+	}
+	return base64.StdEncoding.EncodeToString(b), "base64"
+}
+
+func entryFromFlow(f *capture.Flow) harEntry {
+	e := harEntry{
+		StartedDateTime: f.Start.UTC().Format(harTimeLayout),
+		Time:            ms(f.Duration()),
+		ClientAddress:   f.ClientAddr,
+		Kind:            f.Kind,
+		Error:           f.Error,
+		OriginalHost:    f.OriginalHost,
+		ReplayOf:        f.ReplayOf,
+		Timings: harTimings{Blocked: -1, DNS: -1, Connect: -1, SSL: -1,
+			Send: ms(f.Timings.Send), Wait: ms(f.Timings.Wait), Receive: ms(f.Timings.Receive)},
+	}
+	if f.ConnID != 0 {
+		e.Connection = strconv.FormatInt(f.ConnID, 10)
+	}
+	proto := f.Proto
+	if proto == "" {
+		proto = "HTTP/1.1"
+	}
+	e.Request = harRequest{
+		Method:        f.Method,
+		URL:           f.URL,
+		HTTPVersion:   proto,
+		Cookies:       requestCookies(f.RequestHeaders),
+		Headers:       toHARHeaders(f.RequestHeaders),
+		QueryString:   queryString(f.URL),
+		HeadersSize:   -1,
+		BodySize:      f.RequestBody.Size,
+		RequestTarget: f.Target,
+	}
+	if f.RequestBody.Size > 0 || len(f.RequestBody.Bytes) > 0 {
+		text, enc := bodyText(f.RequestBody.Bytes)
+		e.Request.PostData = &harPostData{
+			MimeType:  f.RequestHeader("Content-Type"),
+			Text:      text,
+			Encoding:  enc,
+			Truncated: f.RequestBody.Truncated,
+		}
+	}
+	rproto := f.ResponseProto
+	if rproto == "" {
+		rproto = proto
+	}
+	e.Response = harResponse{
+		Status:      f.Status,
+		StatusText:  f.StatusText,
+		HTTPVersion: rproto,
+		Cookies:     responseCookies(f.ResponseHeaders),
+		Headers:     toHARHeaders(f.ResponseHeaders),
+		RedirectURL: f.ResponseHeader("Location"),
+		HeadersSize: -1,
+		BodySize:    f.ResponseBody.Size,
+	}
+	if f.Status == 0 {
+		e.Response.BodySize = -1
+	}
+	content := harContent{MimeType: f.ResponseHeader("Content-Type"), Truncated: f.ResponseBody.Truncated}
+	decoded, ok := capture.DecodedBody(f.ResponseBody, f.ResponseHeader("Content-Encoding"))
+	content.NotDecoded = !ok && !f.ResponseBody.Decoded
+	content.Text, content.Encoding = bodyText(decoded)
+	content.Size = int64(len(decoded))
+	if !f.ResponseBody.Truncated && ok {
+		content.Compression = content.Size - f.ResponseBody.Size
+		if content.Compression < 0 {
+			content.Compression = 0
+		}
+	}
+	if f.ResponseBody.Truncated && len(f.ResponseBody.Bytes) > 0 && f.ResponseBody.Size > content.Size {
+		content.Size = f.ResponseBody.Size
+	}
+	e.Response.Content = content
+	return e
+}
+
+func queryString(raw string) []harNV {
+	out := []harNV{}
+	u, err := url.Parse(raw)
+	if err != nil || u.RawQuery == "" {
+		return out
+	}
+	for _, kv := range strings.Split(u.RawQuery, "&") {
+		if kv == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		if uk, err := url.QueryUnescape(k); err == nil {
+			k = uk
+		}
+		if uv, err := url.QueryUnescape(v); err == nil {
+			v = uv
+		}
+		out = append(out, harNV{k, v})
+	}
+	return out
+}
+
+func requestCookies(hs []capture.Header) []harCookie {
+	out := []harCookie{}
+	for _, v := range capture.HeaderValues(hs, "Cookie") {
+		for _, part := range strings.Split(v, ";") {
+			part = strings.TrimSpace(part)
+			if part == "" {
+				continue
+			}
+			name, val, _ := strings.Cut(part, "=")
+			out = append(out, harCookie{Name: strings.TrimSpace(name), Value: strings.TrimSpace(val)})
+		}
+	}
+	return out
+}
+
+func responseCookies(hs []capture.Header) []harCookie {
+	out := []harCookie{}
+	for _, v := range capture.HeaderValues(hs, "Set-Cookie") {
+		parts := strings.Split(v, ";")
+		name, val, ok := strings.Cut(parts[0], "=")
+		if !ok {
+			continue
+		}
+		c := harCookie{Name: strings.TrimSpace(name), Value: strings.TrimSpace(val)}
+		for _, a := range parts[1:] {
+			k, av, _ := strings.Cut(strings.TrimSpace(a), "=")
+			switch strings.ToLower(strings.TrimSpace(k)) {
+			case "path":
+				c.Path = av
+			case "domain":
+				c.Domain = av
+			case "expires":
+				if t, err := http1Time(av); err == nil {
+					c.Expires = t.UTC().Format(time.RFC3339)
+				}
+			case "httponly":
+				c.HTTPOnly = true
+			case "secure":
+				c.Secure = true
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func http1Time(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	var err error
+	for _, layout := range []string{time.RFC1123, "Mon, 02-Jan-2006 15:04:05 MST", time.RFC850, time.ANSIC} {
+		var t time.Time
+		if t, err = time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, err
+}
+
+// flowFromEntry converts a HAR entry from provtap or another tool.
+func flowFromEntry(e *harEntry) *capture.Flow {
+	f := &capture.Flow{
+		Kind:         e.Kind,
+		ClientAddr:   e.ClientAddress,
+		Method:       e.Request.Method,
+		URL:          e.Request.URL,
+		Target:       e.Request.RequestTarget,
+		Proto:        normProto(e.Request.HTTPVersion),
+		Status:       e.Response.Status,
+		StatusText:   e.Response.StatusText,
+		Error:        e.Error,
+		OriginalHost: e.OriginalHost,
+		ReplayOf:     e.ReplayOf,
+	}
+	f.ResponseProto = normProto(e.Response.HTTPVersion)
+	f.Start = parseHARTime(e.StartedDateTime)
+	if e.Time > 0 {
+		f.End = f.Start.Add(time.Duration(e.Time * float64(time.Millisecond)))
+	} else {
+		f.End = f.Start
+	}
+	f.Timings = capture.Timings{Send: harDur(e.Timings.Send), Wait: harDur(e.Timings.Wait), Receive: harDur(e.Timings.Receive)}
+	if id, err := strconv.ParseInt(e.Connection, 10, 64); err == nil {
+		f.ConnID = id
+	}
+	if u, err := url.Parse(f.URL); err == nil {
+		f.Scheme = strings.ToLower(u.Scheme)
+		f.Host = u.Hostname()
+		f.Port, _ = strconv.Atoi(u.Port())
+		if f.Port == 0 {
+			f.Port = capture.DefaultPort(f.Scheme)
+		}
+		if f.Target == "" {
+			f.Target = u.RequestURI()
+			if u.ForceQuery && !strings.Contains(f.Target, "?") {
+				f.Target += "?"
+			}
+		}
+	}
+	f.RequestHeaders = fromHARHeaders(e.Request.Headers)
+	f.ResponseHeaders = fromHARHeaders(e.Response.Headers)
+	// Browser HARs may list cookies only in the cookies arrays.
+	if !f.HasRequestHeader("Cookie") && len(e.Request.Cookies) > 0 {
+		var parts []string
+		for _, c := range e.Request.Cookies {
+			parts = append(parts, c.Name+"="+c.Value)
+		}
+		f.RequestHeaders = append(f.RequestHeaders, capture.Header{Name: "Cookie", Value: strings.Join(parts, "; ")})
+	}
+	if len(capture.HeaderValues(f.ResponseHeaders, "Set-Cookie")) == 0 {
+		for _, c := range e.Response.Cookies {
+			f.ResponseHeaders = append(f.ResponseHeaders, capture.Header{Name: "Set-Cookie", Value: setCookieString(c)})
+		}
+	}
+	if pd := e.Request.PostData; pd != nil {
+		b := []byte(pd.Text)
+		if pd.Encoding == "base64" {
+			if d, err := base64.StdEncoding.DecodeString(pd.Text); err == nil {
+				b = d
+			}
+		} else if pd.Text == "" && len(pd.Params) > 0 {
+			b = []byte(encodeParams(pd.Params))
+		}
+		f.RequestBody = capture.Body{Bytes: b, Size: int64(len(b)), Truncated: pd.Truncated}
+	}
+	if e.Request.BodySize > f.RequestBody.Size {
+		f.RequestBody.Size = e.Request.BodySize
+	}
+	c := e.Response.Content
+	rb := []byte(c.Text)
+	if c.Encoding == "base64" {
+		if d, err := base64.StdEncoding.DecodeString(c.Text); err == nil {
+			rb = d
+		}
+	}
+	f.ResponseBody = capture.Body{Bytes: rb, Size: e.Response.BodySize, Truncated: c.Truncated, Decoded: !c.NotDecoded}
+	if f.ResponseBody.Size < 0 {
+		f.ResponseBody.Size = max(c.Size, int64(len(rb)))
+	}
+	return f
+}
+
+func encodeParams(ps []harNV) string {
+	var sb strings.Builder
+	for i, p := range ps {
+		if i > 0 {
+			sb.WriteByte('&')
+		}
+		sb.WriteString(url.QueryEscape(p.Name))
+		sb.WriteByte('=')
+		sb.WriteString(url.QueryEscape(p.Value))
+	}
+	return sb.String()
+}
+
+func setCookieString(c harCookie) string {
+	s := c.Name + "=" + c.Value
+	if c.Path != "" {
+		s += "; Path=" + c.Path
+	}
+	if c.Domain != "" {
+		s += "; Domain=" + c.Domain
+	}
+	if c.Expires != "" {
+		if t := parseHARTime(c.Expires); !t.IsZero() {
+			s += "; Expires=" + t.UTC().Format(time.RFC1123)
+		}
+	}
+	if c.Secure {
+		s += "; Secure"
+	}
+	if c.HTTPOnly {
+		s += "; HttpOnly"
+	}
+	return s
+}
+
+func fromHARHeaders(nvs []harNV) []capture.Header {
+	out := make([]capture.Header, 0, len(nvs))
+	for _, nv := range nvs {
+		// HTTP/2 pseudo-headers (Chrome, Firefox) are not headers.
+		if strings.HasPrefix(nv.Name, ":") {
+			continue
+		}
+		out = append(out, capture.Header{Name: nv.Name, Value: nv.Value})
+	}
+	return out
+}
+
+func normProto(v string) string {
+	switch strings.ToLower(v) {
+	case "", "unknown":
+		return "HTTP/1.1"
+	case "h2", "http/2", "http/2.0":
+		return "HTTP/2.0"
+	case "h3", "http/3":
+		return "HTTP/3.0"
+	}
+	return strings.ToUpper(v)
+}
+
+func parseHARTime(s string) time.Time {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700", "2006-01-02T15:04:05.999999999"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+func harDur(msec float64) time.Duration {
+	if msec <= 0 {
+		return 0
+	}
+	return time.Duration(msec * float64(time.Millisecond))
+}

@@ -1,0 +1,203 @@
+package har
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/provtap/provtap/capture"
+)
+
+// Recorder writes flows to a HAR file as they complete. Each flow is one
+// write(2) of a whole entry, so a process killed at any moment leaves a file
+// that ReadHAR recovers up to the last flow written. Close completes the JSON.
+type Recorder struct {
+	mu      sync.Mutex
+	file    *os.File
+	path    string
+	entries int
+	err     error // first write error; recording stops, the proxy does not
+	buf     []byte
+	size    int64  // bytes written so far
+	store   *Store // reads entries back; opened on first use
+}
+
+const harHead = `{"log":{"version":"1.2","creator":{"name":"provtap","version":"` + capture.Version + `"},"pages":[],"entries":[`
+const harTail = "\n]}}\n"
+
+// DefaultCapturePath is a new file name under <home>/captures/.
+func DefaultCapturePath(home string) string {
+	return filepath.Join(home, "captures", "provtap-"+time.Now().Format("20060102-150405")+".har")
+}
+
+// NewRecorder creates (or truncates) path with mode 0600 and writes the HAR head.
+func NewRecorder(path string) (*Recorder, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	// An existing file keeps its mode on O_TRUNC; a capture holds secrets.
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if _, err := f.Write([]byte(harHead)); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &Recorder{file: f, path: path, size: int64(len(harHead))}, nil
+}
+
+// Path is the capture file's path.
+func (r *Recorder) Path() string { return r.path }
+
+// Err reports why recording stopped (nil while it is working).
+func (r *Recorder) Err() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err
+}
+
+// Entries is the number of flows written.
+func (r *Recorder) Entries() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.entries
+}
+
+// Write appends one flow. See WriteBatch.
+func (r *Recorder) Write(f *capture.Flow) error {
+	_, err := r.WriteBatch([]*capture.Flow{f})
+	return err
+}
+
+// WriteBatch appends flows as whole entries in a single write(2), so a
+// process killed at any moment leaves only whole entries behind, and returns
+// where each entry is, for Store.Load. After a write error (a full disk) it
+// keeps returning that error and writes nothing more; the file up to the last
+// whole entry stays readable.
+func (r *Recorder) WriteBatch(flows []*capture.Flow) ([]Loc, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err != nil {
+		return nil, r.err
+	}
+	if r.file == nil {
+		return nil, errors.New("capture file is closed")
+	}
+	r.buf = r.buf[:0]
+	locs := make([]Loc, len(flows))
+	for i, f := range flows {
+		if r.entries+i > 0 {
+			r.buf = append(r.buf, ',')
+		}
+		r.buf = append(r.buf, '\n')
+		start := len(r.buf)
+		e := entryFromFlow(f)
+		r.buf = appendEntry(r.buf, &e)
+		locs[i] = Loc{Off: r.size + int64(start), Len: int64(len(r.buf) - start)}
+	}
+	n, err := r.file.Write(r.buf)
+	if err != nil {
+		// Cut back a partial batch so Close can still produce valid JSON.
+		if n > 0 {
+			_ = r.file.Truncate(r.size)
+			_, _ = r.file.Seek(r.size, 0)
+		}
+		r.err = fmt.Errorf("capture stopped: %w", err)
+		return nil, r.err
+	}
+	r.size += int64(n)
+	r.entries += len(flows)
+	return locs, nil
+}
+
+// Store reads back the entries this recorder wrote (it stays usable after
+// Close: flows shown in the UI may still be read back).
+func (r *Recorder) Store() *Store {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.store == nil {
+		r.store = &Store{path: r.path}
+	}
+	return r.store
+}
+
+// Pump records every flow from flows and then hands it to show, until flows
+// is closed. Flows that arrived together are written with one write(2): the
+// proxy's hand-off costs one system call per burst, not per flow. loc is
+// where the flow's entry was written (zero when it was not); recErr is the
+// recorder's error when recording has stopped (the flow is still shown).
+func Pump(flows <-chan *capture.Flow, rec *Recorder, show func(f *capture.Flow, loc Loc, recErr error)) {
+	const maxBatch = 128
+	batch := make([]*capture.Flow, 0, maxBatch)
+	for f := range flows {
+		batch = append(batch[:0], f)
+	more:
+		for len(batch) < maxBatch {
+			select {
+			case g, ok := <-flows:
+				if !ok {
+					break more
+				}
+				batch = append(batch, g)
+			default:
+				break more
+			}
+		}
+		var err error
+		var locs []Loc
+		if rec != nil {
+			locs, err = rec.WriteBatch(batch)
+		}
+		for i, g := range batch {
+			var loc Loc
+			if i < len(locs) {
+				loc = locs[i]
+			}
+			show(g, loc, err)
+		}
+	}
+}
+
+// Close finishes the JSON document and closes the file.
+func (r *Recorder) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.file == nil {
+		return nil
+	}
+	_, werr := r.file.Write([]byte(harTail))
+	cerr := r.file.Close()
+	r.file = nil
+	return errors.Join(werr, cerr)
+}
+
+// WriteHAR writes flows (with their bodies) as one complete HAR file at path
+// (mode 0600), through a temporary file so an existing capture is never half
+// overwritten.
+func WriteHAR(path string, flows []*capture.Flow) error {
+	tmp := path + ".tmp"
+	r, err := NewRecorder(tmp)
+	if err != nil {
+		return err
+	}
+	for _, f := range flows {
+		if err := r.Write(f); err != nil {
+			r.Close()
+			os.Remove(tmp)
+			return err
+		}
+	}
+	if err := r.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, path)
+}

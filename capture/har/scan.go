@@ -1,0 +1,268 @@
+package har
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/provtap/provtap/capture"
+)
+
+// ScanResult summarizes a streamed capture.
+type ScanResult struct {
+	Flows     int
+	Truncated bool
+}
+
+// ScanHAR streams the capture at path to fn one flow at a time, in start
+// order and numbered as ReadHAR numbers them, without holding the capture in
+// memory: a first pass skims the bytes for where each entry is and when it
+// started, a second decodes entries in start order (on every core, handed to
+// fn in order). progress, if not nil, counts bytes processed over both passes
+// (2 × the file size in all).
+func ScanHAR(path string, progress *atomic.Int64, fn func(*capture.Flow)) (ScanResult, error) {
+	file, err := os.Open(path)
+	if err != nil {
+		return ScanResult{}, err
+	}
+	defer file.Close()
+	idx, res, err := indexEntries(file, progress)
+	if err != nil {
+		return res, fmt.Errorf("%s: %w", path, err)
+	}
+	sort.SliceStable(idx, func(i, j int) bool { return idx[i].start < idx[j].start })
+	if err := decodeInOrder(file, idx, progress, fn); err != nil {
+		return res, fmt.Errorf("%s: %w", path, err)
+	}
+	return res, nil
+}
+
+// decodeInOrder decodes entries in batches, several batches at once, and
+// calls fn for each flow in idx order.
+func decodeInOrder(file *os.File, idx []entrySpan, progress *atomic.Int64, fn func(*capture.Flow)) error {
+	const batch = 512
+	workers := max(1, runtime.GOMAXPROCS(0))
+	type result struct {
+		flows []*capture.Flow
+		err   error
+	}
+	var wg sync.WaitGroup
+	slots := make(chan chan result, workers) // in batch order; bounds memory to `workers` batches
+	go func() {
+		defer close(slots)
+		for lo := 0; lo < len(idx); lo += batch {
+			spans := idx[lo:min(lo+batch, len(idx))]
+			out := make(chan result, 1)
+			slots <- out
+			wg.Add(1)
+			go func(first int) {
+				defer wg.Done()
+				flows, err := decodeSpans(file, spans, first, progress)
+				out <- result{flows, err}
+			}(lo + 1)
+		}
+	}()
+	var firstErr error
+	for out := range slots {
+		r := <-out
+		if firstErr != nil {
+			continue
+		}
+		if r.err != nil {
+			firstErr = r.err
+			continue
+		}
+		for _, f := range r.flows {
+			fn(f)
+		}
+	}
+	wg.Wait()
+	return firstErr
+}
+
+func decodeSpans(file *os.File, spans []entrySpan, firstID int, progress *atomic.Int64) ([]*capture.Flow, error) {
+	flows := make([]*capture.Flow, 0, len(spans))
+	var buf []byte
+	for i, e := range spans {
+		if cap(buf) < int(e.n) {
+			buf = make([]byte, e.n)
+		}
+		data := buf[:e.n]
+		if _, err := file.ReadAt(data, e.off); err != nil {
+			return nil, fmt.Errorf("reading entry %d: %w", firstID+i, err)
+		}
+		if progress != nil {
+			progress.Add(e.n)
+		}
+		var he harEntry
+		if err := json.Unmarshal(data, &he); err != nil {
+			return nil, fmt.Errorf("%w: entry %d: %v", ErrNotHAR, firstID+i, err)
+		}
+		f := flowFromEntry(&he)
+		f.ID = firstID + i
+		flows = append(flows, f)
+	}
+	return flows, nil
+}
+
+type entrySpan struct {
+	off   int64
+	n     int64
+	start int64 // unix nanoseconds; 0 when unparseable (sorts first, like ReadHAR's zero time)
+}
+
+var startedKey = []byte(`"startedDateTime"`)
+
+// indexEntries is ScanHAR's first pass: encoding/json finds log.entries,
+// then a byte scanner (strings and nesting only) finds each entry's span and
+// its startedDateTime, far faster than decoding.
+func indexEntries(file *os.File, progress *atomic.Int64) ([]entrySpan, ScanResult, error) {
+	var res ScanResult
+	dec := json.NewDecoder(bufio.NewReaderSize(file, 64<<10))
+	found, err := walkToEntries(dec)
+	if err != nil {
+		return nil, res, err
+	}
+	if !found {
+		return nil, res, fmt.Errorf("%w: no log.entries array", ErrNotHAR)
+	}
+	base := dec.InputOffset() // just after '['
+	r := bufio.NewReaderSize(io.NewSectionReader(file, base, 1<<62), 1<<20)
+	var (
+		idx      []entrySpan
+		pos      = base
+		depth    = 0 // 0: inside entries; 1: inside an entry object
+		inString bool
+		escaped  bool
+		start    int64
+		lead     []byte // the entry's own (depth 1) bytes, where startedDateTime is
+		closeAt  = -1
+	)
+	for closeAt < 0 {
+		chunk, err := r.Peek(64 << 10)
+		if len(chunk) == 0 {
+			if err != nil && err != io.EOF {
+				return nil, res, err
+			}
+			break
+		}
+		for i, c := range chunk {
+			if depth == 1 {
+				lead = append(lead, c)
+			}
+			if inString {
+				switch {
+				case escaped:
+					escaped = false
+				case c == '\\':
+					escaped = true
+				case c == '"':
+					inString = false
+				}
+				continue
+			}
+			switch c {
+			case '"':
+				inString = true
+			case '{', '[':
+				depth++
+				if depth == 1 {
+					if c != '{' {
+						return nil, res, fmt.Errorf("%w: entry %d is not an object", ErrNotHAR, len(idx)+1)
+					}
+					start = pos + int64(i)
+					lead = append(lead[:0], c)
+				}
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					e := entrySpan{off: start, n: pos + int64(i) + 1 - start}
+					e.start = entryStart(e, file, lead)
+					idx = append(idx, e)
+				}
+			}
+			if depth < 0 {
+				closeAt = i
+				break
+			}
+		}
+		n := len(chunk)
+		if closeAt >= 0 {
+			n = closeAt
+		}
+		r.Discard(n)
+		pos += int64(n)
+		if progress != nil {
+			progress.Add(int64(n))
+		}
+	}
+	res.Flows = len(idx)
+	// The entries array must be closed, then log and the document.
+	res.Truncated = closeAt < 0 || !tailCloses(r)
+	return idx, res, nil
+}
+
+// tailCloses reports whether r, positioned at the "]" that ends the entries,
+// closes log and the document (other log fields may come first). The decoder
+// is given the opening it needs to parse the tail.
+func tailCloses(r io.Reader) bool {
+	dec := json.NewDecoder(io.MultiReader(strings.NewReader(`{"log":{"entries":[`), r))
+	for i := 0; i < 5; i++ {
+		if _, err := dec.Token(); err != nil {
+			return false
+		}
+	}
+	return closeDocument(dec)
+}
+
+// entryStart finds startedDateTime in the entry's leading bytes (provtap and
+// most tools write it first), else decodes the whole entry's head.
+func entryStart(e entrySpan, file *os.File, lead []byte) int64 {
+	if s, ok := startedValue(lead); ok {
+		if t := parseHARTime(s); !t.IsZero() {
+			return t.UnixNano()
+		}
+		return 0
+	}
+	data := make([]byte, e.n)
+	if _, err := file.ReadAt(data, e.off); err != nil {
+		return 0
+	}
+	var head struct {
+		StartedDateTime string `json:"startedDateTime"`
+	}
+	_ = json.Unmarshal(data, &head)
+	if t := parseHARTime(head.StartedDateTime); !t.IsZero() {
+		return t.UnixNano()
+	}
+	return 0
+}
+
+// startedValue extracts "startedDateTime":"…" from an entry's leading bytes.
+func startedValue(lead []byte) (string, bool) {
+	i := bytes.Index(lead, startedKey)
+	if i < 0 {
+		return "", false
+	}
+	rest := bytes.TrimLeft(lead[i+len(startedKey):], " \t\r\n")
+	if len(rest) == 0 || rest[0] != ':' {
+		return "", false
+	}
+	rest = bytes.TrimLeft(rest[1:], " \t\r\n")
+	if len(rest) == 0 || rest[0] != '"' {
+		return "", false
+	}
+	end := bytes.IndexByte(rest[1:], '"')
+	if end < 0 || bytes.IndexByte(rest[1:end+1], '\\') >= 0 {
+		return "", false
+	}
+	return string(rest[1 : end+1]), true
+}

@@ -1,0 +1,70 @@
+package har_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/provtap/provtap/capture/har"
+
+	"github.com/provtap/provtap/capture"
+)
+
+// ScanHAR streams exactly what ReadHAR loads: same flows, same numbering,
+// same truncation verdict, for out-of-order and cut-off files.
+func TestScanHARMatchesReadHAR(t *testing.T) {
+	dir := t.TempDir()
+	var flows []*capture.Flow
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	for i, off := range []int{3, 1, 2, 5, 4} { // written in completion order
+		flows = append(flows, &capture.Flow{Start: t0.Add(time.Duration(off) * time.Millisecond), Method: "GET",
+			URL: fmt.Sprintf("http://x/%d", off), Status: 200, ResponseBody: capture.Body{Bytes: []byte(fmt.Sprint(i)), Size: 1}})
+	}
+	whole := filepath.Join(dir, "whole.har")
+	if err := har.WriteHAR(whole, flows); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(whole)
+	cut := filepath.Join(dir, "cut.har")
+	os.WriteFile(cut, data[:len(data)-40], 0o600)
+	for _, path := range []string{whole, cut} {
+		want, err := har.LoadHAR(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []*capture.Flow
+		res, err := har.ScanHAR(path, nil, func(f *capture.Flow) { got = append(got, f) })
+		if err != nil || res.Flows != len(want.Flows) || res.Truncated != want.Truncated || len(got) != len(want.Flows) {
+			t.Fatalf("%s: scan %+v %v, load %d flows truncated %v", path, res, err, len(want.Flows), want.Truncated)
+		}
+		for i := range got {
+			if got[i].ID != want.Flows[i].ID || got[i].URL != want.Flows[i].URL || got[i].ID != i+1 {
+				t.Errorf("%s: flow %d is %s, want %s", path, i+1, got[i].URL, want.Flows[i].URL)
+			}
+		}
+	}
+	if _, err := har.ScanHAR(filepath.Join(dir, "whole.har")+"x", nil, func(*capture.Flow) {}); err == nil {
+		t.Error("a missing file must be an error")
+	}
+}
+
+// Chrome puts _initiator (an object) before startedDateTime; strings may hold
+// braces and escaped quotes; other log fields may follow the entries.
+func TestScanHARBrowserLayout(t *testing.T) {
+	doc := `{"log":{"version":"1.2","entries":[
+{"_initiator":{"type":"script","stack":{"callFrames":[]}},"startedDateTime":"2026-11-02T10:00:02.000Z","time":1,"request":{"method":"PUT","url":"https://a/x?q={\"}","headers":[],"postData":{"mimeType":"text/plain","text":"}]\"{["}},"response":{"status":401,"content":{}}},
+{"_initiator":{"type":"other"},"request":{"method":"GET","url":"https://a/y","headers":[]},"response":{"status":200,"content":{}},"startedDateTime":"2026-11-02T10:00:01.000Z"}
+],"comment":"exported {by} hand"}}`
+	path := filepath.Join(t.TempDir(), "chrome.har")
+	os.WriteFile(path, []byte(doc), 0o600)
+	var got []*capture.Flow
+	res, err := har.ScanHAR(path, nil, func(f *capture.Flow) { got = append(got, f) })
+	if err != nil || res.Truncated || len(got) != 2 {
+		t.Fatalf("scan %+v %v %d", res, err, len(got))
+	}
+	if got[0].Method != "GET" || got[1].Method != "PUT" || string(got[1].RequestBody.Bytes) != `}]"{[` {
+		t.Errorf("order or body wrong: %s %s %q", got[0].Method, got[1].Method, got[1].RequestBody.Bytes)
+	}
+}

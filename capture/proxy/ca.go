@@ -1,0 +1,179 @@
+package proxy
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha1"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// CAValidity is how long a generated CA is trusted for: long enough for a
+// project, short enough that a forgotten trust entry expires.
+const CAValidity = 365 * 24 * time.Hour
+
+// CA is provtap's per-install certificate authority. Its key never leaves
+// the home directory.
+type CA struct {
+	Cert     *x509.Certificate
+	Key      crypto.Signer
+	CertFile string // PEM certificate, safe to share and to import into trust stores
+	KeyFile  string // PKCS#8 PEM private key, mode 0600
+	certPEM  []byte
+}
+
+// CertPEM is the CA certificate in PEM form.
+func (ca *CA) CertPEM() []byte { return ca.certPEM }
+
+// DefaultHome is $PROVTAP_HOME, else the OS config dir + /provtap.
+func DefaultHome() string {
+	if h := os.Getenv("PROVTAP_HOME"); h != "" {
+		return h
+	}
+	if d, err := os.UserConfigDir(); err == nil {
+		return filepath.Join(d, "provtap")
+	}
+	return ".provtap"
+}
+
+func caPaths(home string) (certFile, keyFile string) {
+	return filepath.Join(home, "ca.pem"), filepath.Join(home, "ca-key.pem")
+}
+
+// LoadOrCreateCA loads the CA from home, creating home (0700) and a new CA
+// (key 0600) on first use or when the existing one has expired.
+func LoadOrCreateCA(home string) (*CA, error) {
+	ca, err := LoadCA(home)
+	if err == nil && time.Now().Before(ca.Cert.NotAfter.Add(-24*time.Hour)) {
+		return ca, nil
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	return CreateCA(home)
+}
+
+// LoadCA reads an existing CA from home.
+func LoadCA(home string) (*CA, error) {
+	certFile, keyFile := caPaths(home)
+	certPEM, err := os.ReadFile(certFile)
+	if err != nil {
+		return nil, err
+	}
+	keyPEM, err := os.ReadFile(keyFile)
+	if err != nil {
+		return nil, err
+	}
+	cb, _ := pem.Decode(certPEM)
+	kb, _ := pem.Decode(keyPEM)
+	if cb == nil || kb == nil {
+		return nil, fmt.Errorf("CA files in %s are not PEM; remove them or run provtap ca --regenerate", home)
+	}
+	cert, err := x509.ParseCertificate(cb.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("CA certificate %s: %v", certFile, err)
+	}
+	key, err := x509.ParsePKCS8PrivateKey(kb.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("CA key %s: %v", keyFile, err)
+	}
+	signer, ok := key.(crypto.Signer)
+	if !ok {
+		return nil, fmt.Errorf("CA key %s is not a signing key", keyFile)
+	}
+	if st, err := os.Stat(keyFile); err == nil && st.Mode().Perm()&0o077 != 0 {
+		// Someone loosened it; a readable CA key lets anyone impersonate any site to this machine.
+		_ = os.Chmod(keyFile, 0o600)
+	}
+	return &CA{Cert: cert, Key: signer, CertFile: certFile, KeyFile: keyFile, certPEM: certPEM}, nil
+}
+
+// CreateCA generates a new CA in home, replacing any existing one.
+func CreateCA(home string) (*CA, error) {
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		return nil, err
+	}
+	_ = os.Chmod(home, 0o700)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	if err != nil {
+		return nil, err
+	}
+	pub, err := x509.MarshalPKIXPublicKey(key.Public())
+	if err != nil {
+		return nil, err
+	}
+	skid := sha1.Sum(pub)
+	hostname, _ := os.Hostname()
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber: serial,
+		Subject: pkix.Name{
+			CommonName:   "provtap CA (" + hostname + ")",
+			Organization: []string{"provtap debugging proxy"},
+		},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.Add(CAValidity),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		MaxPathLenZero:        true,
+		SubjectKeyId:          skid[:],
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		return nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, err
+	}
+	pkcs8, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	certFile, keyFile := caPaths(home)
+	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8})
+	if err := writeFileAtomic(keyFile, keyPEM, 0o600); err != nil {
+		return nil, err
+	}
+	if err := writeFileAtomic(certFile, certPEM, 0o644); err != nil {
+		return nil, err
+	}
+	return &CA{Cert: cert, Key: key, CertFile: certFile, KeyFile: keyFile, certPEM: certPEM}, nil
+}
+
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode)
+	if err != nil {
+		return err
+	}
+	if err := f.Chmod(mode); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, path)
+}

@@ -1,0 +1,320 @@
+package proxy
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"crypto/tls"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/provtap/provtap/capture"
+
+	"github.com/google/martian/v3"
+	"github.com/google/martian/v3/header"
+	mlog "github.com/google/martian/v3/log"
+	"github.com/google/martian/v3/mitm"
+)
+
+// Options configure a Proxy.
+type Options struct {
+	Listen           string   // address to listen on, e.g. 127.0.0.1:8080
+	Target           *url.URL // reverse mode: forward every request to this base URL
+	UpstreamProxy    *url.URL // chain to a corporate proxy
+	InsecureUpstream bool     // accept upstream certificates that do not verify
+	MaxBody          int64    // body bytes kept per message (default 1 MiB; <0 keeps none)
+	CA               *CA      // signs the certificates shown to MITM'd clients
+	ProxyAuth        string   // "user:pass": clients must send Proxy-Authorization
+
+	ClientIdle      time.Duration // idle client connections are closed (default 2m)
+	UpstreamTimeout time.Duration // wait for response headers (default 2m), then 504
+}
+
+// DefaultMaxBody is --max-body's default.
+const DefaultMaxBody = 1 << 20
+
+// Proxy is a running MITM proxy. Completed flows arrive on Flows().
+type Proxy struct {
+	opts      Options
+	ln        net.Listener
+	tunnels   *chanListener
+	mp        *martian.Proxy
+	mitm      *mitm.Config
+	transport *http.Transport
+	authValue string // expected Proxy-Authorization, "" when not required
+
+	conns   sync.Map // client RemoteAddr → *clientConn
+	connSeq atomic.Int64
+
+	idMu      sync.Mutex
+	lastID    int
+	lastStart time.Time
+
+	queue     flowQueue
+	serveDone sync.WaitGroup
+	closeOnce sync.Once
+}
+
+func init() {
+	// martian logs to stderr, which would tear the TUI.
+	mlog.SetLevel(mlog.Silent)
+}
+
+// Listen starts a proxy on opts.Listen.
+func Listen(opts Options) (*Proxy, error) {
+	if opts.MaxBody == 0 {
+		opts.MaxBody = DefaultMaxBody
+	}
+	if opts.ClientIdle == 0 {
+		opts.ClientIdle = 2 * time.Minute
+	}
+	if opts.UpstreamTimeout == 0 {
+		opts.UpstreamTimeout = 2 * time.Minute
+	}
+	if opts.Target == nil && opts.CA == nil {
+		return nil, errors.New("forward mode needs a CA")
+	}
+	if opts.Listen == "" {
+		opts.Listen = "127.0.0.1:8080"
+	}
+	ln, err := net.Listen("tcp", opts.Listen)
+	if err != nil {
+		return nil, err
+	}
+	p := &Proxy{opts: opts, ln: ln, tunnels: newChanListener(ln.Addr())}
+	if opts.ProxyAuth != "" {
+		p.authValue = "Basic " + base64.StdEncoding.EncodeToString([]byte(opts.ProxyAuth))
+	}
+	if opts.CA != nil {
+		p.mitm, err = mitm.NewConfig(opts.CA.Cert, opts.CA.Key)
+		if err != nil {
+			ln.Close()
+			return nil, err
+		}
+		p.mitm.SetValidity(24 * time.Hour)
+		p.mitm.SetOrganization("provtap")
+	}
+	p.transport = newTransport(opts)
+	p.queue.init()
+
+	p.mp = martian.NewProxy()
+	p.mp.SetTimeout(24 * time.Hour) // clientConn applies the real idle timeout
+	p.mp.SetRoundTripper(&upstream{p: p})
+	p.mp.SetRequestModifier(martian.RequestModifierFunc(p.modifyRequest))
+
+	p.serveDone.Add(2)
+	go func() { defer p.serveDone.Done(); _ = p.mp.Serve(&trackingListener{Listener: ln, p: p}) }()
+	go func() { defer p.serveDone.Done(); _ = p.mp.Serve(p.tunnels) }()
+	return p, nil
+}
+
+// Addr is the address the proxy listens on (host:port).
+func (p *Proxy) Addr() string { return p.ln.Addr().String() }
+
+// URL is the proxy's address as a URL, for HTTPS_PROXY or curl -x.
+func (p *Proxy) URL() string { return "http://" + p.Addr() }
+
+// Flows delivers each flow after its response was forwarded (or it failed).
+// It is closed once Close has finished.
+func (p *Proxy) Flows() <-chan *capture.Flow { return p.queue.out }
+
+// Close stops accepting connections, lets in-flight exchanges finish for a
+// few seconds, then cuts the rest and closes Flows.
+func (p *Proxy) Close() error {
+	p.closeOnce.Do(func() {
+		p.ln.Close()
+		p.tunnels.Close()
+		done := make(chan struct{})
+		go func() { p.mp.Close(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			p.conns.Range(func(_, v any) bool { v.(*clientConn).Close(); return true })
+			<-done
+		}
+		p.serveDone.Wait()
+		p.transport.CloseIdleConnections()
+		p.queue.close()
+	})
+	return nil
+}
+
+// trackingListener wraps accepted connections so their request heads are remembered.
+type trackingListener struct {
+	net.Listener
+	p *Proxy
+}
+
+func (l *trackingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return l.p.track(&clientConn{Conn: c, id: l.p.connSeq.Add(1), idle: l.p.opts.ClientIdle}), nil
+}
+
+func (p *Proxy) track(c *clientConn) *clientConn {
+	addr := c.RemoteAddr().String()
+	prev := c.onClose
+	c.onClose = func() {
+		p.conns.CompareAndDelete(addr, c)
+		if prev != nil {
+			prev()
+		}
+	}
+	p.conns.Store(addr, c)
+	return c
+}
+
+func (p *Proxy) lookup(remoteAddr string) *clientConn {
+	if v, ok := p.conns.Load(remoteAddr); ok {
+		return v.(*clientConn)
+	}
+	return nil
+}
+
+// nextID numbers a flow and gives it a start time strictly after the
+// previous one (microsecond resolution, as HAR stores it), so that sorting a
+// capture by startedDateTime reproduces the live numbering.
+func (p *Proxy) nextID() (int, time.Time) {
+	p.idMu.Lock()
+	defer p.idMu.Unlock()
+	t := time.Now().Truncate(time.Microsecond)
+	if !t.After(p.lastStart) {
+		t = p.lastStart.Add(time.Microsecond)
+	}
+	p.lastStart = t
+	p.lastID++
+	return p.lastID, t
+}
+
+func (p *Proxy) authorized(req *http.Request, cc *clientConn) bool {
+	if p.authValue == "" || (cc != nil && cc.authed) {
+		return true
+	}
+	got := req.Header.Get("Proxy-Authorization")
+	return subtle.ConstantTimeCompare([]byte(got), []byte(p.authValue)) == 1
+}
+
+// connect answers a CONNECT: it takes the connection over from martian,
+// decrypts TLS with a certificate for the requested host, and serves the
+// requests inside through the same proxy. It returns when the tunnel closes.
+func (p *Proxy) connect(req *http.Request, cc *clientConn) {
+	ctx := martian.NewContext(req)
+	conn, brw, err := ctx.Session().Hijack()
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	if cc == nil {
+		return
+	}
+	if !p.authorized(req, cc) {
+		p.rejectConnect(req, cc, brw)
+		return
+	}
+	if p.opts.Target != nil {
+		_, _ = brw.WriteString("HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+		_ = brw.Flush()
+		return
+	}
+	if _, err := brw.WriteString("HTTP/1.1 200 Connection Established\r\n\r\n"); err != nil {
+		return
+	}
+	if err := brw.Flush(); err != nil {
+		return
+	}
+	cc.stopRemembering()
+	if _, err := brw.Reader.Peek(1); err != nil {
+		return
+	}
+	// Take what martian's reader buffered and read the connection directly
+	// from here on: martian may start another read on brw when the tunnel
+	// ends, and the two must not share the bufio.Reader.
+	pending := make([]byte, brw.Reader.Buffered())
+	_, _ = io.ReadFull(brw.Reader, pending)
+	first := pending[:1]
+	authority := req.Host
+	if authority == "" {
+		authority = req.URL.Host
+	}
+	host, port := hostPort(authority, "https")
+	base := &peekedConn{Conn: cc, r: io.MultiReader(bytes.NewReader(pending), cc)}
+	inner := &clientConn{id: cc.id, connectHost: net.JoinHostPort(host, fmt.Sprint(port)), authed: true, idle: p.opts.ClientIdle}
+	if first[0] == 0x16 { // a TLS handshake record
+		tc := tls.Server(base, p.mitm.TLSForHost(host))
+		hctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		err := tc.HandshakeContext(hctx)
+		cancel()
+		if err != nil {
+			p.recordTLSFailure(cc, host, port, err)
+			return
+		}
+		inner.Conn, inner.secure = tc, true
+	} else {
+		inner.Conn = base
+	}
+	done := make(chan struct{})
+	inner.onClose = func() { close(done) }
+	p.track(inner)
+	if !p.tunnels.push(inner) {
+		inner.Close()
+	}
+	<-done
+}
+
+func (p *Proxy) rejectConnect(req *http.Request, cc *clientConn, brw interface {
+	WriteString(string) (int, error)
+	Flush() error
+}) {
+	id, start := p.nextID()
+	host, port := hostPort(req.Host, "https")
+	f := &capture.Flow{ID: id, ConnID: cc.id, Start: start, End: time.Now(), ClientAddr: cc.RemoteAddr().String(),
+		Scheme: "https", Host: host, Port: port, Method: "CONNECT", URL: "https://" + req.Host + "/",
+		Target: req.RequestURI, Proto: req.Proto, Status: http.StatusProxyAuthRequired,
+		StatusText: "Proxy Authentication Required", RequestHeaders: withoutProxyAuth(headersFromMap(req.Host, req.Header)),
+		ResponseHeaders: []capture.Header{{Name: "Proxy-Authenticate", Value: `Basic realm="provtap"`}}}
+	_, _ = brw.WriteString("HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"provtap\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+	_ = brw.Flush()
+	p.queue.push(f)
+}
+
+func (p *Proxy) recordTLSFailure(cc *clientConn, host string, port int, err error) {
+	id, start := p.nextID()
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "remote error"):
+		msg = "the client rejected provtap's certificate during the TLS handshake (" + msg + ")"
+	case errors.Is(err, context.DeadlineExceeded):
+		msg = "the client did not complete the TLS handshake within 15s"
+	default:
+		msg = "the client aborted the TLS handshake (" + msg + ")"
+	}
+	p.queue.push(&capture.Flow{
+		ID: id, ConnID: cc.id, Kind: capture.KindTLSFailure, Start: start, End: time.Now(),
+		ClientAddr: cc.RemoteAddr().String(), Scheme: "https", Host: host, Port: port,
+		Method: "CONNECT", URL: "https://" + net.JoinHostPort(host, fmt.Sprint(port)) + "/",
+		Target: net.JoinHostPort(host, fmt.Sprint(port)), Proto: "HTTP/1.1", Error: msg,
+	})
+}
+
+func withoutProxyAuth(hs []capture.Header) []capture.Header {
+	out := hs[:0:0]
+	for _, h := range hs {
+		if !strings.EqualFold(h.Name, "Proxy-Authorization") {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+var stripHopByHop = header.NewHopByHopModifier()

@@ -1,0 +1,208 @@
+package proxy
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/provtap/provtap/capture"
+)
+
+// newTransport is the upstream client: a keep-alive pool sized for many
+// concurrent connector threads (martian's default of 2 idle connections per
+// host halves throughput), no transparent decompression (bodies are
+// forwarded as sent), HTTP/2 when the upstream offers it.
+func newTransport(opts Options) *http.Transport {
+	dialer := &net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}
+	t := &http.Transport{
+		DialContext:           dialer.DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          2048,
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   15 * time.Second,
+		ResponseHeaderTimeout: opts.UpstreamTimeout,
+		DisableCompression:    true,
+		TLSClientConfig:       &tls.Config{InsecureSkipVerify: opts.InsecureUpstream},
+	}
+	if opts.UpstreamProxy != nil {
+		t.Proxy = http.ProxyURL(opts.UpstreamProxy)
+	}
+	return t
+}
+
+// upstream is the RoundTripper martian calls. It records the response into
+// the flow and turns transport failures into 502/504 answers that say why.
+// (martian's SetRoundTripper would rewrite an *http.Transport; wrapping keeps
+// HTTP/2 and our dialer.)
+type upstream struct{ p *Proxy }
+
+var errClientGone = errors.New("the client closed the connection before the response was complete")
+
+func (u *upstream) RoundTrip(req *http.Request) (*http.Response, error) {
+	x := exchangeOf(req)
+	if x == nil {
+		return u.p.transport.RoundTrip(req)
+	}
+	var res *http.Response
+	if x.reject == http.StatusProxyAuthRequired {
+		res = textResponse(req, x.reject, "proxy authentication required (provtap --proxy-auth)")
+		res.Header.Set("Proxy-Authenticate", `Basic realm="provtap"`)
+	} else {
+		var err error
+		res, err = u.p.transport.RoundTrip(req)
+		if err != nil {
+			status, msg := describeUpstreamError(err)
+			x.mu.Lock()
+			if x.flow.Error == "" {
+				x.flow.Error = msg
+			}
+			x.mu.Unlock()
+			res = textResponse(req, status, msg)
+		}
+	}
+	x.mu.Lock()
+	x.headersAt = time.Now()
+	f := x.flow
+	f.Status = res.StatusCode
+	f.StatusText = statusText(res)
+	f.ResponseProto = res.Proto
+	f.ResponseHeaders = headersFromMap("", res.Header)
+	if len(res.TransferEncoding) > 0 {
+		f.ResponseHeaders = append(f.ResponseHeaders, capture.Header{Name: "Transfer-Encoding", Value: strings.Join(res.TransferEncoding, ", ")})
+	}
+	x.mu.Unlock()
+
+	// The client speaks HTTP/1.1 to us whatever the upstream spoke.
+	res.Proto, res.ProtoMajor, res.ProtoMinor = "HTTP/1.1", 1, 1
+	_ = stripHopByHop.ModifyResponse(res)
+	rec := newBodyRecorder(res.Body, &f.ResponseBody, u.p.opts.MaxBody, res.ContentLength, x.responseDone)
+	if res.Body == nil {
+		rec.rc = http.NoBody
+	}
+	if rec.rc != http.NoBody && req.Method != http.MethodHead {
+		rec.incomplete = errClientGone
+	}
+	res.Body = rec
+	return res, nil
+}
+
+// statusText is the reason phrase of res ("Created" of "201 Created").
+func statusText(res *http.Response) string {
+	return strings.TrimSpace(strings.TrimPrefix(res.Status, strconv.Itoa(res.StatusCode)))
+}
+
+// describeUpstreamError turns a transport error into a status for the
+// client and one line for the engineer.
+func describeUpstreamError(err error) (int, string) {
+	var unknownCA x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var verify *tls.CertificateVerificationError
+	var netErr net.Error
+	var opErr *net.OpError
+	var dnsErr *net.DNSError
+	switch {
+	case errors.As(err, &unknownCA), errors.As(err, &hostErr), errors.As(err, &invalid), errors.As(err, &verify):
+		return http.StatusBadGateway, "the upstream's TLS certificate is not trusted (" + rootCause(err) +
+			"); for a test system with a self-signed certificate, run provtap with --insecure-upstream"
+	case errors.As(err, &dnsErr):
+		return http.StatusBadGateway, "upstream host not found: " + rootCause(err)
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout(),
+		strings.Contains(err.Error(), "timeout awaiting response headers"):
+		return http.StatusGatewayTimeout, "upstream timed out: " + rootCause(err)
+	case errors.As(err, &opErr) && opErr.Op == "dial":
+		return http.StatusBadGateway, "upstream unreachable: " + rootCause(err)
+	}
+	return http.StatusBadGateway, "upstream request failed: " + rootCause(err)
+}
+
+// rootCause strips the "Get "url": " prefix net/http puts on errors.
+func rootCause(err error) string {
+	var ue interface{ Unwrap() error }
+	for errors.As(err, &ue) {
+		inner := ue.Unwrap()
+		if inner == nil || !strings.HasPrefix(fmt.Sprintf("%T", err), "*url.") {
+			break
+		}
+		err = inner
+	}
+	return err.Error()
+}
+
+func textResponse(req *http.Request, status int, msg string) *http.Response {
+	body := "provtap: " + msg + "\n"
+	return &http.Response{
+		StatusCode: status, Status: fmt.Sprintf("%d %s", status, http.StatusText(status)),
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header:        http.Header{"Content-Type": {"text/plain; charset=utf-8"}},
+		Body:          io.NopCloser(strings.NewReader(body)),
+		ContentLength: int64(len(body)),
+		Request:       req,
+	}
+}
+
+// flowQueue hands completed flows from the proxy's goroutines to one
+// consumer without ever blocking the proxy.
+type flowQueue struct {
+	mu     sync.Mutex
+	items  []*capture.Flow
+	closed bool
+	wake   chan struct{}
+	out    chan *capture.Flow
+}
+
+func (q *flowQueue) init() {
+	q.wake = make(chan struct{}, 1)
+	q.out = make(chan *capture.Flow, 64)
+	go q.pump()
+}
+
+func (q *flowQueue) push(f *capture.Flow) {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return
+	}
+	q.items = append(q.items, f)
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (q *flowQueue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (q *flowQueue) pump() {
+	for range q.wake {
+		q.mu.Lock()
+		batch, closed := q.items, q.closed
+		q.items = nil
+		q.mu.Unlock()
+		for _, f := range batch {
+			q.out <- f
+		}
+		if closed {
+			close(q.out)
+			return
+		}
+	}
+}
