@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/provtap/provtap/capture/proxy"
+	"github.com/provtap/provtap/internal/scenario"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/provtap/provtap/analyze"
@@ -217,11 +218,11 @@ func TestReplayCancelWhileSending(t *testing.T) {
 // Seed 1 proves its diagnosis: the PATCH refused for the dropped session
 // cookie, replayed with R through the proxy, succeeds.
 func TestReplaySeed1ProvesDiagnosis(t *testing.T) {
-	api := capturetest.NewSessionAPI()
-	up := capturetest.Serve(api, true)
+	api := scenario.NewSessionAPI()
+	up := scenario.Serve(api, true)
 	defer up.Close()
 	rp := capturetest.StartProxy(t, proxy.Options{InsecureUpstream: true})
-	if err := capturetest.RunSeed1(rp.Client(), up.URL); err == nil {
+	if err := scenario.RunSeed1(rp.Client(), up.URL); err == nil {
 		t.Fatal("seed 1 without a cookie jar must be refused")
 	}
 	flows := rp.Flows(2, 10*time.Second)
@@ -254,9 +255,9 @@ func TestReplaySeed1ProvesDiagnosis(t *testing.T) {
 	if r == nil || r.ReplayOf != patch.ID || r.Status/100 != 2 || !strings.HasPrefix(r.RequestHeader("Cookie"), "JSESSIONID=") {
 		t.Fatalf("replay: %+v", r)
 	}
-	if !api.IsMember(capturetest.SessionAPIGroup, account.Name) || api.LiveSessions(capturetest.SessionAPIUser) != 1 {
+	if !api.IsMember(scenario.SessionAPIGroup, account.Name) || api.LiveSessions(scenario.SessionAPIUser) != 1 {
 		t.Errorf("after the replay %q is member: %v; live sessions %d (want the one the POST opened)", account.Name,
-			api.IsMember(capturetest.SessionAPIGroup, account.Name), api.LiveSessions(capturetest.SessionAPIUser))
+			api.IsMember(scenario.SessionAPIGroup, account.Name), api.LiveSessions(scenario.SessionAPIUser))
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/provtap/provtap/capture/proxy"
+	"github.com/provtap/provtap/internal/scenario"
 
 	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture/capturetest"
@@ -29,38 +30,38 @@ func TestBearerThroughProxy(t *testing.T) {
 	wait := ttl + time.Second + 300*time.Millisecond // past exp, whole seconds rounded up
 	cases := []struct {
 		name  string
-		cfg   capturetest.BearerClient
+		cfg   scenario.BearerClient
 		flows int
 		want  []finding6
 	}{
-		{"token kept past exp", capturetest.BearerClient{Wait: wait}, 3, []finding6{{analyze.KindExpiredToken, 3, analyze.Error}}},
-		{"token refreshed in time", capturetest.BearerClient{Wait: wait, Refresh: true}, 4, nil},
-		{"Basic to a Bearer API", capturetest.BearerClient{Basic: true}, 1, []finding6{{analyze.KindAuthSchemeMismatch, 1, analyze.Error}}},
+		{"token kept past exp", scenario.BearerClient{Wait: wait}, 3, []finding6{{analyze.KindExpiredToken, 3, analyze.Error}}},
+		{"token refreshed in time", scenario.BearerClient{Wait: wait, Refresh: true}, 4, nil},
+		{"Basic to a Bearer API", scenario.BearerClient{Basic: true}, 1, []finding6{{analyze.KindAuthSchemeMismatch, 1, analyze.Error}}},
 	}
 	runners := []struct {
 		name string
 		tls  bool
-		run  func(rp *capturetest.RunningProxy, base string, c capturetest.BearerClient) error
+		run  func(rp *capturetest.RunningProxy, base string, c scenario.BearerClient) error
 	}{
-		{"jdk", true, func(rp *capturetest.RunningProxy, base string, c capturetest.BearerClient) error {
+		{"jdk", true, func(rp *capturetest.RunningProxy, base string, c scenario.BearerClient) error {
 			return capturetest.JDK{Proxy: rp.URL, CAFile: rp.CAFile}.RunBearer(ctx, base, c)
 		}},
-		{"go", false, func(rp *capturetest.RunningProxy, base string, c capturetest.BearerClient) error {
-			return capturetest.RunBearer(rp.Client(), base, c)
+		{"go", false, func(rp *capturetest.RunningProxy, base string, c scenario.BearerClient) error {
+			return scenario.RunBearer(rp.Client(), base, c)
 		}},
 	}
 	for _, r := range runners {
 		for _, c := range cases {
 			t.Run(fmt.Sprintf("%s/%s/%s", schemeOf(r.tls), r.name, c.name), func(t *testing.T) {
-				api := capturetest.NewTokenAPI(ttl)
-				srv := capturetest.Serve(api, r.tls)
+				api := scenario.NewTokenAPI(ttl)
+				srv := scenario.Serve(api, r.tls)
 				defer srv.Close()
 				rp := capturetest.StartProxy(t, proxy.Options{InsecureUpstream: true})
 				err := r.run(rp, srv.URL, c.cfg)
-				var step *capturetest.StepError
+				var step *scenario.StepError
 				switch {
 				case c.want == nil:
-					if err != nil || !api.IsMember(capturetest.TokenNewMember) {
+					if err != nil || !api.IsMember(scenario.TokenNewMember) {
 						t.Fatalf("the connector that refreshes its token failed: %v", err)
 					}
 				case !errors.As(err, &step) || step.Status != 401:
@@ -94,10 +95,10 @@ func TestBasicChallengeAnsweredWithBasic(t *testing.T) {
 	needTools(t, "curl")
 	for _, tls := range []bool{false, true} {
 		t.Run(schemeOf(tls), func(t *testing.T) {
-			srv := capturetest.Serve(&capturetest.MovedAPI{}, tls)
+			srv := scenario.Serve(&scenario.MovedAPI{}, tls)
 			defer srv.Close()
 			rp := capturetest.StartProxy(t, proxy.Options{InsecureUpstream: true})
-			out, err := exec.Command("curl", "-sS", "--fail", "--anyauth", "-u", capturetest.MovedUser+":"+capturetest.MovedPassword,
+			out, err := exec.Command("curl", "-sS", "--fail", "--anyauth", "-u", scenario.MovedUser+":"+scenario.MovedPassword,
 				"--proxy", rp.URL, "--noproxy", "", "--cacert", rp.CAFile, srv.URL+"/v2/Users").CombinedOutput()
 			if err != nil {
 				t.Fatalf("curl --anyauth: %v %s", err, out)

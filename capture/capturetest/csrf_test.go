@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/provtap/provtap/capture/proxy"
+	"github.com/provtap/provtap/internal/scenario"
 
 	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture/capturetest"
@@ -24,15 +25,15 @@ func newCSRFAccount() string { return fmt.Sprintf("JDOE%d", csrfAccount.Add(1)) 
 // csrfCases are the connector configurations and what provtap must say.
 var csrfCases = []struct {
 	name    string
-	cfg     capturetest.CSRFClient
+	cfg     scenario.CSRFClient
 	flows   int
 	want    []finding6
 	missing string // the Where of the finding's first Missing
 }{
-	{"token echoed with its session", capturetest.CSRFCorrect, 2, nil, ""},
-	{"token not sent", capturetest.CSRFNoToken, 2, []finding6{{analyze.KindCSRFToken, 2, analyze.Error}}, "header"},
-	{"session cookie not kept", capturetest.CSRFNoCookies, 2, []finding6{{analyze.KindCSRFToken, 2, analyze.Error}}, "cookie"},
-	{"stale token", capturetest.CSRFStale, 3, []finding6{{analyze.KindCSRFToken, 3, analyze.Error}}, "header"},
+	{"token echoed with its session", scenario.CSRFCorrect, 2, nil, ""},
+	{"token not sent", scenario.CSRFNoToken, 2, []finding6{{analyze.KindCSRFToken, 2, analyze.Error}}, "header"},
+	{"session cookie not kept", scenario.CSRFNoCookies, 2, []finding6{{analyze.KindCSRFToken, 2, analyze.Error}}, "cookie"},
+	{"stale token", scenario.CSRFStale, 3, []finding6{{analyze.KindCSRFToken, 3, analyze.Error}}, "header"},
 }
 
 // TestCSRFThroughProxy drives the JDK connector (and Go's client over plain
@@ -41,28 +42,28 @@ func TestCSRFThroughProxy(t *testing.T) {
 	needTools(t, "java", "keytool")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	type runner func(rp *capturetest.RunningProxy, base string, c capturetest.CSRFClient) error
+	type runner func(rp *capturetest.RunningProxy, base string, c scenario.CSRFClient) error
 	runners := []struct {
 		name string
 		tls  bool
 		run  runner
 	}{
-		{"jdk", true, func(rp *capturetest.RunningProxy, base string, c capturetest.CSRFClient) error {
+		{"jdk", true, func(rp *capturetest.RunningProxy, base string, c scenario.CSRFClient) error {
 			return capturetest.JDK{Proxy: rp.URL, CAFile: rp.CAFile}.RunCSRF(ctx, base, c, newCSRFAccount())
 		}},
-		{"go", false, func(rp *capturetest.RunningProxy, base string, c capturetest.CSRFClient) error {
+		{"go", false, func(rp *capturetest.RunningProxy, base string, c scenario.CSRFClient) error {
 			client := rp.Client()
 			if c.KeepCookies {
 				client.Jar, _ = cookiejar.New(nil)
 			}
-			return capturetest.RunCSRF(client, base, c, newCSRFAccount())
+			return scenario.RunCSRF(client, base, c, newCSRFAccount())
 		}},
 	}
 	for _, r := range runners {
 		for _, c := range csrfCases {
 			t.Run(fmt.Sprintf("%s/%s/%s", schemeOf(r.tls), r.name, c.name), func(t *testing.T) {
-				api := capturetest.NewCSRFAPI()
-				srv := capturetest.Serve(api, r.tls)
+				api := scenario.NewCSRFAPI()
+				srv := scenario.Serve(api, r.tls)
 				defer srv.Close()
 				rp := capturetest.StartProxy(t, proxy.Options{InsecureUpstream: true})
 				err := r.run(rp, srv.URL, c.cfg)
@@ -70,7 +71,7 @@ func TestCSRFThroughProxy(t *testing.T) {
 					if err != nil || len(api.Users()) != 1 {
 						t.Fatalf("the correct connector failed: %v", err)
 					}
-				} else if step := (*capturetest.StepError)(nil); !errors.As(err, &step) || step.Status != http.StatusForbidden ||
+				} else if step := (*scenario.StepError)(nil); !errors.As(err, &step) || step.Status != http.StatusForbidden ||
 					!strings.HasPrefix(step.Step, "POST ") {
 					t.Fatalf("want the POST refused with 403, got %v", err)
 				}

@@ -8,10 +8,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/provtap/provtap/internal/scenario"
 )
 
 // Curl drives the seed connectors with the curl binary, one process per
-// call, as the engineer in SCENARIOS §1 did by hand.
+// call, as the engineer who first reported the session failure did by hand
+// (-c jar on the first call, -b jar on the next).
 type Curl struct {
 	Proxy  string // proxy URL (http://127.0.0.1:port); "" to connect directly
 	CAFile string // PEM file of a CA to trust for https (provtap's CA)
@@ -81,7 +84,7 @@ func (c Curl) call(ctx context.Context, method, url, user, pass string, headers 
 	}
 	res := curlResult{status: status, body: text[:i]}
 	if status >= 400 {
-		return res, &StepError{Step: method + " " + stepPath(url), Status: status, Body: res.body}
+		return res, &scenario.StepError{Step: method + " " + stepPath(url), Status: status, Body: res.body}
 	}
 	return res, nil
 }
@@ -99,17 +102,17 @@ func stepPath(url string) string {
 	return url
 }
 
-// RunSeed1 is RunSeed1 with curl: with a Jar the PATCH carries the session
+// RunSeed1 is scenario.RunSeed1 with curl: with a Jar the PATCH carries the session
 // cookie and works; without, it is refused.
 func (c Curl) RunSeed1(ctx context.Context, baseURL string) error {
-	name := NewAccountName()
+	name := scenario.NewAccountName()
 	base := strings.TrimSuffix(baseURL, "/")
 	call := func(method, path, body string) (curlResult, error) {
 		var hs []string
 		if body != "" {
 			hs = append(hs, "Content-Type: application/json")
 		}
-		return c.call(ctx, method, base+path, SessionAPIUser, SessionAPIPassword, append(hs, "Accept: application/json"), body)
+		return c.call(ctx, method, base+path, scenario.SessionAPIUser, scenario.SessionAPIPassword, append(hs, "Accept: application/json"), body)
 	}
 	res, err := call("POST", "/admin/users", `{"name":"`+name+`","email":"`+name+`@example.com"}`)
 	if err != nil {
@@ -119,24 +122,24 @@ func (c Curl) RunSeed1(ctx context.Context, baseURL string) error {
 	if err := json.Unmarshal([]byte(res.body), &user); err != nil || user.UUID == "" {
 		return fmt.Errorf("POST /admin/users: unexpected answer %q", res.body)
 	}
-	if _, err := call("PATCH", "/admin/usergroups/"+SessionAPIGroup, `{"addUsers":["`+user.UUID+`"]}`); err != nil {
+	if _, err := call("PATCH", "/admin/usergroups/"+scenario.SessionAPIGroup, `{"addUsers":["`+user.UUID+`"]}`); err != nil {
 		return err
 	}
 	_, err = call("GET", "/admin/users/"+name, "")
 	return err
 }
 
-// RunSeed2 is RunSeed2 with curl.
-func (c Curl) RunSeed2(ctx context.Context, baseURL string, s Seed2Client) error {
-	for _, st := range s.steps() {
-		hs := []string{"Accept: " + scimType}
+// RunSeed2 is scenario.RunSeed2 with curl.
+func (c Curl) RunSeed2(ctx context.Context, baseURL string, s scenario.Seed2Client) error {
+	for _, st := range s.Steps() {
+		hs := []string{"Accept: " + scenario.SCIMType}
 		if st.Body != "" {
-			hs = append(hs, "Content-Type: "+scimType)
+			hs = append(hs, "Content-Type: "+scenario.SCIMType)
 		}
-		if s.KeyInHeader && s.keyed(st.Method) {
-			hs = append(hs, KeyHeader+": "+GatewayKey)
+		if s.KeyInHeader && s.Keyed(st.Method) {
+			hs = append(hs, scenario.KeyHeader+": "+scenario.GatewayKey)
 		}
-		if _, err := c.call(ctx, st.Method, s.url(baseURL, st), GatewayUser, GatewayPassword, hs, st.Body); err != nil {
+		if _, err := c.call(ctx, st.Method, s.URL(baseURL, st), scenario.GatewayUser, scenario.GatewayPassword, hs, st.Body); err != nil {
 			return err
 		}
 	}

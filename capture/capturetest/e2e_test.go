@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/provtap/provtap/capture/proxy"
+	"github.com/provtap/provtap/internal/scenario"
 
 	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture"
@@ -37,7 +38,7 @@ type connector struct {
 	name string
 	keep bool // keeps cookies (seed 1)
 	run1 func(t *testing.T, rp *capturetest.RunningProxy, base string) error
-	run2 func(t *testing.T, rp *capturetest.RunningProxy, base string, c capturetest.Seed2Client) error
+	run2 func(t *testing.T, rp *capturetest.RunningProxy, base string, c scenario.Seed2Client) error
 }
 
 func connectors(ctx context.Context) []connector {
@@ -68,23 +69,23 @@ func connectors(ctx context.Context) []connector {
 		out = append(out,
 			connector{"go", keep,
 				func(t *testing.T, rp *capturetest.RunningProxy, base string) error {
-					return capturetest.RunSeed1(goClient(t, rp, keep), base)
+					return scenario.RunSeed1(goClient(t, rp, keep), base)
 				},
-				func(t *testing.T, rp *capturetest.RunningProxy, base string, c capturetest.Seed2Client) error {
-					return capturetest.RunSeed2(goClient(t, rp, keep), base, c)
+				func(t *testing.T, rp *capturetest.RunningProxy, base string, c scenario.Seed2Client) error {
+					return scenario.RunSeed2(goClient(t, rp, keep), base, c)
 				}},
 			connector{"curl", keep,
 				func(t *testing.T, rp *capturetest.RunningProxy, base string) error {
 					return curl(t, rp, keep).RunSeed1(ctx, base)
 				},
-				func(t *testing.T, rp *capturetest.RunningProxy, base string, c capturetest.Seed2Client) error {
+				func(t *testing.T, rp *capturetest.RunningProxy, base string, c scenario.Seed2Client) error {
 					return curl(t, rp, keep).RunSeed2(ctx, base, c)
 				}},
 			connector{"jdk", keep,
 				func(t *testing.T, rp *capturetest.RunningProxy, base string) error {
 					return jdk(rp, keep).RunSeed1(ctx, base)
 				},
-				func(t *testing.T, rp *capturetest.RunningProxy, base string, c capturetest.Seed2Client) error {
+				func(t *testing.T, rp *capturetest.RunningProxy, base string, c scenario.Seed2Client) error {
 					return jdk(rp, keep).RunSeed2(ctx, base, c)
 				}},
 		)
@@ -146,7 +147,7 @@ func TestSeed1ThroughProxy(t *testing.T) {
 	for _, tls := range []bool{false, true} {
 		for _, c := range connectors(ctx) {
 			t.Run(fmt.Sprintf("%s/%s/keep-cookies=%v", scheme(tls), c.name, c.keep), func(t *testing.T) {
-				srv := capturetest.Serve(capturetest.NewSessionAPI(), tls)
+				srv := scenario.Serve(scenario.NewSessionAPI(), tls)
 				defer srv.Close()
 				rp := capturetest.StartProxy(t, proxy.Options{InsecureUpstream: true})
 				err := c.run1(t, rp, srv.URL)
@@ -157,7 +158,7 @@ func TestSeed1ThroughProxy(t *testing.T) {
 					expectFindings(t, rp.Flows(3, 20*time.Second))
 					return
 				}
-				var step *capturetest.StepError
+				var step *scenario.StepError
 				if !errors.As(err, &step) || step.Status != 401 || !strings.HasPrefix(step.Step, "PATCH ") {
 					t.Fatalf("want the PATCH refused, got %v", err)
 				}
@@ -175,17 +176,17 @@ func TestSeed2ThroughProxy(t *testing.T) {
 	defer cancel()
 	configs := []struct {
 		name  string
-		cfg   capturetest.Seed2Client
+		cfg   scenario.Seed2Client
 		flows int
 		wants []want
 	}{
-		{"key in header and query on reads only", capturetest.Seed2ReadsOnly, 5, []want{
+		{"key in header and query on reads only", scenario.Seed2ReadsOnly, 5, []want{
 			{analyze.KindLostHeader, 5, analyze.Error}, {analyze.KindLostQueryParam, 5, analyze.Error}}},
-		{"key in header on reads only, PUT", capturetest.Seed2Client{KeyInHeader: true}, 4, []want{
+		{"key in header on reads only, PUT", scenario.Seed2Client{KeyInHeader: true}, 4, []want{
 			{analyze.KindLostHeader, 4, analyze.Error}}},
-		{"key in query on reads only", capturetest.Seed2Client{KeyInQuery: true, ReadConfig: true}, 5, []want{
+		{"key in query on reads only", scenario.Seed2Client{KeyInQuery: true, ReadConfig: true}, 5, []want{
 			{analyze.KindLostQueryParam, 5, analyze.Error}}},
-		{"key on every call", capturetest.Seed2Correct, 5, nil},
+		{"key on every call", scenario.Seed2Correct, 5, nil},
 	}
 	for _, tls := range []bool{false, true} {
 		for _, c := range connectors(ctx) {
@@ -197,14 +198,14 @@ func TestSeed2ThroughProxy(t *testing.T) {
 					continue // every configuration on Go; the seed and the fix on curl and the JDK
 				}
 				t.Run(fmt.Sprintf("%s/%s/%s", scheme(tls), c.name, cfg.name), func(t *testing.T) {
-					srv := capturetest.Serve(capturetest.NewGateway(), tls)
+					srv := scenario.Serve(scenario.NewGateway(), tls)
 					defer srv.Close()
 					rp := capturetest.StartProxy(t, proxy.Options{InsecureUpstream: true})
 					err := c.run2(t, rp, srv.URL, cfg.cfg)
 					if cfg.wants == nil && err != nil {
 						t.Fatalf("the correct connector failed: %v", err)
 					}
-					var step *capturetest.StepError
+					var step *scenario.StepError
 					if cfg.wants != nil && (!errors.As(err, &step) || step.Status != 401) {
 						t.Fatalf("want the write refused, got %v", err)
 					}

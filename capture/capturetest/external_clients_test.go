@@ -4,12 +4,13 @@ import (
 	"context"
 	"encoding/pem"
 	"errors"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/provtap/provtap/internal/scenario"
 )
 
 // requireBinaries fails (never skips) when a client the acceptance tests
@@ -25,7 +26,7 @@ func requireBinaries(t *testing.T, names ...string) {
 
 // serverCAFile writes an httptest TLS server's certificate as a PEM file
 // the external clients can trust.
-func serverCAFile(t *testing.T, srv *httptest.Server) string {
+func serverCAFile(t *testing.T, srv *scenario.Server) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "server.pem")
 	data := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
@@ -38,12 +39,12 @@ func serverCAFile(t *testing.T, srv *httptest.Server) string {
 // externalRunner is one way to run the seed connectors.
 type externalRunner interface {
 	RunSeed1(ctx context.Context, baseURL string) error
-	RunSeed2(ctx context.Context, baseURL string, s Seed2Client) error
+	RunSeed2(ctx context.Context, baseURL string, s scenario.Seed2Client) error
 }
 
 func expectRefused(t *testing.T, err error, step string) {
 	t.Helper()
-	var se *StepError
+	var se *scenario.StepError
 	if !errors.As(err, &se) || se.Status != 401 || len(se.Step) < len(step) || se.Step[:len(step)] != step {
 		t.Errorf("want %s refused with 401, got %v", step, err)
 	}
@@ -70,7 +71,7 @@ func TestExternalClientsDirect(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			for _, keep := range []bool{false, true} {
 				// A session left open by one run would refuse the next: a fresh server.
-				s := Serve(NewSessionAPI(), true)
+				s := scenario.Serve(scenario.NewSessionAPI(), true)
 				err := client(serverCAFile(t, s), keep).RunSeed1(ctx, s.URL)
 				s.Close()
 				if keep && err != nil {
@@ -79,13 +80,13 @@ func TestExternalClientsDirect(t *testing.T) {
 					expectRefused(t, err, "PATCH /admin/usergroups/")
 				}
 			}
-			gw := NewGateway()
-			s := Serve(gw, true)
+			gw := scenario.NewGateway()
+			s := scenario.Serve(gw, true)
 			defer s.Close()
 			c := client(serverCAFile(t, s), false)
-			expectRefused(t, c.RunSeed2(ctx, s.URL, Seed2ReadsOnly), "PATCH /Groups/")
-			expectRefused(t, c.RunSeed2(ctx, s.URL, Seed2Client{KeyInHeader: true}), "PUT /Groups/")
-			if err := c.RunSeed2(ctx, s.URL, Seed2Correct); err != nil || !gw.IsMember(GatewayNewMember) {
+			expectRefused(t, c.RunSeed2(ctx, s.URL, scenario.Seed2ReadsOnly), "PATCH /Groups/")
+			expectRefused(t, c.RunSeed2(ctx, s.URL, scenario.Seed2Client{KeyInHeader: true}), "PUT /Groups/")
+			if err := c.RunSeed2(ctx, s.URL, scenario.Seed2Correct); err != nil || !gw.IsMember(scenario.GatewayNewMember) {
 				t.Errorf("seed 2 correct: %v", err)
 			}
 		})

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/provtap/provtap/internal/scenario"
 )
 
 //go:embed java/*.java
@@ -32,18 +34,18 @@ type JDK struct {
 	WorkDir string
 }
 
-// RunSeed1 is RunSeed1 on the JDK.
+// RunSeed1 is scenario.RunSeed1 on the JDK: Seed1Connector.java.
 func (j JDK) RunSeed1(ctx context.Context, baseURL string) error {
-	args := []string{baseURL, SessionAPIUser, SessionAPIPassword, NewAccountName(), SessionAPIGroup}
+	args := []string{baseURL, scenario.SessionAPIUser, scenario.SessionAPIPassword, scenario.NewAccountName(), scenario.SessionAPIGroup}
 	if j.CookieManager {
 		args = append(args, "--cookie-manager")
 	}
 	return j.run(ctx, "Seed1Connector.java", args)
 }
 
-// RunSeed2 is RunSeed2 on the JDK.
-func (j JDK) RunSeed2(ctx context.Context, baseURL string, s Seed2Client) error {
-	args := []string{baseURL, GatewayUser, GatewayPassword, GatewayKey, GatewayGroup, GatewayNewMember}
+// RunSeed2 is scenario.RunSeed2 on the JDK: Seed2Connector.java.
+func (j JDK) RunSeed2(ctx context.Context, baseURL string, s scenario.Seed2Client) error {
+	args := []string{baseURL, scenario.GatewayUser, scenario.GatewayPassword, scenario.GatewayKey, scenario.GatewayGroup, scenario.GatewayNewMember}
 	for flag, on := range map[string]bool{"--key-header": s.KeyInHeader, "--key-query": s.KeyInQuery,
 		"--key-on-writes": s.KeyOnWrites, "--read-config": s.ReadConfig} {
 		if on {
@@ -113,7 +115,7 @@ func refusedStep(stderr string) error {
 				if len(f) == 4 {
 					body = f[3]
 				}
-				return &StepError{Step: f[0] + " " + f[1], Status: status, Body: body}
+				return &scenario.StepError{Step: f[0] + " " + f[1], Status: status, Body: body}
 			}
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/provtap/provtap/capture/proxy"
+	"github.com/provtap/provtap/internal/scenario"
 
 	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture/capturetest"
@@ -26,18 +27,18 @@ func TestRedirectThroughProxy(t *testing.T) {
 		"curl -L": func(rp *capturetest.RunningProxy, base string) error {
 			return capturetest.Curl{Proxy: rp.URL, CAFile: rp.CAFile}.RunMoved(ctx, base)
 		},
-		"go": func(rp *capturetest.RunningProxy, base string) error { return capturetest.RunMoved(rp.Client(), base) },
+		"go": func(rp *capturetest.RunningProxy, base string) error { return scenario.RunMoved(rp.Client(), base) },
 	}
 	for _, tls := range []bool{false, true} {
 		for name, run := range clients {
 			t.Run(fmt.Sprintf("%s/%s/other host", schemeOf(tls), name), func(t *testing.T) {
-				moved := capturetest.Serve(&capturetest.MovedAPI{}, tls)
+				moved := scenario.Serve(&scenario.MovedAPI{}, tls)
 				defer moved.Close()
 				newBase := strings.Replace(moved.URL, "127.0.0.1", "localhost", 1)
-				old := capturetest.Serve(&capturetest.MovedAPI{NewBase: newBase}, tls)
+				old := scenario.Serve(&scenario.MovedAPI{NewBase: newBase}, tls)
 				defer old.Close()
 				rp := capturetest.StartProxy(t, proxy.Options{InsecureUpstream: true})
-				var step *capturetest.StepError
+				var step *scenario.StepError
 				if err := run(rp, old.URL); !errors.As(err, &step) || step.Status != 401 {
 					t.Fatalf("want the redirected call refused with 401, got %v", err)
 				}
@@ -50,7 +51,7 @@ func TestRedirectThroughProxy(t *testing.T) {
 				}
 			})
 			t.Run(fmt.Sprintf("%s/%s/same host", schemeOf(tls), name), func(t *testing.T) {
-				srv := capturetest.Serve(&capturetest.MovedAPI{}, tls)
+				srv := scenario.Serve(&scenario.MovedAPI{}, tls)
 				defer srv.Close()
 				rp := capturetest.StartProxy(t, proxy.Options{InsecureUpstream: true})
 				if err := run(rp, srv.URL); err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/provtap/provtap/capture/proxy"
+	"github.com/provtap/provtap/internal/scenario"
 
 	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture"
@@ -32,7 +33,7 @@ func TestUntrustedCAThroughProxy(t *testing.T) {
 	}{
 		{"go", func(rp *capturetest.RunningProxy, base string) error {
 			u, _ := url.Parse(rp.URL)
-			return capturetest.RunSeed1(&http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(u)}}, base)
+			return scenario.RunSeed1(&http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(u)}}, base)
 		}, "Go clients"},
 		{"curl", func(rp *capturetest.RunningProxy, base string) error {
 			return capturetest.Curl{Proxy: rp.URL}.RunSeed1(ctx, base)
@@ -46,7 +47,7 @@ func TestUntrustedCAThroughProxy(t *testing.T) {
 	}
 	for _, c := range clients {
 		t.Run(c.name, func(t *testing.T) {
-			srv := capturetest.Serve(capturetest.NewSessionAPI(), true)
+			srv := scenario.Serve(scenario.NewSessionAPI(), true)
 			defer srv.Close()
 			rp := capturetest.StartProxy(t, proxy.Options{InsecureUpstream: true})
 			if err := c.run(rp, srv.URL); err == nil {
@@ -81,10 +82,10 @@ func TestUntrustedCAThroughProxy(t *testing.T) {
 		})
 	}
 	t.Run("trusting client", func(t *testing.T) {
-		srv := capturetest.Serve(capturetest.NewSessionAPI(), true)
+		srv := scenario.Serve(scenario.NewSessionAPI(), true)
 		defer srv.Close()
 		rp := capturetest.StartProxy(t, proxy.Options{InsecureUpstream: true})
-		if err := capturetest.RunSeed1(rp.Client(), srv.URL); err == nil {
+		if err := scenario.RunSeed1(rp.Client(), srv.URL); err == nil {
 			t.Fatal("seed 1 without a cookie jar should fail on the PATCH")
 		}
 		got := analyze.Run(rp.Flows(2, 20*time.Second))

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/provtap/provtap/capture/proxy"
+	"github.com/provtap/provtap/internal/scenario"
 
 	"github.com/provtap/provtap/capture"
 	"github.com/provtap/provtap/capture/capturetest"
@@ -15,11 +16,11 @@ import (
 // Seed 1 proves its diagnosis by replay: the refused PATCH, replayed with the
 // session cookie the POST got, succeeds.
 func TestReplaySeed1PatchWithSessionCookieSucceeds(t *testing.T) {
-	api := capturetest.NewSessionAPI()
-	up := capturetest.Serve(api, true)
+	api := scenario.NewSessionAPI()
+	up := scenario.Serve(api, true)
 	defer up.Close()
 	rp := capturetest.StartProxy(t, proxy.Options{InsecureUpstream: true})
-	if err := capturetest.RunSeed1(rp.Client(), up.URL); err == nil {
+	if err := scenario.RunSeed1(rp.Client(), up.URL); err == nil {
 		t.Fatal("seed 1 without a cookie jar must be refused")
 	}
 	flows := rp.Flows(2, 10*time.Second)

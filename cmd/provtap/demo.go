@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/provtap/provtap/capture/har"
+	"github.com/provtap/provtap/internal/scenario"
 
 	"github.com/provtap/provtap/analyze"
-	"github.com/provtap/provtap/capture/capturetest"
 	"github.com/provtap/provtap/ui"
 )
 
@@ -63,11 +63,11 @@ func cmdDemo(args []string) int {
 	// ahead so the failed connector's session has expired when the fixed
 	// one runs (the server keeps a session 15 minutes).
 	var skew atomic.Int64
-	api := capturetest.NewSessionAPI()
+	api := scenario.NewSessionAPI()
 	api.Now = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
-	sessionSrv := capturetest.Serve(api, false)
+	sessionSrv := scenario.Serve(api, false)
 	defer sessionSrv.Close()
-	gatewaySrv := capturetest.Serve(capturetest.NewGateway(), true)
+	gatewaySrv := scenario.Serve(scenario.NewGateway(), true)
 	defer gatewaySrv.Close()
 
 	dp, err := startDemoProxy(*home)
@@ -79,7 +79,7 @@ func cmdDemo(args []string) int {
 		client:  dp.client,
 		session: sessionSrv.URL,
 		gateway: gatewaySrv.URL,
-		expire:  func() { skew.Store(int64(capturetest.SessionTTL + time.Minute)) },
+		expire:  func() { skew.Store(int64(scenario.SessionTTL + time.Minute)) },
 	}
 	mode := "demo proxy " + dp.addr
 	eng := analyze.NewEngine()
@@ -108,7 +108,7 @@ type demoSteps struct {
 func (s *demoSteps) run(log io.Writer) error {
 	var refused []string
 	step := func(what string, err error, wantRefused bool) error {
-		var se *capturetest.StepError
+		var se *scenario.StepError
 		switch {
 		case err == nil && !wantRefused:
 			fmt.Fprintf(log, "  ✔ %s: works\n", what)
@@ -122,17 +122,17 @@ func (s *demoSteps) run(log io.Writer) error {
 		}
 		return nil
 	}
-	if err := step("SCIM connector, key on reads only", capturetest.RunSeed2(s.client(uaSeed2Failing, false), s.gateway, capturetest.Seed2ReadsOnly), true); err != nil {
+	if err := step("SCIM connector, key on reads only", scenario.RunSeed2(s.client(uaSeed2Failing, false), s.gateway, scenario.Seed2ReadsOnly), true); err != nil {
 		return err
 	}
-	if err := step("web-services connector, no cookie jar", capturetest.RunSeed1(s.client(uaSeed1Failing, false), s.session), true); err != nil {
+	if err := step("web-services connector, no cookie jar", scenario.RunSeed1(s.client(uaSeed1Failing, false), s.session), true); err != nil {
 		return err
 	}
 	s.expire()
-	if err := step("web-services connector, with a cookie jar", capturetest.RunSeed1(s.client(uaSeed1Fixed, true), s.session), false); err != nil {
+	if err := step("web-services connector, with a cookie jar", scenario.RunSeed1(s.client(uaSeed1Fixed, true), s.session), false); err != nil {
 		return err
 	}
-	return step("SCIM connector, key on every call", capturetest.RunSeed2(s.client(uaSeed2Fixed, false), s.gateway, capturetest.Seed2Correct), false)
+	return step("SCIM connector, key on every call", scenario.RunSeed2(s.client(uaSeed2Fixed, false), s.gateway, scenario.Seed2Correct), false)
 }
 
 // demoClient makes a client through the proxy with a fixed User-Agent.

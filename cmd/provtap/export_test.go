@@ -19,6 +19,7 @@ import (
 	"github.com/provtap/provtap/capture/export"
 	"github.com/provtap/provtap/capture/har"
 	"github.com/provtap/provtap/capture/proxy"
+	"github.com/provtap/provtap/internal/scenario"
 
 	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture"
@@ -338,10 +339,10 @@ func TestExportSeed1Replay(t *testing.T) {
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Fatal("curl is required: ", err)
 	}
-	srv := capturetest.Serve(capturetest.NewSessionAPI(), false)
+	srv := scenario.Serve(scenario.NewSessionAPI(), false)
 	t.Cleanup(srv.Close)
 	rp := capturetest.StartProxy(t, proxy.Options{})
-	if err := capturetest.RunSeed1(rp.Client(), srv.URL); err == nil {
+	if err := scenario.RunSeed1(rp.Client(), srv.URL); err == nil {
 		t.Fatal("the connector without a cookie jar was not refused")
 	}
 	flows := rp.Flows(2, 20*time.Second)
@@ -375,13 +376,13 @@ func TestExportSeed1Replay(t *testing.T) {
 // captures redacted hold none of the seeds' secrets and give the analyzers
 // the same findings as the originals.
 func TestExportRedactLiveSeeds(t *testing.T) {
-	seed1 := capturetest.Serve(capturetest.NewSessionAPI(), true)
-	seed2 := capturetest.Serve(capturetest.NewGateway(), true)
+	seed1 := scenario.Serve(scenario.NewSessionAPI(), true)
+	seed2 := scenario.Serve(scenario.NewGateway(), true)
 	t.Cleanup(seed1.Close)
 	t.Cleanup(seed2.Close)
 	rp := capturetest.StartProxy(t, proxy.Options{InsecureUpstream: true})
-	capturetest.RunSeed1(rp.Client(), seed1.URL)
-	capturetest.RunSeed2(rp.Client(), seed2.URL, capturetest.Seed2ReadsOnly)
+	scenario.RunSeed1(rp.Client(), seed1.URL)
+	scenario.RunSeed2(rp.Client(), seed2.URL, scenario.Seed2ReadsOnly)
 	flows := rp.Flows(7, 20*time.Second)
 	in := writeCapture(t, flows...)
 	out := filepath.Join(t.TempDir(), "shared.harFile")
@@ -390,13 +391,13 @@ func TestExportRedactLiveSeeds(t *testing.T) {
 	}
 	data, _ := os.ReadFile(out)
 	basic := func(u, p string) string { return base64.StdEncoding.EncodeToString([]byte(u + ":" + p)) }
-	for _, s := range []string{capturetest.SessionAPIPassword, capturetest.GatewayPassword, capturetest.GatewayKey,
-		basic(capturetest.SessionAPIUser, capturetest.SessionAPIPassword), basic(capturetest.GatewayUser, capturetest.GatewayPassword)} {
+	for _, s := range []string{scenario.SessionAPIPassword, scenario.GatewayPassword, scenario.GatewayKey,
+		basic(scenario.SessionAPIUser, scenario.SessionAPIPassword), basic(scenario.GatewayUser, scenario.GatewayPassword)} {
 		if bytes.Contains(data, []byte(s)) {
 			t.Errorf("the redacted capture holds %q", s)
 		}
 	}
-	for _, s := range []string{capturetest.SessionCookie + "=", capturetest.KeyHeader, capturetest.KeyParam + "=", "Basic "} {
+	for _, s := range []string{scenario.SessionCookie + "=", scenario.KeyHeader, scenario.KeyParam + "=", "Basic "} {
 		if !bytes.Contains(data, []byte(s)) {
 			t.Errorf("the redacted capture lost %q", s)
 		}

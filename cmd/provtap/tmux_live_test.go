@@ -10,8 +10,7 @@ import (
 
 	"github.com/provtap/provtap/capture/export"
 	"github.com/provtap/provtap/capture/har"
-
-	"github.com/provtap/provtap/capture/capturetest"
+	"github.com/provtap/provtap/internal/scenario"
 )
 
 // skipUnbuilt skips a test of a command this version does not have yet.
@@ -58,14 +57,14 @@ func TestTmuxLiveProxy(t *testing.T) {
 	skipUnbuilt(t, bin)
 	dir := t.TempDir()
 	home := filepath.Join(dir, "home")
-	srv := capturetest.Serve(capturetest.NewSessionAPI(), false)
+	srv := scenario.Serve(scenario.NewSessionAPI(), false)
 	defer srv.Close()
 	listen := freePort(t)
 	s := startTmux(t, 120, 30, dir, bin, "--home", home, "--listen", listen)
 	s.waitScreen(listen, "0 flows")
 
 	curl := func(args ...string) string {
-		cmd := exec.Command("curl", append([]string{"-sS", "-x", "http://" + listen, "-u", capturetest.SessionAPIUser + ":" + capturetest.SessionAPIPassword}, args...)...)
+		cmd := exec.Command("curl", append([]string{"-sS", "-x", "http://" + listen, "-u", scenario.SessionAPIUser + ":" + scenario.SessionAPIPassword}, args...)...)
 		cmd.Env = curlEnv()
 		out, err := cmd.CombinedOutput()
 		if err != nil {
@@ -75,7 +74,7 @@ func TestTmuxLiveProxy(t *testing.T) {
 	}
 	curl("-H", "Content-Type: application/json", "-d", `{"name":"jdoe","email":"jdoe@example.com"}`, srv.URL+"/admin/users")
 	s.waitScreen("1 flow", "POST", "/admin/users")
-	refused := curl("-X", "PATCH", "-H", "Content-Type: application/json", "-d", `{"addUsers":["x"]}`, srv.URL+"/admin/usergroups/"+capturetest.SessionAPIGroup)
+	refused := curl("-X", "PATCH", "-H", "Content-Type: application/json", "-d", `{"addUsers":["x"]}`, srv.URL+"/admin/usergroups/"+scenario.SessionAPIGroup)
 	if !strings.Contains(refused, `"code":401`) {
 		t.Fatalf("the PATCH without the cookie was not refused: %s", refused)
 	}

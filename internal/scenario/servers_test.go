@@ -1,4 +1,4 @@
-package capturetest
+package scenario
 
 import (
 	"errors"

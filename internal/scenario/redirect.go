@@ -1,15 +1,11 @@
-package capturetest
+package scenario
 
 import (
-	"context"
-	"fmt"
 	"net/http"
-	"os/exec"
-	"strconv"
 	"strings"
 )
 
-// The redirect case of issue 6: a SCIM service whose base URL moved. The
+// A moved base URL: a SCIM service whose base URL moved. The
 // old path answers 308 Permanent Redirect to the new one — on the same host,
 // or on another (a new gateway) — and the new one wants Basic auth.
 // curl, Java and Go drop Authorization when a redirect leaves the host.
@@ -50,7 +46,7 @@ func (m *MovedAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if strings.TrimSuffix(r.URL.Path, "/") == "/v2/Users" && r.Method == http.MethodGet {
-		writeJSON(w, scimType, http.StatusOK, map[string]any{
+		writeJSON(w, SCIMType, http.StatusOK, map[string]any{
 			"schemas":      []string{"urn:ietf:params:scim:api:messages:2.0:ListResponse"},
 			"totalResults": 0, "Resources": []any{}})
 		return
@@ -70,46 +66,7 @@ func RunMoved(client *http.Client, baseURL string) error {
 		return err
 	}
 	req.SetBasicAuth(MovedUser, MovedPassword)
-	req.Header.Set("Accept", scimType)
+	req.Header.Set("Accept", SCIMType)
 	_, err = do(client, req)
 	return err
-}
-
-// RunMoved is `curl -L -u user:password MovedURL(baseURL)`: curl follows the
-// redirect and sends the credentials only to the host it was given.
-func (c Curl) RunMoved(ctx context.Context, baseURL string) error {
-	bin, err := exec.LookPath("curl")
-	if err != nil {
-		return fmt.Errorf("the curl binary is not installed: %w", err)
-	}
-	args := []string{"-sS", "-L", "-u", MovedUser + ":" + MovedPassword, "-H", "Accept: " + scimType, "-w", "\n%{http_code}"}
-	if c.Proxy != "" {
-		args = append(args, "--proxy", c.Proxy, "--noproxy", "")
-	} else {
-		args = append(args, "--noproxy", "*")
-	}
-	if c.CAFile != "" {
-		args = append(args, "--cacert", c.CAFile)
-	}
-	if c.Insecure {
-		args = append(args, "-k")
-	}
-	url := MovedURL(baseURL)
-	out, err := exec.CommandContext(ctx, bin, append(args, url)...).Output()
-	if err != nil {
-		if ee, ok := err.(*exec.ExitError); ok {
-			return fmt.Errorf("curl -L %s: %v: %s", url, err, strings.TrimSpace(string(ee.Stderr)))
-		}
-		return fmt.Errorf("curl -L %s: %w", url, err)
-	}
-	text := string(out)
-	i := strings.LastIndexByte(text, '\n')
-	status, err := strconv.Atoi(strings.TrimSpace(text[i+1:]))
-	if i < 0 || err != nil {
-		return fmt.Errorf("curl -L %s: unexpected output %q", url, text)
-	}
-	if status >= 400 {
-		return &StepError{Step: "GET " + stepPath(url), Status: status, Body: text[:i]}
-	}
-	return nil
 }

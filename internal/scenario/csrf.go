@@ -1,7 +1,6 @@
-package capturetest
+package scenario
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -10,7 +9,7 @@ import (
 	"sync"
 )
 
-// The CSRF case of issue 6: an SAP Gateway-style OData service. Writes need
+// CSRF tokens: an SAP Gateway-style OData service. Writes need
 // the token a `X-CSRF-Token: Fetch` request obtained, in the session (cookie)
 // it was fetched in; every fetch issues a new token that replaces the old.
 const (
@@ -166,20 +165,4 @@ func RunCSRF(client *http.Client, baseURL string, c CSRFClient, account string) 
 	}
 	_, err = call("POST", svc+"/Users", token, `{"UserName":"`+account+`"}`)
 	return err
-}
-
-// RunCSRF runs CsrfConnector.java: the same connector on the JDK's
-// HttpClient (with a CookieManager when c.KeepCookies).
-func (j JDK) RunCSRF(ctx context.Context, baseURL string, c CSRFClient, account string) error {
-	args := []string{baseURL, CSRFUser, CSRFPassword, account}
-	if c.KeepCookies {
-		args = append(args, "--cookie-manager")
-	}
-	if !c.EchoToken {
-		args = append(args, "--no-token")
-	}
-	if c.FetchTwice {
-		args = append(args, "--fetch-twice")
-	}
-	return j.run(ctx, "CsrfConnector.java", args)
 }

@@ -1,7 +1,6 @@
-package capturetest
+package scenario
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -9,13 +8,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 )
 
-// The bearer-token cases of issue 6: a SCIM service behind an OAuth token
+// Bearer tokens: a SCIM service behind an OAuth token
 // endpoint (client credentials). Access tokens are JWTs that live TTL; the
 // service refuses an expired one with `error="invalid_token"`, and refuses
 // Basic credentials with a Bearer-only challenge.
@@ -85,7 +83,7 @@ func (a *TokenAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch path := strings.TrimSuffix(r.URL.Path, "/"); {
 	case path == "/scim/v2/Users" && r.Method == http.MethodGet:
-		writeJSON(w, scimType, http.StatusOK, map[string]any{
+		writeJSON(w, SCIMType, http.StatusOK, map[string]any{
 			"schemas":      []string{"urn:ietf:params:scim:api:messages:2.0:ListResponse"},
 			"totalResults": 0, "Resources": []any{}})
 	case path == "/scim/v2/Groups/"+TokenGroup && r.Method == http.MethodPatch:
@@ -238,22 +236,8 @@ func RunBearer(client *http.Client, baseURL string, c BearerClient) error {
 			return err
 		}
 	}
-	_, err := call("PATCH", "/scim/v2/Groups/"+TokenGroup, "Bearer "+token, scimType, tokenPatchOp)
+	_, err := call("PATCH", "/scim/v2/Groups/"+TokenGroup, "Bearer "+token, SCIMType, tokenPatchOp)
 	return err
 }
 
 var tokenPatchOp = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[{"value":"` + TokenNewMember + `"}]}]}`
-
-// RunBearer runs BearerConnector.java: the same connector on the JDK's
-// HttpClient.
-func (j JDK) RunBearer(ctx context.Context, baseURL string, c BearerClient) error {
-	args := []string{baseURL, TokenClientID, TokenClientSecret, TokenGroup, TokenNewMember,
-		"--wait-ms", strconv.FormatInt(c.Wait.Milliseconds(), 10)}
-	if c.Refresh {
-		args = append(args, "--refresh")
-	}
-	if c.Basic {
-		args = append(args, "--basic")
-	}
-	return j.run(ctx, "BearerConnector.java", args)
-}

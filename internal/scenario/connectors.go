@@ -1,4 +1,4 @@
-package capturetest
+package scenario
 
 import (
 	"bytes"
@@ -36,53 +36,52 @@ type Seed2Client struct {
 }
 
 var (
-	// Seed2ReadsOnly is the failing connector of SCENARIOS §2: key in header
-	// and query string, applied to reads only.
+	// Seed2ReadsOnly is the failing SCIM connector: the key in the header
+	// and in the query string, applied to reads only.
 	Seed2ReadsOnly = Seed2Client{KeyInHeader: true, KeyInQuery: true, ReadConfig: true}
 	// Seed2Correct sends the key on every call.
 	Seed2Correct = Seed2Client{KeyInHeader: true, KeyInQuery: true, KeyOnWrites: true, ReadConfig: true}
 )
 
-// seed2Step is one call of the seed-2 connector.
-type seed2Step struct {
+// Seed2Step is one call of the seed-2 connector.
+type Seed2Step struct {
 	Method, Path, Body string
 }
 
-// steps lists the connector's calls in order: synchronization, then the
+// Steps lists the connector's calls in order: synchronization, then the
 // membership it provisions.
-func (c Seed2Client) steps() []seed2Step {
-	var s []seed2Step
+func (c Seed2Client) Steps() []Seed2Step {
+	var s []Seed2Step
 	if c.ReadConfig {
-		s = append(s, seed2Step{"GET", "/ServiceProviderConfig", ""})
+		s = append(s, Seed2Step{"GET", "/ServiceProviderConfig", ""})
 	}
-	s = append(s, seed2Step{"GET", "/Users", ""}, seed2Step{"GET", "/Groups", ""}, seed2Step{"GET", "/Groups/" + GatewayGroup, ""})
+	s = append(s, Seed2Step{"GET", "/Users", ""}, Seed2Step{"GET", "/Groups", ""}, Seed2Step{"GET", "/Groups/" + GatewayGroup, ""})
 	if c.ReadConfig {
-		return append(s, seed2Step{"PATCH", "/Groups/" + GatewayGroup,
+		return append(s, Seed2Step{"PATCH", "/Groups/" + GatewayGroup,
 			`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[{"value":"` + GatewayNewMember + `"}]}]}`})
 	}
-	return append(s, seed2Step{"PUT", "/Groups/" + GatewayGroup,
+	return append(s, Seed2Step{"PUT", "/Groups/" + GatewayGroup,
 		`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"id":"` + GatewayGroup + `","displayName":"Sales","members":[{"value":"a0b1c2d3-0000-4000-8000-000000000001"},{"value":"` + GatewayNewMember + `"}]}`})
 }
 
-// keyed says whether this step carries the key (reads always, writes only
+// Keyed says whether this step carries the key (reads always, writes only
 // when configured).
-func (c Seed2Client) keyed(method string) bool { return method == "GET" || c.KeyOnWrites }
+func (c Seed2Client) Keyed(method string) bool { return method == "GET" || c.KeyOnWrites }
 
-// url is the step's URL: the configured base URL (with the key in its query
+// URL is the step's URL: the configured base URL (with the key in its query
 // string when so configured) plus the path.
-func (c Seed2Client) url(baseURL string, st seed2Step) string {
+func (c Seed2Client) URL(baseURL string, st Seed2Step) string {
 	u := strings.TrimSuffix(baseURL, "/") + st.Path
-	if c.KeyInQuery && c.keyed(st.Method) {
+	if c.KeyInQuery && c.Keyed(st.Method) {
 		u += "?" + KeyParam + "=" + GatewayKey
 	}
 	return u
 }
 
-// RunSeed1 is the web-services connector of SCENARIOS §1 provisioning a new
-// account through client: create it, add it to SessionAPIGroup, read it
-// back, each call with Basic auth. With a cookie jar on client it works;
-// without one the PATCH is refused (a *StepError) and the run stops there,
-// as the connector does. No testing dependency: `provtap demo` uses it.
+// RunSeed1 is the web-services connector provisioning a new account through
+// client: create it, add it to SessionAPIGroup, read it back, each call with
+// Basic auth. With a cookie jar on client it works; without one the PATCH is
+// refused (a *StepError) and the run stops there, as the connector does.
 func RunSeed1(client *http.Client, baseURL string) error {
 	name := NewAccountName()
 	base := strings.TrimSuffix(baseURL, "/")
@@ -115,24 +114,24 @@ func RunSeed1(client *http.Client, baseURL string) error {
 	return err
 }
 
-// RunSeed2 is the SCIM connector of SCENARIOS §2, configured as c, through
+// RunSeed2 is the SCIM connector behind the API gateway, configured as c, through
 // client. It stops at the first refused call (a *StepError).
 func RunSeed2(client *http.Client, baseURL string, c Seed2Client) error {
-	for _, st := range c.steps() {
+	for _, st := range c.Steps() {
 		var body io.Reader
 		if st.Body != "" {
 			body = strings.NewReader(st.Body)
 		}
-		req, err := http.NewRequest(st.Method, c.url(baseURL, st), body)
+		req, err := http.NewRequest(st.Method, c.URL(baseURL, st), body)
 		if err != nil {
 			return err
 		}
 		req.SetBasicAuth(GatewayUser, GatewayPassword)
-		req.Header.Set("Accept", scimType)
+		req.Header.Set("Accept", SCIMType)
 		if st.Body != "" {
-			req.Header.Set("Content-Type", scimType)
+			req.Header.Set("Content-Type", SCIMType)
 		}
-		if c.KeyInHeader && c.keyed(st.Method) {
+		if c.KeyInHeader && c.Keyed(st.Method) {
 			req.Header.Set(KeyHeader, GatewayKey)
 		}
 		if _, err := do(client, req); err != nil {

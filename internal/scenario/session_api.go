@@ -1,4 +1,4 @@
-package capturetest
+package scenario
 
 import (
 	"encoding/json"
@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Seed 1 (SCENARIOS §1): an admin API that opens a server-side session on
+// Seed 1, the session the connector did not keep: an admin API that opens a server-side session on
 // the first authenticated call and refuses a second one for the same user.
 const (
 	SessionAPIUser     = "svc-provisioning"

@@ -1,4 +1,4 @@
-package capturetest
+package scenario
 
 import (
 	"encoding/json"
@@ -8,7 +8,7 @@ import (
 	"sync"
 )
 
-// Seed 2 (SCENARIOS §2): a SCIM service behind an API gateway that wants a
+// Seed 2, the header that only reads carried: a SCIM service behind an API gateway that wants a
 // subscription key on every call, then Basic auth.
 const (
 	GatewayKey      = "6c1f0a8e3b2d4f79a5c8e0d1b2a3f4e5"
@@ -23,7 +23,8 @@ const (
 	KeyParam  = "subscription-key"
 )
 
-const scimType = "application/scim+json"
+// SCIMType is the SCIM media type (RFC 7644).
+const SCIMType = "application/scim+json"
 
 // Gateway is the seed-2 server: GET /Users, /Groups, /Groups/<id>,
 // /ServiceProviderConfig, PUT and PATCH /Groups/<id>. It is an http.Handler;
@@ -75,7 +76,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer g.mu.Unlock()
 	switch path := strings.TrimSuffix(r.URL.Path, "/"); {
 	case path == "/ServiceProviderConfig" && r.Method == http.MethodGet:
-		writeJSON(w, scimType, http.StatusOK, map[string]any{
+		writeJSON(w, SCIMType, http.StatusOK, map[string]any{
 			"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"},
 			"patch":   map[string]any{"supported": true}, "bulk": map[string]any{"supported": false},
 			"filter":                map[string]any{"supported": true, "maxResults": 200},
@@ -127,7 +128,7 @@ func (g *Gateway) groupResource(w http.ResponseWriter, r *http.Request) {
 		scimError(w, http.StatusMethodNotAllowed, "Method not allowed")
 		return
 	}
-	writeJSON(w, scimType, http.StatusOK, g.group())
+	writeJSON(w, SCIMType, http.StatusOK, g.group())
 }
 
 func (g *Gateway) group() map[string]any {
@@ -142,14 +143,14 @@ func (g *Gateway) group() map[string]any {
 }
 
 func listResponse(w http.ResponseWriter, resources []map[string]any) {
-	writeJSON(w, scimType, http.StatusOK, map[string]any{
+	writeJSON(w, SCIMType, http.StatusOK, map[string]any{
 		"schemas":      []string{"urn:ietf:params:scim:api:messages:2.0:ListResponse"},
 		"totalResults": len(resources), "itemsPerPage": len(resources), "startIndex": 1, "Resources": resources,
 	})
 }
 
 func scimError(w http.ResponseWriter, status int, detail string) {
-	writeJSON(w, scimType, status, map[string]any{
+	writeJSON(w, SCIMType, status, map[string]any{
 		"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:Error"}, "status": strconv.Itoa(status), "detail": detail,
 	})
 }
