@@ -33,22 +33,34 @@ func DefaultCapturePath(home string) string {
 	return filepath.Join(home, "captures", "provtap-"+time.Now().Format("20060102-150405")+".har")
 }
 
-// NewRecorder creates (or truncates) path with mode 0600 and writes the HAR head.
+// NewRecorder creates path with mode 0600 (and its directory, 0700, when
+// missing) and writes the HAR head. It never truncates: an existing path is
+// an error wrapping fs.ErrExist (OpenAppend continues a capture). The
+// recorder holds a lock on the file until Close, so readers can tell a
+// capture still being written (BeingRecorded) from one cut off by a crash.
 func NewRecorder(path string) (*Recorder, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, err
 	}
-	// An existing file keeps its mode on O_TRUNC; a capture holds secrets.
-	if err := f.Chmod(0o600); err != nil {
+	r, err := startRecorder(f, path)
+	if err != nil {
 		f.Close()
+		os.Remove(path)
+		return nil, err
+	}
+	return r, nil
+}
+
+// startRecorder locks a new, empty capture file and writes the HAR head.
+func startRecorder(f *os.File, path string) (*Recorder, error) {
+	if err := lockFile(f); err != nil {
 		return nil, err
 	}
 	if _, err := f.Write([]byte(harHead)); err != nil {
-		f.Close()
 		return nil, err
 	}
 	return &Recorder{file: f, path: path, size: int64(len(harHead))}, nil
@@ -180,24 +192,59 @@ func (r *Recorder) Close() error {
 }
 
 // WriteHAR writes flows (with their bodies) as one complete HAR file at path
-// (mode 0600), through a temporary file so an existing capture is never half
-// overwritten.
+// (mode 0600), replacing path if it exists, through a temporary file beside
+// it so an existing capture is never half overwritten. CreateHAR is the
+// variant that never replaces a file.
 func WriteHAR(path string, flows []*capture.Flow) error {
-	tmp := path + ".tmp"
-	r, err := NewRecorder(tmp)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return err
 	}
-	for _, f := range flows {
-		if err := r.Write(f); err != nil {
-			r.Close()
-			os.Remove(tmp)
-			return err
-		}
-	}
-	if err := r.Close(); err != nil {
+	tmp := f.Name()
+	if err := writeAll(f, tmp, flows); err != nil {
 		os.Remove(tmp)
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// CreateHAR writes flows as one complete HAR file at a new path (mode
+// 0600). An existing path is never touched: the error wraps fs.ErrExist.
+// A failed write removes the partial file it created.
+func CreateHAR(path string, flows []*capture.Flow) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := writeAll(f, path, flows); err != nil {
+		os.Remove(path)
+		return err
+	}
+	return nil
+}
+
+// writeAll records flows into the new, empty file f and closes it.
+func writeAll(f *os.File, path string, flows []*capture.Flow) error {
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	r, err := startRecorder(f, path)
+	if err != nil {
+		f.Close()
+		return err
+	}
+	for _, fl := range flows {
+		if err := r.Write(fl); err != nil {
+			r.Close()
+			return err
+		}
+	}
+	return r.Close()
 }
