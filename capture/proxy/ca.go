@@ -49,7 +49,7 @@ func caPaths(home string) (certFile, keyFile string) {
 	return filepath.Join(home, "ca.pem"), filepath.Join(home, "ca-key.pem")
 }
 
-// LoadOrCreateCA loads the CA from home, creating home (0700) and a new CA
+// LoadOrCreateCA loads the CA from home, creating home (0700, when missing) and a new CA
 // (key 0600) on first use or when the existing one has expired.
 func LoadOrCreateCA(home string) (*CA, error) {
 	ca, err := LoadCA(home)
@@ -97,12 +97,15 @@ func LoadCA(home string) (*CA, error) {
 	return &CA{Cert: cert, Key: signer, CertFile: certFile, KeyFile: keyFile, certPEM: certPEM}, nil
 }
 
-// CreateCA generates a new CA in home, replacing any existing one.
+// CreateCA generates a new CA in home, replacing any existing one. A home
+// it creates is 0700; an existing one keeps its mode.
 func CreateCA(home string) (*CA, error) {
-	if err := os.MkdirAll(home, 0o700); err != nil {
-		return nil, err
+	if _, err := os.Stat(home); errors.Is(err, os.ErrNotExist) {
+		if err := os.MkdirAll(home, 0o700); err != nil {
+			return nil, err
+		}
+		_ = os.Chmod(home, 0o700) // whatever the umask, only the directory just made
 	}
-	_ = os.Chmod(home, 0o700)
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -31,12 +32,19 @@ type Options struct {
 	Target           *url.URL // reverse mode: forward every request to this base URL
 	UpstreamProxy    *url.URL // chain to a corporate proxy
 	InsecureUpstream bool     // accept upstream certificates that do not verify
-	MaxBody          int64    // body bytes kept per message (default 1 MiB; <0 keeps none)
-	CA               *CA      // signs the certificates shown to MITM'd clients
-	ProxyAuth        string   // "user:pass": clients must send Proxy-Authorization
+	// UpstreamRoots are the roots upstream certificates are verified
+	// against (nil: the system's); LoadRoots adds an internal CA's.
+	UpstreamRoots *x509.CertPool
+	MaxBody       int64  // body bytes kept per message (default 1 MiB; <0 keeps none)
+	CA            *CA    // signs the certificates shown to MITM'd clients
+	ProxyAuth     string // "user:pass": clients must send Proxy-Authorization
 
 	ClientIdle      time.Duration // idle client connections are closed (default 2m)
 	UpstreamTimeout time.Duration // wait for response headers (default 2m), then 504
+
+	// NumberAfter is the last flow number already taken (a capture being
+	// continued): the first flow is NumberAfter+1.
+	NumberAfter int
 }
 
 // DefaultMaxBody is --max-body's default.
@@ -90,7 +98,7 @@ func Listen(opts Options) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Proxy{opts: opts, ln: ln, tunnels: newChanListener(ln.Addr())}
+	p := &Proxy{opts: opts, ln: ln, tunnels: newChanListener(ln.Addr()), lastID: opts.NumberAfter}
 	if opts.ProxyAuth != "" {
 		p.authValue = "Basic " + base64.StdEncoding.EncodeToString([]byte(opts.ProxyAuth))
 	}

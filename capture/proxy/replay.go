@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -25,7 +26,7 @@ type Replayer interface {
 // arrives on Flows(), so it is recorded and analyzed like any other.
 func (p *Proxy) Replay(ctx context.Context, f *capture.Flow) (*capture.Flow, error) {
 	id, start := p.nextID()
-	out, err := sendAgain(ctx, p.transport, f, id, start, p.opts.MaxBody)
+	out, err := sendAgain(ctx, p.transport, p.opts.UpstreamProxy, f, id, start, p.opts.MaxBody)
 	if out != nil {
 		p.queue.push(out)
 	}
@@ -35,13 +36,15 @@ func (p *Proxy) Replay(ctx context.Context, f *capture.Flow) (*capture.Flow, err
 // OfflineReplayer replays flows of a saved capture (`provtap open`).
 type OfflineReplayer struct {
 	transport *http.Transport
+	upstream  *url.URL // the upstream proxy, named in errors
 	maxBody   int64
 	mu        sync.Mutex
 	lastID    int
 }
 
 // NewReplayer makes a replayer with opts' upstream settings (upstream proxy,
-// --insecure-upstream, --max-body); new flows are numbered after lastID.
+// upstream roots, --insecure-upstream, --max-body); new flows are numbered
+// after lastID.
 func NewReplayer(opts Options, lastID int) *OfflineReplayer {
 	if opts.MaxBody == 0 {
 		opts.MaxBody = DefaultMaxBody
@@ -49,7 +52,7 @@ func NewReplayer(opts Options, lastID int) *OfflineReplayer {
 	if opts.UpstreamTimeout == 0 {
 		opts.UpstreamTimeout = 2 * time.Minute
 	}
-	return &OfflineReplayer{transport: newTransport(opts), maxBody: opts.MaxBody, lastID: lastID}
+	return &OfflineReplayer{transport: newTransport(opts), upstream: opts.UpstreamProxy, maxBody: opts.MaxBody, lastID: lastID}
 }
 
 // Replay implements Replayer.
@@ -58,14 +61,14 @@ func (r *OfflineReplayer) Replay(ctx context.Context, f *capture.Flow) (*capture
 	r.lastID++
 	id := r.lastID
 	r.mu.Unlock()
-	return sendAgain(ctx, r.transport, f, id, time.Now().Truncate(time.Microsecond), r.maxBody)
+	return sendAgain(ctx, r.transport, r.upstream, f, id, time.Now().Truncate(time.Microsecond), r.maxBody)
 }
 
 // ErrTruncatedBody: the capture kept only part of the body, so the request
 // cannot be sent again as it was.
 var ErrTruncatedBody = errors.New("the request body was truncated at --max-body when captured; it cannot be replayed exactly")
 
-func sendAgain(ctx context.Context, t http.RoundTripper, orig *capture.Flow, id int, start time.Time, maxBody int64) (*capture.Flow, error) {
+func sendAgain(ctx context.Context, t http.RoundTripper, upstreamProxy *url.URL, orig *capture.Flow, id int, start time.Time, maxBody int64) (*capture.Flow, error) {
 	src := orig
 	if src.RequestBody.Truncated {
 		return nil, ErrTruncatedBody
@@ -107,7 +110,7 @@ func sendAgain(ctx context.Context, t http.RoundTripper, orig *capture.Flow, id 
 	res, err := t.RoundTrip(req)
 	sent := time.Now()
 	if err != nil {
-		_, msg := describeUpstreamError(err)
+		_, msg := describeUpstreamError(err, upstreamProxy)
 		out.Error, out.End = msg, sent
 		out.Timings.Send = sent.Sub(start)
 		return out, errors.New(msg)

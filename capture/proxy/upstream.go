@@ -9,6 +9,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,7 +34,7 @@ func newTransport(opts Options) *http.Transport {
 		TLSHandshakeTimeout:   15 * time.Second,
 		ResponseHeaderTimeout: opts.UpstreamTimeout,
 		DisableCompression:    true,
-		TLSClientConfig:       &tls.Config{InsecureSkipVerify: opts.InsecureUpstream},
+		TLSClientConfig:       &tls.Config{InsecureSkipVerify: opts.InsecureUpstream, RootCAs: opts.UpstreamRoots},
 	}
 	if opts.UpstreamProxy != nil {
 		t.Proxy = http.ProxyURL(opts.UpstreamProxy)
@@ -61,7 +63,7 @@ func (u *upstream) RoundTrip(req *http.Request) (*http.Response, error) {
 		var err error
 		res, err = u.p.transport.RoundTrip(req)
 		if err != nil {
-			status, msg := describeUpstreamError(err)
+			status, msg := describeUpstreamError(err, u.p.opts.UpstreamProxy)
 			x.mu.Lock()
 			if x.flow.Error == "" {
 				x.flow.Error = msg
@@ -102,8 +104,9 @@ func statusText(res *http.Response) string {
 }
 
 // describeUpstreamError turns a transport error into a status for the
-// client and one line for the engineer.
-func describeUpstreamError(err error) (int, string) {
+// client and one line for the engineer. With an upstream proxy every
+// connection goes to it, so a failure to reach it names --upstream-proxy.
+func describeUpstreamError(err error, upstreamProxy *url.URL) (int, string) {
 	var unknownCA x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
 	var invalid x509.CertificateInvalidError
@@ -114,7 +117,15 @@ func describeUpstreamError(err error) (int, string) {
 	switch {
 	case errors.As(err, &unknownCA), errors.As(err, &hostErr), errors.As(err, &invalid), errors.As(err, &verify):
 		return http.StatusBadGateway, "the upstream's TLS certificate is not trusted (" + rootCause(err) +
-			"); for a test system with a self-signed certificate, run provtap with --insecure-upstream"
+			"); if an internal CA signed it, run provtap with --upstream-ca FILE (that CA's PEM); " +
+			"for a test system with a self-signed certificate, --insecure-upstream"
+	case upstreamProxy != nil && (errors.As(err, &opErr) && (opErr.Op == "proxyconnect" || opErr.Op == "dial") ||
+		errors.As(err, &dnsErr)):
+		return http.StatusBadGateway, "the upstream proxy " + redactedProxy(upstreamProxy) +
+			" (--upstream-proxy) is unreachable: " + rootCause(err)
+	case upstreamProxy != nil && strings.Contains(err.Error(), "proxyconnect"):
+		return http.StatusBadGateway, "the upstream proxy " + redactedProxy(upstreamProxy) +
+			" (--upstream-proxy) failed: " + rootCause(err)
 	case errors.As(err, &dnsErr):
 		return http.StatusBadGateway, "upstream host not found: " + rootCause(err)
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout(),
@@ -205,4 +216,47 @@ func (q *flowQueue) pump() {
 			return
 		}
 	}
+}
+
+// redactedProxy is the upstream proxy's URL without its password.
+func redactedProxy(u *url.URL) string { return u.Redacted() }
+
+// LoadRoots is the system's trusted roots plus the certificates in each PEM
+// file (an internal PKI's CA): what --upstream-ca gives the upstream
+// transport. A file without a certificate is an error.
+func LoadRoots(pemFiles ...string) (*x509.CertPool, error) {
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	for _, f := range pemFiles {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		if !pool.AppendCertsFromPEM(data) {
+			return nil, fmt.Errorf("%s holds no PEM certificate (-----BEGIN CERTIFICATE-----)", f)
+		}
+	}
+	return pool, nil
+}
+
+// CheckUpstreamProxy connects to the upstream proxy once (TCP, within
+// timeout) and reports how long that took, or why it failed: start-up says
+// in one line whether --upstream-proxy answered.
+func CheckUpstreamProxy(u *url.URL, timeout time.Duration) (time.Duration, error) {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"https": "443", "socks5": "1080", "socks5h": "1080"}[u.Scheme]
+		if port == "" {
+			port = "80"
+		}
+	}
+	start := time.Now()
+	c, err := net.DialTimeout("tcp", net.JoinHostPort(u.Hostname(), port), timeout)
+	if err != nil {
+		return 0, errors.New(rootCause(err))
+	}
+	c.Close()
+	return time.Since(start), nil
 }

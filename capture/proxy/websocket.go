@@ -54,7 +54,7 @@ func (p *Proxy) upgrade(req *http.Request, x *exchange) {
 	}
 	up, err := p.dialUpstream(req)
 	if err != nil {
-		status, msg := describeUpstreamError(err)
+		status, msg := describeUpstreamError(err, nil) // WebSockets go to the upstream directly
 		f.Error = msg
 		p.finishUpgrade(x, textResponse(req, status, msg), nil, brw)
 		return
@@ -135,7 +135,7 @@ func (p *Proxy) dialUpstream(req *http.Request) (net.Conn, error) {
 		return d.Dial("tcp", addr)
 	}
 	host, _, _ := net.SplitHostPort(addr)
-	return tls.DialWithDialer(d, "tcp", addr, &tls.Config{ServerName: host, InsecureSkipVerify: p.opts.InsecureUpstream, NextProtos: []string{"http/1.1"}})
+	return tls.DialWithDialer(d, "tcp", addr, &tls.Config{ServerName: host, InsecureSkipVerify: p.opts.InsecureUpstream, RootCAs: p.opts.UpstreamRoots, NextProtos: []string{"http/1.1"}})
 }
 
 func closeWrite(c net.Conn) {
