@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
@@ -34,6 +35,7 @@ type detailPane struct {
 	load     func(*capture.Flow) *capture.Flow // the flow with its bodies
 	keys     *keyMap
 	st       *styles
+	zone     *time.Location // Options.Zone
 }
 
 func newDetailPane(keys *keyMap, st *styles) detailPane {
@@ -262,7 +264,7 @@ func (d *detailPane) request(l *lines, f *capture.Flow) {
 		target = f.Host
 	}
 	l.add(d.st.bold, oneLine(methodText(f)+" "+target+" "+proto))
-	meta := fmt.Sprintf("#%d · %s · %s", f.ID, f.Start.Local().Format("2006-01-02 15:04:05.000"), humanDuration(f.Duration()))
+	meta := fmt.Sprintf("#%d · %s · %s", f.ID, inZone(f.Start, d.zone).Format("2006-01-02 15:04:05.000"), humanDuration(f.Duration()))
 	if f.ClientAddr != "" {
 		meta += " · from " + f.ClientAddr
 	}

@@ -262,7 +262,7 @@ func renderDiff(st *styles, a, b *capture.Flow, width int) string {
 	width = max(width, 40)
 	d := &diffRender{st: st, width: width}
 	secs := diffFlows(a, b)
-	d.line(st.bold.Render(fmt.Sprintf("Diff of the requests #%d (left, marked) and #%d (right)", a.ID, b.ID)))
+	d.line(st.bold.Render(fmt.Sprintf("Diff of the requests #%d (left) and #%d (right)", a.ID, b.ID)))
 	d.line(d.summary(a))
 	d.line(d.summary(b))
 	d.wrapped(st.dim, fmt.Sprintf(diffLegend, a.ID, b.ID))

@@ -12,6 +12,14 @@ import (
 )
 
 // fit pads or cuts s (plain text) to exactly w cells.
+// inZone is t in zone, or in local time when zone is nil.
+func inZone(t time.Time, zone *time.Location) time.Time {
+	if zone == nil {
+		return t.Local()
+	}
+	return t.In(zone)
+}
+
 func fit(s string, w int) string {
 	if w <= 0 {
 		return ""

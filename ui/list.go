@@ -3,6 +3,7 @@ package ui
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -24,6 +25,7 @@ type listPane struct {
 	height int // lines, including the header line
 	keys   *keyMap
 	st     *styles
+	zone   *time.Location // Options.Zone
 }
 
 func (l *listPane) visible() int { return max(1, l.height-1) }
@@ -247,7 +249,7 @@ func (l *listPane) writeRow(b *strings.Builder, r *row, c columns, sel bool) {
 		host = fit(oneLine(f.Host), c.host) + " "
 	}
 	if c.time > 0 {
-		tm = fit(f.Start.Local().Format("15:04:05"), c.time) + " "
+		tm = fit(inZone(f.Start, l.zone).Format("15:04:05"), c.time) + " "
 	}
 	if c.size > 0 {
 		s := "-"

@@ -5,6 +5,8 @@
 package ui
 
 import (
+	"time"
+
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -50,6 +52,8 @@ type Options struct {
 	// Replayer sends a request again for r and R (nil: replay is not
 	// available). Live, the proxy; for a saved capture, proxy.NewReplayer.
 	Replayer proxy.Replayer
+	// Zone is the time zone flow times are shown in (nil: local time).
+	Zone *time.Location
 }
 
 type focus int
@@ -114,8 +118,9 @@ func NewModel(opts Options, feed *Feed) *Model {
 	}
 	m := &Model{opts: opts, feed: feed, keys: defaultKeyMap(), st: newStyles(r), note: opts.Note,
 		byFlow: map[int][]int{}, byRel: map[int][]int{}}
-	m.list = listPane{keys: &m.keys, st: m.st, follow: opts.Follow}
+	m.list = listPane{keys: &m.keys, st: m.st, follow: opts.Follow, zone: opts.Zone}
 	m.detail = newDetailPane(&m.keys, m.st)
+	m.detail.zone = opts.Zone
 	m.detail.lookup = m.flowByID
 	m.detail.load = m.fullOrSame
 	m.fpane = newFindingsPane(&m.keys, m.st, m.describe)
