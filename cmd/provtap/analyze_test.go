@@ -13,23 +13,6 @@ import (
 	"github.com/provtap/provtap/capture"
 )
 
-// runCaptured runs provtap with args, returning exit code, stdout and stderr.
-func runCaptured(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	dir := t.TempDir()
-	outF, _ := os.Create(filepath.Join(dir, "out"))
-	errF, _ := os.Create(filepath.Join(dir, "err"))
-	oldOut, oldErr := os.Stdout, os.Stderr
-	os.Stdout, os.Stderr = outF, errF
-	code := run(args)
-	os.Stdout, os.Stderr = oldOut, oldErr
-	outF.Close()
-	errF.Close()
-	out, _ := os.ReadFile(filepath.Join(dir, "out"))
-	errb, _ := os.ReadFile(filepath.Join(dir, "err"))
-	return code, string(out), string(errb)
-}
-
 // seed1HAR writes SCENARIOS §1 as a capture: POST opens a session, the PATCH
 // without the cookie is refused (or, with a jar, carries it and succeeds).
 func seed1HAR(t *testing.T, withJar bool) string {
@@ -71,8 +54,9 @@ type jsonReport struct {
 }
 
 func TestAnalyzeJSON(t *testing.T) {
+	t.Parallel()
 	harFile := seed1HAR(t, false)
-	code, out, errOut := runCaptured(t, "analyze", "--format", "json", harFile)
+	code, out, errOut := runProvtap(t, "analyze", "--format", "json", harFile)
 	if code != 1 || errOut != "" {
 		t.Fatalf("exit %d (want 1), stderr %q", code, errOut)
 	}
@@ -94,58 +78,40 @@ func TestAnalyzeJSON(t *testing.T) {
 		t.Errorf("kinds %v", kinds)
 	}
 	// Flags after the file, and --fail-on none.
-	if code, _, _ := runCaptured(t, "analyze", harFile, "--format=json", "--fail-on", "none"); code != 0 {
+	if code, _, _ := runProvtap(t, "analyze", harFile, "--format=json", "--fail-on", "none"); code != 0 {
 		t.Errorf("--fail-on none: exit %d", code)
 	}
 }
 
 func TestAnalyzeCleanCapture(t *testing.T) {
-	code, out, _ := runCaptured(t, "analyze", "--fail-on", "info", "--format", "json", seed1HAR(t, true))
+	t.Parallel()
+	code, out, _ := runProvtap(t, "analyze", "--fail-on", "info", "--format", "json", seed1HAR(t, true))
 	if code != 0 || !strings.Contains(out, `"findings": []`) || !strings.Contains(out, `"flows": 2`) {
 		t.Errorf("exit %d, output %s", code, out)
 	}
 }
 
 func TestAnalyzeTextAndMarkdown(t *testing.T) {
+	t.Parallel()
 	harFile := seed1HAR(t, false)
-	t.Setenv("NO_COLOR", "1")
-	_, text, _ := runCaptured(t, "analyze", harFile)
+	_, text, _ := runProvtap(t, "analyze", harFile)
 	if !strings.Contains(text, "JSESSIONID set by #1 was not sent") || !strings.Contains(text, "Fix:") || strings.Contains(text, "\x1b[") {
 		t.Errorf("text report:\n%s", text)
 	}
-	_, md, _ := runCaptured(t, "analyze", "--format", "markdown", harFile)
+	_, md, _ := runProvtap(t, "analyze", "--format", "markdown", harFile)
 	if !strings.Contains(md, "| **error** | #2 | `dropped-cookie` |") || !strings.Contains(md, "**Fix:**") {
 		t.Errorf("markdown report:\n%s", md)
 	}
 }
 
-func TestAnalyzeBadInput(t *testing.T) {
-	dir := t.TempDir()
-	notHAR := filepath.Join(dir, "notes.txt")
-	os.WriteFile(notHAR, []byte("hello"), 0o600)
-	for name, args := range map[string][]string{
-		"not HAR":        {"analyze", notHAR},
-		"missing file":   {"analyze", filepath.Join(dir, "nope.harFile")},
-		"no file":        {"analyze"},
-		"two files":      {"analyze", notHAR, notHAR},
-		"unknown format": {"analyze", "--format", "xml", seed1HAR(t, false)},
-		"unknown level":  {"analyze", "--fail-on", "fatal", seed1HAR(t, false)},
-		"directory":      {"analyze", dir},
-	} {
-		code, out, errOut := runCaptured(t, args...)
-		if code != 2 || out != "" || strings.Count(errOut, "\n") != 1 || !strings.HasPrefix(errOut, "provtap analyze: ") {
-			t.Errorf("%s: exit %d, stdout %q, stderr %q", name, code, out, errOut)
-		}
-	}
-}
-
 func TestAnalyzeTruncatedCapture(t *testing.T) {
+	t.Parallel()
 	harFile := seed1HAR(t, false)
 	data, _ := os.ReadFile(harFile)
 	cut := filepath.Join(t.TempDir(), "cut.harFile")
 	// Drop the closing "]}}": a recorder that was killed.
 	os.WriteFile(cut, data[:strings.LastIndex(string(data), "]")], 0o600)
-	code, out, errOut := runCaptured(t, "analyze", "--format", "json", cut)
+	code, out, errOut := runProvtap(t, "analyze", "--format", "json", cut)
 	if code != 1 || !strings.Contains(errOut, "cut off") || !strings.Contains(out, "dropped-cookie") {
 		t.Errorf("exit %d stderr %q stdout %s", code, errOut, out)
 	}

@@ -2,53 +2,63 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"net"
-	"os"
-	"time"
 
 	"github.com/provtap/provtap/capture/proxy"
 )
 
-func cmdCA(args []string) int {
-	fs := newFlags("ca", "provtap ca [--pem] [--hints] [--regenerate] [--home DIR]",
-		`Shows where provtap's certificate authority is. Clients must trust it to be
+const caAbout = `Shows where provtap's certificate authority is. Clients must trust it to be
 proxied over https (reverse mode with --target needs no trust). The CA is
-created on first use, valid for one year; its key never leaves --home.`)
-	pemOnly := fs.Bool("pem", false, "print the CA certificate (PEM) and nothing else")
-	hints := fs.Bool("hints", false, "print copy-pasteable trust instructions (JVM keytool, Windows, .NET, Debian/RHEL, curl)")
-	regen := fs.Bool("regenerate", false, "replace the CA with a new one (clients must trust the new one)")
-	home := fs.String("home", proxy.DefaultHome(), "`directory` for the CA and captures ($PROVTAP_HOME)")
-	listen := fs.String("listen", "127.0.0.1:8080", "proxy `address` to use in the hints")
-	pos, code, ok := parseArgs(fs, args)
+created on first use, valid for one year; its key never leaves --home.`
+
+func cmdCA(args []string, stdout, stderr io.Writer) int {
+	c := newCLI("provtap ca", "provtap ca [--pem] [--hints [--listen ADDR]] [--regenerate] [--home DIR] [--utc | --zone ZONE]", caAbout, stdout, stderr)
+	pemOnly := c.fs.Bool("pem", false, "print the CA certificate (PEM) and nothing else")
+	hints := c.fs.Bool("hints", false, "print copy-pasteable trust instructions (JVM keytool, Windows, .NET, Debian/RHEL, curl)")
+	regen := c.fs.Bool("regenerate", false, "replace the CA with a new one (clients must trust the new one)")
+	home := c.fs.String("home", proxy.DefaultHome(), "`DIR` for the CA and captures ($PROVTAP_HOME); created 0700, an existing one keeps its mode")
+	listen := c.fs.String("listen", "127.0.0.1:8080", "proxy `ADDR` to use in the hints")
+	clk := addClockFlags(c)
+	pos, code, ok := c.parse(args)
 	if !ok {
 		return code
 	}
 	if len(pos) > 0 {
-		return fail("ca", "unexpected argument %q", pos[0])
+		return c.usageError("takes no arguments, got %q", pos[0])
+	}
+	zone, err := clk.location(nil)
+	if err != nil {
+		return c.fail("%v", err)
+	}
+	if err := prepareHome(*home); err != nil {
+		return c.fail("%v", err)
 	}
 	var ca *proxy.CA
-	var err error
 	if *regen {
 		ca, err = proxy.CreateCA(*home)
 	} else {
 		ca, err = proxy.LoadOrCreateCA(*home)
 	}
 	if err != nil {
-		return fail("ca", "%v", err)
+		return c.fail("CA in %s: %v", *home, err)
 	}
+	warnOpenHome(c, *home, ca.KeyFile)
 	if *pemOnly {
-		os.Stdout.Write(ca.CertPEM())
+		if _, err := stdout.Write(ca.CertPEM()); err != nil {
+			return c.fail("writing: %v", err)
+		}
 		return 0
 	}
-	fmt.Printf("certificate  %s\nprivate key  %s (0600, keep it here)\nsubject      %s\nvalid until  %s\n",
-		ca.CertFile, ca.KeyFile, ca.Cert.Subject.CommonName, ca.Cert.NotAfter.Local().Format(time.DateTime))
+	fmt.Fprintf(stdout, "certificate  %s\nprivate key  %s (0600, keep it here)\nsubject      %s\nvalid until  %s\n",
+		ca.CertFile, ca.KeyFile, ca.Cert.Subject.CommonName, ca.Cert.NotAfter.In(zone).Format("2006-01-02 15:04:05 MST"))
 	if *regen {
-		fmt.Println("\nA new CA was generated: clients that trusted the old one must import this one.")
+		fmt.Fprintln(stdout, "\nA new CA was generated: clients that trusted the old one must import this one.")
 	}
 	if *hints {
-		fmt.Print(trustHints(ca.CertFile, *listen))
+		fmt.Fprint(stdout, trustHints(ca.CertFile, *listen))
 	} else {
-		fmt.Println("\nprovtap ca --hints   how to make a JVM, Windows, Linux or curl trust it")
+		fmt.Fprintln(stdout, "\nprovtap ca --hints   how to make a JVM, Windows, Linux or curl trust it")
 	}
 	return 0
 }

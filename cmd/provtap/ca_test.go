@@ -9,6 +9,7 @@ import (
 )
 
 func TestCAPemHintsAndRegenerate(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	bin := provtapBinary(t)
 	pem1, err := exec.Command(bin, "ca", "--pem", "--home", home).Output()

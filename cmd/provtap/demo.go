@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/provtap/provtap/capture"
 	"github.com/provtap/provtap/capture/har"
 	"github.com/provtap/provtap/internal/scenario"
 
@@ -19,12 +20,13 @@ import (
 	"github.com/provtap/provtap/ui"
 )
 
-const demoAbout = `Reproduces both failures provtap was built for (SCENARIOS.md), on loopback,
-with nothing to set up: a session API that refuses a second session, and a SCIM
-service behind an API gateway that wants a subscription key on every call. Two
-connectors fail against them as they do in the field, then the fixed
-connectors succeed. All of it goes through provtap, is recorded, and opens in
-the TUI with the diagnoses on screen.`
+const demoAbout = `Reproduces both failures provtap was built for, on loopback, with nothing
+to set up: a session API that refuses a second session (a JVM web-services
+connector that keeps no cookies fails its second call), and a SCIM service
+behind an API gateway that wants a subscription key on every call (a SCIM
+connector sends it on reads only). Both connectors fail as they do in the
+field, then the fixed connectors succeed. All of it goes through provtap, is
+recorded, and opens in the TUI with the diagnoses on screen.`
 
 // Demo connectors tell themselves apart by User-Agent, as real ones do: the
 // analyzers follow one client at a time.
@@ -35,28 +37,33 @@ const (
 	uaSeed2Fixed   = "scim-connector/2.1 (key on every call)"
 )
 
-func cmdDemo(args []string) int {
-	fs := newFlags("demo", "provtap demo [--no-tui] [--home DIR]", demoAbout)
-	noTUI := fs.Bool("no-tui", false, "print the flows and findings instead of opening the TUI")
-	home := fs.String("home", "", "where the demo's CA and capture go (default: a new temporary directory)")
-	pos, code, ok := parseArgs(fs, args)
+func cmdDemo(args []string, stdout, stderr io.Writer) int {
+	c := newCLI("provtap demo", "provtap demo [--no-tui] [--home DIR] [--utc | --zone ZONE]", demoAbout, stdout, stderr)
+	noTUI := c.fs.Bool("no-tui", false, "print the flows and findings instead of opening the TUI")
+	home := c.fs.String("home", "", "`DIR` for the demo's CA and capture (default: a new temporary directory)")
+	clk := addClockFlags(c)
+	pos, code, ok := c.parse(args)
 	if !ok {
 		return code
 	}
 	if len(pos) != 0 {
-		return fail("demo", "takes no arguments (see provtap demo --help)")
+		return c.usageError("takes no arguments, got %q", pos[0])
 	}
+	if err := clk.check(); err != nil {
+		return c.fail("%v", err)
+	}
+	if !*noTUI && !canRunTUI(stdout) {
+		return c.fail("the TUI needs a terminal (stdin and stdout); without one run provtap demo --no-tui: the flows and findings on stdout")
+	}
+	zone, _ := clk.location(nil)
 	if *home == "" {
 		dir, err := os.MkdirTemp("", "provtap-demo-")
 		if err != nil {
-			return fail("demo", "%v", err)
+			return c.fail("%v", err)
 		}
 		*home = dir
-	}
-	capturePath := filepath.Join(*home, "captures", "demo-"+time.Now().Format("20060102-150405")+".har")
-	rec, err := har.NewRecorder(capturePath)
-	if err != nil {
-		return fail("demo", "%v", err)
+	} else if err := prepareHome(*home); err != nil {
+		return c.fail("%v", err)
 	}
 
 	// The upstream servers of both seeds. The session API's clock can jump
@@ -65,15 +72,26 @@ func cmdDemo(args []string) int {
 	var skew atomic.Int64
 	api := scenario.NewSessionAPI()
 	api.Now = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
-	sessionSrv := scenario.Serve(api, false)
+	sessionSrv, err := scenario.NewServer(api, false)
+	if err != nil {
+		return c.fail("starting the session API: %v", err)
+	}
 	defer sessionSrv.Close()
-	gatewaySrv := scenario.Serve(scenario.NewGateway(), true)
+	gatewaySrv, err := scenario.NewServer(scenario.NewGateway(), true)
+	if err != nil {
+		return c.fail("starting the SCIM gateway: %v", err)
+	}
 	defer gatewaySrv.Close()
 
 	dp, err := startDemoProxy(*home)
 	if err != nil {
-		rec.Close()
-		return fail("demo", "starting the proxy: %v", err)
+		return c.fail("starting the proxy: %v", err)
+	}
+	warnOpenHome(c, *home, dp.keyFile)
+	rec, err := newDefaultRecorder(filepath.Join(*home, "captures"), "demo")
+	if err != nil {
+		dp.proxy.Close()
+		return c.fail("%v", err)
 	}
 	steps := &demoSteps{
 		client:  dp.client,
@@ -82,19 +100,20 @@ func cmdDemo(args []string) int {
 		expire:  func() { skew.Store(int64(scenario.SessionTTL + time.Minute)) },
 	}
 	mode := "demo proxy " + dp.addr
-	eng := analyze.NewEngine()
+	pl := newPipeline(rec, zone)
 	if *noTUI {
-		return demoHeadless(dp, rec, eng, steps, mode)
+		return demoHeadless(c, dp, pl, steps, mode)
 	}
 	go steps.run(io.Discard)
-	return runLive(dp.proxy, rec, eng, ui.Options{Mode: mode, ShowFindings: true})
+	return runLive(c, dp.proxy, pl, nil, ui.Options{Mode: mode, ShowFindings: true})
 }
 
 // demoProxy is the running proxy and a client factory that goes through it.
 type demoProxy struct {
-	proxy  liveProxy
-	addr   string
-	client func(userAgent string, jar bool) *http.Client
+	proxy   liveProxy
+	addr    string
+	client  func(userAgent string, jar bool) *http.Client
+	keyFile string // the CA's private key
 }
 
 // demoSteps is the demo's traffic: both failing connectors, then both
@@ -157,10 +176,11 @@ func (t uaTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return t.base.RoundTrip(r)
 }
 
-// demoHeadless runs the demo's traffic and prints every flow and finding.
-func demoHeadless(dp *demoProxy, rec *har.Recorder, eng *analyze.Engine, steps *demoSteps, mode string) int {
-	out := os.Stdout
-	fmt.Fprintf(out, "provtap demo — %s, recording to %s\n\n", mode, rec.Path())
+// demoHeadless runs the demo's traffic through the pipeline and prints
+// every flow and finding, then the findings worst first.
+func demoHeadless(c *cli, dp *demoProxy, pl *pipeline, steps *demoSteps, mode string) int {
+	out := c.stdout
+	fmt.Fprintf(out, "provtap demo — %s, recording to %s\n\n", mode, pl.rec.Path())
 	stepLog := &strings.Builder{}
 	done := make(chan error, 1)
 	go func() {
@@ -169,21 +189,25 @@ func demoHeadless(dp *demoProxy, rec *har.Recorder, eng *analyze.Engine, steps *
 		done <- err
 	}()
 	var all []analyze.Finding
-	for f := range dp.proxy.Flows() {
-		if err := rec.Write(f); err != nil {
-			fmt.Fprintf(out, "recording stopped: %v\n", err)
+	reported := false
+	rest := pl.run(dp.proxy.Flows(), func(f *capture.Flow, _ har.Loc, findings []analyze.Finding, recErr error) {
+		if recErr != nil && !reported {
+			reported = true
+			fmt.Fprintf(out, "recording stopped: %v\n", recErr)
 		}
-		fmt.Fprintln(out, flowLine(f))
-		for _, fd := range eng.Add(f) {
-			all = append(all, fd)
+		fmt.Fprintln(out, flowLine(f, pl.zone))
+		for _, fd := range findings {
 			fmt.Fprintf(out, "     %s %s\n", severityMarkText(fd.Severity), fd.Line())
 		}
-	}
+		all = append(all, findings...)
+	})
+	all = append(all, rest...)
 	stepErr := <-done
-	recErr := rec.Close()
+	path := pl.rec.Path()
+	recCode := pl.finish(c)
 	fmt.Fprintf(out, "\nwhat the connectors saw:\n%s", stepLog.String())
 	if stepErr != nil {
-		fmt.Fprintf(os.Stderr, "provtap demo: %v\n", stepErr)
+		c.warn("%v", stepErr)
 		return 1
 	}
 	if len(all) > 0 {
@@ -193,12 +217,8 @@ func demoHeadless(dp *demoProxy, rec *har.Recorder, eng *analyze.Engine, steps *
 			fmt.Fprintf(out, "  %s %s\n      fix: %s\n", severityMarkText(fd.Severity), fd.Line(), oneLineText(fd.Fix))
 		}
 	}
-	fmt.Fprintf(out, "\ncapture: %s\n  provtap open %s\n  provtap analyze %s\n", rec.Path(), rec.Path(), rec.Path())
-	if recErr != nil {
-		fmt.Fprintf(os.Stderr, "provtap demo: %v\n", recErr)
-		return 1
-	}
-	return 0
+	fmt.Fprintf(out, "\ncapture: %s\n  provtap open %s\n  provtap analyze %s\n", path, path, path)
+	return recCode
 }
 
 func severityMarkText(s analyze.Severity) string {

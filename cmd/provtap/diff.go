@@ -2,12 +2,11 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
-	"strconv"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/term"
-	"github.com/mattn/go-isatty"
 	"github.com/muesli/termenv"
 	"github.com/provtap/provtap/capture"
 	"github.com/provtap/provtap/ui"
@@ -28,60 +27,54 @@ Each row starts with a marker, readable without colour:
 Flow numbers are the ones provtap open and provtap analyze show. Colour only
 on a terminal, and never with NO_COLOR set.`
 
-func cmdDiff(args []string) int {
-	fs := newFlags("diff", "provtap diff FILE A B [--width N]", diffAbout)
-	width := fs.Int("width", 0, "line width in `cells` (default: the terminal's, else 120)")
-	pos, code, ok := parseArgs(fs, args)
+func cmdDiff(args []string, stdout, stderr io.Writer) int {
+	c := newCLI("provtap diff", "provtap diff FILE A B [--width N]", diffAbout, stdout, stderr)
+	width := c.fs.Int("width", 0, "line width in `CELLS` (default: the terminal's, else 120)")
+	pos, code, ok := c.parse(args)
 	if !ok {
 		return code
 	}
 	if len(pos) != 3 {
-		return fail("diff", "want a capture file and two flow numbers, got %d arguments (see provtap diff --help)", len(pos))
+		return c.usageError("want a capture file and two flow numbers, got %d arguments", len(pos))
 	}
-	var ids [2]int
+	var ids [2]flowNumber
 	for i, s := range pos[1:] {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			return fail("diff", "%q is not a flow number (flows are numbered from 1, as provtap analyze shows them)", s)
+		if err := ids[i].Set(s); err != nil {
+			return c.fail("%s: %v", s, err)
 		}
-		ids[i] = n
 	}
-	capt, err := loadCapture(pos[0])
+	capt, note, err := loadCapture(pos[0])
 	if err != nil {
-		return fail("diff", "%v", err)
+		return c.fail("%v", err)
 	}
-	total := len(capt.Flows)
 	var flows [2]*capture.Flow
 	for i, n := range ids {
-		switch {
-		case total == 0:
-			return fail("diff", "no flow %d: %s has no flows", n, pos[0])
-		case n < 1 || n > total:
-			return fail("diff", "no flow %d: %s has %s (1-%d)", n, pos[0], flowCount(total), total)
-		}
-		f := capt.Flows[n-1]
-		if f.Kind == capture.KindTLSFailure || f.Method == "" {
-			return fail("diff", "flow %d has no request to compare (%s)", n, describeKind(f))
+		f, err := pickFlow(pos[0], capt.Flows, int(n), "compare")
+		if err != nil {
+			return c.fail("%v", err)
 		}
 		flows[i] = f
 	}
-	tty := isatty.IsTerminal(os.Stdout.Fd())
+	if note != "" {
+		c.warn("%s", note)
+	}
+	tty := isTerminal(stdout)
 	w := *width
 	if w <= 0 {
 		w = 120
-		if tty {
-			if tw, _, err := term.GetSize(os.Stdout.Fd()); err == nil && tw > 0 {
+		if f, ok := stdout.(*os.File); ok && tty {
+			if tw, _, err := term.GetSize(f.Fd()); err == nil && tw > 0 {
 				w = tw
 			}
 		}
 	}
 	var r *lipgloss.Renderer // nil: no colour
 	if tty && os.Getenv("NO_COLOR") == "" {
-		r = lipgloss.NewRenderer(os.Stdout)
-		r.SetColorProfile(termenv.NewOutput(os.Stdout).EnvColorProfile())
+		r = lipgloss.NewRenderer(stdout)
+		r.SetColorProfile(termenv.NewOutput(stdout).EnvColorProfile())
 	}
-	if _, err := fmt.Fprint(os.Stdout, ui.DiffText(flows[0], flows[1], w, r)); err != nil {
-		return fail("diff", "writing: %v", err)
+	if _, err := fmt.Fprint(stdout, ui.DiffText(flows[0], flows[1], w, r)); err != nil {
+		return c.fail("writing: %v", err)
 	}
 	return 0
 }

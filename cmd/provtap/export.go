@@ -2,13 +2,10 @@ package main
 
 import (
 	"fmt"
-	"os"
+	"io"
 
 	"github.com/provtap/provtap/capture/export"
-	"github.com/provtap/provtap/capture/har"
 	"github.com/provtap/provtap/capture/redact"
-
-	"github.com/provtap/provtap/capture"
 )
 
 const exportAbout = `Prints one request of a capture so it can be sent again.
@@ -17,77 +14,77 @@ const exportAbout = `Prints one request of a capture so it can be sent again.
                   byte: method, path and query, every header in order, body.
                   curl adds none of its own headers; connection and proxy
                   headers (Connection, Proxy-Authorization, …) are left out.
+                  When the request accepted gzip, deflate, br or zstd (one this
+                  machine's curl decodes), --compressed makes curl print the
+                  answer decoded; the request still says what it said.
   --format raw    the request as HTTP/1.1 bytes, exactly.
 
 Flow numbers are the ones provtap open and provtap analyze show.
 --redact replaces credentials by pseudonyms first, as provtap redact does, so
-the command can be posted where others read it (it no longer authenticates).`
+the command can be posted where others read it (it no longer authenticates).
+--out writes to a new file (mode 0600, never over an existing one) instead
+of stdout: a Windows shell's ">" may re-encode what it writes.`
 
-func cmdExport(args []string) int {
-	fs := newFlags("export", "provtap export FILE --flow N [--format curl|raw] [--redact]", exportAbout)
-	n := fs.Int("flow", 0, "the `number` of the flow to export (1 is the first request)")
-	format := fs.String("format", "curl", "curl (a bash/zsh command) or raw (the HTTP/1.1 request bytes)")
-	redacted := fs.Bool("redact", false, "replace credentials, cookies, keys and tokens by pseudonyms first")
-	pos, code, ok := parseArgs(fs, args)
+func cmdExport(args []string, stdout, stderr io.Writer) int {
+	c := newCLI("provtap export", "provtap export FILE --flow N [--format curl|raw] [--redact] [--out FILE]", exportAbout, stdout, stderr)
+	var n flowNumber
+	c.fs.Var(&n, "flow", "the `N`umber of the flow to export (1 is the first request)")
+	format := newChoice("curl", "curl", "raw")
+	c.fs.Var(format, "format", "`FORMAT`: curl (a bash/zsh command) or raw (the HTTP/1.1 request bytes)")
+	redacted := c.fs.Bool("redact", false, "replace credentials, cookies, keys and tokens by pseudonyms first")
+	outFile := c.fs.String("out", "", "write to this new `FILE` instead of stdout")
+	pos, code, ok := c.parse(args)
 	if !ok {
 		return code
 	}
 	if len(pos) != 1 {
-		return fail("export", "want exactly one capture file, got %d arguments (see provtap export --help)", len(pos))
+		return c.usageError("want exactly one capture file, got %d arguments", len(pos))
 	}
-	if *format != "curl" && *format != "raw" {
-		return fail("export", "unknown --format %q (want curl or raw)", *format)
-	}
-	capt, err := har.LoadHAR(pos[0])
+	capt, note, err := loadCapture(pos[0])
 	if err != nil {
-		return fail("export", "%v", err)
+		return c.fail("%v", err)
 	}
-	total := len(capt.Flows)
-	switch {
-	case *n == 0:
-		return fail("export", "say which request with --flow N: %s has %s", pos[0], flowCount(total))
-	case total == 0:
-		return fail("export", "no flow %d: %s has no flows", *n, pos[0])
-	case *n < 1 || *n > total:
-		return fail("export", "no flow %d: %s has %s (1-%d)", *n, pos[0], flowCount(total), total)
+	if !c.given("flow") {
+		return c.fail("which flow? add --flow N: %s has %s (1-%d)", pos[0], flowCount(len(capt.Flows)), len(capt.Flows))
 	}
-	f := capt.Flows[*n-1]
-	if f.Kind == capture.KindTLSFailure || f.Method == "" {
-		return fail("export", "flow %d has no request to export (%s)", *n, describeKind(f))
+	f, err := pickFlow(pos[0], capt.Flows, int(n), "export")
+	if err != nil {
+		return c.fail("%v", err)
+	}
+	if note != "" {
+		c.warn("%s", note)
 	}
 	if *redacted {
 		// The whole capture, so a secret recognised elsewhere is caught here too.
-		f = redact.NewRedactor().Flows(capt.Flows)[*n-1]
+		f = redact.NewRedactor().Flows(capt.Flows)[n-1]
 	}
 	if b := f.RequestBody; b.Truncated {
-		fmt.Fprintf(os.Stderr, "provtap export: warning: flow %d's request body was cut at %d of %d bytes (--max-body); the export sends only those %d bytes\n",
-			*n, len(b.Bytes), b.Size, len(b.Bytes))
+		c.warn("warning: flow %d's request body was cut at %d of %d bytes (--max-body); the export sends only those %d bytes",
+			n, len(b.Bytes), b.Size, len(b.Bytes))
 	}
 	var out []byte
-	if *format == "raw" {
+	if format.value == "raw" {
 		out = export.RawRequest(f)
 	} else {
 		out = []byte(export.Curl(f) + "\n")
 	}
-	if _, err := os.Stdout.Write(out); err != nil {
-		return fail("export", "writing: %v", err)
+	if *outFile == "" {
+		if _, err := stdout.Write(out); err != nil {
+			return c.fail("writing: %v", err)
+		}
+		return 0
 	}
+	file, err := createNew(*outFile, "choose another --out FILE")
+	if err != nil {
+		return c.fail("%v", err)
+	}
+	if _, err := file.Write(out); err != nil {
+		file.Close()
+		return c.fail("writing %s: %v", *outFile, err)
+	}
+	if err := file.Close(); err != nil {
+		return c.fail("writing %s: %v", *outFile, err)
+	}
+	fmt.Fprintf(stdout, "wrote flow %d to %s\n", n, *outFile)
 	return 0
-}
-
-func flowCount(n int) string {
-	if n == 1 {
-		return "1 flow"
-	}
-	return fmt.Sprintf("%d flows", n)
-}
-
-func describeKind(f *capture.Flow) string {
-	switch {
-	case f.Kind == capture.KindTLSFailure:
-		return "the client gave up during the TLS handshake"
-	case f.Error != "":
-		return f.Error
-	}
-	return "no method recorded"
 }

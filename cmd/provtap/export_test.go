@@ -26,23 +26,6 @@ import (
 	"github.com/provtap/provtap/capture/capturetest"
 )
 
-// runProvtap runs provtap with args, returning exit code, stdout and stderr.
-func runProvtap(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	dir := t.TempDir()
-	outF, _ := os.Create(filepath.Join(dir, "out"))
-	errF, _ := os.Create(filepath.Join(dir, "err"))
-	oldOut, oldErr := os.Stdout, os.Stderr
-	os.Stdout, os.Stderr = outF, errF
-	code := run(args)
-	os.Stdout, os.Stderr = oldOut, oldErr
-	outF.Close()
-	errF.Close()
-	out, _ := os.ReadFile(filepath.Join(dir, "out"))
-	errb, _ := os.ReadFile(filepath.Join(dir, "err"))
-	return code, string(out), string(errb)
-}
-
 var exportEpoch = time.Date(2025, 3, 4, 10, 0, 0, 0, time.UTC)
 
 func exportFlow(i int, method, rawURL string, status int, req, resp []capture.Header, reqBody, respBody string) *capture.Flow {
@@ -105,6 +88,7 @@ func findingKeys(fs []analyze.Finding) []string {
 // TestExportRedactCommand: the seed captures redacted hold none of their
 // secrets, keep the names, and give the analyzers the same findings.
 func TestExportRedactCommand(t *testing.T) {
+	t.Parallel()
 	secrets := []string{"cHJvdmlzaW9uZXI6UHIwdiFzaW9uLTIwMjQ", "Pr0v!sion-2024", exSession, exKey, "Welc0me-jdoe-42"}
 	for i, flows := range seedCaptures() {
 		in := writeCapture(t, flows...)
@@ -138,6 +122,7 @@ func TestExportRedactCommand(t *testing.T) {
 }
 
 func TestExportFormats(t *testing.T) {
+	t.Parallel()
 	flows := seedCaptures()[0]
 	harFile := writeCapture(t, flows...)
 	loaded, _ := har.LoadHAR(harFile)
@@ -158,39 +143,10 @@ func TestExportFormats(t *testing.T) {
 	}
 }
 
-func TestExportErrors(t *testing.T) {
-	harFile := writeCapture(t, seedCaptures()[0]...)
-	notHAR := filepath.Join(t.TempDir(), "x.harFile")
-	os.WriteFile(notHAR, []byte("hello"), 0o600)
-	for _, c := range []struct {
-		args []string
-		want string
-	}{
-		{[]string{"export", harFile, "--flow", "7"}, "no flow 7: " + harFile + " has 3 flows (1-3)"},
-		{[]string{"export", harFile, "--flow", "0"}, "has 3 flows"},
-		{[]string{"export", harFile}, "--flow N"},
-		{[]string{"export", harFile, "--flow", "1", "--format", "har"}, `unknown --format "har"`},
-		{[]string{"export", "--flow", "1"}, "want exactly one capture file"},
-		{[]string{"export", notHAR, "--flow", "1"}, "not a HAR capture"},
-		{[]string{"export", filepath.Join(t.TempDir(), "missing.harFile"), "--flow", "1"}, "no such file"},
-		{[]string{"export", harFile, "--flow", "x"}, "invalid value"},
-		{[]string{"redact", harFile}, "want a capture file and the file to write"},
-		{[]string{"redact", notHAR, filepath.Join(t.TempDir(), "o.harFile")}, "not a HAR capture"},
-		{[]string{"redact", harFile, filepath.Join(notHAR, "o.harFile")}, "writing"}, // a file where a directory should be
-	} {
-		code, out, errOut := runProvtap(t, c.args...)
-		if c.want == "invalid value" {
-			out = "" // the flag package prints the usage on stdout as well (cli.go)
-		}
-		if code != 2 || out != "" || !strings.Contains(errOut, c.want) || strings.Count(errOut, "\n") != 1 {
-			t.Errorf("%v: exit %d, stdout %q, stderr %q (want one line with %q)", c.args, code, out, errOut, c.want)
-		}
-	}
-}
-
 // TestExportReplaysThroughHAR: a request saved to a capture file, exported
 // and run in bash reaches a server as the very bytes the client sent.
 func TestExportReplaysThroughHAR(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Fatal("curl is required: ", err)
 	}
@@ -281,6 +237,7 @@ func runBash(t *testing.T, cmd string) {
 // real proxy (forward and reverse mode) and saved, exported and run in bash,
 // reaches the server as the bytes the client sent.
 func TestExportReplaysCapturedRequest(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Fatal("curl is required: ", err)
 	}
@@ -336,6 +293,7 @@ func TestExportReplaysCapturedRequest(t *testing.T) {
 // PATCH reproduces the 401; the same request with the session cookie the
 // POST set succeeds.
 func TestExportSeed1Replay(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Fatal("curl is required: ", err)
 	}
@@ -376,6 +334,7 @@ func TestExportSeed1Replay(t *testing.T) {
 // captures redacted hold none of the seeds' secrets and give the analyzers
 // the same findings as the originals.
 func TestExportRedactLiveSeeds(t *testing.T) {
+	t.Parallel()
 	seed1 := scenario.Serve(scenario.NewSessionAPI(), true)
 	seed2 := scenario.Serve(scenario.NewGateway(), true)
 	t.Cleanup(seed1.Close)

@@ -93,6 +93,7 @@ func okUpstream(t *testing.T) string {
 }
 
 func TestKill9KeepsEveryFlowPrinted(t *testing.T) {
+	t.Parallel()
 	up := okUpstream(t)
 	h := startHeadless(t)
 	h.send(t, 3, up)
@@ -111,6 +112,7 @@ func TestKill9KeepsEveryFlowPrinted(t *testing.T) {
 }
 
 func TestSIGINTClosesValidPrivateHAR(t *testing.T) {
+	t.Parallel()
 	up := okUpstream(t)
 	h := startHeadless(t)
 	h.send(t, 2, up)
@@ -138,6 +140,7 @@ func TestSIGINTClosesValidPrivateHAR(t *testing.T) {
 }
 
 func TestNonLoopbackListenNeedsProxyAuth(t *testing.T) {
+	t.Parallel()
 	out, err := exec.Command(provtapBinary(t), "--no-tui", "--home", t.TempDir(), "--listen", "0.0.0.0:0").CombinedOutput()
 	if code := exitCode(err); code != 2 || strings.Count(string(out), "\n") != 1 || !strings.Contains(string(out), "--proxy-auth") {
 		t.Errorf("exit %d, output %q", code, out)

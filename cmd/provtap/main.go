@@ -1,17 +1,25 @@
 // Command provtap is a terminal traffic inspector for identity-provisioning
 // connectors: a MITM proxy that records every call and explains failures.
+// `provtap --help` lists its commands; the README describes the command
+// line, the capture file and the findings JSON.
 package main
 
 import (
 	"fmt"
+	"io"
 	"os"
+	"strings"
+
+	"github.com/provtap/provtap/capture"
 )
 
-// command is one subcommand. run returns the process exit code.
+const version = capture.Version
+
+// command is one subcommand: run gets the arguments after its name.
 type command struct {
 	name    string
 	summary string
-	run     func(args []string) int
+	run     func(args []string, stdout, stderr io.Writer) int
 }
 
 func commands() []command {
@@ -23,31 +31,98 @@ func commands() []command {
 		{"diff", "compare two requests of a capture side by side", cmdDiff},
 		{"ca", "where provtap's CA is, its PEM, and how to trust it", cmdCA},
 		{"demo", "both seed failures reproduced locally, through the proxy, in the TUI", cmdDemo},
+		{"version", "print provtap's version (also --version)", cmdVersion},
+		{"help", `this overview; "provtap help COMMAND" explains a command`, cmdHelp},
 	}
 }
 
 func main() {
-	os.Exit(run(os.Args[1:]))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func run(args []string) int {
+// run is provtap with the arguments after its name: the command args[0]
+// names, else the proxy. It returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		switch args[0] {
-		case "help":
-			if len(args) > 1 {
-				return run([]string{args[1], "--help"})
-			}
-			usage(os.Stdout)
-			return 0
-		case "version", "--version":
-			fmt.Println("provtap", version)
-			return 0
+		case "--version", "-version":
+			return cmdVersion(args[1:], stdout, stderr)
 		}
 		for _, c := range commands() {
 			if args[0] == c.name {
-				return c.run(args[1:])
+				return c.run(args[1:], stdout, stderr)
 			}
 		}
 	}
-	return cmdProxy(args)
+	return cmdProxy(args, stdout, stderr)
+}
+
+// commandNames are the commands' names, in the order help lists them.
+func commandNames() []string {
+	var names []string
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	return names
+}
+
+// listCommands is the commands part of the overview.
+func listCommands(w io.Writer) {
+	fmt.Fprint(w, "       provtap COMMAND [args]\n\ncommands:\n")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, "\nWithout a command, provtap runs the proxy:\n")
+}
+
+// unknownCommand is the one line for `provtap WORD` when WORD is no
+// command.
+func unknownCommand(c *cli, word string) int {
+	if best := closest(word, commandNames()); best != "" {
+		return c.fail("unknown command %q; did you mean provtap %s?", word, best)
+	}
+	if st, err := os.Stat(word); (err == nil && !st.IsDir()) || strings.HasSuffix(strings.ToLower(word), ".har") {
+		return c.fail("unknown command %q; to look at a capture: provtap open %s (or provtap analyze %s)", word, word, word)
+	}
+	return c.fail("unknown command %q; the commands are %s (provtap help explains them)", word, strings.Join(commandNames(), ", "))
+}
+
+func cmdVersion(args []string, stdout, stderr io.Writer) int {
+	c := newCLI("provtap version", "provtap version", "Prints provtap's version. provtap --version does the same.", stdout, stderr)
+	pos, code, ok := c.parse(args)
+	if !ok {
+		return code
+	}
+	if len(pos) > 0 {
+		return c.usageError("takes no arguments, got %q", pos[0])
+	}
+	fmt.Fprintln(stdout, "provtap", version)
+	return 0
+}
+
+func cmdHelp(args []string, stdout, stderr io.Writer) int {
+	c := newCLI("provtap help", "provtap help [COMMAND]", "Prints the overview, or a command's help.", stdout, stderr)
+	pos, code, ok := c.parse(args)
+	if !ok {
+		return code
+	}
+	switch {
+	case len(pos) == 0:
+		return cmdProxy([]string{"--help"}, stdout, stderr)
+	case len(pos) > 1:
+		return c.usageError("takes one command, got %d arguments", len(pos))
+	}
+	if !contains(commandNames(), pos[0]) {
+		return unknownCommand(c, pos[0])
+	}
+	return run([]string{pos[0], "--help"}, stdout, stderr)
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
 }

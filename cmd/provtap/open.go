@@ -2,13 +2,14 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"net/url"
 	"path/filepath"
-
-	"github.com/provtap/provtap/capture/proxy"
+	"strings"
 
 	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/proxy"
 	"github.com/provtap/provtap/ui"
 )
 
@@ -16,20 +17,23 @@ const openAbout = `Opens the TUI on a saved capture: a HAR file from provtap, Ch
 Firefox, mitmproxy, Proxyman, Charles or any other tool. The analyzers run
 over it as they do live, and the flow of the worst finding is selected.
 
-A capture cut off mid-write (a recorder that was killed) opens with every
-whole flow before the cut.
+A capture cut off mid-write (a recorder that was killed) or still being
+recorded opens with every whole flow written so far, and says so.
 
 r replays the selected request, R replays it with the fix its finding names
 (after showing the exact request and asking: provisioning calls have side
-effects). Replays go straight to the server, or through --upstream-proxy, and
-appear as new flows linked to the original; they are not written to FILE
-(s saves them).`
+effects). Replays go straight to the server, or through --upstream-proxy,
+trusting --upstream-ca, and appear as new flows linked to the original; they
+are not written to FILE (s saves them to a new file).`
 
-func cmdOpen(args []string) int {
-	fs := newFlags("open", "provtap open FILE [--upstream-proxy URL] [--insecure-upstream]", openAbout)
-	upstream := fs.String("upstream-proxy", "", "send replays through this corporate proxy `URL`")
-	insecure := fs.Bool("insecure-upstream", false, "accept a server's self-signed or otherwise unverifiable certificate when replaying (test systems)")
-	pos, code, ok := parseArgs(fs, args)
+func cmdOpen(args []string, stdout, stderr io.Writer) int {
+	c := newCLI("provtap open", "provtap open FILE [--upstream-proxy URL] [--upstream-ca FILE] [--insecure-upstream] [--utc | --zone ZONE]", openAbout, stdout, stderr)
+	upstream := c.fs.String("upstream-proxy", "", "send replays through this corporate proxy `URL`")
+	var caFiles stringList
+	c.fs.Var(&caFiles, "upstream-ca", "also trust the CA certificates in this PEM `FILE` when replaying (an internal PKI); may be given more than once")
+	insecure := c.fs.Bool("insecure-upstream", false, "accept any server certificate when replaying, unverified (test systems only)")
+	clk := addClockFlags(c)
+	pos, code, ok := c.parse(args)
 	if !ok {
 		return code
 	}
@@ -37,24 +41,44 @@ func cmdOpen(args []string) int {
 	if *upstream != "" {
 		u, err := url.Parse(*upstream)
 		if err != nil || u.Host == "" {
-			return fail("open", "--upstream-proxy must be a URL like http://proxy.corp:3128, got %q", *upstream)
+			return c.fail("--upstream-proxy must be a URL like http://proxy.corp:3128, got %q", *upstream)
 		}
 		replayOpts.UpstreamProxy = u
 	}
 	if len(pos) != 1 {
-		return fail("open", "want exactly one capture file, got %d arguments (see provtap open --help)", len(pos))
+		return c.usageError("want exactly one capture file, got %d arguments", len(pos))
 	}
-	capt, err := loadCapture(pos[0])
+	if err := clk.check(); err != nil {
+		return c.fail("%v", err)
+	}
+	if len(caFiles) > 0 {
+		roots, err := loadRoots(caFiles)
+		if err != nil {
+			return c.fail("%v", err)
+		}
+		replayOpts.UpstreamRoots = roots
+	}
+	capt, note, err := loadCapture(pos[0])
 	if err != nil {
-		return fail("open", "%v", err)
+		return c.fail("%v", err)
 	}
+	if !canRunTUI(stdout) {
+		return c.fail("the TUI needs a terminal (stdin and stdout); without one: provtap analyze %s for the findings, provtap export %s --flow N for a request", pos[0], pos[0])
+	}
+	zone, _ := clk.location(capt.Flows)
+	toZone(capt.Flows, zone)
 	findings := analyze.Run(capt.Flows)
-	opts := ui.Options{Mode: "file: " + filepath.Base(pos[0]), Replayer: proxy.NewReplayer(replayOpts, lastID(capt.Flows))}
+	opts := ui.Options{Mode: "file: " + filepath.Base(pos[0]), Zone: zone, Save: saveNew,
+		Replayer: proxy.NewReplayer(replayOpts, lastID(capt.Flows))}
 	if abs, err := filepath.Abs(pos[0]); err == nil {
 		opts.CapturePath = abs
 	}
-	if capt.Truncated {
-		opts.Note = fmt.Sprintf("file cut off: showing the %d whole flows before the cut", len(capt.Flows))
+	if note != "" {
+		if strings.Contains(note, "still being recorded") {
+			opts.Note = fmt.Sprintf("still being recorded: showing the %s written so far", flowCount(len(capt.Flows)))
+		} else {
+			opts.Note = fmt.Sprintf("file cut off: showing the %d whole flows before the cut", len(capt.Flows))
+		}
 	}
 	if len(findings) > 0 {
 		worst := append([]analyze.Finding(nil), findings...)
@@ -65,7 +89,7 @@ func cmdOpen(args []string) int {
 	feed.AddAll(capt.Flows, findings)
 	feed.Close()
 	if err := ui.Run(opts, feed); err != nil {
-		return fail("open", "%v", err)
+		return c.fail("%v", err)
 	}
 	return 0
 }

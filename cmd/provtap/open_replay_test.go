@@ -5,23 +5,14 @@ import (
 	"testing"
 )
 
-// provtap open takes the upstream settings replays use.
+// provtap open takes the upstream settings replays use (their mistakes are
+// in TestBadInput).
 func TestOpenReplayFlags(t *testing.T) {
-	har, _ := bothSeedsHAR(t, t.TempDir())
-	for _, c := range []struct {
-		args []string
-		want string
-	}{
-		{[]string{"open", har, "--upstream-proxy", "not a url"}, "--upstream-proxy must be a URL"},
-		// Accepted; then the test has no terminal.
-		{[]string{"open", "--insecure-upstream", "--upstream-proxy", "http://proxy.corp:3128", har}, "needs a terminal"},
-	} {
-		code, _, stderr := runCaptured(t, c.args...)
-		if code != 2 || !strings.Contains(stderr, c.want) || strings.Count(stderr, "\n") != 1 {
-			t.Errorf("%v: exit %d, stderr %q; want 2 and one line with %q", c.args[1:], code, stderr, c.want)
+	t.Parallel()
+	code, out, _ := runProvtap(t, "open", "--help")
+	for _, want := range []string{"--insecure-upstream", "--upstream-proxy URL", "--upstream-ca FILE", "R replays it with the fix"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("open --help: exit %d, lacks %q:\n%s", code, want, out)
 		}
-	}
-	if code, out, _ := runCaptured(t, "open", "--help"); code != 0 || !strings.Contains(out, "--insecure-upstream") || !strings.Contains(out, "R replays it with the fix") {
-		t.Errorf("open --help: %d %q", code, out)
 	}
 }

@@ -7,31 +7,9 @@ import (
 	"testing"
 )
 
-func TestOpenBadInput(t *testing.T) {
-	dir := t.TempDir()
-	notHAR := filepath.Join(dir, "notes.txt")
-	os.WriteFile(notHAR, []byte("hello"), 0o600)
-	good, _ := bothSeedsHAR(t, dir)
-	for _, c := range []struct {
-		args []string
-		want string
-	}{
-		{[]string{"open"}, "want exactly one capture file"},
-		{[]string{"open", filepath.Join(dir, "missing.har")}, "no such file"},
-		{[]string{"open", notHAR}, "not a HAR capture"},
-		{[]string{"open", dir}, "is a directory"},
-		// Tests have no terminal: the TUI says so instead of drawing garbage.
-		{[]string{"open", good}, "needs a terminal"},
-	} {
-		code, _, stderr := runCaptured(t, c.args...)
-		if code != 2 || !strings.Contains(stderr, c.want) || strings.Count(stderr, "\n") != 1 {
-			t.Errorf("%v: exit %d, stderr %q; want 2 and one line with %q", c.args, code, stderr, c.want)
-		}
-	}
-}
-
 // A capture cut off mid-entry opens with every whole flow and says so.
 func TestTmuxOpenTruncated(t *testing.T) {
+	t.Parallel()
 	requireTmux(t)
 	bin := provtapBinary(t)
 	dir := t.TempDir()

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
-	"os"
+	"io"
+	"io/fs"
 
 	"github.com/provtap/provtap/capture/har"
 	"github.com/provtap/provtap/capture/redact"
@@ -20,29 +22,32 @@ the original. Pseudonyms are keyed per run and cannot be reversed. Kept:
 schemes (Basic, Bearer), header, cookie and parameter names, cookie
 attributes, JSON structure, sizes — and everything that is not a credential
 (paths, user names, e-mail addresses): read the copy before you share it.
-OUT is created with mode 0600; it may be IN itself.`
+OUT is a new file, mode 0600: provtap never overwrites one, IN included.`
 
-func cmdRedact(args []string) int {
-	fs := newFlags("redact", "provtap redact IN OUT", redactAbout)
-	pos, code, ok := parseArgs(fs, args)
+func cmdRedact(args []string, stdout, stderr io.Writer) int {
+	c := newCLI("provtap redact", "provtap redact IN OUT", redactAbout, stdout, stderr)
+	pos, code, ok := c.parse(args)
 	if !ok {
 		return code
 	}
 	if len(pos) != 2 {
-		return fail("redact", "want a capture file and the file to write, got %d arguments (see provtap redact --help)", len(pos))
+		return c.usageError("want a capture file and the file to write, got %d arguments", len(pos))
 	}
 	in, out := pos[0], pos[1]
-	capt, err := har.LoadHAR(in)
+	capt, note, err := loadCapture(in)
 	if err != nil {
-		return fail("redact", "%v", err)
+		return c.fail("%v", err)
 	}
-	if capt.Truncated {
-		fmt.Fprintf(os.Stderr, "provtap redact: %s was cut off; redacting the %s before the cut\n", in, flowCount(len(capt.Flows)))
+	if note != "" {
+		c.warn("%s", note)
 	}
 	r := redact.NewRedactor()
-	if err := har.WriteHAR(out, r.Flows(capt.Flows)); err != nil {
-		return fail("redact", "writing %s: %v", out, err)
+	if err := har.CreateHAR(out, r.Flows(capt.Flows)); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return c.fail("%v", existsError(out, "give redact a new OUT file"))
+		}
+		return c.fail("writing %s", fileProblem(out, err))
 	}
-	fmt.Printf("wrote %s: %s, %d distinct secrets replaced by pseudonyms\n", out, flowCount(len(capt.Flows)), r.Secrets())
+	fmt.Fprintf(stdout, "wrote %s: %s, %d distinct secrets replaced by pseudonyms\n", out, flowCount(len(capt.Flows)), r.Secrets())
 	return 0
 }

@@ -49,6 +49,7 @@ func curlEnv() []string {
 // buffer, the copied command reproduces the 401, and q leaves a complete
 // capture.
 func TestTmuxLiveProxy(t *testing.T) {
+	t.Parallel()
 	requireTmux(t)
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Fatal("curl is not installed: the live TUI test sends traffic with it")
@@ -118,6 +119,7 @@ func TestTmuxLiveProxy(t *testing.T) {
 
 // provtap demo in tmux: both diagnoses on screen within seconds.
 func TestTmuxDemo(t *testing.T) {
+	t.Parallel()
 	requireTmux(t)
 	bin := provtapBinary(t)
 	skipUnbuilt(t, bin) // the demo runs the proxy
@@ -132,6 +134,7 @@ func TestTmuxDemo(t *testing.T) {
 
 // provtap demo --no-tui prints both diagnoses.
 func TestDemoHeadless(t *testing.T) {
+	t.Parallel()
 	bin := provtapBinary(t)
 	skipUnbuilt(t, bin) // the demo runs the proxy
 	out, err := exec.Command(bin, "demo", "--no-tui", "--home", t.TempDir()).CombinedOutput()

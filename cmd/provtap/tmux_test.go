@@ -239,6 +239,7 @@ func bothSeedsHAR(t *testing.T, dir string) (string, []*capture.Flow) {
 
 // provtap open in tmux: move, filter, findings, copy by OSC 52, help, quit.
 func TestTmuxOpen(t *testing.T) {
+	t.Parallel()
 	requireTmux(t)
 	bin := provtapBinary(t)
 	dir := t.TempDir()

@@ -1,19 +1,16 @@
 package main
 
 import (
-	"fmt"
-	"os"
 	"time"
-
-	"github.com/provtap/provtap/capture/har"
-	"github.com/provtap/provtap/capture/proxy"
 
 	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/har"
+	"github.com/provtap/provtap/capture/proxy"
 	"github.com/provtap/provtap/ui"
 )
 
-// liveProxy is what runLiveTUI needs of a running *proxy.Proxy.
+// liveProxy is what runLive needs of a running *proxy.Proxy.
 type liveProxy interface {
 	Flows() <-chan *capture.Flow // completed flows; closed after Close
 	Close() error
@@ -22,30 +19,24 @@ type liveProxy interface {
 // The live proxy replays r and R.
 var _ proxy.Replayer = (*proxy.Proxy)(nil)
 
-// runLiveTUI shows a running proxy's flows in the TUI until the user quits.
-// Each flow is written to the capture file before it is shown (a write error
-// stops recording, not the proxy, and is shown on the status line), then
-// analyzed. The proxy never waits on the UI. On quit it closes the proxy,
-// records the flows still in flight, and closes the capture file.
-func runLiveTUI(p liveProxy, rec *har.Recorder, eng *analyze.Engine, mode string) int {
-	return runLive(p, rec, eng, ui.Options{Mode: mode})
-}
-
-// runLive is runLiveTUI with the UI's options (the demo opens on the
-// findings).
-func runLive(p liveProxy, rec *har.Recorder, eng *analyze.Engine, opts ui.Options) int {
+// runLive shows a running proxy's flows in the TUI until the user quits.
+// Flows go through the pipeline (recorded, then analyzed, then shown; a
+// write error stops recording, not the proxy, and is shown on the status
+// line); the proxy never waits on the UI. On quit it closes the proxy,
+// records the flows still in flight, and closes the capture file. earlier
+// are the flows of a capture being continued, shown first.
+func runLive(c *cli, p liveProxy, pl *pipeline, earlier []*capture.Flow, opts ui.Options) int {
 	feed := ui.NewFeed()
+	if len(earlier) > 0 {
+		feed.AddAll(earlier, pl.earlier(earlier))
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		defer feed.Close()
-		har.Pump(p.Flows(), rec, func(f *capture.Flow, loc har.Loc, recErr error) {
+		rest := pl.run(p.Flows(), func(f *capture.Flow, loc har.Loc, findings []analyze.Finding, recErr error) {
 			if recErr != nil {
 				feed.SetRecordingError(recErr)
-			}
-			var findings []analyze.Finding
-			if eng != nil {
-				findings = eng.Add(f)
 			}
 			// Memory stays bounded in a long session: bodies live in the
 			// capture file, and the UI reads them back when shown.
@@ -55,42 +46,31 @@ func runLive(p liveProxy, rec *har.Recorder, eng *analyze.Engine, opts ui.Option
 				feed.Add(f, findings)
 			}
 		})
+		feed.Add(nil, rest)
 	}()
-	opts.Live, opts.Follow = true, true
+	opts.Live, opts.Follow, opts.Zone, opts.Save = true, true, pl.zone, saveNew
 	if r, ok := p.(proxy.Replayer); ok && opts.Replayer == nil {
 		// r and R replay through the proxy's upstream settings; the new
 		// flow comes back through Flows(), recorded and analyzed.
 		opts.Replayer = r
 	}
-	if rec != nil {
-		opts.CapturePath = rec.Path()
-		opts.Store = rec.Store()
+	if pl.rec != nil {
+		opts.CapturePath = pl.rec.Path()
+		opts.Store = pl.rec.Store()
 	}
 	uiErr := ui.Run(opts, feed)
 	closeErr := p.Close()
 	select {
 	case <-done:
 	case <-time.After(5 * time.Second):
-		fmt.Fprintln(os.Stderr, "provtap: the proxy did not stop within 5s; closing the capture file anyway")
+		c.warn("the proxy did not stop within 5s; closing the capture file anyway")
 	}
-	code := 0
-	if rec != nil {
-		recErr := rec.Err()
-		if err := rec.Close(); err != nil && recErr == nil {
-			recErr = err
-		}
-		if recErr != nil {
-			fmt.Fprintf(os.Stderr, "provtap: capture %s: %v\n", rec.Path(), recErr)
-			code = 1
-		} else {
-			fmt.Fprintf(os.Stderr, "provtap: %d flows recorded in %s\n", rec.Entries(), rec.Path())
-		}
-	}
+	code := pl.finish(c)
 	if closeErr != nil {
-		fmt.Fprintf(os.Stderr, "provtap: stopping the proxy: %v\n", closeErr)
+		c.warn("stopping the proxy: %v", closeErr)
 	}
 	if uiErr != nil {
-		fmt.Fprintf(os.Stderr, "provtap: %v\n", uiErr)
+		c.warn("%v", uiErr)
 		return 2
 	}
 	return code

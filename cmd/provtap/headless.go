@@ -1,0 +1,48 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/provtap/provtap/analyze"
+	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/har"
+	"github.com/provtap/provtap/capture/proxy"
+)
+
+// runHeadless prints one line per flow and per finding on stdout until
+// SIGINT or SIGTERM, then closes the capture into valid HAR. earlier are
+// the flows of a capture being continued: analyzed, not printed again.
+func runHeadless(c *cli, p *proxy.Proxy, pl *pipeline, mode string, earlier []*capture.Flow) int {
+	fmt.Fprintf(c.stderr, "%s: %s; recording to %s (Ctrl-C to stop)\n", c.name, mode, pl.rec.Path())
+	pl.earlier(earlier)
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	stopped := make(chan struct{})
+	defer close(stopped)
+	go func() {
+		select {
+		case <-sig:
+			p.Close()
+		case <-stopped:
+		}
+	}()
+	reported := false
+	rest := pl.run(p.Flows(), func(f *capture.Flow, _ har.Loc, findings []analyze.Finding, recErr error) {
+		if recErr != nil && !reported {
+			reported = true
+			c.warn("%v — still forwarding, no longer recording to %s", recErr, pl.rec.Path())
+		}
+		fmt.Fprintln(c.stdout, flowLine(f, pl.zone))
+		for _, fd := range findings {
+			fmt.Fprintln(c.stdout, "  "+fd.Line())
+		}
+	})
+	for _, fd := range rest {
+		fmt.Fprintln(c.stdout, "  "+fd.Line())
+	}
+	return pl.finish(c)
+}

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+	"sync/atomic"
+
+	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/har"
+)
+
+// Every command reads the files the user names through these, so the same
+// mistake reads the same in every command.
+
+// fileProblem is why path cannot be read, in the words every command uses
+// ("" when it can be opened).
+func fileProblem(path string, err error) string {
+	var pe *fs.PathError
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return path + ": no such file"
+	case errors.Is(err, fs.ErrPermission):
+		return path + ": permission denied"
+	case errors.As(err, &pe):
+		return path + ": " + pe.Err.Error()
+	}
+	return path + ": " + err.Error()
+}
+
+// checkCapture is why the file at path cannot be a capture before reading
+// it: missing, unreadable, a directory, empty.
+func checkCapture(path string) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return errors.New(fileProblem(path, err))
+	}
+	if st.IsDir() {
+		return fmt.Errorf("%s is a directory, not a capture file", path)
+	}
+	if st.Size() == 0 {
+		return fmt.Errorf("%s is empty, not a capture file", path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return errors.New(fileProblem(path, err))
+	}
+	defer f.Close()
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(f, head)
+	head = bytes.TrimLeft(bytes.TrimPrefix(head[:n], []byte("\xef\xbb\xbf")), " \t\r\n")
+	if len(head) > 0 && head[0] != '{' {
+		return fmt.Errorf("%s is not a HAR capture (it does not start with a JSON object)", path)
+	}
+	return nil
+}
+
+// captureError says why a capture could not be read.
+func captureError(path string, err error) error {
+	if errors.Is(err, har.ErrNotHAR) {
+		reason := err.Error()
+		if i := strings.Index(reason, har.ErrNotHAR.Error()); i >= 0 {
+			reason = strings.TrimPrefix(reason[i+len(har.ErrNotHAR.Error()):], ": ")
+		}
+		if reason == "" {
+			return fmt.Errorf("%s is not a HAR capture", path)
+		}
+		return fmt.Errorf("%s is not a HAR capture (%s)", path, reason)
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return errors.New(fileProblem(path, err))
+	}
+	return fmt.Errorf("%s: %v", path, strings.TrimPrefix(err.Error(), path+": "))
+}
+
+// cutNote is the one line about a capture whose JSON is not closed: still
+// being recorded by a running provtap, or cut off when its recorder died.
+func cutNote(path string, flows int) string {
+	if har.BeingRecorded(path) {
+		return fmt.Sprintf("%s is still being recorded by a running provtap; reading the %s written so far", path, flowCount(flows))
+	}
+	return fmt.Sprintf("%s was cut off (its recorder was killed, or the disk filled); reading the %s before the cut", path, flowCount(flows))
+}
+
+// loadCapture reads a whole capture (for the TUI, export, redact and diff).
+// note is set when the file is not closed (see cutNote).
+func loadCapture(path string) (c *har.Capture, note string, err error) {
+	if err := checkCapture(path); err != nil {
+		return nil, "", err
+	}
+	c, err = har.LoadHAR(path)
+	if err != nil {
+		return nil, "", captureError(path, err)
+	}
+	if c.Truncated {
+		note = cutNote(path, len(c.Flows))
+	}
+	return c, note, nil
+}
+
+// scanCapture streams a capture to fn (for analyze: a capture larger than
+// memory still works).
+func scanCapture(path string, progress *atomic.Int64, fn func(*capture.Flow)) (flows int, note string, err error) {
+	if err := checkCapture(path); err != nil {
+		return 0, "", err
+	}
+	res, err := har.ScanHAR(path, progress, fn)
+	if err != nil {
+		return 0, "", captureError(path, err)
+	}
+	if res.Truncated {
+		note = cutNote(path, res.Flows)
+	}
+	return res.Flows, note, nil
+}
+
+func flowCount(n int) string {
+	if n == 1 {
+		return "1 flow"
+	}
+	return fmt.Sprintf("%d flows", n)
+}
+
+// pickFlow is flow n of a capture, or the one line saying why there is
+// none; every command that takes a flow number says it the same way.
+func pickFlow(path string, flows []*capture.Flow, n int, forWhat string) (*capture.Flow, error) {
+	total := len(flows)
+	switch {
+	case total == 0:
+		return nil, fmt.Errorf("no flow %d: %s has no flows", n, path)
+	case n < 1 || n > total:
+		return nil, fmt.Errorf("no flow %d: %s has %s (1-%d)", n, path, flowCount(total), total)
+	}
+	f := flows[n-1]
+	if f.Kind == capture.KindTLSFailure || f.Method == "" {
+		return nil, fmt.Errorf("flow %d has no request to %s (%s)", n, forWhat, describeKind(f))
+	}
+	return f, nil
+}
+
+func describeKind(f *capture.Flow) string {
+	switch {
+	case f.Kind == capture.KindTLSFailure:
+		return "the client gave up during the TLS handshake"
+	case f.Error != "":
+		return f.Error
+	}
+	return "no method recorded"
+}

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/provtap/provtap/analyze"
+	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/har"
+)
+
+// pipeline is the one path live traffic takes — in the TUI, headless and in
+// the demo: each flow is recorded to the capture file before anything shows
+// it (one write per burst of flows; a killed process loses nothing that was
+// shown), then analyzed, then shown.
+type pipeline struct {
+	rec  *har.Recorder // nil: nothing is recorded
+	eng  *analyze.Engine
+	zone *time.Location // flows are shown, and their findings written, in it
+}
+
+func newPipeline(rec *har.Recorder, zone *time.Location) *pipeline {
+	return &pipeline{rec: rec, eng: analyze.NewEngine(), zone: zone}
+}
+
+// showFunc shows one flow: where the capture file holds it (zero when it
+// was not recorded), the findings the engine produced with it, and, once
+// recording has stopped (a full disk), why.
+type showFunc func(f *capture.Flow, loc har.Loc, findings []analyze.Finding, recErr error)
+
+// earlier feeds flows already in the capture (--append) to the engine, so
+// what the new flows continue is known; it returns their findings.
+func (p *pipeline) earlier(flows []*capture.Flow) []analyze.Finding {
+	toZone(flows, p.zone)
+	var out []analyze.Finding
+	for _, f := range flows {
+		out = append(out, p.eng.Add(f)...)
+	}
+	return out
+}
+
+// run takes flows until the channel is closed, then returns the findings
+// the engine held back until the end.
+func (p *pipeline) run(flows <-chan *capture.Flow, show showFunc) []analyze.Finding {
+	har.Pump(inZone(flows, p.zone), p.rec, func(f *capture.Flow, loc har.Loc, recErr error) {
+		show(f, loc, p.eng.Add(f), recErr)
+	})
+	return p.eng.Flush()
+}
+
+// inZone hands on each flow with its times in zone; a flow in another zone
+// is copied, never changed (the proxy may still hold it).
+func inZone(in <-chan *capture.Flow, zone *time.Location) <-chan *capture.Flow {
+	out := make(chan *capture.Flow, cap(in))
+	go func() {
+		defer close(out)
+		for f := range in {
+			if f.Start.Location() != zone || f.End.Location() != zone {
+				g := *f
+				g.Start, g.End = f.Start.In(zone), f.End.In(zone)
+				f = &g
+			}
+			out <- f
+		}
+	}()
+	return out
+}
+
+// finish closes the capture file and says on stderr how recording ended:
+// exit status 1 when the capture is incomplete.
+func (p *pipeline) finish(c *cli) int {
+	if p.rec == nil {
+		return 0
+	}
+	recErr := p.rec.Err()
+	if err := p.rec.Close(); err != nil && recErr == nil {
+		recErr = err
+	}
+	if recErr != nil {
+		c.warn("capture %s incomplete: %v", p.rec.Path(), recErr)
+		return 1
+	}
+	fmt.Fprintf(c.stderr, "%s: %s recorded in %s\n", c.name, flowCount(p.rec.Entries()), p.rec.Path())
+	return 0
+}
