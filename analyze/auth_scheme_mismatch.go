@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/httpx"
 )
 
 // KindAuthSchemeMismatch: the client answers a WWW-Authenticate challenge
@@ -25,7 +26,7 @@ type AuthSchemeMismatch struct {
 }
 
 type schemeState struct {
-	offer      []challenge // the latest challenge of a 401 from this origin
+	offer      []httpx.Challenge // the latest challenge of a 401 from this origin
 	offerFlow  int
 	offerField string             // the WWW-Authenticate values as sent
 	okAuth     map[string]authUse // scheme (lower-case) → last accepted Authorization
@@ -57,7 +58,7 @@ func (a *AuthSchemeMismatch) Observe(f *capture.Flow, emit func(Finding)) {
 	}
 	key := clientOriginOf(f)
 	st := a.origins[key]
-	chs := authorizationChallenges(parseChallenges(field))
+	chs := authorizationChallenges(httpx.ParseChallenges(field))
 	auth := f.RequestHeader("Authorization")
 	if st == nil && len(chs) == 0 {
 		return
@@ -66,7 +67,7 @@ func (a *AuthSchemeMismatch) Observe(f *capture.Flow, emit func(Finding)) {
 		st = &schemeState{okAuth: map[string]authUse{}, answered: map[string]*refList{}, first: map[string]int{}}
 		a.origins[key] = st
 	}
-	scheme, _ := authScheme(auth)
+	scheme, _ := httpx.AuthScheme(auth)
 	lower := strings.ToLower(scheme)
 	if auth != "" && succeeded(f) {
 		st.okAuth[lower] = authUse{auth, f.ID}
@@ -78,7 +79,7 @@ func (a *AuthSchemeMismatch) Observe(f *capture.Flow, emit func(Finding)) {
 	if len(chs) > 0 && f.Status == 401 {
 		st.offer, st.offerFlow, st.offerField = chs, f.ID, offerField
 	}
-	if auth == "" || scheme == "" || len(offer) == 0 || offers(offer, scheme) {
+	if auth == "" || scheme == "" || len(offer) == 0 || httpx.Offers(offer, scheme) {
 		return
 	}
 	ref := judgeRefusal(f)
@@ -102,7 +103,7 @@ func (a *AuthSchemeMismatch) Observe(f *capture.Flow, emit func(Finding)) {
 // header or the query (Azure API Management: `AzureApiManagementKey
 // name="Ocp-Apim-Subscription-Key", type="header"`): they cannot be answered
 // through Authorization, and a missing key is lost-header's to report.
-func authorizationChallenges(chs []challenge) []challenge {
+func authorizationChallenges(chs []httpx.Challenge) []httpx.Challenge {
 	out := chs[:0:0]
 	for _, c := range chs {
 		switch strings.ToLower(c.Params["type"]) {
@@ -116,9 +117,9 @@ func authorizationChallenges(chs []challenge) []challenge {
 	return out
 }
 
-func schemeMismatchFinding(f *capture.Flow, scheme string, offer []challenge, offerFlow int, offerField string,
+func schemeMismatchFinding(f *capture.Flow, scheme string, offer []httpx.Challenge, offerFlow int, offerField string,
 	st *schemeState, answered *refList, ref refusal, first int) Finding {
-	names := schemeNames(offer)
+	names := httpx.SchemeNames(offer)
 	title := fmt.Sprintf("Answered with %s; the server offers only %s", scheme, joinOr(names))
 	var d strings.Builder
 	where := "this response"

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/httpx"
 )
 
 // KindAuthStrippedRedirect: a redirect to another host or scheme lost the
@@ -184,7 +185,7 @@ func isLocation(u *url.URL, f *capture.Flow) bool {
 }
 
 func strippedFinding(f *capture.Flow, h *redirectHop, ref refusal, first int) Finding {
-	scheme, _ := authScheme(h.auth)
+	scheme, _ := httpx.AuthScheme(h.auth)
 	var change string
 	switch {
 	case !strings.EqualFold(h.fromHost, f.Host):

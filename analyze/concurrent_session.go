@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/httpx"
 )
 
 // KindConcurrentSession: the server refused to open a second session while
@@ -56,7 +57,7 @@ func (a *ConcurrentSession) judge(f *capture.Flow, client string, jar *cookieJar
 	if creds == "" {
 		return
 	}
-	sent := sentCookies(f)
+	sent := httpx.CookieValues(f.RequestHeaderValues("Cookie"))
 	var session *storedCookie
 	for _, c := range jar.forRequest(f) {
 		if !isSessionCookie(c) || !succeededStatus(c.SetStatus) {
@@ -85,8 +86,8 @@ func (a *ConcurrentSession) judge(f *capture.Flow, client string, jar *cookieJar
 // the server was willing to open another session; it refused for some other
 // reason (a CSRF token, say).
 func opensNewSession(f *capture.Flow, name string) bool {
-	for _, line := range setCookieLines(f) {
-		if c, ok := parseSetCookie(line); ok && c.Name == name && !(c.HasMaxAge && c.MaxAge <= 0) {
+	for _, line := range httpx.SetCookieLines(f.ResponseHeaderValues("Set-Cookie")) {
+		if c, ok := httpx.ParseSetCookie(line); ok && c.Name == name && !(c.HasMaxAge && c.MaxAge <= 0) {
 			return true
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/httpx"
 )
 
 // FuzzCookieModel: any Set-Cookie line and any follow-up request leave the
@@ -26,7 +27,7 @@ func FuzzCookieModel(f *testing.F) {
 		f.Add(seed.line, seed.path)
 	}
 	f.Fuzz(func(t *testing.T, line, path string) {
-		c, ok := parseSetCookie(line)
+		c, ok := httpx.ParseSetCookie(line)
 		if ok && strings.ContainsAny(c.Name, ";") {
 			t.Fatalf("cookie name %q holds a separator", c.Name)
 		}

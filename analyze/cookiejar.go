@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/httpx"
 	"golang.org/x/net/publicsuffix"
 )
 
 // storedCookie is one version of a cookie in a client's jar: what one
 // response set (or deleted), and when the client could first have known it.
 type storedCookie struct {
-	setCookie
+	httpx.SetCookie
 	Domain   string // the domain it is scoped to (host-only: the setting host)
 	HostOnly bool
 	Path     string    // effective path (explicit or default)
@@ -58,7 +59,7 @@ func newCookieJar() *cookieJar { return &cookieJar{versions: map[cookieKey][]*st
 
 // store records the cookies f's response set, as a user agent would.
 func (j *cookieJar) store(f *capture.Flow) {
-	lines := setCookieLines(f)
+	lines := httpx.SetCookieLines(f.ResponseHeaderValues("Set-Cookie"))
 	if len(lines) == 0 {
 		return
 	}
@@ -68,11 +69,11 @@ func (j *cookieJar) store(f *capture.Flow) {
 	}
 	host := strings.ToLower(f.Host)
 	for _, line := range lines {
-		sc, ok := parseSetCookie(line)
+		sc, ok := httpx.ParseSetCookie(line)
 		if !ok {
 			continue
 		}
-		c := &storedCookie{setCookie: sc, SetBy: f.ID, KnownAt: received, Conn: f.ConnID,
+		c := &storedCookie{SetCookie: sc, SetBy: f.ID, KnownAt: received, Conn: f.ConnID,
 			SetStatus: f.Status, SetAuth: f.RequestHeader("Authorization"),
 			SetOn: f.Method + " " + shorten(pathOnly(f), 50) + " → " + strconv.Itoa(f.Status)}
 		if !scopeCookie(c, host, pathOnly(f), isSecureScheme(f.Scheme), isBrowser(f)) {
@@ -101,14 +102,14 @@ func scopeCookie(c *storedCookie, host, reqPath string, secure, browser bool) bo
 	if strings.HasPrefix(c.Name, "__Secure-") && !c.Secure {
 		return false
 	}
-	if strings.HasPrefix(c.Name, "__Host-") && (!c.Secure || c.setCookie.Domain != "" || c.setCookie.Path != "/") {
+	if strings.HasPrefix(c.Name, "__Host-") && (!c.Secure || c.SetCookie.Domain != "" || c.SetCookie.Path != "/") {
 		return false
 	}
 	if browser && c.SameSite == "none" && !c.Secure {
 		return false
 	}
 	c.Domain, c.HostOnly = host, true
-	if d := c.setCookie.Domain; d != "" {
+	if d := c.SetCookie.Domain; d != "" {
 		if net.ParseIP(host) != nil {
 			if d != host {
 				return false
@@ -119,49 +120,18 @@ func scopeCookie(c *storedCookie, host, reqPath string, secure, browser bool) bo
 				if d != host {
 					return false
 				}
-			} else if !domainMatch(host, d) {
+			} else if !httpx.DomainMatch(host, d) {
 				return false
 			} else {
 				c.Domain, c.HostOnly = d, false
 			}
 		}
 	}
-	c.Path = c.setCookie.Path
+	c.Path = c.SetCookie.Path
 	if c.Path == "" {
-		c.Path = defaultPath(reqPath)
+		c.Path = httpx.DefaultPath(reqPath)
 	}
 	return true
-}
-
-// defaultPath is RFC 6265 §5.1.4: the request path up to its last "/".
-func defaultPath(p string) string {
-	if !strings.HasPrefix(p, "/") {
-		return "/"
-	}
-	i := strings.LastIndexByte(p, '/')
-	if i == 0 {
-		return "/"
-	}
-	return p[:i]
-}
-
-// domainMatch is RFC 6265 §5.1.3.
-func domainMatch(host, domain string) bool {
-	if host == domain {
-		return true
-	}
-	return strings.HasSuffix(host, "."+domain) && net.ParseIP(host) == nil
-}
-
-// pathMatch is RFC 6265 §5.1.4.
-func pathMatch(reqPath, cookiePath string) bool {
-	if reqPath == cookiePath {
-		return true
-	}
-	if !strings.HasPrefix(reqPath, cookiePath) {
-		return false
-	}
-	return strings.HasSuffix(cookiePath, "/") || reqPath[len(cookiePath)] == '/'
 }
 
 // add inserts a version in KnownAt order and forgets what it superseded:
@@ -213,10 +183,10 @@ func (j *cookieJar) forRequest(f *capture.Flow) []*storedCookie {
 		if cur == nil || cur.Deleted || (!cur.Expiry.IsZero() && !cur.Expiry.After(f.Start)) {
 			continue
 		}
-		if cur.HostOnly && host != cur.Domain || !cur.HostOnly && !domainMatch(host, cur.Domain) {
+		if cur.HostOnly && host != cur.Domain || !cur.HostOnly && !httpx.DomainMatch(host, cur.Domain) {
 			continue
 		}
-		if !pathMatch(reqPath, cur.Path) || cur.Secure && !secure {
+		if !httpx.PathMatch(reqPath, cur.Path) || cur.Secure && !secure {
 			continue
 		}
 		out = append(out, cur)

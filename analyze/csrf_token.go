@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/httpx"
 )
 
 // KindCSRFToken: a write was refused for a missing or unbound CSRF token
@@ -131,20 +132,20 @@ func (a *CSRFToken) Observe(f *capture.Flow, emit func(Finding)) {
 // its response set, else those its request presented.
 func boundCookies(f *capture.Flow) []boundCookie {
 	var out []boundCookie
-	for _, line := range setCookieLines(f) {
-		sc, ok := parseSetCookie(line)
+	for _, line := range httpx.SetCookieLines(f.ResponseHeaderValues("Set-Cookie")) {
+		sc, ok := httpx.ParseSetCookie(line)
 		if !ok || sc.Value == "" || sc.HasMaxAge && sc.MaxAge <= 0 {
 			continue
 		}
-		if c := (&storedCookie{setCookie: sc}); isSessionCookie(c) || isCSRFHeader(sc.Name) {
+		if c := (&storedCookie{SetCookie: sc}); isSessionCookie(c) || isCSRFHeader(sc.Name) {
 			out = append(out, boundCookie{sc.Name, sc.Value, f.ID})
 		}
 	}
 	if len(out) > 0 {
 		return out
 	}
-	for name, values := range sentCookies(f) {
-		c := &storedCookie{setCookie: setCookie{Name: name}}
+	for name, values := range httpx.CookieValues(f.RequestHeaderValues("Cookie")) {
+		c := &storedCookie{SetCookie: httpx.SetCookie{Name: name}}
 		if isSessionCookie(c) && len(values) > 0 {
 			out = append(out, boundCookie{name, values[0], 0})
 		}
@@ -213,7 +214,7 @@ func (a *CSRFToken) judge(f *capture.Flow, st *csrfState, ref refusal) (Finding,
 		}
 		fd.Missing = append(fd.Missing, tokenMissing)
 	}
-	sentCk := sentCookies(f)
+	sentCk := httpx.CookieValues(f.RequestHeaderValues("Cookie"))
 	var lost []boundCookie
 	for _, c := range latest.cookies {
 		if !contains(sentCk[c.name], c.value) {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/httpx"
 )
 
 // KindDroppedCookie: a cookie an RFC 6265 client would have sent was not.
@@ -48,7 +49,7 @@ func (a *DroppedCookie) judge(f *capture.Flow, client string, jar *cookieJar, em
 	if len(expected) == 0 {
 		return
 	}
-	sent := sentCookies(f)
+	sent := httpx.CookieValues(f.RequestHeaderValues("Cookie"))
 	var ref *refusal
 	for _, c := range expected {
 		values, named := sent[c.Name]

@@ -246,3 +246,14 @@ func TestDroppedCookieNoFlood(t *testing.T) {
 		t.Errorf("%q", got[1].Title)
 	}
 }
+
+func TestChromeJoinedSetCookie(t *testing.T) {
+	c := newCapt()
+	c.add("GET", api+"/login", 200, setCookieHdr("a=1; Path=/\nJSESSIONID=z; Path=/; HttpOnly"))
+	c.add("GET", api+"/users", 401, append(refused401(restlet401), cookieHdr("a=1"))...)
+	got := c.runWith(NewDroppedCookie())
+	expectExactly(t, got, want{KindDroppedCookie, 2, Error})
+	if got[0].Missing[0].Name != "JSESSIONID" {
+		t.Errorf("missing %+v", got[0].Missing)
+	}
+}

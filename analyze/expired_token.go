@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/httpx"
 )
 
 // KindExpiredToken: a bearer token was used after it expired (by its JWT
@@ -33,7 +34,7 @@ type ExpiredToken struct {
 type tokenState struct {
 	token    string
 	jwt      bool
-	claims   jwtClaims
+	claims   httpx.JWTClaims
 	expiry   time.Time // exp, or issued + expires_in; zero when unknown
 	issuedBy int       // flow whose response issued it
 	issuedOn string
@@ -62,7 +63,7 @@ func (a *ExpiredToken) state(token string) *tokenState {
 	st := a.tokens[token]
 	if st == nil {
 		st = &tokenState{token: token}
-		if c, ok := decodeJWT(token); ok {
+		if c, ok := httpx.DecodeJWT(token); ok {
 			st.jwt, st.claims, st.expiry = true, c, c.Exp
 		}
 		a.tokens[token] = st
@@ -89,7 +90,7 @@ func (a *ExpiredToken) Observe(f *capture.Flow, emit func(Finding)) {
 // bearerToken is the token of `Authorization: Bearer …` (or a JWT under any
 // scheme).
 func bearerToken(f *capture.Flow) string {
-	scheme, cred := authScheme(f.RequestHeader("Authorization"))
+	scheme, cred := httpx.AuthScheme(f.RequestHeader("Authorization"))
 	if cred == "" {
 		return ""
 	}
@@ -97,7 +98,7 @@ func bearerToken(f *capture.Flow) string {
 		return cred
 	}
 	if strings.Count(cred, ".") == 2 {
-		if _, ok := decodeJWT(cred); ok {
+		if _, ok := httpx.DecodeJWT(cred); ok {
 			return cred
 		}
 	}
@@ -106,7 +107,7 @@ func bearerToken(f *capture.Flow) string {
 
 func (a *ExpiredToken) judge(f *capture.Flow, st *tokenState, emit func(Finding)) {
 	ref := judgeRefusal(f)
-	code, desc := bearerError(parseChallenges(f.ResponseHeaderValues("WWW-Authenticate")))
+	code, desc := httpx.BearerError(httpx.ParseChallenges(f.ResponseHeaderValues("WWW-Authenticate")))
 	invalid := ref.Refused && strings.EqualFold(code, "invalid_token")
 	saysExpired := invalid && strings.Contains(strings.ToLower(desc), "expir") ||
 		ref.Refused && ref.says("token expired", "token has expired", "expired token", "token is expired", "jwt expired")

@@ -218,3 +218,31 @@ func related(self int, groups ...[]int) []int {
 	}
 	return out
 }
+
+// clientOrigin scopes what one client program knows about one origin: its
+// IP and User-Agent (as clientKey) and scheme://host:port. A struct key
+// costs no allocation per flow.
+type clientOrigin struct {
+	ip, ua, scheme, host string
+	port                 int
+}
+
+func clientOriginOf(f *capture.Flow) clientOrigin {
+	return clientOrigin{clientIP(f), f.RequestHeader("User-Agent"), f.Scheme, strings.ToLower(f.Host), f.Port}
+}
+
+// clientOf is clientOrigin without the origin: one client program.
+func clientOf(f *capture.Flow) clientOrigin {
+	return clientOrigin{ip: clientIP(f), ua: f.RequestHeader("User-Agent")}
+}
+
+// containsFold reports whether s contains sub (ASCII, lower-case sub),
+// ignoring case, without allocating.
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
+}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/httpx"
 )
 
 // KindLostHeader: a credential or custom header the client sent to this
@@ -119,7 +120,7 @@ func lostHeaderFix(f *capture.Flow, it *presenceItem) string {
 
 // maskValue shows enough of a secret to recognise it, not to reuse it.
 func maskValue(name, v string) string {
-	if !isCredentialHeader(name) && !isCredentialParam(name) {
+	if !isCredentialHeader(name) && !httpx.IsCredentialParam(name) {
 		return shorten(v, 32)
 	}
 	if scheme, rest, ok := strings.Cut(v, " "); ok && len(scheme) < 12 {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/httpx"
 )
 
 // KindLostQueryParam: a credential-like query parameter the client sent to
@@ -38,7 +39,7 @@ func (a *LostQueryParam) Observe(f *capture.Flow, emit func(Finding)) {
 	sort.Strings(names)
 	for _, name := range names {
 		n := strings.ToLower(name)
-		if _, dup := present[n]; !dup && isCredentialParam(n) && len(query[name]) > 0 {
+		if _, dup := present[n]; !dup && httpx.IsCredentialParam(n) && len(query[name]) > 0 {
 			present[n] = capture.Header{Name: name, Value: query[name][0]}
 		}
 	}

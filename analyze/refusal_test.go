@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/httpx"
 )
 
 func TestJudgeRefusal(t *testing.T) {
@@ -44,11 +45,11 @@ func TestSessionCookieNames(t *testing.T) {
 		"LtpaToken2": true, ".ASPXAUTH": true, "sid": true, "AWSALB": false, "BIGipServerpool_web": false,
 		"ARRAffinity": false, "XSRF-TOKEN": false, "theme": false, "_ga": false,
 	} {
-		if got := isSessionCookie(&storedCookie{setCookie: setCookie{Name: name}}); got != session {
+		if got := isSessionCookie(&storedCookie{SetCookie: httpx.SetCookie{Name: name}}); got != session {
 			t.Errorf("isSessionCookie(%s) = %v", name, got)
 		}
 	}
-	if !isSessionCookie(&storedCookie{setCookie: setCookie{Name: "x", HTTPOnly: true}}) {
+	if !isSessionCookie(&storedCookie{SetCookie: httpx.SetCookie{Name: "x", HTTPOnly: true}}) {
 		t.Error("an HttpOnly cookie without expiry is session-like")
 	}
 }

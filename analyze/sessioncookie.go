@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/httpx"
 )
 
 // affinityPrefixes are load balancers' stickiness cookies: a client that
@@ -55,8 +56,8 @@ func isSessionCookie(c *storedCookie) bool {
 // value: the server started another session for a client that did not
 // present its old one.
 func opensSession(f *capture.Flow, name, oldValue string) bool {
-	for _, line := range setCookieLines(f) {
-		sc, ok := parseSetCookie(line)
+	for _, line := range httpx.SetCookieLines(f.ResponseHeaderValues("Set-Cookie")) {
+		sc, ok := httpx.ParseSetCookie(line)
 		if !ok || sc.Name != name || sc.Value == "" || sc.Value == oldValue {
 			continue
 		}
@@ -82,7 +83,7 @@ func credentialsPresented(f *capture.Flow) string {
 		}
 	}
 	for name := range f.Query() {
-		if isCredentialParam(name) {
+		if httpx.IsCredentialParam(name) {
 			return "query parameter " + name
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/httpx"
 )
 
 // Curl returns a command, for pasting into bash or zsh, that sends f's
@@ -50,7 +51,7 @@ func newReplay(f *capture.Flow) *replay {
 		proto:     strings.ToUpper(f.Proto),
 		body:      f.RequestBody.Bytes,
 	}
-	for _, h := range withHostHeader(f, endToEndHeaders(f.RequestHeaders)) {
+	for _, h := range withHostHeader(f, httpx.EndToEnd(f.RequestHeaders)) {
 		if !isFieldName(h.Name) {
 			continue
 		}

@@ -20,7 +20,6 @@ import (
 	"github.com/provtap/provtap/capture"
 
 	"github.com/google/martian/v3"
-	"github.com/google/martian/v3/header"
 	mlog "github.com/google/martian/v3/log"
 	"github.com/google/martian/v3/mitm"
 )
@@ -316,5 +315,3 @@ func withoutProxyAuth(hs []capture.Header) []capture.Header {
 	}
 	return out
 }
-
-var stripHopByHop = header.NewHopByHopModifier()

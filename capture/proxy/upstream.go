@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/httpx"
 )
 
 // newTransport is the upstream client: a keep-alive pool sized for many
@@ -84,7 +85,7 @@ func (u *upstream) RoundTrip(req *http.Request) (*http.Response, error) {
 
 	// The client speaks HTTP/1.1 to us whatever the upstream spoke.
 	res.Proto, res.ProtoMajor, res.ProtoMinor = "HTTP/1.1", 1, 1
-	_ = stripHopByHop.ModifyResponse(res)
+	httpx.RemoveHopByHop(res.Header)
 	rec := newBodyRecorder(res.Body, &f.ResponseBody, u.p.opts.MaxBody, res.ContentLength, x.responseDone)
 	if res.Body == nil {
 		rec.rc = http.NoBody
