@@ -182,7 +182,7 @@ func clip(s string) string {
 }
 
 // replayExpected is what Curl's command must make the server receive.
-func replayExpected(f *capture.Flow) []byte { return RawRequest(newReplay(f).flow()) }
+func replayExpected(f *capture.Flow) []byte { return NewRequest(f).Bytes() }
 
 // flowTo makes a flow addressed to the echo server.
 func (s *echoServer) flow(method, target string, hs []capture.Header, body string) *capture.Flow {

@@ -49,7 +49,8 @@ type Proxy struct {
 	mp        *martian.Proxy
 	mitm      *mitm.Config
 	transport *http.Transport
-	authValue string // expected Proxy-Authorization, "" when not required
+	sender    *rawSender // replays: the exact bytes, over a new connection
+	authValue string     // expected Proxy-Authorization, "" when not required
 
 	conns   sync.Map // client RemoteAddr → *clientConn
 	connSeq atomic.Int64
@@ -68,8 +69,8 @@ func init() {
 	mlog.SetLevel(mlog.Silent)
 }
 
-// Listen starts a proxy on opts.Listen.
-func Listen(opts Options) (*Proxy, error) {
+// withDefaults fills in the options left zero.
+func withDefaults(opts Options) Options {
 	if opts.MaxBody == 0 {
 		opts.MaxBody = DefaultMaxBody
 	}
@@ -79,6 +80,12 @@ func Listen(opts Options) (*Proxy, error) {
 	if opts.UpstreamTimeout == 0 {
 		opts.UpstreamTimeout = 2 * time.Minute
 	}
+	return opts
+}
+
+// Listen starts a proxy on opts.Listen.
+func Listen(opts Options) (*Proxy, error) {
+	opts = withDefaults(opts)
 	if opts.Target == nil && opts.CA == nil {
 		return nil, errors.New("forward mode needs a CA")
 	}
@@ -103,6 +110,7 @@ func Listen(opts Options) (*Proxy, error) {
 		p.mitm.SetOrganization("provtap")
 	}
 	p.transport = newTransport(opts)
+	p.sender = newRawSender(opts)
 	p.queue.init()
 
 	p.mp = martian.NewProxy()

@@ -33,12 +33,18 @@ func newTransport(opts Options) *http.Transport {
 		TLSHandshakeTimeout:   15 * time.Second,
 		ResponseHeaderTimeout: opts.UpstreamTimeout,
 		DisableCompression:    true,
-		TLSClientConfig:       &tls.Config{InsecureSkipVerify: opts.InsecureUpstream},
+		TLSClientConfig:       upstreamTLS(opts),
 	}
 	if opts.UpstreamProxy != nil {
 		t.Proxy = http.ProxyURL(opts.UpstreamProxy)
 	}
 	return t
+}
+
+// upstreamTLS is how provtap verifies upstream servers, for the proxy's
+// transport and for replays alike.
+func upstreamTLS(opts Options) *tls.Config {
+	return &tls.Config{InsecureSkipVerify: opts.InsecureUpstream}
 }
 
 // upstream is the RoundTripper martian calls. It records the response into
