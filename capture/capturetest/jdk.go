@@ -32,7 +32,7 @@ type JDK struct {
 	WorkDir string
 }
 
-// RunSeed1 is RunSeed1 on the JDK.
+// RunSeed1 runs the seed-1 connector (Seed1Connector.java) on the JDK.
 func (j JDK) RunSeed1(ctx context.Context, baseURL string) error {
 	args := []string{baseURL, SessionAPIUser, SessionAPIPassword, NewAccountName(), SessionAPIGroup}
 	if j.CookieManager {
@@ -41,7 +41,7 @@ func (j JDK) RunSeed1(ctx context.Context, baseURL string) error {
 	return j.run(ctx, "Seed1Connector.java", args)
 }
 
-// RunSeed2 is RunSeed2 on the JDK.
+// RunSeed2 runs the seed-2 connector (Seed2Connector.java) on the JDK.
 func (j JDK) RunSeed2(ctx context.Context, baseURL string, s Seed2Client) error {
 	args := []string{baseURL, GatewayUser, GatewayPassword, GatewayKey, GatewayGroup, GatewayNewMember}
 	for flag, on := range map[string]bool{"--key-header": s.KeyInHeader, "--key-query": s.KeyInQuery,

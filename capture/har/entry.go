@@ -98,8 +98,8 @@ type harContent struct {
 	Text        string `json:"text,omitempty"`
 	Encoding    string `json:"encoding,omitempty"`
 	Truncated   bool   `json:"_truncated,omitempty"`
-	// Decoded is false when Text holds the bytes as sent (Content-Encoding not
-	// removed, because they could not be decoded).
+	// NotDecoded is set when Text holds the bytes as sent (Content-Encoding
+	// not removed, because they could not be decoded).
 	NotDecoded bool `json:"_notDecoded,omitempty"`
 }
 
