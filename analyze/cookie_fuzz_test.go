@@ -1,10 +1,11 @@
-package analyze
+package analyze_test
 
 import (
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture"
 	"github.com/provtap/provtap/capture/httpx"
 )
@@ -50,7 +51,7 @@ func FuzzCookieModel(f *testing.F) {
 		use := &capture.Flow{ID: 2, Start: t0.Add(time.Second), End: t0.Add(time.Second + time.Millisecond), ClientAddr: "10.0.0.1:1001",
 			Scheme: "https", Host: "api.example.com", Port: 443, Method: "PATCH", URL: "https://api.example.com" + path,
 			Target: path, Status: 401}
-		for _, fd := range Run([]*capture.Flow{set, use}, NewDroppedCookie()) {
+		for _, fd := range analyze.Run([]*capture.Flow{set, use}, analyze.NewDroppedCookie()) {
 			if ok && c.Name != "" && strings.Contains(fd.Title, c.Name+" ") && !strings.Contains(line, "\n") {
 				t.Fatalf("deleted cookie %q reported dropped: %s", c.Name, fd.Title)
 			}

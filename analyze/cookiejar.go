@@ -22,12 +22,12 @@ type storedCookie struct {
 	Expiry   time.Time // zero: a session cookie (lives as long as the client)
 	Deleted  bool      // this version removes the cookie
 
-	SetBy     int       // flow whose response set it
-	SetOn     string    // "POST /admin/users → 201"
-	SetStatus int       // status of that response
-	SetAuth   string    // Authorization of that request: whose session it is
-	KnownAt   time.Time // end of that response: only requests starting later can send it
-	Conn      int64     // the client connection of that flow
+	SetBy      int       // flow whose response set it
+	SetOn      string    // "POST /admin/users → 201"
+	SetStatus  int       // status of that response
+	SetAccount string    // account key of that request: whose session it is
+	KnownAt    time.Time // end of that response: only requests starting later can send it
+	Conn       int64     // the client connection of that flow
 }
 
 // cookieKey identifies a cookie: a new Set-Cookie with the same name, domain
@@ -42,25 +42,12 @@ type cookieJar struct {
 	versions map[cookieKey][]*storedCookie // ordered by KnownAt
 }
 
-// clientJars keeps one cookie jar per client.
-type clientJars map[string]*cookieJar
-
-// of returns client's jar, creating it on first use.
-func (js clientJars) of(client string) *cookieJar {
-	j := js[client]
-	if j == nil {
-		j = newCookieJar()
-		js[client] = j
-	}
-	return j
-}
-
 func newCookieJar() *cookieJar { return &cookieJar{versions: map[cookieKey][]*storedCookie{}} }
 
-// store records the cookies f's response set, as a user agent would.
-func (j *cookieJar) store(f *capture.Flow) {
-	lines := httpx.SetCookieLines(f.ResponseHeaderValues("Set-Cookie"))
-	if len(lines) == 0 {
+// store records the cookies fx's response set, as a user agent would.
+func (j *cookieJar) store(fx *Facts) {
+	f := fx.Flow
+	if len(fx.SetCookies) == 0 {
 		return
 	}
 	received := f.End
@@ -68,15 +55,11 @@ func (j *cookieJar) store(f *capture.Flow) {
 		received = f.Start
 	}
 	host := strings.ToLower(f.Host)
-	for _, line := range lines {
-		sc, ok := httpx.ParseSetCookie(line)
-		if !ok {
-			continue
-		}
+	for _, sc := range fx.SetCookies {
 		c := &storedCookie{SetCookie: sc, SetBy: f.ID, KnownAt: received, Conn: f.ConnID,
-			SetStatus: f.Status, SetAuth: f.RequestHeader("Authorization"),
-			SetOn: f.Method + " " + shorten(pathOnly(f), 50) + " → " + strconv.Itoa(f.Status)}
-		if !scopeCookie(c, host, pathOnly(f), isSecureScheme(f.Scheme), isBrowser(f)) {
+			SetStatus: f.Status, SetAccount: fx.Account.Key,
+			SetOn: f.Method + " " + shorten(fx.Path, 50) + " → " + strconv.Itoa(f.Status)}
+		if !scopeCookie(c, host, fx.Path, isSecureScheme(f.Scheme), isBrowser(f)) {
 			continue
 		}
 		switch {
@@ -149,6 +132,21 @@ func (j *cookieJar) add(c *storedCookie, now time.Time) {
 	vs[i] = c
 	j.versions[k] = vs
 	j.prune(k, vs, now)
+}
+
+// holdsOther reports a live version of the named cookie with another value.
+func (j *cookieJar) holdsOther(name, value string) bool {
+	for k, vs := range j.versions {
+		if k.name != name {
+			continue
+		}
+		for _, v := range vs {
+			if !v.Deleted && v.Value != value {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // knownTo reports whether f's client could have had cookie version c when
