@@ -6,8 +6,6 @@ package analyze
 import (
 	"fmt"
 	"sort"
-
-	"github.com/provtap/provtap/capture"
 )
 
 // Severity of a finding. Ordered: Info < Warning < Error.
@@ -82,27 +80,45 @@ type Finding struct {
 	Severity Severity  `json:"severity"`
 	Flow     int       `json:"flow"`
 	Related  []int     `json:"related"`
+	Problem  int       `json:"problem"` // the Problem it belongs to (set by a Report)
 	Title    string    `json:"title"`
 	Detail   string    `json:"detail"`
 	Fix      string    `json:"fix"`
 	Missing  []Missing `json:"-"`
+
+	// group is the root cause: findings with the same group are one
+	// Problem (one kind, one logical client, one cookie/header/parameter,
+	// one API). Analyzers set it; by default it is the kind and title.
+	group string
 }
 
-// Analyzer observes completed flows in flow order and reports findings
-// through emit. Implementations keep whatever per-client state they need;
-// they must not retain f's body slices beyond the call unless they copy.
+// Group is the root cause the finding belongs to (its Problem's key).
+func (f Finding) Group() string { return f.group }
+
+// Analyzer observes completed flows in flow order, with the facts the
+// engine computed for them, and reports findings through emit.
+// Implementations keep whatever per-client state they need (bounded: a
+// night's capture has millions of flows); they must not retain the flow's
+// body slices beyond the call unless they copy.
 type Analyzer interface {
 	Name() string
-	Observe(f *capture.Flow, emit func(Finding))
+	Observe(fx *Facts, emit func(Finding))
 }
 
-// SortFindings orders findings worst first, then by flow.
+// SortFindings orders findings worst first, then by flow, kind and title:
+// the same findings always come out in the same order.
 func SortFindings(fs []Finding) {
 	sort.SliceStable(fs, func(i, j int) bool {
-		if fs[i].Severity != fs[j].Severity {
-			return fs[i].Severity > fs[j].Severity
+		a, b := fs[i], fs[j]
+		switch {
+		case a.Severity != b.Severity:
+			return a.Severity > b.Severity
+		case a.Flow != b.Flow:
+			return a.Flow < b.Flow
+		case a.Kind != b.Kind:
+			return a.Kind < b.Kind
 		}
-		return fs[i].Flow < fs[j].Flow
+		return a.Title < b.Title
 	})
 }
 

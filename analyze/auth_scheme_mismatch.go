@@ -5,27 +5,29 @@ import (
 	"strings"
 
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/httpx"
 )
 
 // KindAuthSchemeMismatch: the client answers a WWW-Authenticate challenge
 // with a scheme the server did not offer.
 const KindAuthSchemeMismatch = "auth-scheme-mismatch"
 
-// AuthSchemeMismatch remembers, per client and origin, the schemes the
-// server's last challenge offered, and reports a refused request whose
-// Authorization uses another scheme.
+// AuthSchemeMismatch remembers, per origin, the schemes the server's last
+// 401 challenge offered, and reports a refused request, after that
+// challenge, whose Authorization uses another scheme.
 //
-// Choices: the offer is the refusal's own WWW-Authenticate, else the last
-// 401 challenge of the origin to this client. Challenges are parsed per
-// RFC 9110 and leniently: Restlet's `Token Basic realm=…` offers Token and
-// Basic. Only refused requests are reported (always error); a request
-// without Authorization is not answering with a wrong scheme.
+// Choices: the offer is the last challenge the origin made before the
+// request (a first request's preemptive credentials answer no challenge).
+// Challenges are parsed per RFC 9110 and leniently: Restlet's
+// `Token Basic realm=…` offers Token and Basic. Only refused requests are
+// reported (always error); a request without Authorization is not
+// answering with a wrong scheme.
 type AuthSchemeMismatch struct {
-	origins map[clientOrigin]*schemeState
+	origins map[string]*schemeState // per origin: the schemes its last challenge offered
 }
 
 type schemeState struct {
-	offer      []challenge // the latest challenge of a 401 from this origin
+	offer      []httpx.Challenge // the latest challenge of a 401 from this origin
 	offerFlow  int
 	offerField string             // the WWW-Authenticate values as sent
 	okAuth     map[string]authUse // scheme (lower-case) → last accepted Authorization
@@ -40,49 +42,43 @@ type authUse struct {
 
 // NewAuthSchemeMismatch returns the auth-scheme-mismatch analyzer.
 func NewAuthSchemeMismatch() *AuthSchemeMismatch {
-	return &AuthSchemeMismatch{origins: map[clientOrigin]*schemeState{}}
+	return &AuthSchemeMismatch{origins: map[string]*schemeState{}}
 }
 
 // Name implements Analyzer.
 func (a *AuthSchemeMismatch) Name() string { return KindAuthSchemeMismatch }
 
-// Observe implements Analyzer.
-func (a *AuthSchemeMismatch) Observe(f *capture.Flow, emit func(Finding)) {
-	if !analyzable(f) || isPreflight(f) {
+// Observe implements Analyzer. A request can only answer a challenge the
+// server made before it: the first request's preemptive credentials answer
+// nothing.
+func (a *AuthSchemeMismatch) Observe(fx *Facts, emit func(Finding)) {
+	f := fx.Flow
+	if !fx.Analyzable || fx.Preflight {
 		return
 	}
-	field := f.ResponseHeaderValues("WWW-Authenticate")
-	if len(field) == 0 && len(a.origins) == 0 {
+	chs := authorizationChallenges(fx.Challenges)
+	if len(chs) == 0 && len(a.origins) == 0 {
 		return // no server has challenged yet
 	}
-	key := clientOriginOf(f)
-	st := a.origins[key]
-	chs := authorizationChallenges(parseChallenges(field))
-	auth := f.RequestHeader("Authorization")
+	st := a.origins[fx.Origin]
 	if st == nil && len(chs) == 0 {
 		return
 	}
 	if st == nil {
 		st = &schemeState{okAuth: map[string]authUse{}, answered: map[string]*refList{}, first: map[string]int{}}
-		a.origins[key] = st
+		a.origins[fx.Origin] = st
 	}
-	scheme, _ := authScheme(auth)
+	auth := f.RequestHeader("Authorization")
+	scheme, _ := httpx.AuthScheme(auth)
 	lower := strings.ToLower(scheme)
-	if auth != "" && succeeded(f) {
+	if auth != "" && fx.Succeeded() {
 		st.okAuth[lower] = authUse{auth, f.ID}
 	}
-	offer, offerFlow, offerField := chs, f.ID, strings.Join(field, ", ")
-	if len(offer) == 0 {
-		offer, offerFlow, offerField = st.offer, st.offerFlow, st.offerField
-	}
+	offer, offerFlow, offerField := st.offer, st.offerFlow, st.offerField
 	if len(chs) > 0 && f.Status == 401 {
-		st.offer, st.offerFlow, st.offerField = chs, f.ID, offerField
+		st.offer, st.offerFlow, st.offerField = chs, f.ID, strings.Join(f.ResponseHeaderValues("WWW-Authenticate"), ", ")
 	}
-	if auth == "" || scheme == "" || len(offer) == 0 || offers(offer, scheme) {
-		return
-	}
-	ref := judgeRefusal(f)
-	if !ref.Refused {
+	if auth == "" || scheme == "" {
 		return
 	}
 	answered := st.answered[lower]
@@ -90,19 +86,30 @@ func (a *AuthSchemeMismatch) Observe(f *capture.Flow, emit func(Finding)) {
 		answered = &refList{}
 		st.answered[lower] = answered
 	}
+	if len(offer) == 0 || httpx.Offers(offer, scheme) {
+		if len(chs) > 0 && !httpx.Offers(chs, scheme) {
+			answered.add(flowRef{f.ID, f.Method}) // not an answer yet, but part of the story
+		}
+		return
+	}
+	if fx.Challenged || !fx.Refusal.Refused {
+		return
+	}
 	answered.add(flowRef{f.ID, f.Method})
 	first, repeat := st.first[lower]
 	if !repeat {
 		st.first[lower] = f.ID
 	}
-	emit(schemeMismatchFinding(f, scheme, offer, offerFlow, offerField, st, answered, ref, first))
+	fd := schemeMismatchFinding(f, scheme, offer, offerFlow, offerField, st, answered, fx.Refusal, first)
+	fd.group = KindAuthSchemeMismatch + "\x00" + fx.Client.Key + "\x00" + lower + "\x00" + fx.Origin
+	emit(fd)
 }
 
 // authorizationChallenges drops challenges that ask for an API key in a
 // header or the query (Azure API Management: `AzureApiManagementKey
 // name="Ocp-Apim-Subscription-Key", type="header"`): they cannot be answered
 // through Authorization, and a missing key is lost-header's to report.
-func authorizationChallenges(chs []challenge) []challenge {
+func authorizationChallenges(chs []httpx.Challenge) []httpx.Challenge {
 	out := chs[:0:0]
 	for _, c := range chs {
 		switch strings.ToLower(c.Params["type"]) {
@@ -116,9 +123,9 @@ func authorizationChallenges(chs []challenge) []challenge {
 	return out
 }
 
-func schemeMismatchFinding(f *capture.Flow, scheme string, offer []challenge, offerFlow int, offerField string,
-	st *schemeState, answered *refList, ref refusal, first int) Finding {
-	names := schemeNames(offer)
+func schemeMismatchFinding(f *capture.Flow, scheme string, offer []httpx.Challenge, offerFlow int, offerField string,
+	st *schemeState, answered *refList, ref Refusal, first int) Finding {
+	names := httpx.SchemeNames(offer)
 	title := fmt.Sprintf("Answered with %s; the server offers only %s", scheme, joinOr(names))
 	var d strings.Builder
 	where := "this response"
@@ -145,9 +152,6 @@ func schemeMismatchFinding(f *capture.Flow, scheme string, offer []challenge, of
 			relatedIDs = append(relatedIDs, use.flow)
 			break
 		}
-	}
-	if first != 0 {
-		title += fmt.Sprintf(" (again, first on #%d)", first)
 	}
 	return Finding{
 		Kind: KindAuthSchemeMismatch, Severity: Error, Flow: f.ID,

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/httpx"
 )
 
 // KindAuthStrippedRedirect: a redirect to another host or scheme lost the
@@ -24,8 +25,8 @@ const KindAuthStrippedRedirect = "auth-stripped-redirect"
 // Location within a minute; a chain of redirects is followed to its end. A
 // follow-up carrying any Authorization, or not refused, is fine.
 type AuthStrippedRedirect struct {
-	pending map[clientOrigin][]*redirectHop // per client
-	first   map[clientOrigin]int            // per client and target origin
+	pending map[string][]*redirectHop // per program (the follow-up carries no credentials)
+	first   map[scope]int             // per program and target origin
 }
 
 // redirectHop is a redirect the client may still follow.
@@ -50,21 +51,22 @@ var redirectStatuses = map[int]bool{301: true, 302: true, 303: true, 307: true, 
 
 // NewAuthStrippedRedirect returns the auth-stripped-redirect analyzer.
 func NewAuthStrippedRedirect() *AuthStrippedRedirect {
-	return &AuthStrippedRedirect{pending: map[clientOrigin][]*redirectHop{}, first: map[clientOrigin]int{}}
+	return &AuthStrippedRedirect{pending: map[string][]*redirectHop{}, first: map[scope]int{}}
 }
 
 // Name implements Analyzer.
 func (a *AuthStrippedRedirect) Name() string { return KindAuthStrippedRedirect }
 
 // Observe implements Analyzer.
-func (a *AuthStrippedRedirect) Observe(f *capture.Flow, emit func(Finding)) {
-	if !analyzable(f) {
+func (a *AuthStrippedRedirect) Observe(fx *Facts, emit func(Finding)) {
+	f := fx.Flow
+	if !fx.Analyzable {
 		return
 	}
 	if len(a.pending) == 0 && !redirectStatuses[f.Status] {
 		return
 	}
-	client := clientOf(f)
+	client := fx.Agent
 	auth := f.RequestHeader("Authorization")
 	if hop := a.follows(client, f); hop != nil {
 		switch {
@@ -78,13 +80,15 @@ func (a *AuthStrippedRedirect) Observe(f *capture.Flow, emit func(Finding)) {
 				a.push(client, hop)
 			}
 		default:
-			if ref := judgeRefusal(f); ref.Refused {
-				key := clientOriginOf(f)
+			if ref := fx.Refusal; ref.Refused {
+				key := scope{fx.Agent, fx.Origin}
 				first, repeat := a.first[key]
 				if !repeat {
 					a.first[key] = f.ID
 				}
-				emit(strippedFinding(f, hop, ref, first))
+				fd := strippedFinding(f, hop, ref, first)
+				fd.group = KindAuthStrippedRedirect + "\x00" + fx.Agent + "\x00" + hop.fromHost + "\x00" + fx.Origin
+				emit(fd)
 			}
 		}
 	}
@@ -100,7 +104,7 @@ func (a *AuthStrippedRedirect) Observe(f *capture.Flow, emit func(Finding)) {
 		auth:       auth, via: []int{f.ID}, status: f.Status, location: loc, at: f.End})
 }
 
-func (a *AuthStrippedRedirect) push(client clientOrigin, h *redirectHop) {
+func (a *AuthStrippedRedirect) push(client string, h *redirectHop) {
 	list := append(a.pending[client], h)
 	if len(list) > redirectsPending {
 		list = list[len(list)-redirectsPending:]
@@ -110,7 +114,7 @@ func (a *AuthStrippedRedirect) push(client clientOrigin, h *redirectHop) {
 
 // follows finds and removes the pending redirect f follows: same client,
 // f's URL is the Location, soon after.
-func (a *AuthStrippedRedirect) follows(client clientOrigin, f *capture.Flow) *redirectHop {
+func (a *AuthStrippedRedirect) follows(client string, f *capture.Flow) *redirectHop {
 	list := a.pending[client]
 	kept := list[:0]
 	var found *redirectHop
@@ -183,8 +187,8 @@ func isLocation(u *url.URL, f *capture.Flow) bool {
 	return u.RawQuery == "" || got.RawQuery == u.RawQuery
 }
 
-func strippedFinding(f *capture.Flow, h *redirectHop, ref refusal, first int) Finding {
-	scheme, _ := authScheme(h.auth)
+func strippedFinding(f *capture.Flow, h *redirectHop, ref Refusal, first int) Finding {
+	scheme, _ := httpx.AuthScheme(h.auth)
 	var change string
 	switch {
 	case !strings.EqualFold(h.fromHost, f.Host):
@@ -205,9 +209,6 @@ func strippedFinding(f *capture.Flow, h *redirectHop, ref refusal, first int) Fi
 		"credentials come from an Authenticator, drop credentials when a redirect leaves the host they were given for, "+
 		"by design, so a redirect cannot leak them. "+
 		"The server refused it: %s.", f.Method, shorten(f.URL, 100), ref.Summary())
-	if first != 0 {
-		title += fmt.Sprintf(" (again, first on #%d)", first)
-	}
 	final := *h.location
 	final.Path, final.RawPath, final.RawQuery, final.Fragment = "", "", "", ""
 	fix := fmt.Sprintf("Point the connector's base URL at the final location (%s…) so no redirect is needed. "+

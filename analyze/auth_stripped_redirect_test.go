@@ -1,10 +1,11 @@
-package analyze
+package analyze_test
 
 import (
 	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture"
 )
 
@@ -22,7 +23,7 @@ func TestAuthStrippedRedirect(t *testing.T) {
 	c.add("GET", oldHost+"/v1/Users?count=10", 308, append(redirectTo(308, newHost+"/v2/Users?count=10"), hdr("Authorization", basicAuth))...)
 	c.add("GET", newHost+"/v2/Users?count=10", 401, respHdr("WWW-Authenticate", `Basic realm="SCIM"`), respBody(`{"detail":"Authentication failed"}`))
 	got := c.run()
-	expectExactly(t, got, want{KindAuthStrippedRedirect, 2, Error})
+	expectExactly(t, got, want{analyze.KindAuthStrippedRedirect, 2, analyze.Error})
 	f := got[0]
 	if f.Title != "Authorization dropped on the redirect from #1 to new.example.net" {
 		t.Errorf("title %q", f.Title)
@@ -34,7 +35,7 @@ func TestAuthStrippedRedirect(t *testing.T) {
 			t.Errorf("detail lacks %q:\n%s", s, f.Detail)
 		}
 	}
-	if len(f.Missing) != 1 || f.Missing[0] != (Missing{Where: "header", Name: "Authorization", Value: basicAuth, Seen: "sent on #1 before the redirect"}) {
+	if len(f.Missing) != 1 || f.Missing[0] != (analyze.Missing{Where: "header", Name: "Authorization", Value: basicAuth, Seen: "sent on #1 before the redirect"}) {
 		t.Errorf("missing %+v", f.Missing)
 	}
 	if fmt.Sprint(f.Related) != "[1]" || !strings.Contains(f.Fix, "https://new.example.net…") || !strings.Contains(f.Fix, "--location-trusted") {
@@ -47,8 +48,8 @@ func TestAuthStrippedRedirectSchemeAndChain(t *testing.T) {
 		c := newCapt()
 		c.add("POST", "http://iam.example.com/api/users", 301, append(redirectTo(301, "https://iam.example.com/api/users"), hdr("Authorization", basicAuth))...)
 		c.add("GET", "https://iam.example.com/api/users", 401, refused401(restlet401)...)
-		got := c.runWith(NewAuthStrippedRedirect())
-		expectExactly(t, got, want{KindAuthStrippedRedirect, 2, Error})
+		got := c.runWith(analyze.NewAuthStrippedRedirect())
+		expectExactly(t, got, want{analyze.KindAuthStrippedRedirect, 2, analyze.Error})
 		if !strings.Contains(got[0].Detail, "another scheme (http → https)") {
 			t.Errorf("detail %s", got[0].Detail)
 		}
@@ -59,8 +60,8 @@ func TestAuthStrippedRedirectSchemeAndChain(t *testing.T) {
 		c.add("GET", newHost+"/scim/Users", 302, redirectTo(302, "/scim/v2/Users")...)
 		c.add("GET", newHost+"/scim/v2/Users", 401, refused401(restlet401)...)
 		c.add("GET", newHost+"/scim/v2/Users", 401, refused401(restlet401)...) // not a follow-up: no finding
-		got := c.runWith(NewAuthStrippedRedirect())
-		expectExactly(t, got, want{KindAuthStrippedRedirect, 3, Error})
+		got := c.runWith(analyze.NewAuthStrippedRedirect())
+		expectExactly(t, got, want{analyze.KindAuthStrippedRedirect, 3, analyze.Error})
 		if fmt.Sprint(got[0].Related) != "[1 2]" || !strings.Contains(got[0].Detail, "followed the redirects #1, #2") {
 			t.Errorf("related %v detail %s", got[0].Related, got[0].Detail)
 		}
@@ -103,7 +104,7 @@ func TestAuthStrippedRedirectQuiet(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			c := newCapt()
 			build(c)
-			expectNone(t, c.run(), KindAuthStrippedRedirect)
+			expectNone(t, c.run(), analyze.KindAuthStrippedRedirect)
 		})
 	}
 }

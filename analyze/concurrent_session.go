@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/httpx"
 )
 
 // KindConcurrentSession: the server refused to open a second session while
-// the client's first one was live and not presented.
+// one it had opened for the same account was live and not presented.
 const KindConcurrentSession = "concurrent-session"
 
 // sessionLimitPhrases in a refusal confirm a one-session-per-user server.
@@ -19,124 +21,175 @@ var sessionLimitPhrases = []string{
 	"another session", "active session", "existing session",
 }
 
-// ConcurrentSession tracks, per client, the sessions servers opened (a
-// successful response that set a session cookie) with the same cookie model
-// as DroppedCookie, and explains refusals of requests that tried to
-// authenticate afresh while such a session was live.
+// ConcurrentSession follows the sessions servers opened for each account (a
+// successful response that set a session cookie), in every cookie store:
+// a server that allows one session per user counts the user's sessions,
+// whichever thread or client holds them. It explains a refusal about
+// authentication of a request that authenticated afresh (credentials, no
+// live session of its own) while such a session was live.
 type ConcurrentSession struct {
-	jars  clientJars
-	first map[clientCookie]int
+	sessions map[string][]*openSession // account key → its live sessions, oldest first
 }
+
+// openSession is one session a server opened for an account.
+type openSession struct {
+	c     *storedCookie
+	store *Store
+}
+
+// sessionsKept bounds what is kept per account: a client without a cookie
+// jar opens a session on every call.
+const sessionsKept = 64
 
 // NewConcurrentSession returns the concurrent-session analyzer.
 func NewConcurrentSession() *ConcurrentSession {
-	return &ConcurrentSession{jars: clientJars{}, first: map[clientCookie]int{}}
+	return &ConcurrentSession{sessions: map[string][]*openSession{}}
 }
 
 // Name implements Analyzer.
 func (a *ConcurrentSession) Name() string { return KindConcurrentSession }
 
 // Observe implements Analyzer.
-func (a *ConcurrentSession) Observe(f *capture.Flow, emit func(Finding)) {
-	if !analyzable(f) {
+func (a *ConcurrentSession) Observe(fx *Facts, emit func(Finding)) {
+	if !fx.Analyzable || fx.Preflight || fx.Challenged {
 		return
 	}
-	client := clientKey(f)
-	jar := a.jars.of(client)
-	if !isPreflight(f) && f.Status >= 400 {
-		if ref := judgeRefusal(f); ref.Refused {
-			a.judge(f, client, jar, ref, emit)
+	if fx.Refusal.aboutAuthentication() && fx.Account.Key != "" {
+		if fd, ok := a.judge(fx); ok {
+			emit(fd)
 		}
 	}
-	jar.store(f)
+	a.note(fx)
 }
 
-func (a *ConcurrentSession) judge(f *capture.Flow, client string, jar *cookieJar, ref refusal, emit func(Finding)) {
-	creds := credentialsPresented(f)
-	if creds == "" {
+// note records the sessions fx's response opened, and those it ended.
+func (a *ConcurrentSession) note(fx *Facts) {
+	acct := fx.Account.Key
+	if acct == "" {
+		acct = fx.Store.Account
+	}
+	if acct == "" || len(fx.SetCookies) == 0 {
 		return
 	}
-	sent := sentCookies(f)
-	var session *storedCookie
-	for _, c := range jar.forRequest(f) {
-		if !isSessionCookie(c) || !succeededStatus(c.SetStatus) {
+	list := a.sessions[acct]
+	for _, sc := range fx.SetCookies {
+		if !isSessionCookie(sc) {
 			continue
 		}
-		if _, presented := sent[c.Name]; presented {
-			// Refused although the session went along: some other cause.
-			return
+		// A new value in the same store replaces its session; a deletion ends it.
+		kept := list[:0]
+		for _, s := range list {
+			if !(s.store == fx.Next && s.c.Name == sc.Name) {
+				kept = append(kept, s)
+			}
 		}
-		if session == nil || c.KnownAt.After(session.KnownAt) {
-			session = c
+		list = kept
+		if sc.Value == "" || sc.IsDeletion(fx.Flow.End) || !fx.Succeeded() {
+			continue
 		}
+		c := &storedCookie{SetCookie: sc, SetBy: fx.Flow.ID, KnownAt: fx.Flow.End, Conn: fx.Flow.ConnID,
+			SetStatus: fx.Flow.Status, SetAccount: acct,
+			SetOn: fx.Flow.Method + " " + shorten(fx.Path, 50) + " → " + fmt.Sprint(fx.Flow.Status)}
+		if !scopeCookie(c, strings.ToLower(fx.Flow.Host), fx.Path, isSecureScheme(fx.Flow.Scheme), isBrowser(fx.Flow)) {
+			continue
+		}
+		if sc.HasMaxAge {
+			c.Expiry = c.KnownAt.Add(time.Duration(sc.MaxAge) * time.Second)
+		} else if sc.HasExpires {
+			c.Expiry = sc.Expires
+		}
+		list = append(list, &openSession{c: c, store: fx.Next})
 	}
-	if session == nil || opensNewSession(f, session.Name) || csrfRefusal(f) {
-		return
+	if len(list) > sessionsKept {
+		list = append([]*openSession(nil), list[len(list)-sessionsKept:]...)
 	}
-	key := clientCookie{client, cookieKey{session.Name, session.Domain, session.Path}}
-	first, repeat := a.first[key]
-	if !repeat {
-		a.first[key] = f.ID
-	}
-	emit(concurrentSessionFinding(f, session, creds, ref, first))
+	a.sessions[acct] = list
 }
 
-// opensNewSession: a refusal that itself sets a fresh session cookie shows
-// the server was willing to open another session; it refused for some other
-// reason (a CSRF token, say).
-func opensNewSession(f *capture.Flow, name string) bool {
-	for _, line := range setCookieLines(f) {
-		if c, ok := parseSetCookie(line); ok && c.Name == name && !(c.HasMaxAge && c.MaxAge <= 0) {
+func (a *ConcurrentSession) judge(fx *Facts) (Finding, bool) {
+	f := fx.Flow
+	sent := fx.SentCookies()
+	var live *openSession
+	for _, s := range a.sessions[fx.Account.Key] {
+		c := s.c
+		if !knownTo(c, f) || !c.Expiry.IsZero() && !c.Expiry.After(f.Start) || !appliesTo(c, f) {
+			continue
+		}
+		if values, presented := sent[c.Name]; presented {
+			for _, v := range values {
+				if a.isLive(fx.Account.Key, c.Name, v) {
+					return Finding{}, false // refused with a live session: another cause
+				}
+			}
+		}
+		if live == nil || c.KnownAt.After(live.c.KnownAt) {
+			live = s
+		}
+	}
+	if live == nil || opensSession(fx, live.c.Name, "") || csrfRefusal(fx) {
+		return Finding{}, false
+	}
+	fd := concurrentSessionFinding(fx, live.c)
+	fd.group = KindConcurrentSession + "\x00" + fx.Account.Key + "\x00" + live.c.Name + "\x00" + fx.Origin
+	return fd, true
+}
+
+// isLive reports whether value is a session the account holds.
+func (a *ConcurrentSession) isLive(acct, name, value string) bool {
+	for _, s := range a.sessions[acct] {
+		if s.c.Name == name && s.c.Value == value {
 			return true
 		}
 	}
 	return false
 }
 
-// csrfRefusal: the server says the refusal is about a CSRF token.
-func csrfRefusal(f *capture.Flow) bool {
-	if strings.EqualFold(f.ResponseHeader("X-CSRF-Token"), "Required") {
-		return true
+// appliesTo: the cookie's domain, path and Secure flag cover f.
+func appliesTo(c *storedCookie, f *capture.Flow) bool {
+	host := strings.ToLower(f.Host)
+	if c.HostOnly && host != c.Domain || !c.HostOnly && !httpx.DomainMatch(host, c.Domain) {
+		return false
 	}
-	return bytes.Contains(bytes.ToLower(f.ResponseText()), []byte("csrf"))
+	return httpx.PathMatch(pathOnly(f), c.Path) && (!c.Secure || isSecureScheme(f.Scheme))
 }
 
-func succeededStatus(s int) bool { return s >= 200 && s < 400 }
+// csrfRefusal: the server says the refusal is about a CSRF token.
+func csrfRefusal(fx *Facts) bool {
+	if strings.EqualFold(fx.Flow.ResponseHeader("X-CSRF-Token"), "Required") {
+		return true
+	}
+	return bytes.Contains(bytes.ToLower(fx.ResponseText()), []byte("csrf"))
+}
 
-func concurrentSessionFinding(f *capture.Flow, s *storedCookie, creds string, ref refusal, first int) Finding {
+func concurrentSessionFinding(fx *Facts, s *storedCookie) Finding {
+	f := fx.Flow
 	title := fmt.Sprintf("Refused a second session while the %s session from #%d was live", s.Name, s.SetBy)
 	var d strings.Builder
-	fmt.Fprintf(&d, "#%d (%s) opened a session at %s: it set %s=%s", s.SetBy, s.SetOn, clock(s.KnownAt), s.Name, shorten(s.Value, 32))
+	fmt.Fprintf(&d, "#%d (%s) opened a session for %s at %s: it set %s=%s", s.SetBy, s.SetOn, fx.Account.Label,
+		clock(s.KnownAt), s.Name, maskSecret(s.Value))
 	if s.Expiry.IsZero() {
 		d.WriteString(" as a session cookie (no expiry), so the session lasts until the server times it out.")
 	} else {
 		fmt.Fprintf(&d, ", valid until %s.", s.Expiry.UTC().Format("15:04:05 MST"))
 	}
-	same := ""
-	if s.SetAuth != "" && s.SetAuth == f.RequestHeader("Authorization") {
-		same = " (the same credentials as #" + fmt.Sprint(s.SetBy) + ")"
-	}
-	fmt.Fprintf(&d, " %s later this %s presented %s%s but not the session cookie, so the server had to start a new session, "+
-		"and it refused: %s.", ago(s.KnownAt, f.Start), f.Method, creds, same, ref.Summary())
-	if ref.says(sessionLimitPhrases...) {
+	fmt.Fprintf(&d, " %s later this %s presented the same account's credentials (%s) but not the session cookie, so the "+
+		"server had to start a new session, and it refused: %s.", ago(s.KnownAt, f.Start), f.Method, fx.Account.Via, fx.Refusal.Summary())
+	if fx.Refusal.says(sessionLimitPhrases...) {
 		d.WriteString(" Its answer says so: it will not open another session for this user while one is open.")
 	} else {
 		d.WriteString(" The server apparently allows one session per user and will not open a second one while the first is live.")
-	}
-	if first != 0 {
-		title += fmt.Sprintf(" (again, first on #%d)", first)
-		fmt.Fprintf(&d, " Same as on #%d.", first)
 	}
 	until := "until the server's session timeout"
 	if !s.Expiry.IsZero() {
 		until = "until " + s.Expiry.UTC().Format("15:04:05 MST")
 	}
 	fix := fmt.Sprintf("Reuse the session opened by #%d: keep cookies between operations (a cookie jar or CookieManager kept "+
-		"for the whole run) so %s goes with every later call, or end the session (log out) before authenticating again. "+
-		"With one session per user, calls with the same account that do not send the cookie fail %s.", s.SetBy, s.Name, until)
+		"for the whole run, shared by the connector's threads) so %s goes with every later call, or end the session (log out) "+
+		"before authenticating again. With one session per user, calls with the same account that do not send the cookie fail %s.",
+		s.SetBy, s.Name, until)
 	return Finding{
 		Kind: KindConcurrentSession, Severity: Error, Flow: f.ID,
-		Related: related(f.ID, []int{s.SetBy, first}),
+		Related: related(f.ID, []int{s.SetBy}),
 		Title:   title, Detail: d.String(), Fix: fix,
 		Missing: []Missing{{Where: "cookie", Name: s.Name, Value: s.Value, Seen: fmt.Sprintf("set by #%d", s.SetBy)}},
 	}

@@ -1,11 +1,13 @@
-package analyze
+package analyze_test
 
 import (
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/httpx"
 )
 
 // FuzzCookieModel: any Set-Cookie line and any follow-up request leave the
@@ -26,7 +28,7 @@ func FuzzCookieModel(f *testing.F) {
 		f.Add(seed.line, seed.path)
 	}
 	f.Fuzz(func(t *testing.T, line, path string) {
-		c, ok := parseSetCookie(line)
+		c, ok := httpx.ParseSetCookie(line)
 		if ok && strings.ContainsAny(c.Name, ";") {
 			t.Fatalf("cookie name %q holds a separator", c.Name)
 		}
@@ -49,7 +51,7 @@ func FuzzCookieModel(f *testing.F) {
 		use := &capture.Flow{ID: 2, Start: t0.Add(time.Second), End: t0.Add(time.Second + time.Millisecond), ClientAddr: "10.0.0.1:1001",
 			Scheme: "https", Host: "api.example.com", Port: 443, Method: "PATCH", URL: "https://api.example.com" + path,
 			Target: path, Status: 401}
-		for _, fd := range Run([]*capture.Flow{set, use}, NewDroppedCookie()) {
+		for _, fd := range analyze.Run([]*capture.Flow{set, use}, analyze.NewDroppedCookie()) {
 			if ok && c.Name != "" && strings.Contains(fd.Title, c.Name+" ") && !strings.Contains(line, "\n") {
 				t.Fatalf("deleted cookie %q reported dropped: %s", c.Name, fd.Title)
 			}

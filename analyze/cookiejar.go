@@ -8,25 +8,26 @@ import (
 	"time"
 
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/httpx"
 	"golang.org/x/net/publicsuffix"
 )
 
 // storedCookie is one version of a cookie in a client's jar: what one
 // response set (or deleted), and when the client could first have known it.
 type storedCookie struct {
-	setCookie
+	httpx.SetCookie
 	Domain   string // the domain it is scoped to (host-only: the setting host)
 	HostOnly bool
 	Path     string    // effective path (explicit or default)
 	Expiry   time.Time // zero: a session cookie (lives as long as the client)
 	Deleted  bool      // this version removes the cookie
 
-	SetBy     int       // flow whose response set it
-	SetOn     string    // "POST /admin/users → 201"
-	SetStatus int       // status of that response
-	SetAuth   string    // Authorization of that request: whose session it is
-	KnownAt   time.Time // end of that response: only requests starting later can send it
-	Conn      int64     // the client connection of that flow
+	SetBy      int       // flow whose response set it
+	SetOn      string    // "POST /admin/users → 201"
+	SetStatus  int       // status of that response
+	SetAccount string    // account key of that request: whose session it is
+	KnownAt    time.Time // end of that response: only requests starting later can send it
+	Conn       int64     // the client connection of that flow
 }
 
 // cookieKey identifies a cookie: a new Set-Cookie with the same name, domain
@@ -41,25 +42,12 @@ type cookieJar struct {
 	versions map[cookieKey][]*storedCookie // ordered by KnownAt
 }
 
-// clientJars keeps one cookie jar per client.
-type clientJars map[string]*cookieJar
-
-// of returns client's jar, creating it on first use.
-func (js clientJars) of(client string) *cookieJar {
-	j := js[client]
-	if j == nil {
-		j = newCookieJar()
-		js[client] = j
-	}
-	return j
-}
-
 func newCookieJar() *cookieJar { return &cookieJar{versions: map[cookieKey][]*storedCookie{}} }
 
-// store records the cookies f's response set, as a user agent would.
-func (j *cookieJar) store(f *capture.Flow) {
-	lines := setCookieLines(f)
-	if len(lines) == 0 {
+// store records the cookies fx's response set, as a user agent would.
+func (j *cookieJar) store(fx *Facts) {
+	f := fx.Flow
+	if len(fx.SetCookies) == 0 {
 		return
 	}
 	received := f.End
@@ -67,15 +55,11 @@ func (j *cookieJar) store(f *capture.Flow) {
 		received = f.Start
 	}
 	host := strings.ToLower(f.Host)
-	for _, line := range lines {
-		sc, ok := parseSetCookie(line)
-		if !ok {
-			continue
-		}
-		c := &storedCookie{setCookie: sc, SetBy: f.ID, KnownAt: received, Conn: f.ConnID,
-			SetStatus: f.Status, SetAuth: f.RequestHeader("Authorization"),
-			SetOn: f.Method + " " + shorten(pathOnly(f), 50) + " → " + strconv.Itoa(f.Status)}
-		if !scopeCookie(c, host, pathOnly(f), isSecureScheme(f.Scheme), isBrowser(f)) {
+	for _, sc := range fx.SetCookies {
+		c := &storedCookie{SetCookie: sc, SetBy: f.ID, KnownAt: received, Conn: f.ConnID,
+			SetStatus: f.Status, SetAccount: fx.Account.Key,
+			SetOn: f.Method + " " + shorten(fx.Path, 50) + " → " + strconv.Itoa(f.Status)}
+		if !scopeCookie(c, host, fx.Path, isSecureScheme(f.Scheme), isBrowser(f)) {
 			continue
 		}
 		switch {
@@ -101,14 +85,14 @@ func scopeCookie(c *storedCookie, host, reqPath string, secure, browser bool) bo
 	if strings.HasPrefix(c.Name, "__Secure-") && !c.Secure {
 		return false
 	}
-	if strings.HasPrefix(c.Name, "__Host-") && (!c.Secure || c.setCookie.Domain != "" || c.setCookie.Path != "/") {
+	if strings.HasPrefix(c.Name, "__Host-") && (!c.Secure || c.SetCookie.Domain != "" || c.SetCookie.Path != "/") {
 		return false
 	}
 	if browser && c.SameSite == "none" && !c.Secure {
 		return false
 	}
 	c.Domain, c.HostOnly = host, true
-	if d := c.setCookie.Domain; d != "" {
+	if d := c.SetCookie.Domain; d != "" {
 		if net.ParseIP(host) != nil {
 			if d != host {
 				return false
@@ -119,49 +103,18 @@ func scopeCookie(c *storedCookie, host, reqPath string, secure, browser bool) bo
 				if d != host {
 					return false
 				}
-			} else if !domainMatch(host, d) {
+			} else if !httpx.DomainMatch(host, d) {
 				return false
 			} else {
 				c.Domain, c.HostOnly = d, false
 			}
 		}
 	}
-	c.Path = c.setCookie.Path
+	c.Path = c.SetCookie.Path
 	if c.Path == "" {
-		c.Path = defaultPath(reqPath)
+		c.Path = httpx.DefaultPath(reqPath)
 	}
 	return true
-}
-
-// defaultPath is RFC 6265 §5.1.4: the request path up to its last "/".
-func defaultPath(p string) string {
-	if !strings.HasPrefix(p, "/") {
-		return "/"
-	}
-	i := strings.LastIndexByte(p, '/')
-	if i == 0 {
-		return "/"
-	}
-	return p[:i]
-}
-
-// domainMatch is RFC 6265 §5.1.3.
-func domainMatch(host, domain string) bool {
-	if host == domain {
-		return true
-	}
-	return strings.HasSuffix(host, "."+domain) && net.ParseIP(host) == nil
-}
-
-// pathMatch is RFC 6265 §5.1.4.
-func pathMatch(reqPath, cookiePath string) bool {
-	if reqPath == cookiePath {
-		return true
-	}
-	if !strings.HasPrefix(reqPath, cookiePath) {
-		return false
-	}
-	return strings.HasSuffix(cookiePath, "/") || reqPath[len(cookiePath)] == '/'
 }
 
 // add inserts a version in KnownAt order and forgets what it superseded:
@@ -179,6 +132,21 @@ func (j *cookieJar) add(c *storedCookie, now time.Time) {
 	vs[i] = c
 	j.versions[k] = vs
 	j.prune(k, vs, now)
+}
+
+// holdsOther reports a live version of the named cookie with another value.
+func (j *cookieJar) holdsOther(name, value string) bool {
+	for k, vs := range j.versions {
+		if k.name != name {
+			continue
+		}
+		for _, v := range vs {
+			if !v.Deleted && v.Value != value {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // knownTo reports whether f's client could have had cookie version c when
@@ -213,10 +181,10 @@ func (j *cookieJar) forRequest(f *capture.Flow) []*storedCookie {
 		if cur == nil || cur.Deleted || (!cur.Expiry.IsZero() && !cur.Expiry.After(f.Start)) {
 			continue
 		}
-		if cur.HostOnly && host != cur.Domain || !cur.HostOnly && !domainMatch(host, cur.Domain) {
+		if cur.HostOnly && host != cur.Domain || !cur.HostOnly && !httpx.DomainMatch(host, cur.Domain) {
 			continue
 		}
-		if !pathMatch(reqPath, cur.Path) || cur.Secure && !secure {
+		if !httpx.PathMatch(reqPath, cur.Path) || cur.Secure && !secure {
 			continue
 		}
 		out = append(out, cur)

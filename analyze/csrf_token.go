@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/httpx"
 )
 
 // KindCSRFToken: a write was refused for a missing or unbound CSRF token
@@ -24,7 +25,7 @@ const KindCSRFToken = "csrf-token"
 // if it set none, those the fetch sent). A write refused with "Required"
 // by a client that never fetched is reported too.
 type CSRFToken struct {
-	origins map[clientOrigin]*csrfState
+	origins map[scope]*csrfState
 }
 
 type csrfState struct {
@@ -51,7 +52,7 @@ type boundCookie struct {
 const fetchesKept = 8
 
 // NewCSRFToken returns the csrf-token analyzer.
-func NewCSRFToken() *CSRFToken { return &CSRFToken{origins: map[clientOrigin]*csrfState{}} }
+func NewCSRFToken() *CSRFToken { return &CSRFToken{origins: map[scope]*csrfState{}} }
 
 // Name implements Analyzer.
 func (a *CSRFToken) Name() string { return KindCSRFToken }
@@ -80,8 +81,9 @@ func isWrite(method string) bool {
 }
 
 // Observe implements Analyzer.
-func (a *CSRFToken) Observe(f *capture.Flow, emit func(Finding)) {
-	if !analyzable(f) || isPreflight(f) {
+func (a *CSRFToken) Observe(fx *Facts, emit func(Finding)) {
+	f := fx.Flow
+	if !fx.Analyzable || fx.Preflight || fx.Challenged {
 		return
 	}
 	refusedWrite := isWrite(f.Method) && f.Status >= 400
@@ -89,16 +91,16 @@ func (a *CSRFToken) Observe(f *capture.Flow, emit func(Finding)) {
 	if !refusedWrite && !fetching {
 		return
 	}
-	key := clientOriginOf(f)
+	key := scopeOf(fx)
 	st := a.origins[key]
 	if refusedWrite {
-		if ref := judgeRefusal(f); ref.Refused {
+		if ref := fx.Refusal; ref.Refused {
 			if st == nil {
 				st = &csrfState{}
 			}
 			if fd, ok := a.judge(f, st, ref); ok {
+				fd.group = KindCSRFToken + "\x00" + key.client + "\x00" + key.where
 				if st.first != 0 {
-					fd.Title += fmt.Sprintf(" (again, first on #%d)", st.first)
 					fd.Related = related(f.ID, fd.Related, []int{st.first})
 				} else {
 					st.first = f.ID
@@ -121,7 +123,7 @@ func (a *CSRFToken) Observe(f *capture.Flow, emit func(Finding)) {
 		a.origins[key] = st
 	}
 	st.fetches = append(st.fetches, &csrfFetch{flow: f.ID, on: f.Method + " " + shorten(pathOnly(f), 60),
-		header: req.Name, token: token, at: f.End, cookies: boundCookies(f)})
+		header: req.Name, token: token, at: f.End, cookies: boundCookies(fx)})
 	if len(st.fetches) > fetchesKept {
 		st.fetches = st.fetches[1:]
 	}
@@ -129,31 +131,29 @@ func (a *CSRFToken) Observe(f *capture.Flow, emit func(Finding)) {
 
 // boundCookies are the session cookies a fetch's token belongs to: those
 // its response set, else those its request presented.
-func boundCookies(f *capture.Flow) []boundCookie {
+func boundCookies(fx *Facts) []boundCookie {
 	var out []boundCookie
-	for _, line := range setCookieLines(f) {
-		sc, ok := parseSetCookie(line)
-		if !ok || sc.Value == "" || sc.HasMaxAge && sc.MaxAge <= 0 {
+	for _, sc := range fx.SetCookies {
+		if sc.Value == "" || sc.HasMaxAge && sc.MaxAge <= 0 {
 			continue
 		}
-		if c := (&storedCookie{setCookie: sc}); isSessionCookie(c) || isCSRFHeader(sc.Name) {
-			out = append(out, boundCookie{sc.Name, sc.Value, f.ID})
+		if isSessionCookie(sc) || isCSRFHeader(sc.Name) {
+			out = append(out, boundCookie{sc.Name, sc.Value, fx.Flow.ID})
 		}
 	}
 	if len(out) > 0 {
 		return out
 	}
-	for name, values := range sentCookies(f) {
-		c := &storedCookie{setCookie: setCookie{Name: name}}
-		if isSessionCookie(c) && len(values) > 0 {
-			out = append(out, boundCookie{name, values[0], 0})
+	for _, p := range fx.Cookies {
+		if isSessionCookie(httpx.SetCookie{Name: p.Name}) {
+			out = append(out, boundCookie{p.Name, p.Value, 0})
 		}
 	}
 	return out
 }
 
 // csrfRequired: the server said the refusal was about the CSRF token.
-func csrfRequired(f *capture.Flow, ref refusal) bool {
+func csrfRequired(f *capture.Flow, ref Refusal) bool {
 	if h, ok := csrfHeader(f.ResponseHeaders); ok && strings.EqualFold(strings.TrimSpace(h.Value), "required") {
 		return true
 	}
@@ -161,7 +161,7 @@ func csrfRequired(f *capture.Flow, ref refusal) bool {
 }
 
 // judge explains a refused write, if the CSRF token is why.
-func (a *CSRFToken) judge(f *capture.Flow, st *csrfState, ref refusal) (Finding, bool) {
+func (a *CSRFToken) judge(f *capture.Flow, st *csrfState, ref Refusal) (Finding, bool) {
 	required := csrfRequired(f, ref)
 	if len(st.fetches) == 0 {
 		if !required {
@@ -177,7 +177,7 @@ func (a *CSRFToken) judge(f *capture.Flow, st *csrfState, ref refusal) (Finding,
 	}
 	fd := Finding{Kind: KindCSRFToken, Severity: Error, Flow: f.ID}
 	var d strings.Builder
-	fmt.Fprintf(&d, "#%d (%s) fetched the CSRF token %s at %s", latest.flow, latest.on, shorten(latest.token, 40), clock(latest.at))
+	fmt.Fprintf(&d, "#%d (%s) fetched the CSRF token %s at %s", latest.flow, latest.on, maskSecret(latest.token), clock(latest.at))
 	if len(latest.cookies) > 0 {
 		fmt.Fprintf(&d, ", bound to the session %s", cookieList(latest.cookies))
 	}
@@ -204,16 +204,16 @@ func (a *CSRFToken) judge(f *capture.Flow, st *csrfState, ref refusal) (Finding,
 			fd.Title = fmt.Sprintf("%s %s sent the stale CSRF token from #%d; #%d fetched a newer one", f.Method,
 				shorten(pathOnly(f), 50), older.flow, latest.flow)
 			fmt.Fprintf(&d, "This %s sent %s, the token #%d fetched at %s: the server keeps only the latest.",
-				f.Method, shorten(sentTok, 40), older.flow, clock(older.at))
+				f.Method, maskSecret(sentTok), older.flow, clock(older.at))
 			rel = append(rel, older.flow)
 		} else {
 			fd.Title = fmt.Sprintf("%s %s sent a CSRF token no fetch returned; #%d fetched %s", f.Method,
-				shorten(pathOnly(f), 50), latest.flow, shorten(latest.token, 24))
-			fmt.Fprintf(&d, "This %s sent %s: %s, which no fetch of this client returned.", f.Method, sentHdr.Name, shorten(sentTok, 40))
+				shorten(pathOnly(f), 50), latest.flow, maskSecret(latest.token))
+			fmt.Fprintf(&d, "This %s sent %s: %s, which no fetch of this client returned.", f.Method, sentHdr.Name, maskSecret(sentTok))
 		}
 		fd.Missing = append(fd.Missing, tokenMissing)
 	}
-	sentCk := sentCookies(f)
+	sentCk := httpx.CookieValues(f.RequestHeaderValues("Cookie"))
 	var lost []boundCookie
 	for _, c := range latest.cookies {
 		if !contains(sentCk[c.name], c.value) {
@@ -229,7 +229,7 @@ func (a *CSRFToken) judge(f *capture.Flow, st *csrfState, ref refusal) (Finding,
 		}
 		for _, c := range lost {
 			if vs := sentCk[c.name]; len(vs) > 0 {
-				fmt.Fprintf(&d, " it sent %s=%s, another session;", c.name, shorten(vs[0], 24))
+				fmt.Fprintf(&d, " it sent %s=%s, another session;", c.name, maskSecret(vs[0]))
 			} else {
 				fmt.Fprintf(&d, " no %s cookie;", c.name)
 			}
@@ -258,12 +258,12 @@ func (a *CSRFToken) judge(f *capture.Flow, st *csrfState, ref refusal) (Finding,
 func cookieList(cs []boundCookie) string {
 	var parts []string
 	for _, c := range cs {
-		parts = append(parts, c.name+"="+shorten(c.value, 24))
+		parts = append(parts, c.name+"="+maskSecret(c.value))
 	}
 	return strings.Join(parts, ", ")
 }
 
-func neverFetchedFinding(f *capture.Flow, ref refusal) Finding {
+func neverFetchedFinding(f *capture.Flow, ref Refusal) Finding {
 	name := "X-CSRF-Token"
 	if h, ok := csrfHeader(f.ResponseHeaders); ok {
 		name = h.Name

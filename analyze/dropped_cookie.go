@@ -3,82 +3,120 @@ package analyze
 import (
 	"fmt"
 	"strings"
-
-	"github.com/provtap/provtap/capture"
+	"time"
 )
 
-// KindDroppedCookie: a cookie an RFC 6265 client would have sent was not.
+// KindDroppedCookie: a cookie an RFC 6265 client holding that store would
+// have sent was not.
 const KindDroppedCookie = "dropped-cookie"
 
-// DroppedCookie keeps a cookie jar per client as a correct client would and
-// reports requests that lack (or carry a stale value of) a cookie from it.
+// DroppedCookie judges each request against the cookie store the engine
+// tied it to (Facts.Store), as an RFC 6265 client holding that store would
+// have sent: domain, path, Secure, expiry and deletion honoured.
+//
+// How sure it may be depends on the tie. A request that presented other
+// cookies of the store came from that client; one on the same connection,
+// or with the same credentials, only may have. So:
+//
+//   - refused: error, whatever the tie (the text says what tied it);
+//   - not refused, tied by cookies: warning for a session cookie, info for
+//     the rest;
+//   - not refused, tied by a guess, the server opened another session:
+//     held until the new session is presented (another thread with its own
+//     store: nothing to report) or horizon passes (a warning: the client
+//     keeps no cookies, and the server opens a session per call);
+//   - otherwise info when the connection tied it, nothing when only the
+//     credentials did.
 type DroppedCookie struct {
-	jars  clientJars
-	first map[clientCookie]int // flow of the first finding per client and cookie
+	held []*heldCookie
 }
 
-type clientCookie struct {
-	client string
-	key    cookieKey
+// heldCookie is a finding that waits to see whether its request's new
+// session lives on.
+type heldCookie struct {
+	fd       Finding
+	store    *Store // the store its response started
+	deadline time.Time
 }
+
+// sessionHorizon is how long a new session has to be presented before a
+// held finding is released.
+const sessionHorizon = time.Minute
 
 // NewDroppedCookie returns the dropped-cookie analyzer.
-func NewDroppedCookie() *DroppedCookie {
-	return &DroppedCookie{jars: clientJars{}, first: map[clientCookie]int{}}
-}
+func NewDroppedCookie() *DroppedCookie { return &DroppedCookie{} }
 
 // Name implements Analyzer.
 func (a *DroppedCookie) Name() string { return KindDroppedCookie }
 
 // Observe implements Analyzer.
-func (a *DroppedCookie) Observe(f *capture.Flow, emit func(Finding)) {
-	if !analyzable(f) {
+func (a *DroppedCookie) Observe(fx *Facts, emit func(Finding)) {
+	if !fx.Analyzable || fx.Preflight || fx.Challenged {
 		return
 	}
-	client := clientKey(f)
-	jar := a.jars.of(client)
-	if !isPreflight(f) {
-		a.judge(f, client, jar, emit)
+	if fx.Tie == TieCookie {
+		a.withdraw(fx)
 	}
-	jar.store(f)
-}
-
-func (a *DroppedCookie) judge(f *capture.Flow, client string, jar *cookieJar, emit func(Finding)) {
-	expected := jar.forRequest(f)
+	expected := fx.Store.jar.forRequest(fx.Flow)
 	if len(expected) == 0 {
 		return
 	}
-	sent := sentCookies(f)
-	var ref *refusal
+	sent := fx.SentCookies()
+	forked := fx.Next != fx.Store
 	for _, c := range expected {
 		values, named := sent[c.Name]
 		if named && contains(values, c.Value) {
 			continue
 		}
-		if ref == nil {
-			r := judgeRefusal(f)
-			ref = &r
-		}
-		sev, newSession := droppedSeverity(f, c, *ref)
+		sev, hold := droppedSeverity(fx, c, forked)
 		if named && sev > Info {
 			sev-- // a stale value is a lesser problem than none
 		}
-		key := clientCookie{client, cookieKey{c.Name, c.Domain, c.Path}}
-		first, repeat := a.first[key]
-		if repeat && sev < Error {
-			// Not a flood: the first finding stands for the quiet repeats;
-			// every refused request still gets its own explanation.
+		if sev == None {
 			continue
 		}
-		if !repeat {
-			a.first[key] = f.ID
-		}
+		var fd Finding
 		if named {
-			emit(staleCookieFinding(f, c, values, sev, newSession, *ref, first))
+			fd = staleCookieFinding(fx, c, values, sev)
 		} else {
-			emit(droppedCookieFinding(f, c, sev, newSession, *ref, first))
+			fd = droppedCookieFinding(fx, c, sev, forked)
 		}
+		fd.group = KindDroppedCookie + "\x00" + fx.Client.Key + "\x00" + c.Name + "\x00" + fx.API
+		if hold {
+			a.held = append(a.held, &heldCookie{fd: fd, store: fx.Next, deadline: fx.Flow.Start.Add(sessionHorizon)})
+			continue
+		}
+		emit(fd)
 	}
+}
+
+// withdraw drops held findings whose new session this request presents:
+// that client keeps its own session.
+func (a *DroppedCookie) withdraw(fx *Facts) {
+	kept := a.held[:0]
+	for _, h := range a.held {
+		if h.store == fx.Store && fx.Flow.Start.Before(h.deadline) {
+			continue
+		}
+		kept = append(kept, h)
+	}
+	a.held = kept
+}
+
+// Settle implements Settler: held findings whose new session was not
+// presented within the horizon are released.
+func (a *DroppedCookie) Settle(t time.Time, emit func(Finding)) {
+	kept := a.held[:0]
+	for _, h := range a.held {
+		if t.Before(h.deadline) {
+			kept = append(kept, h)
+			continue
+		}
+		h.fd.Detail += fmt.Sprintf(" No request presented the new session within %s either: the client keeps no cookies (or "+
+			"each call is a new client), and the server opens a session for every call.", sessionHorizon)
+		emit(h.fd)
+	}
+	a.held = kept
 }
 
 func contains(vs []string, v string) bool {
@@ -90,66 +128,93 @@ func contains(vs []string, v string) bool {
 	return false
 }
 
-// droppedSeverity: error when the request was refused or the server had to
-// open another session; otherwise it depends on what the cookie is for.
-func droppedSeverity(f *capture.Flow, c *storedCookie, ref refusal) (Severity, bool) {
-	newSession := opensSession(f, c.Name, c.Value)
+// droppedSeverity is the rule in the type's comment; hold says the finding
+// waits for later evidence.
+func droppedSeverity(fx *Facts, c *storedCookie, forked bool) (sev Severity, hold bool) {
 	switch {
-	case ref.Refused || newSession:
-		return Error, newSession
-	case isSessionCookie(c):
-		return Warning, false
+	case fx.Refusal.Refused:
+		return Error, false
+	case isAffinityCookie(c.Name):
+		if fx.Tie == TieCookie {
+			return Info, false
+		}
+		return None, false
+	case fx.Tie == TieCookie:
+		if isSessionCookie(c.SetCookie) {
+			return Warning, false
+		}
+		return Info, false
+	case forked && isSessionCookie(c.SetCookie):
+		return Warning, true
+	case fx.Tie == TieConn:
+		return Info, false
 	}
-	return Info, false
+	return None, false
 }
 
-func droppedCookieFinding(f *capture.Flow, c *storedCookie, sev Severity, newSession bool, ref refusal, first int) Finding {
+func droppedCookieFinding(fx *Facts, c *storedCookie, sev Severity, forked bool) Finding {
+	f := fx.Flow
 	title := fmt.Sprintf("%s set by #%d was not sent", c.Name, c.SetBy)
-	if newSession {
+	if forked {
 		title += "; the server opened another session"
 	}
 	var d strings.Builder
-	d.WriteString(whyCookieApplies(f, c))
+	d.WriteString(whyCookieApplies(fx, c))
 	if len(f.RequestHeaderValues("Cookie")) == 0 {
 		d.WriteString(" The request carried no Cookie header.")
 	} else {
 		fmt.Fprintf(&d, " The request's Cookie header did not include %s.", c.Name)
 	}
-	d.WriteString(consequence(f, c, ref, newSession))
-	if first != 0 {
-		title += fmt.Sprintf(" (again, first on #%d)", first)
-		fmt.Fprintf(&d, " Same problem as on #%d: the client does not keep this cookie.", first)
-	}
+	d.WriteString(tieText(fx, c))
+	d.WriteString(consequence(fx, c, forked))
 	return Finding{
 		Kind: KindDroppedCookie, Severity: sev, Flow: f.ID,
-		Related: related(f.ID, []int{c.SetBy, first}),
+		Related: related(f.ID, []int{c.SetBy}),
 		Title:   title, Detail: d.String(), Fix: droppedCookieFix(c),
 		Missing: []Missing{{Where: "cookie", Name: c.Name, Value: c.Value, Seen: fmt.Sprintf("set by #%d", c.SetBy)}},
 	}
 }
 
-func staleCookieFinding(f *capture.Flow, c *storedCookie, sentValues []string, sev Severity, newSession bool, ref refusal, first int) Finding {
+func staleCookieFinding(fx *Facts, c *storedCookie, sentValues []string, sev Severity) Finding {
+	f := fx.Flow
 	title := fmt.Sprintf("%s sent with a stale value; #%d had set a new one", c.Name, c.SetBy)
 	var d strings.Builder
-	fmt.Fprintf(&d, "The request sent %s=%s, but the latest value is %s. ", c.Name, shorten(sentValues[0], 32), shorten(c.Value, 32))
-	d.WriteString(whyCookieApplies(f, c))
-	d.WriteString(consequence(f, c, ref, newSession))
-	if first != 0 {
-		title += fmt.Sprintf(" (again, first on #%d)", first)
-	}
+	fmt.Fprintf(&d, "The request sent %s=%s, but the latest value is %s. ", c.Name, maskSecret(sentValues[0]), maskSecret(c.Value))
+	d.WriteString(whyCookieApplies(fx, c))
+	d.WriteString(consequence(fx, c, false))
 	return Finding{
 		Kind: KindDroppedCookie, Severity: sev, Flow: f.ID,
-		Related: related(f.ID, []int{c.SetBy, first}),
+		Related: related(f.ID, []int{c.SetBy}),
 		Title:   title, Detail: d.String(),
-		Fix: fmt.Sprintf("Replace the stored cookie when a response sets it again: a cookie jar keeps %s=%s from #%d; "+
-			"a Cookie header configured by hand must be refreshed the same way.", c.Name, shorten(c.Value, 32), c.SetBy),
+		Fix: fmt.Sprintf("Replace the stored cookie when a response sets it again: a cookie jar keeps the %s that #%d set; "+
+			"a Cookie header configured by hand must be refreshed the same way.", c.Name, c.SetBy),
 		Missing: []Missing{{Where: "cookie", Name: c.Name, Value: c.Value, Seen: fmt.Sprintf("set by #%d", c.SetBy)}},
 	}
 }
 
+// tieText says what ties the request to the client that received the
+// cookie, and how far that goes.
+func tieText(fx *Facts, c *storedCookie) string {
+	switch fx.Tie {
+	case TieCookie:
+		return " It presented other cookies this client received, so it came from the client that holds " + c.Name + "."
+	case TieConn:
+		return fmt.Sprintf(" It came on client connection %d, which this client used before.", fx.Flow.ConnID)
+	case TieAccount:
+		return fmt.Sprintf(" It carried the same credentials (%s) from the same program; nothing in the traffic shows whether "+
+			"it shares #%d's cookie store (a connector running several threads, each with its own cookie store, looks the same).",
+			fx.Account.Label, c.SetBy)
+	case TieAgent:
+		return fmt.Sprintf(" It came from the same program (User-Agent %q) without credentials; nothing in the traffic shows "+
+			"whether it shares #%d's cookie store.", shorten(fx.Flow.RequestHeader("User-Agent"), 60), c.SetBy)
+	}
+	return ""
+}
+
 // whyCookieApplies explains, like a browser's cookie inspector, why a correct
-// client would have sent the cookie on f.
-func whyCookieApplies(f *capture.Flow, c *storedCookie) string {
+// client would have sent the cookie.
+func whyCookieApplies(fx *Facts, c *storedCookie) string {
+	f := fx.Flow
 	var attrs []string
 	attrs = append(attrs, "Path="+c.Path)
 	if c.HostOnly {
@@ -176,19 +241,19 @@ func whyCookieApplies(f *capture.Flow, c *storedCookie) string {
 	}
 	return fmt.Sprintf("#%d (%s) set %s=%s at %s: %s; %s. A client that keeps cookies sends it on %s %s: "+
 		"the host %s matches, the path is within %s, it had not expired at %s (%s later), %s.",
-		c.SetBy, c.SetOn, c.Name, shorten(c.Value, 32), clock(c.KnownAt), strings.Join(attrs, ", "), expiry,
-		f.Method, shorten(pathOnly(f), 60), strings.ToLower(f.Host), c.Path, clock(f.Start), ago(c.KnownAt, f.Start), secure)
+		c.SetBy, c.SetOn, c.Name, maskSecret(c.Value), clock(c.KnownAt), strings.Join(attrs, ", "), expiry,
+		f.Method, shorten(fx.Path, 60), strings.ToLower(f.Host), c.Path, clock(f.Start), ago(c.KnownAt, f.Start), secure)
 }
 
-func consequence(f *capture.Flow, c *storedCookie, ref refusal, newSession bool) string {
+func consequence(fx *Facts, c *storedCookie, forked bool) string {
 	var s string
-	if ref.Refused {
-		s = " The server refused the request: " + ref.Summary() + "."
+	if fx.Refusal.Refused {
+		s = " The server refused the request: " + fx.Refusal.Summary() + "."
 	}
-	if newSession {
+	if opensSession(fx, c.Name, c.Value) {
 		s += fmt.Sprintf(" The response set %s to a new value: the server opened another session instead of continuing the one from #%d.", c.Name, c.SetBy)
 	}
-	if !ref.Refused && !newSession && isAffinityCookie(c.Name) {
+	if !fx.Refusal.Refused && !forked && isAffinityCookie(c.Name) {
 		s = " It is a load balancer's affinity cookie: without it the request may reach another backend."
 	}
 	return s

@@ -1,10 +1,11 @@
-package analyze
+package analyze_test
 
 import (
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture"
 )
 
@@ -28,19 +29,20 @@ func seed1(withJar bool) *capt {
 func TestSeed1WithoutJar(t *testing.T) {
 	got := seed1(false).run()
 	expectExactly(t, got,
-		want{KindDroppedCookie, 2, Error}, want{KindConcurrentSession, 2, Error},
-		want{KindDroppedCookie, 3, Error}, want{KindConcurrentSession, 3, Error})
-	d := findingOf(t, got, KindDroppedCookie, 2)
+		want{analyze.KindDroppedCookie, 2, analyze.Error}, want{analyze.KindConcurrentSession, 2, analyze.Error},
+		want{analyze.KindDroppedCookie, 3, analyze.Error}, want{analyze.KindConcurrentSession, 3, analyze.Error})
+	d := findingOf(t, got, analyze.KindDroppedCookie, 2)
 	if d.Title != "JSESSIONID set by #1 was not sent" {
 		t.Errorf("title %q", d.Title)
 	}
 	if len(d.Related) != 1 || d.Related[0] != 1 {
 		t.Errorf("related %v, want [1]", d.Related)
 	}
-	if len(d.Missing) != 1 || d.Missing[0] != (Missing{Where: "cookie", Name: "JSESSIONID", Value: "8F3A1C", Seen: "set by #1"}) {
+	if len(d.Missing) != 1 || d.Missing[0] != (analyze.Missing{Where: "cookie", Name: "JSESSIONID", Value: "8F3A1C", Seen: "set by #1"}) {
 		t.Errorf("missing %+v", d.Missing)
 	}
-	for _, s := range []string{"set JSESSIONID=8F3A1C", "Path=/", "host-only for iam.example.com", "HttpOnly", "session cookie", "no Cookie header", "401"} {
+	for _, s := range []string{"set JSESSIONID=••••••", "Path=/", "host-only for iam.example.com", "HttpOnly", "session cookie", "no Cookie header",
+		"401", "the same credentials (Basic provisioner)"} {
 		if !strings.Contains(d.Detail, s) {
 			t.Errorf("detail lacks %q: %s", s, d.Detail)
 		}
@@ -48,9 +50,17 @@ func TestSeed1WithoutJar(t *testing.T) {
 	if !strings.Contains(d.Fix, "Cookie: JSESSIONID=") || !strings.Contains(d.Fix, "cookie jar") {
 		t.Errorf("fix %q", d.Fix)
 	}
-	again := findingOf(t, got, KindDroppedCookie, 3)
-	if !strings.Contains(again.Title, "again, first on #2") || len(again.Related) != 2 {
-		t.Errorf("repeat should point back to #2: %q related %v", again.Title, again.Related)
+	// One root cause on two requests: one problem.
+	r := analyze.NewReport(3, got)
+	var dropped *analyze.Problem
+	for _, p := range r.Problems {
+		if p.Kind == analyze.KindDroppedCookie {
+			dropped = p
+		}
+	}
+	if len(r.Problems) != 2 || dropped == nil || dropped.Count != 2 || dropped.Flows[0] != 2 || dropped.Flows[1] != 3 ||
+		dropped.Severity != analyze.Error || dropped.Title != "JSESSIONID set by #1 was not sent" {
+		t.Errorf("problems %+v, want dropped-cookie on #2 and #3 and concurrent-session", r.Problems)
 	}
 }
 
@@ -60,35 +70,59 @@ func TestSeed1WithJarIsQuiet(t *testing.T) {
 }
 
 func TestDroppedCookieSeverity(t *testing.T) {
-	t.Run("session cookie dropped, request still succeeded: warning", func(t *testing.T) {
+	t.Run("tied by its other cookies, dropped the session, still succeeded: warning", func(t *testing.T) {
+		c := newCapt()
+		c.add("GET", api+"/login", 200, setCookieHdr("PHPSESSID=abc; path=/"), setCookieHdr("lang=en-GB; path=/"))
+		c.add("GET", api+"/users", 200, cookieHdr("lang=en-GB"))
+		got := c.runWith(analyze.NewDroppedCookie())
+		expectExactly(t, got, want{analyze.KindDroppedCookie, 2, analyze.Warning})
+		if d := got[0].Detail; !strings.Contains(d, "presented other cookies this client received") {
+			t.Errorf("detail %s", d)
+		}
+	})
+	t.Run("on the same connection, nothing else: info", func(t *testing.T) {
+		c := newCapt()
+		c.add("GET", api+"/login", 200, setCookieHdr("PHPSESSID=abc; path=/"), onConn(4))
+		c.add("GET", api+"/users", 200, onConn(4))
+		expectExactly(t, c.runWith(analyze.NewDroppedCookie()), want{analyze.KindDroppedCookie, 2, analyze.Info})
+	})
+	t.Run("only the same program, nothing failed: nothing", func(t *testing.T) {
 		c := newCapt()
 		c.add("GET", api+"/login", 200, setCookieHdr("PHPSESSID=abc; path=/"))
 		c.add("GET", api+"/users", 200)
-		expectExactly(t, c.runWith(NewDroppedCookie()), want{KindDroppedCookie, 2, Warning})
+		expectExactly(t, c.runWith(analyze.NewDroppedCookie()))
 	})
-	t.Run("affinity cookie ignored while everything works: info", func(t *testing.T) {
+	t.Run("affinity cookie ignored by a client that keeps the others: info", func(t *testing.T) {
 		c := newCapt()
-		c.add("GET", api+"/users", 200, setCookieHdr("AWSALB=xyz; Expires=Tue, 11 Mar 2025 10:00:00 GMT; Path=/"))
-		c.add("GET", api+"/groups", 200)
-		expectExactly(t, c.runWith(NewDroppedCookie()), want{KindDroppedCookie, 2, Info})
+		c.add("GET", api+"/users", 200, setCookieHdr("AWSALB=xyz; Expires=Tue, 11 Mar 2025 10:00:00 GMT; Path=/"),
+			setCookieHdr("JSESSIONID=s1; Path=/; HttpOnly"))
+		c.add("GET", api+"/groups", 200, cookieHdr("JSESSIONID=s1"))
+		expectExactly(t, c.runWith(analyze.NewDroppedCookie()), want{analyze.KindDroppedCookie, 2, analyze.Info})
 	})
-	t.Run("server answers the cookie-less request with another session: error", func(t *testing.T) {
+	t.Run("server answers the cookie-less request with another session, never presented: warning", func(t *testing.T) {
 		c := newCapt()
 		c.add("GET", api+"/users", 200, setCookieHdr("JSESSIONID=one; Path=/; HttpOnly"))
 		c.add("GET", api+"/groups", 200, setCookieHdr("JSESSIONID=two; Path=/; HttpOnly"))
-		got := c.runWith(NewDroppedCookie())
-		expectExactly(t, got, want{KindDroppedCookie, 2, Error})
-		if f := got[0]; !strings.Contains(f.Title, "opened another session") {
-			t.Errorf("title %q", f.Title)
+		got := c.runWith(analyze.NewDroppedCookie())
+		expectExactly(t, got, want{analyze.KindDroppedCookie, 2, analyze.Warning})
+		if f := got[0]; !strings.Contains(f.Title, "opened another session") || !strings.Contains(f.Detail, "No request presented the new session") {
+			t.Errorf("title %q detail %s", f.Title, f.Detail)
 		}
+	})
+	t.Run("another session, which the next request presents: another client, nothing", func(t *testing.T) {
+		c := newCapt()
+		c.add("GET", api+"/users", 200, setCookieHdr("JSESSIONID=one; Path=/; HttpOnly"))
+		c.add("GET", api+"/groups", 200, setCookieHdr("JSESSIONID=two; Path=/; HttpOnly"))
+		c.add("GET", api+"/groups/1", 200, cookieHdr("JSESSIONID=two"))
+		expectExactly(t, c.runWith(analyze.NewDroppedCookie()))
 	})
 	t.Run("stale value: one step lower", func(t *testing.T) {
 		c := newCapt()
 		c.add("GET", api+"/users", 200, setCookieHdr("JSESSIONID=one; Path=/; HttpOnly"))
 		c.add("GET", api+"/groups", 200, cookieHdr("JSESSIONID=one"), setCookieHdr("JSESSIONID=two; Path=/; HttpOnly"))
 		c.add("PUT", api+"/groups/1", 401, append(refused401(restlet401), cookieHdr("JSESSIONID=one"))...)
-		got := c.runWith(NewDroppedCookie())
-		expectExactly(t, got, want{KindDroppedCookie, 3, Warning})
+		got := c.runWith(analyze.NewDroppedCookie())
+		expectExactly(t, got, want{analyze.KindDroppedCookie, 3, analyze.Warning})
 		if !strings.Contains(got[0].Title, "stale") {
 			t.Errorf("title %q", got[0].Title)
 		}
@@ -134,7 +168,7 @@ func TestDroppedCookieQuiet(t *testing.T) {
 		},
 		"Expires past on the capture's clock, future today": func(c *capt) {
 			// A capture from 2090: its clock, not today's, decides.
-			c.now = time.Date(2090, 1, 1, 10, 0, 0, 0, time.UTC)
+			c.SetNow(time.Date(2090, 1, 1, 10, 0, 0, 0, time.UTC))
 			c.add("GET", api+"/login", 200, setCookieHdr("JSESSIONID=a; Path=/; Expires=Sun, 01 Jan 2090 10:00:01 GMT"))
 			c.add("GET", api+"/users", 401, append(refused401(restlet401), func(f *capture.Flow) { f.Start = f.Start.Add(5 * time.Second) })...)
 		},
@@ -186,7 +220,7 @@ func TestDroppedCookieQuiet(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			c := newCapt()
 			build(c)
-			expectNone(t, c.run(), KindDroppedCookie, KindConcurrentSession)
+			expectNone(t, c.run(), analyze.KindDroppedCookie, analyze.KindConcurrentSession)
 		})
 	}
 }
@@ -208,7 +242,7 @@ func TestDroppedCookieInScope(t *testing.T) {
 			c.add("GET", api+"/users", 401, refused(startAt(5*time.Second))...)
 		},
 		"Expires in the capture's future, long past today": func(c *capt) {
-			c.now = time.Date(2001, 1, 1, 10, 0, 0, 0, time.UTC)
+			c.SetNow(time.Date(2001, 1, 1, 10, 0, 0, 0, time.UTC))
 			c.add("GET", api+"/login", 200, setCookieHdr("JSESSIONID=a; Path=/; Expires=Mon, 01-Jan-01 11:00:00 GMT"))
 			c.add("GET", api+"/users", 401, refused()...)
 		},
@@ -225,24 +259,43 @@ func TestDroppedCookieInScope(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			c := newCapt()
 			build(c)
-			got := c.runWith(NewDroppedCookie())
-			expectExactly(t, got, want{KindDroppedCookie, 2, Error})
+			got := c.runWith(analyze.NewDroppedCookie())
+			expectExactly(t, got, want{analyze.KindDroppedCookie, 2, analyze.Error})
 		})
 	}
 }
 
 // Quiet repeats are not a flood: one warning stands for them; a refused
 // repeat is reported again and points back to the first.
+// A client that keeps no cookies shows it on every request: one problem,
+// however many requests, at the severity of its worst.
 func TestDroppedCookieNoFlood(t *testing.T) {
 	c := newCapt()
-	c.add("GET", api+"/login", 200, setCookieHdr("JSESSIONID=a; Path=/; HttpOnly"))
+	c.add("GET", api+"/login", 200, setCookieHdr("JSESSIONID=a; Path=/; HttpOnly"), onConn(3))
 	for i := 0; i < 5; i++ {
-		c.add("GET", api+"/users", 200)
+		c.add("GET", api+"/users", 200, onConn(3))
 	}
-	c.add("PATCH", api+"/users/1", 401, refused401(restlet401)...)
-	got := c.runWith(NewDroppedCookie())
-	expectExactly(t, got, want{KindDroppedCookie, 2, Warning}, want{KindDroppedCookie, 7, Error})
-	if !strings.Contains(got[1].Title, "first on #2") {
-		t.Errorf("%q", got[1].Title)
+	c.add("PATCH", api+"/users/1", 401, append(refused401(restlet401), onConn(3))...)
+	got := c.runWith(analyze.NewDroppedCookie())
+	var wants []want
+	for id := 2; id <= 6; id++ {
+		wants = append(wants, want{analyze.KindDroppedCookie, id, analyze.Info})
+	}
+	expectExactly(t, got, append(wants, want{analyze.KindDroppedCookie, 7, analyze.Error})...)
+	r := analyze.NewReport(7, got)
+	if len(r.Problems) != 1 || r.Problems[0].Count != 6 || r.Problems[0].Severity != analyze.Error ||
+		r.Problems[0].First().Flow != 7 {
+		t.Errorf("problems %+v, want one, of 6 requests, an error explained by #7", r.Problems)
+	}
+}
+
+func TestChromeJoinedSetCookie(t *testing.T) {
+	c := newCapt()
+	c.add("GET", api+"/login", 200, setCookieHdr("a=1; Path=/\nJSESSIONID=z; Path=/; HttpOnly"))
+	c.add("GET", api+"/users", 401, append(refused401(restlet401), cookieHdr("a=1"))...)
+	got := c.runWith(analyze.NewDroppedCookie())
+	expectExactly(t, got, want{analyze.KindDroppedCookie, 2, analyze.Error})
+	if got[0].Missing[0].Name != "JSESSIONID" {
+		t.Errorf("missing %+v", got[0].Missing)
 	}
 }

@@ -1,16 +1,47 @@
 package analyze
 
 import (
+	"math"
+	"time"
+
 	"github.com/provtap/provtap/capture"
 )
 
-// Engine runs analyzers over flows in flow-ID order. Live, flows complete out
-// of order; Add buffers them and releases each once every lower ID has been
-// seen, so live and offline analysis agree.
+// Engine runs analyzers over flows in flow-ID order, with each flow's facts
+// computed once. The same engine runs live, in `provtap open` and in
+// `provtap analyze`, so they agree:
+//
+//   - Live, flows complete out of order; Add buffers them and releases each
+//     once every lower ID has been seen.
+//   - A 401 challenge the client may still answer (a request without
+//     credentials, a Negotiate/NTLM leg) waits until the client's next
+//     request on that connection shows whether it answered, or until
+//     challengeWait has passed on the capture's clock (Tick, live).
+//   - Analyzers that hold findings until later traffic settles them
+//     (Settler) release them on the capture's clock too.
 type Engine struct {
 	analyzers []Analyzer
-	next      int                   // next flow ID to release
-	pending   map[int]*capture.Flow // completed, waiting for a lower ID
+	clients   *clientTracker
+
+	next    int                   // next flow ID to release from the reorder buffer
+	pending map[int]*capture.Flow // completed, waiting for a lower ID
+	window  []*held               // released in order, waiting for a challenge to settle
+	last    time.Time             // latest start seen: the capture's clock
+}
+
+// held is a flow in the lookahead window.
+type held struct {
+	fx       *Facts
+	waiting  bool      // an unanswered challenge
+	deadline time.Time // when it counts as unanswered
+}
+
+// Settler is an Analyzer that holds findings until later traffic settles
+// them (did this thread go on to keep its own session?). Settle releases
+// those whose horizon passed by t on the capture's clock; the engine calls
+// it as flows arrive, from Tick, and with the end of time from Flush.
+type Settler interface {
+	Settle(t time.Time, emit func(Finding))
 }
 
 // NewEngine runs the given analyzers; with none, all of provtap's.
@@ -18,22 +49,30 @@ func NewEngine(as ...Analyzer) *Engine {
 	if len(as) == 0 {
 		as = All()
 	}
-	return &Engine{analyzers: as, next: 1, pending: map[int]*capture.Flow{}}
+	return &Engine{analyzers: as, clients: newClientTracker(), next: 1, pending: map[int]*capture.Flow{}}
 }
 
 // maxPending bounds the reorder buffer: if a flow with a low ID never
 // completes (a stuck download), analysis moves on without it.
 const maxPending = 256
 
+// challengeWait is how long an unanswered 401 challenge waits for the
+// client's answer: clients answer at once (HttpClient, curl --anyauth,
+// .NET, the JDK); a request that was simply refused is judged after it.
+const challengeWait = 5 * time.Second
+
+// maxWindow bounds the lookahead window.
+const maxWindow = 4096
+
 // Add hands one completed flow to the engine and returns the findings that
-// flow (and any it released) produced, in flow order.
+// flow (and any it released) produced.
 func (e *Engine) Add(f *capture.Flow) []Finding {
+	var out []Finding
 	if f.ID < e.next {
 		// Arrived after analysis moved past it: analyze it alone, late.
-		return e.observe(f, nil)
+		return e.admit(f, out)
 	}
 	e.pending[f.ID] = f
-	var out []Finding
 	for {
 		g, ok := e.pending[e.next]
 		if !ok {
@@ -45,13 +84,21 @@ func (e *Engine) Add(f *capture.Flow) []Finding {
 		}
 		delete(e.pending, e.next)
 		e.next++
-		out = e.observe(g, out)
+		out = e.admit(g, out)
 	}
 	return out
 }
 
-// Flush analyzes every flow still waiting for a lower ID that never came
-// (end of a capture, or a flow missing from it), in ID order.
+// Tick settles what waited for later traffic that did not come by now
+// (wall-clock time, live): a challenge never answered, a held finding past
+// its horizon. grace allows for requests that started before now but have
+// not completed yet.
+func (e *Engine) Tick(now time.Time, grace time.Duration) []Finding {
+	return e.settle(now.Add(-grace), nil)
+}
+
+// Flush analyzes every flow still waiting (the end of a capture, or a flow
+// missing from it) and releases every held finding.
 func (e *Engine) Flush() []Finding {
 	var out []Finding
 	for len(e.pending) > 0 {
@@ -59,9 +106,9 @@ func (e *Engine) Flush() []Finding {
 		g := e.pending[e.next]
 		delete(e.pending, e.next)
 		e.next++
-		out = e.observe(g, out)
+		out = e.admit(g, out)
 	}
-	return out
+	return e.settle(time.Unix(math.MaxInt32, 0), out)
 }
 
 func (e *Engine) lowestPending() int {
@@ -74,20 +121,91 @@ func (e *Engine) lowestPending() int {
 	return low
 }
 
-func (e *Engine) observe(f *capture.Flow, out []Finding) []Finding {
-	emit := func(fd Finding) {
-		if fd.Flow == 0 {
-			fd.Flow = f.ID
-		}
-		if fd.Related == nil {
-			fd.Related = []int{}
-		}
-		out = append(out, fd)
+// admit puts a flow, in ID order, into the lookahead window: it may answer
+// a challenge waiting there, or be one itself.
+func (e *Engine) admit(f *capture.Flow, out []Finding) []Finding {
+	fx := newFacts(f)
+	if f.Start.After(e.last) {
+		e.last = f.Start
 	}
+	for _, h := range e.window {
+		if h.waiting && answers(fx, h.fx) {
+			h.waiting = false
+			h.fx.Challenged, h.fx.Answered = true, f.ID
+			fx.Answers = h.fx.Flow.ID
+			break
+		}
+	}
+	h := &held{fx: fx}
+	if awaitsAnswer(fx) {
+		end := f.End
+		if end.Before(f.Start) {
+			end = f.Start
+		}
+		h.waiting, h.deadline = true, end.Add(challengeWait)
+	}
+	e.window = append(e.window, h)
+	return e.settle(e.last, out)
+}
+
+// settle gives up on challenges whose deadline passed by t, releases the
+// window's settled head to the analyzers, and lets Settlers release what
+// they held until t.
+func (e *Engine) settle(t time.Time, out []Finding) []Finding {
+	for i, h := range e.window {
+		if h.waiting && (!t.Before(h.deadline) || len(e.window)-i > maxWindow) {
+			h.waiting = false
+		}
+	}
+	n := 0
+	for n < len(e.window) && !e.window[n].waiting {
+		out = e.observe(e.window[n].fx, out)
+		n++
+	}
+	if n > 0 {
+		e.window = append(e.window[:0], e.window[n:]...)
+	}
+	// Held findings may be withdrawn by a flow still in the window: settle
+	// only up to the first flow not yet observed.
+	if len(e.window) > 0 && e.window[0].fx.Flow.Start.Before(t) {
+		t = e.window[0].fx.Flow.Start
+	}
+	emit := func(fd Finding) { out = append(out, normalize(fd, 0)) }
 	for _, a := range e.analyzers {
-		a.Observe(f, emit)
+		if s, ok := a.(Settler); ok {
+			s.Settle(t, emit)
+		}
 	}
 	return out
+}
+
+// observe hands one flow, with its client resolved, to every analyzer, then
+// stores its response's cookies.
+func (e *Engine) observe(fx *Facts, out []Finding) []Finding {
+	e.clients.resolve(fx)
+	emit := func(fd Finding) { out = append(out, normalize(fd, fx.Flow.ID)) }
+	for _, a := range e.analyzers {
+		if s, ok := a.(Settler); ok {
+			s.Settle(fx.Flow.Start, emit) // what expired before this flow began
+		}
+		a.Observe(fx, emit)
+	}
+	e.clients.record(fx)
+	e.clients.expire(fx.Flow.Start)
+	return out
+}
+
+func normalize(fd Finding, flow int) Finding {
+	if fd.Flow == 0 {
+		fd.Flow = flow
+	}
+	if fd.Related == nil {
+		fd.Related = []int{}
+	}
+	if fd.group == "" {
+		fd.group = fd.Kind + "\x00" + fd.Title
+	}
+	return fd
 }
 
 // Run analyzes a whole capture (flows already numbered in order).

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/httpx"
 )
 
 // KindExpiredToken: a bearer token was used after it expired (by its JWT
@@ -26,14 +27,14 @@ const KindExpiredToken = "expired-token"
 // first rejection is not this analyzer's business.
 type ExpiredToken struct {
 	tokens map[string]*tokenState
-	order  []string                     // insertion order, to bound the map
-	latest map[clientOrigin]*tokenState // per client: the newest token issued to it
+	order  []string               // insertion order, to bound the map
+	latest map[string]*tokenState // per program (IP and User-Agent): the newest token issued to it
 }
 
 type tokenState struct {
 	token    string
 	jwt      bool
-	claims   jwtClaims
+	claims   httpx.JWTClaims
 	expiry   time.Time // exp, or issued + expires_in; zero when unknown
 	issuedBy int       // flow whose response issued it
 	issuedOn string
@@ -52,7 +53,7 @@ const tokensKept = 4096
 
 // NewExpiredToken returns the expired-token analyzer.
 func NewExpiredToken() *ExpiredToken {
-	return &ExpiredToken{tokens: map[string]*tokenState{}, latest: map[clientOrigin]*tokenState{}}
+	return &ExpiredToken{tokens: map[string]*tokenState{}, latest: map[string]*tokenState{}}
 }
 
 // Name implements Analyzer.
@@ -62,7 +63,7 @@ func (a *ExpiredToken) state(token string) *tokenState {
 	st := a.tokens[token]
 	if st == nil {
 		st = &tokenState{token: token}
-		if c, ok := decodeJWT(token); ok {
+		if c, ok := httpx.DecodeJWT(token); ok {
 			st.jwt, st.claims, st.expiry = true, c, c.Exp
 		}
 		a.tokens[token] = st
@@ -76,20 +77,20 @@ func (a *ExpiredToken) state(token string) *tokenState {
 }
 
 // Observe implements Analyzer.
-func (a *ExpiredToken) Observe(f *capture.Flow, emit func(Finding)) {
-	if !analyzable(f) || isPreflight(f) {
+func (a *ExpiredToken) Observe(fx *Facts, emit func(Finding)) {
+	if !fx.Analyzable || fx.Preflight || fx.Challenged {
 		return
 	}
-	if token := bearerToken(f); token != "" {
-		a.judge(f, a.state(token), emit)
+	if token := bearerToken(fx.Flow); token != "" {
+		a.judge(fx, a.state(token), emit)
 	}
-	a.noteIssued(f)
+	a.noteIssued(fx)
 }
 
 // bearerToken is the token of `Authorization: Bearer …` (or a JWT under any
 // scheme).
 func bearerToken(f *capture.Flow) string {
-	scheme, cred := authScheme(f.RequestHeader("Authorization"))
+	scheme, cred := httpx.AuthScheme(f.RequestHeader("Authorization"))
 	if cred == "" {
 		return ""
 	}
@@ -97,16 +98,16 @@ func bearerToken(f *capture.Flow) string {
 		return cred
 	}
 	if strings.Count(cred, ".") == 2 {
-		if _, ok := decodeJWT(cred); ok {
+		if _, ok := httpx.DecodeJWT(cred); ok {
 			return cred
 		}
 	}
 	return ""
 }
 
-func (a *ExpiredToken) judge(f *capture.Flow, st *tokenState, emit func(Finding)) {
-	ref := judgeRefusal(f)
-	code, desc := bearerError(parseChallenges(f.ResponseHeaderValues("WWW-Authenticate")))
+func (a *ExpiredToken) judge(fx *Facts, st *tokenState, emit func(Finding)) {
+	f, ref := fx.Flow, fx.Refusal
+	code, desc := httpx.BearerError(fx.Challenges)
 	invalid := ref.Refused && strings.EqualFold(code, "invalid_token")
 	saysExpired := invalid && strings.Contains(strings.ToLower(desc), "expir") ||
 		ref.Refused && ref.says("token expired", "token has expired", "expired token", "token is expired", "jwt expired")
@@ -118,19 +119,21 @@ func (a *ExpiredToken) judge(f *capture.Flow, st *tokenState, emit func(Finding)
 	case invalid && (st.lastOK != 0 || st.rejectedBy != 0):
 		// It worked before, or the server had already rejected it: it ran out.
 		sev = Error
-	case expired && succeeded(f) && !st.infoDone && st.first == 0:
+	case expired && fx.Succeeded() && !st.infoDone && st.first == 0:
 		// The server still took it (clock-skew leeway): nothing failed yet.
 		st.infoDone = true
 		sev = Info
 	}
 	if sev != None {
-		emit(expiredTokenFinding(f, st, a.latest[clientOf(f)], sev, ref, code, desc, expired))
+		fd := expiredTokenFinding(f, st, a.latest[fx.Agent], sev, ref, code, desc, expired)
+		fd.group = KindExpiredToken + "\x00" + fx.Client.Key + "\x00" + fx.Origin
+		emit(fd)
 		if st.first == 0 && sev == Error {
 			st.first = f.ID
 		}
 	}
 	switch {
-	case succeeded(f):
+	case fx.Succeeded():
 		st.lastOK, st.lastOKAt = f.ID, f.Start
 		st.lastOKOn = f.Method + " " + shorten(pathOnly(f), 50)
 	case invalid && st.rejectedBy == 0:
@@ -140,11 +143,12 @@ func (a *ExpiredToken) judge(f *capture.Flow, st *tokenState, emit func(Finding)
 
 // noteIssued records a token an OAuth token endpoint handed out (RFC 6749
 // §5.1: {"access_token": …, "expires_in": …}).
-func (a *ExpiredToken) noteIssued(f *capture.Flow) {
+func (a *ExpiredToken) noteIssued(fx *Facts) {
+	f := fx.Flow
 	if f.Status != 200 || f.ResponseBody.Size > 16<<10 || !strings.Contains(strings.ToLower(f.ResponseHeader("Content-Type")), "json") {
 		return // token responses are small JSON objects
 	}
-	body, _ := capture.DecodedBody(f.ResponseBody, f.ResponseHeader("Content-Encoding"))
+	body := fx.ResponseText()
 	if len(body) == 0 || len(body) > 64<<10 || !strings.Contains(string(body), "access_token") {
 		return
 	}
@@ -170,10 +174,10 @@ func (a *ExpiredToken) noteIssued(f *capture.Flow) {
 			}
 		}
 	}
-	a.latest[clientOf(f)] = st
+	a.latest[fx.Agent] = st
 }
 
-func expiredTokenFinding(f *capture.Flow, st *tokenState, newest *tokenState, sev Severity, ref refusal,
+func expiredTokenFinding(f *capture.Flow, st *tokenState, newest *tokenState, sev Severity, ref Refusal,
 	code, desc string, expired bool) Finding {
 	var d strings.Builder
 	kind := "opaque token"
@@ -245,9 +249,6 @@ func expiredTokenFinding(f *capture.Flow, st *tokenState, newest *tokenState, se
 		missing = []Missing{{Where: "header", Name: "Authorization", Value: "Bearer " + newest.token,
 			Seen: fmt.Sprintf("issued by #%d", newest.issuedBy)}}
 		rel = append(rel, newest.issuedBy)
-	}
-	if st.first != 0 && st.first != f.ID {
-		title += fmt.Sprintf(" (again, first on #%d)", st.first)
 	}
 	return Finding{
 		Kind: KindExpiredToken, Severity: sev, Flow: f.ID, Related: related(f.ID, rel),

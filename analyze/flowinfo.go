@@ -2,7 +2,6 @@ package analyze
 
 import (
 	"fmt"
-	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -10,50 +9,6 @@ import (
 
 	"github.com/provtap/provtap/capture"
 )
-
-// clientIP identifies the client machine of a flow. Ports change with every
-// connection, so only the IP counts; HAR from other tools may carry no client
-// address at all, and then every flow belongs to one client ("").
-func clientIP(f *capture.Flow) string {
-	if f.ClientAddr == "" {
-		return ""
-	}
-	if host, _, err := net.SplitHostPort(f.ClientAddr); err == nil {
-		return host
-	}
-	return f.ClientAddr
-}
-
-// clientKey identifies one client program: the IP and the User-Agent.
-// Two tools on one host — a connector and the engineer's curl, a browser, a
-// health probe — keep separate cookie jars and separate configuration, so
-// one must not be blamed for what the other never had.
-func clientKey(f *capture.Flow) string {
-	return clientIP(f) + "\x00" + f.RequestHeader("User-Agent")
-}
-
-// analyzable reports whether a flow is an HTTP exchange that got an answer:
-// TLS failures, connect errors and upstream failures say nothing about what
-// a server wanted.
-func analyzable(f *capture.Flow) bool {
-	if f.Kind != capture.KindHTTP && f.Kind != capture.KindWebSocket {
-		return false
-	}
-	return f.Status != 0
-}
-
-// isPreflight reports a CORS preflight: browsers send it without cookies or
-// credentials by design.
-func isPreflight(f *capture.Flow) bool {
-	return strings.EqualFold(f.Method, "OPTIONS") && f.HasRequestHeader("Access-Control-Request-Method")
-}
-
-// browserSubresource reports a browser request that cannot carry custom
-// headers (an image, a script, a page navigation): only fetch/XHR can.
-func browserSubresource(f *capture.Flow) bool {
-	dest := f.RequestHeader("Sec-Fetch-Dest")
-	return dest != "" && !strings.EqualFold(dest, "empty")
-}
 
 // succeeded is a 2xx or 3xx answer.
 func succeeded(f *capture.Flow) bool { return f.Status >= 200 && f.Status < 400 }
@@ -216,5 +171,29 @@ func related(self int, groups ...[]int) []int {
 	if out == nil {
 		out = []int{}
 	}
+	return out
+}
+
+// scope is what one logical client knows about one origin (or API).
+type scope struct{ client, where string }
+
+func scopeOf(fx *Facts) scope { return scope{fx.Client.Key, fx.Origin} }
+
+// containsFold reports whether s contains sub (ASCII, lower-case sub),
+// ignoring case, without allocating.
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// sortedStrings is a sorted copy: ranging over a map must not decide what a
+// report says.
+func sortedStrings(s []string) []string {
+	out := append([]string(nil), s...)
+	sort.Strings(out)
 	return out
 }

@@ -1,10 +1,11 @@
-package analyze
+package analyze_test
 
 import (
 	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture/har"
 )
 
@@ -35,13 +36,13 @@ func browserHAR(entries ...string) string {
 		strings.Join(entries, ",") + `]}}`
 }
 
-func analyzeHAR(t *testing.T, harFile string) []Finding {
+func analyzeHAR(t *testing.T, harFile string) []analyze.Finding {
 	t.Helper()
 	c, err := har.ReadHAR(strings.NewReader(harFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Run(c.Flows)
+	return analyze.Run(c.Flows)
 }
 
 const sessionCookieJSON = `{"name":"SESSION","value":"b64==","path":"/","domain":"portal.example.com","expires":"1969-12-31T23:59:59.000Z","httpOnly":true,"secure":true}`
@@ -60,7 +61,7 @@ func TestBrowserHARCookiesArraysOnly(t *testing.T) {
 		browserEntry("2025-03-04T10:00:01.000Z", "GET", "https://portal.example.com/api/users", 401, "", "", ""),
 	)
 	got := analyzeHAR(t, bad)
-	expectExactly(t, got, want{KindDroppedCookie, 2, Error})
+	expectExactly(t, got, want{analyze.KindDroppedCookie, 2, analyze.Error})
 }
 
 func TestBrowserHARJoinedSetCookieHeader(t *testing.T) {
@@ -81,7 +82,7 @@ func TestBrowserHARJoinedSetCookieHeader(t *testing.T) {
 		`"2025-03-04T10:00:03.000Z","time":35.2,
 	 "request":{"method":"GET","url":"https://portal.example.com/api/ping","httpVersion":"h2","headers":[{"name":":method","value":"GET"},{"name":"sec-fetch-site","value":"cross-site"}`, 1)
 	got := analyzeHAR(t, harFile)
-	expectExactly(t, got, want{KindDroppedCookie, 3, Error})
+	expectExactly(t, got, want{analyze.KindDroppedCookie, 3, analyze.Error})
 	if f := got[0]; f.Missing[0].Name != "SESSION" {
 		t.Errorf("missing %+v", f.Missing)
 	}

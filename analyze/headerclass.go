@@ -1,6 +1,10 @@
 package analyze
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/provtap/provtap/capture/httpx"
+)
 
 // standardHeaders legitimately differ by verb, body or request, or belong to
 // another analyzer (Cookie, CSRF tokens): their absence is never "lost".
@@ -31,9 +35,6 @@ var perRequestWords = []string{
 	"request-id", "requestid", "correlation", "trace", "span", "nonce", "timestamp", "date", "time",
 	"idempotency", "sequence", "content", "checksum", "md5", "sha", "length", "csrf", "xsrf",
 }
-
-// credentialWords in a header's name mark a credential.
-var credentialWords = []string{"key", "token", "secret", "auth", "signature", "subscription", "password", "credential", "tenant", "session"}
 
 func setOf(names ...string) map[string]bool {
 	m := make(map[string]bool, len(names))
@@ -69,31 +70,12 @@ func isLostHeaderCandidate(name string) bool {
 	return true
 }
 
-// isCredentialHeader reports Authorization and API-key style headers.
+// isCredentialHeader reports a header a request authenticates with:
+// httpx's credential names but the anti-forgery tokens, which the
+// csrf-token analyzer follows and which do not authenticate a caller.
 func isCredentialHeader(name string) bool {
-	n := strings.ToLower(name)
-	if n == "authorization" || n == "proxy-authorization" {
-		return true
-	}
-	if strings.Contains(n, "csrf") || strings.Contains(n, "xsrf") || strings.Contains(n, "idempotency") || strings.HasPrefix(n, "sec-") {
-		return false
-	}
-	for _, w := range credentialWords {
-		if strings.Contains(n, w) {
-			return true
-		}
-	}
-	return false
+	return httpx.IsCredentialHeader(name) && !httpx.IsCSRFName(name)
 }
-
-// credentialParams are query parameters that carry a credential.
-var credentialParams = setOf(
-	"subscription-key", "subscription_key", "subscriptionkey", "api_key", "apikey", "api-key", "x-api-key",
-	"key", "code", "sig", "signature", "token", "access_token", "access-token", "accesstoken",
-	"auth_token", "authtoken", "client_secret",
-)
-
-func isCredentialParam(name string) bool { return credentialParams[strings.ToLower(name)] }
 
 // namePhrases are how a refusal might name a header or parameter:
 // "Ocp-Apim-Subscription-Key" → "ocp-apim-subscription-key",

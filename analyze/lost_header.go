@@ -11,9 +11,10 @@ import (
 // origin on other requests is missing on this one.
 const KindLostHeader = "lost-header"
 
-// LostHeader remembers, per client (IP and User-Agent) and origin, the credential and
-// custom headers requests carried, and reports a request that lacks one
-// that earlier requests consistently carried.
+// LostHeader remembers, per logical client and API (origin and base path),
+// the credential and custom headers requests carried, and reports a request
+// that lacks one the same client consistently carried there, or one its
+// refusal names.
 type LostHeader struct{ tracker presenceTracker }
 
 // NewLostHeader returns the lost-header analyzer.
@@ -23,11 +24,12 @@ func NewLostHeader() *LostHeader { return &LostHeader{tracker: newPresenceTracke
 func (a *LostHeader) Name() string { return KindLostHeader }
 
 // Observe implements Analyzer.
-func (a *LostHeader) Observe(f *capture.Flow, emit func(Finding)) {
-	if !judgeable(f) {
+func (a *LostHeader) Observe(fx *Facts, emit func(Finding)) {
+	if !fx.judgeable() {
 		return
 	}
-	scope := a.tracker.scope(f)
+	f := fx.Flow
+	scope := a.tracker.scope(fx)
 	present := map[string]capture.Header{}
 	for _, h := range f.RequestHeaders {
 		n := strings.ToLower(h.Name)
@@ -35,7 +37,7 @@ func (a *LostHeader) Observe(f *capture.Flow, emit func(Finding)) {
 			present[n] = h
 		}
 	}
-	ref := judgeRefusal(f)
+	ref := fx.Refusal
 	for _, n := range sortedNames(scope) {
 		if _, ok := present[n]; ok {
 			continue
@@ -45,23 +47,27 @@ func (a *LostHeader) Observe(f *capture.Flow, emit func(Finding)) {
 		if valueElsewhere(f, it.lastValue) {
 			continue
 		}
-		if !credential && (it.perRequest() || !it.stable) {
+		named := ref.Refused && ref.says(namePhrases(it.display)...)
+		if !named && !credential && (it.perRequest() || !it.stable) {
 			// Ids and values that change per call are not configuration.
-			it.missVerdict(f, ref.Refused, 1<<30)
+			it.missVerdict(f, ref.Refused, false, 1<<30)
 			continue
 		}
 		minCarriers := 1
 		if !credential {
 			minCarriers = 2
 		}
-		if sev := it.missVerdict(f, ref.Refused, minCarriers); sev != None {
-			emit(lostHeaderFinding(f, it, sev, ref))
+		if sev := it.missVerdict(f, ref.Refused, named, minCarriers); sev != None {
+			fd := lostHeaderFinding(fx, it, sev, named)
+			fd.group = KindLostHeader + "\x00" + fx.Client.Key + "\x00" + n + "\x00" + fx.API
+			emit(fd)
 			if it.first == 0 {
 				it.first = f.ID
 			}
 		}
 	}
-	for n, h := range present {
+	for _, n := range sortedNames(present) {
+		h := present[n]
 		it := scope[n]
 		if it == nil {
 			it = &presenceItem{}
@@ -71,25 +77,25 @@ func (a *LostHeader) Observe(f *capture.Flow, emit func(Finding)) {
 	}
 }
 
-func lostHeaderFinding(f *capture.Flow, it *presenceItem, sev Severity, ref refusal) Finding {
+func lostHeaderFinding(fx *Facts, it *presenceItem, sev Severity, named bool) Finding {
+	f, ref := fx.Flow, fx.Refusal
 	carried := it.carriers.String()
 	title := fmt.Sprintf("%s sent on %s is missing on %s", it.display, carried, f.Method)
 	var d strings.Builder
-	fmt.Fprintf(&d, "This client sent %s to %s on %s", it.display, f.Origin(), carried)
+	fmt.Fprintf(&d, "This client (%s) sent %s to %s on %s", fx.Client.Label, it.display, fx.API, carried)
 	if it.stable {
 		fmt.Fprintf(&d, ", always with the same value (%s)", maskValue(it.display, it.lastValue))
 	}
 	fmt.Fprintf(&d, ". This %s %s does not carry it.", f.Method, shorten(pathOnly(f), 60))
 	if ref.Refused {
 		fmt.Fprintf(&d, " The server refused it: %s.", ref.Summary())
-		if ref.says(namePhrases(it.display)...) {
+		if named {
 			d.WriteString(" The refusal names the missing header.")
 		}
 	} else {
 		d.WriteString(" It succeeded anyway, so the header may be optional here; if a later write fails, this is the first place to look.")
 	}
 	if it.first != 0 {
-		title += fmt.Sprintf(" (again, first on #%d)", it.first)
 		fmt.Fprintf(&d, " The same header was already missing on #%d.", it.first)
 	}
 	last := it.carriers.lastRef()
@@ -115,18 +121,4 @@ func lostHeaderFix(f *capture.Flow, it *presenceItem) string {
 		fix += " API gateways check the subscription key on every call; putting subscription-key=… in the URL of every operation works too."
 	}
 	return fix
-}
-
-// maskValue shows enough of a secret to recognise it, not to reuse it.
-func maskValue(name, v string) string {
-	if !isCredentialHeader(name) && !isCredentialParam(name) {
-		return shorten(v, 32)
-	}
-	if scheme, rest, ok := strings.Cut(v, " "); ok && len(scheme) < 12 {
-		return scheme + " " + maskValue(name, rest)
-	}
-	if len(v) <= 8 {
-		return strings.Repeat("•", len(v))
-	}
-	return v[:4] + "…" + v[len(v)-2:]
 }

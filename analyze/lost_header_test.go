@@ -1,9 +1,11 @@
-package analyze
+package analyze_test
 
 import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/provtap/provtap/analyze"
 )
 
 const scim = "https://scim-gw.example.net"
@@ -42,30 +44,30 @@ func seed2(inHeader, inQuery, onWrites bool) *capt {
 func TestSeed2(t *testing.T) {
 	t.Run("header and query on reads only", func(t *testing.T) {
 		got := seed2(true, true, false).run()
-		expectExactly(t, got, want{KindLostHeader, 5, Error}, want{KindLostQueryParam, 5, Error})
-		h := findingOf(t, got, KindLostHeader, 5)
+		expectExactly(t, got, want{analyze.KindLostHeader, 5, analyze.Error}, want{analyze.KindLostQueryParam, 5, analyze.Error})
+		h := findingOf(t, got, analyze.KindLostHeader, 5)
 		if h.Title != "Ocp-Apim-Subscription-Key sent on GET #1–#4 is missing on PATCH" {
 			t.Errorf("title %q", h.Title)
 		}
 		if fmt.Sprint(h.Related) != "[1 2 3 4]" {
 			t.Errorf("related %v", h.Related)
 		}
-		if h.Missing[0] != (Missing{Where: "header", Name: "Ocp-Apim-Subscription-Key", Value: subKey, Seen: "sent on GET #4"}) {
+		if h.Missing[0] != (analyze.Missing{Where: "header", Name: "Ocp-Apim-Subscription-Key", Value: subKey, Seen: "sent on GET #4"}) {
 			t.Errorf("missing %+v", h.Missing)
 		}
 		if !strings.Contains(h.Detail, "The refusal names the missing header") || strings.Contains(h.Detail, subKey) {
 			t.Errorf("detail (must name the refusal, must not print the key): %s", h.Detail)
 		}
-		q := findingOf(t, got, KindLostQueryParam, 5)
+		q := findingOf(t, got, analyze.KindLostQueryParam, 5)
 		if q.Missing[0].Where != "query" || q.Missing[0].Name != "subscription-key" || !strings.Contains(q.Fix, "every operation") {
 			t.Errorf("query finding %+v", q)
 		}
 	})
 	t.Run("header only", func(t *testing.T) {
-		expectExactly(t, seed2(true, false, false).run(), want{KindLostHeader, 5, Error})
+		expectExactly(t, seed2(true, false, false).run(), want{analyze.KindLostHeader, 5, analyze.Error})
 	})
 	t.Run("query only", func(t *testing.T) {
-		expectExactly(t, seed2(false, true, false).run(), want{KindLostQueryParam, 5, Error})
+		expectExactly(t, seed2(false, true, false).run(), want{analyze.KindLostQueryParam, 5, analyze.Error})
 	})
 	t.Run("correct client", func(t *testing.T) {
 		expectExactly(t, seed2(true, true, true).run())
@@ -75,10 +77,11 @@ func TestSeed2(t *testing.T) {
 func TestLostHeaderRepeatPointsBack(t *testing.T) {
 	c := seed2(true, false, false)
 	c.add("PUT", scim+"/Groups/g1", 401, hdr("Authorization", basicAuth), respBody(apim401))
-	got := c.runWith(NewLostHeader())
-	expectExactly(t, got, want{KindLostHeader, 5, Error}, want{KindLostHeader, 6, Error})
-	if !strings.Contains(got[1].Title, "again, first on #5") || fmt.Sprint(got[1].Related) != "[1 2 3 4 5]" {
-		t.Errorf("repeat %q %v", got[1].Title, got[1].Related)
+	got := c.runWith(analyze.NewLostHeader())
+	expectExactly(t, got, want{analyze.KindLostHeader, 5, analyze.Error}, want{analyze.KindLostHeader, 6, analyze.Error})
+	if got[1].Group() != got[0].Group() || !strings.Contains(got[1].Detail, "already missing on #5") ||
+		fmt.Sprint(got[1].Related) != "[1 2 3 4 5]" {
+		t.Errorf("repeat %q %v: %s", got[1].Title, got[1].Related, got[1].Detail)
 	}
 }
 
@@ -86,8 +89,8 @@ func TestLostAuthorization(t *testing.T) {
 	c := newCapt()
 	c.add("GET", scim+"/Users", 200, hdr("Authorization", "Bearer eyJhbGciOi.x.y"))
 	c.add("POST", scim+"/Users", 401, respHdr("WWW-Authenticate", `Bearer realm="scim"`))
-	got := c.runWith(NewLostHeader())
-	expectExactly(t, got, want{KindLostHeader, 2, Error})
+	got := c.runWith(analyze.NewLostHeader())
+	expectExactly(t, got, want{analyze.KindLostHeader, 2, analyze.Error})
 	if !strings.Contains(got[0].Fix, "authentication (Authorization: Bearer …)") {
 		t.Errorf("fix %q", got[0].Fix)
 	}
@@ -100,7 +103,7 @@ func TestLostHeaderInfoWhenNothingFailed(t *testing.T) {
 	}
 	c.add("PUT", scim+"/Users/1", 200)
 	c.add("PUT", scim+"/Users/2", 200)
-	expectExactly(t, c.runWith(NewLostHeader()), want{KindLostHeader, 4, Info})
+	expectExactly(t, c.runWith(analyze.NewLostHeader()), want{analyze.KindLostHeader, 4, analyze.Info})
 }
 
 // Each quiet case ends in a refusal, so an analyzer that ignored the rule
@@ -204,7 +207,7 @@ func TestLostHeaderQuiet(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			c := newCapt()
 			build(c)
-			expectNone(t, c.run(), KindLostHeader, KindLostQueryParam)
+			expectNone(t, c.run(), analyze.KindLostHeader, analyze.KindLostQueryParam)
 		})
 	}
 }
@@ -235,7 +238,7 @@ func TestLostQueryParamQuiet(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			c := newCapt()
 			build(c)
-			expectNone(t, c.run(), KindLostQueryParam, KindLostHeader)
+			expectNone(t, c.run(), analyze.KindLostQueryParam, analyze.KindLostHeader)
 		})
 	}
 }

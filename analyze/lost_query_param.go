@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/httpx"
 )
 
 // KindLostQueryParam: a credential-like query parameter the client sent to
@@ -24,13 +25,14 @@ func NewLostQueryParam() *LostQueryParam { return &LostQueryParam{tracker: newPr
 func (a *LostQueryParam) Name() string { return KindLostQueryParam }
 
 // Observe implements Analyzer.
-func (a *LostQueryParam) Observe(f *capture.Flow, emit func(Finding)) {
-	if !judgeable(f) {
+func (a *LostQueryParam) Observe(fx *Facts, emit func(Finding)) {
+	if !fx.judgeable() {
 		return
 	}
-	scope := a.tracker.scope(f)
+	f := fx.Flow
+	scope := a.tracker.scope(fx)
 	present := map[string]capture.Header{}
-	query := f.Query()
+	query := fx.Query
 	names := make([]string, 0, len(query))
 	for name := range query {
 		names = append(names, name)
@@ -38,14 +40,14 @@ func (a *LostQueryParam) Observe(f *capture.Flow, emit func(Finding)) {
 	sort.Strings(names)
 	for _, name := range names {
 		n := strings.ToLower(name)
-		if _, dup := present[n]; !dup && isCredentialParam(n) && len(query[name]) > 0 {
+		if _, dup := present[n]; !dup && httpx.IsCredentialParam(n) && len(query[name]) > 0 {
 			present[n] = capture.Header{Name: name, Value: query[name][0]}
 		}
 	}
 	if len(scope) == 0 && len(present) == 0 {
 		return
 	}
-	ref := judgeRefusal(f)
+	ref := fx.Refusal
 	for _, n := range sortedNames(scope) {
 		if _, ok := present[n]; ok {
 			continue
@@ -54,23 +56,27 @@ func (a *LostQueryParam) Observe(f *capture.Flow, emit func(Finding)) {
 		if valueElsewhere(f, it.lastValue) {
 			continue
 		}
+		named := ref.Refused && ref.says(namePhrases(it.display)...)
 		// A credential configured in a base URL has one value; one that
 		// changes per call is a signature or a one-time code.
 		minCarriers := 1
 		if n == "code" {
 			minCarriers = 2
 		}
-		if !it.stable {
+		if !it.stable && !named {
 			minCarriers = 1 << 30
 		}
-		if sev := it.missVerdict(f, ref.Refused, minCarriers); sev != None && it.stable {
-			emit(lostQueryParamFinding(f, it, sev, ref))
+		if sev := it.missVerdict(f, ref.Refused, named, minCarriers); sev != None && (it.stable || named) {
+			fd := lostQueryParamFinding(fx, it, sev, named)
+			fd.group = KindLostQueryParam + "\x00" + fx.Client.Key + "\x00" + n + "\x00" + fx.API
+			emit(fd)
 			if it.first == 0 {
 				it.first = f.ID
 			}
 		}
 	}
-	for n, h := range present {
+	for _, n := range sortedNames(present) {
+		h := present[n]
 		it := scope[n]
 		if it == nil {
 			it = &presenceItem{}
@@ -80,22 +86,22 @@ func (a *LostQueryParam) Observe(f *capture.Flow, emit func(Finding)) {
 	}
 }
 
-func lostQueryParamFinding(f *capture.Flow, it *presenceItem, sev Severity, ref refusal) Finding {
+func lostQueryParamFinding(fx *Facts, it *presenceItem, sev Severity, named bool) Finding {
+	f, ref := fx.Flow, fx.Refusal
 	carried := it.carriers.String()
 	title := fmt.Sprintf("Query parameter %s sent on %s is missing on %s", it.display, carried, f.Method)
 	var d strings.Builder
-	fmt.Fprintf(&d, "This client put %s=%s in the URL of its requests to %s: %s. This %s %s has no %s parameter.",
-		it.display, maskValue(it.display, it.lastValue), f.Origin(), carried, f.Method, shorten(f.Path(), 80), it.display)
+	fmt.Fprintf(&d, "This client (%s) put %s=%s in the URL of its requests to %s: %s. This %s %s has no %s parameter.",
+		fx.Client.Label, it.display, maskValue(it.display, it.lastValue), fx.API, carried, f.Method, shorten(fx.Path, 80), it.display)
 	if ref.Refused {
 		fmt.Fprintf(&d, " The server refused it: %s.", ref.Summary())
-		if ref.says(namePhrases(it.display)...) {
+		if named {
 			d.WriteString(" The refusal names the missing parameter.")
 		}
 	} else {
 		d.WriteString(" It succeeded anyway, so the parameter may be optional here.")
 	}
 	if it.first != 0 {
-		title += fmt.Sprintf(" (again, first on #%d)", it.first)
 		fmt.Fprintf(&d, " The same parameter was already missing on #%d.", it.first)
 	}
 	last := it.carriers.lastRef()

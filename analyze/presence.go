@@ -48,17 +48,21 @@ func (it *presenceItem) carry(f *capture.Flow, display, value string, refused bo
 func (it *presenceItem) perRequest() bool { return it.allNew && it.carriers.total >= 2 }
 
 // missVerdict decides what it means that f lacks the item, and records the
-// miss. minCarriers is how many carriers make it "consistently carried".
-func (it *presenceItem) missVerdict(f *capture.Flow, refused bool, minCarriers int) Severity {
+// miss. minCarriers is how many carriers make it "consistently carried";
+// named says the refusal names the item, which is decisive.
+func (it *presenceItem) missVerdict(f *capture.Flow, refused, named bool, minCarriers int) Severity {
 	switch {
 	case refused:
 		it.refMisses++
+		if named {
+			return Error
+		}
 		// The header helped before, and more requests carried it than got
 		// through without it.
 		if it.okCarriers > 0 && it.carriers.total >= minCarriers && it.carriers.total > it.okMisses {
 			return Error
 		}
-	case succeeded(f):
+	case succeeded(f) && !refused:
 		verdict := None
 		if !it.infoDone && it.carriers.total >= 3 && it.okMisses == 0 && it.refMisses == 0 {
 			it.infoDone = true
@@ -70,17 +74,18 @@ func (it *presenceItem) missVerdict(f *capture.Flow, refused bool, minCarriers i
 	return None
 }
 
-// presenceTracker scopes items per client (IP and User-Agent) and origin.
+// presenceTracker scopes items per logical client and API: a header is
+// lost only when the same client carried it to the same API.
 type presenceTracker struct {
-	scopes map[string]map[string]*presenceItem
+	scopes map[scope]map[string]*presenceItem
 }
 
 func newPresenceTracker() presenceTracker {
-	return presenceTracker{scopes: map[string]map[string]*presenceItem{}}
+	return presenceTracker{scopes: map[scope]map[string]*presenceItem{}}
 }
 
-func (t presenceTracker) scope(f *capture.Flow) map[string]*presenceItem {
-	k := clientKey(f) + " " + f.Origin()
+func (t presenceTracker) scope(fx *Facts) map[string]*presenceItem {
+	k := scope{fx.Client.Key, fx.API}
 	s := t.scopes[k]
 	if s == nil {
 		s = map[string]*presenceItem{}
@@ -90,7 +95,7 @@ func (t presenceTracker) scope(f *capture.Flow) map[string]*presenceItem {
 }
 
 // sortedNames gives deterministic finding order.
-func sortedNames(s map[string]*presenceItem) []string {
+func sortedNames[V any](s map[string]V) []string {
 	names := make([]string, 0, len(s))
 	for n := range s {
 		names = append(names, n)
@@ -118,9 +123,4 @@ func valueElsewhere(f *capture.Flow, v string) bool {
 		}
 	}
 	return false
-}
-
-// judgeable: a request a client could have given the item to.
-func judgeable(f *capture.Flow) bool {
-	return analyzable(f) && !isPreflight(f) && !browserSubresource(f)
 }

@@ -2,17 +2,18 @@ package analyze
 
 import (
 	"encoding/json"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
-
-	"github.com/provtap/provtap/capture"
 )
 
-// refusal is whether a server refused a request, and in its own words why.
-type refusal struct {
+// Refusal is whether a server refused a request, and in its own words why.
+// It decides severity: a finding is an error only on a refused request.
+type Refusal struct {
 	Refused bool
 	Status  int
+	How     string // "status", "challenge", "login-redirect", "body", "error-in-2xx"
 	Reason  string // e.g. "Access denied due to missing subscription key. …"
 	// text is the lower-cased body and WWW-Authenticate, for keyword checks.
 	text string
@@ -36,23 +37,40 @@ var refusalPhrases = []string{
 // maxRefusalBody bounds how much of a body is searched for a reason.
 const maxRefusalBody = 64 << 10
 
-// judgeRefusal decides whether f's response was a refusal.
-func judgeRefusal(f *capture.Flow) refusal {
-	r := refusal{Status: f.Status}
-	if f.Status < 400 {
+// judgeRefusal decides whether fx's response was a refusal: a refusal
+// status, a challenge, an error body, a redirect to a login or single
+// sign-on page instead of the resource, or an error inside a 2xx.
+func judgeRefusal(fx *Facts) Refusal {
+	f := fx.Flow
+	r := Refusal{Status: f.Status}
+	switch {
+	case f.Status >= 300 && f.Status < 400:
+		if loc := f.ResponseHeader("Location"); loc != "" && isLoginRedirect(fx, loc) {
+			r.Refused, r.How = true, "login-redirect"
+			r.Reason = "redirected to the sign-in page " + shorten(loc, 100)
+		}
+		return r
+	case f.Status >= 200 && f.Status < 300:
+		if reason, ok := errorInSuccess(fx); ok {
+			r.Refused, r.How, r.Reason = true, "error-in-2xx", reason
+			r.text = strings.ToLower(string(fx.ResponseText()))
+		}
+		return r
+	case f.Status < 400:
 		return r
 	}
-	body, _ := capture.DecodedBody(f.ResponseBody, f.ResponseHeader("Content-Encoding"))
-	if len(body) > maxRefusalBody {
-		body = body[:maxRefusalBody]
-	}
+	body := fx.ResponseText()
 	challenge := strings.Join(f.ResponseHeaderValues("WWW-Authenticate"), ", ")
 	r.text = strings.ToLower(string(body) + "\n" + challenge)
-	r.Refused = refusalStatuses[f.Status] || challenge != ""
-	if !r.Refused {
+	switch {
+	case refusalStatuses[f.Status]:
+		r.Refused, r.How = true, "status"
+	case challenge != "":
+		r.Refused, r.How = true, "challenge"
+	default:
 		for _, p := range refusalPhrases {
 			if strings.Contains(r.text, p) {
-				r.Refused = true
+				r.Refused, r.How = true, "body"
 				break
 			}
 		}
@@ -66,8 +84,102 @@ func judgeRefusal(f *capture.Flow) refusal {
 	return r
 }
 
-// Summary is "401 Access denied due to missing subscription key" for details.
-func (r refusal) Summary() string {
+// loginWords in a redirect's path mark a sign-in page; loginQuery in its
+// query, where single sign-on says where to return after signing in.
+var (
+	loginWords = regexp.MustCompile(`(?i)(^|[/_.?&=-])(login|logon|signin|sign-in|sso|saml2?|cas|adfs|auth|authorize|oauth2?|openid-connect|idp)([/_.?&=-]|$)`)
+	loginQuery = regexp.MustCompile(`(?i)(^|&)(samlrequest|redirect_uri|returnurl|return_to|service|continue|goto|target|resumeurl)=`)
+)
+
+// isLoginRedirect: the server sent the client to a sign-in page instead of
+// the resource — what single sign-on does with a request that lacks its
+// session. A request that was itself a sign-in step is not refused by it.
+func isLoginRedirect(fx *Facts, location string) bool {
+	u, err := url.Parse(strings.TrimSpace(location))
+	if err != nil {
+		return false
+	}
+	if loginWords.MatchString(fx.Path) {
+		return false // part of a sign-in flow already
+	}
+	otherHost := u.Host != "" && !strings.EqualFold(u.Hostname(), fx.Flow.Host)
+	return loginWords.MatchString(u.Path) || otherHost && loginQuery.MatchString(u.RawQuery)
+}
+
+// errorInSuccess finds an error a server answered with 200: a SCIM Error,
+// `"errors": [...]`, or a bulk response with failed operations.
+func errorInSuccess(fx *Facts) (string, bool) {
+	ct := strings.ToLower(fx.Flow.ResponseHeader("Content-Type"))
+	if !strings.Contains(ct, "json") {
+		return "", false
+	}
+	body := fx.ResponseText()
+	trimmed := strings.TrimSpace(string(body))
+	if !strings.HasPrefix(trimmed, "{") || !strings.Contains(trimmed, "rror") && !strings.Contains(trimmed, "status") {
+		return "", false
+	}
+	var doc struct {
+		Schemas    []string          `json:"schemas"`
+		Detail     string            `json:"detail"`
+		ScimType   string            `json:"scimType"`
+		Errors     []json.RawMessage `json:"errors"`
+		Operations []struct {
+			Status   json.RawMessage `json:"status"`
+			Method   string          `json:"method"`
+			Path     string          `json:"path"`
+			Response json.RawMessage `json:"response"`
+		} `json:"Operations"`
+	}
+	if json.Unmarshal([]byte(trimmed), &doc) != nil {
+		return "", false
+	}
+	for _, s := range doc.Schemas {
+		switch s {
+		case "urn:ietf:params:scim:api:messages:2.0:Error":
+			return "SCIM error in a 2xx: " + shorten(strings.TrimSpace(doc.ScimType+" "+doc.Detail), 140), true
+		case "urn:ietf:params:scim:api:messages:2.0:BulkResponse":
+			failed := 0
+			for _, op := range doc.Operations {
+				if bulkStatus(op.Status) >= 400 {
+					failed++
+				}
+			}
+			if failed > 0 {
+				return strconv.Itoa(failed) + " of " + strconv.Itoa(len(doc.Operations)) + " bulk operations failed", true
+			}
+		}
+	}
+	if len(doc.Errors) > 0 {
+		if s := reasonFrom(body, "application/json"); s != "" {
+			return s, true
+		}
+		return "the response lists errors", true
+	}
+	return "", false
+}
+
+// bulkStatus reads a bulk operation's status: "201", 201 or {"code": 201}.
+func bulkStatus(raw json.RawMessage) int {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		n, _ := strconv.Atoi(strings.TrimSpace(s))
+		return n
+	}
+	var n int
+	if json.Unmarshal(raw, &n) == nil {
+		return n
+	}
+	var obj struct {
+		Code json.RawMessage `json:"code"`
+	}
+	if json.Unmarshal(raw, &obj) == nil && len(obj.Code) > 0 {
+		return bulkStatus(obj.Code)
+	}
+	return 0
+}
+
+// Summary is "401 “Access denied due to missing subscription key”" for details.
+func (r Refusal) Summary() string {
 	s := strconv.Itoa(r.Status)
 	if r.Reason != "" {
 		s += " “" + r.Reason + "”"
@@ -76,13 +188,26 @@ func (r refusal) Summary() string {
 }
 
 // says reports whether the refusal's words contain any of the phrases.
-func (r refusal) says(phrases ...string) bool {
+func (r Refusal) says(phrases ...string) bool {
 	for _, p := range phrases {
 		if p != "" && strings.Contains(r.text, strings.ToLower(p)) {
 			return true
 		}
 	}
 	return false
+}
+
+// aboutAuthentication: the refusal is about who the caller is or its
+// session (401, a sign-in redirect, session words), not about what it may
+// do (403 insufficient privileges).
+func (r Refusal) aboutAuthentication() bool {
+	switch {
+	case !r.Refused:
+		return false
+	case r.Status == 401 || r.Status == 440 || r.Status == 419 || r.How == "login-redirect":
+		return true
+	}
+	return r.says("session", "authenticat", "unauthori", "login", "logged in", "credentials")
 }
 
 // reasonFields are where APIs put the human explanation, in order of preference.
@@ -117,12 +242,16 @@ func reasonFrom(body []byte, contentType string) string {
 }
 
 func jsonReason(doc map[string]any, depth int) string {
+	keys := make([]string, 0, len(doc))
+	for k := range doc {
+		keys = append(keys, k)
+	}
 	for _, k := range reasonFields {
-		for dk, v := range doc {
+		for _, dk := range sortedStrings(keys) {
 			if !strings.EqualFold(dk, k) {
 				continue
 			}
-			switch v := v.(type) {
+			switch v := doc[dk].(type) {
 			case string:
 				if v != "" {
 					return v
@@ -131,6 +260,14 @@ func jsonReason(doc map[string]any, depth int) string {
 				if depth < 2 {
 					if s := jsonReason(v, depth+1); s != "" {
 						return s
+					}
+				}
+			case []any:
+				for _, item := range v {
+					if m, ok := item.(map[string]any); ok && depth < 2 {
+						if s := jsonReason(m, depth+1); s != "" {
+							return s
+						}
 					}
 				}
 			}

@@ -1,8 +1,9 @@
-package analyze
+package analyze_test
 
 import (
 	"testing"
 
+	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture"
 )
 
@@ -24,31 +25,16 @@ func TestJudgeRefusal(t *testing.T) {
 		{400, `{"detail":"displayName is required"}`, "", false, ""},
 		{404, `{"detail":"not found"}`, "", false, ""},
 		{200, `{"message":"access denied for guests is disabled"}`, "", false, ""},
-		{500, `<!DOCTYPE html><html><title>Error</title>unauthorized</html>`, "", true, ""},
+		{500, `<!DOCTYPE html><html><title>analyze.Error</title>unauthorized</html>`, "", true, ""},
 	}
 	for _, tc := range cases {
 		f := &capture.Flow{Status: tc.status, ResponseBody: capture.Body{Bytes: []byte(tc.body), Decoded: true}}
 		if tc.header != "" {
 			f.ResponseHeaders = []capture.Header{{Name: "WWW-Authenticate", Value: tc.header}}
 		}
-		r := judgeRefusal(f)
+		r := analyze.FactsOf(f).Refusal
 		if r.Refused != tc.refused || r.Reason != tc.reason {
 			t.Errorf("%d %s: refused=%v reason=%q, want %v %q", tc.status, tc.body, r.Refused, r.Reason, tc.refused, tc.reason)
 		}
-	}
-}
-
-func TestSessionCookieNames(t *testing.T) {
-	for name, session := range map[string]bool{
-		"JSESSIONID": true, "PHPSESSID": true, "ASP.NET_SessionId": true, "connect.sid": true, "SMSESSION": true,
-		"LtpaToken2": true, ".ASPXAUTH": true, "sid": true, "AWSALB": false, "BIGipServerpool_web": false,
-		"ARRAffinity": false, "XSRF-TOKEN": false, "theme": false, "_ga": false,
-	} {
-		if got := isSessionCookie(&storedCookie{setCookie: setCookie{Name: name}}); got != session {
-			t.Errorf("isSessionCookie(%s) = %v", name, got)
-		}
-	}
-	if !isSessionCookie(&storedCookie{setCookie: setCookie{Name: "x", HTTPOnly: true}}) {
-		t.Error("an HttpOnly cookie without expiry is session-like")
 	}
 }

@@ -10,15 +10,18 @@ import (
 	"github.com/muesli/termenv"
 )
 
-// Report is what `provtap analyze` prints: how many flows, and the findings
-// worst first. Its JSON is the stable contract.
+// Report is what `provtap analyze` prints: how many flows, the problems
+// (root causes) worst first, and every finding. Its JSON is the stable
+// contract.
 type Report struct {
-	Flows    int       `json:"flows"`
-	Findings []Finding `json:"findings"`
+	Flows    int        `json:"flows"`
+	Problems []*Problem `json:"problems"`
+	Findings []Finding  `json:"findings"`
 }
 
-// NewReport sorts a copy of the findings (worst first, then by flow) and
-// never holds nil slices, so JSON shows [] rather than null.
+// NewReport sorts a copy of the findings (worst first, then by flow),
+// groups them into problems and never holds nil slices, so JSON shows []
+// rather than null. The same findings always give the same report.
 func NewReport(flows int, findings []Finding) Report {
 	fs := make([]Finding, len(findings))
 	copy(fs, findings)
@@ -28,7 +31,11 @@ func NewReport(flows int, findings []Finding) Report {
 		}
 	}
 	SortFindings(fs)
-	return Report{Flows: flows, Findings: fs}
+	ps := Problems(fs)
+	if ps == nil {
+		ps = []*Problem{}
+	}
+	return Report{Flows: flows, Problems: ps, Findings: fs}
 }
 
 // Worst is the highest severity among the findings (None when there are none).
@@ -42,7 +49,7 @@ func (r Report) Worst() Severity {
 	return worst
 }
 
-// WriteJSON writes {"flows": N, "findings": [...]}.
+// WriteJSON writes {"flows": N, "problems": [...], "findings": [...]}.
 func (r Report) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -50,22 +57,24 @@ func (r Report) WriteJSON(w io.Writer) error {
 	return enc.Encode(r)
 }
 
-// summary is "12 flows · 2 errors · 1 warning".
+// summary is "12 flows · 2 problems: 1 error, 1 warning · 5 findings".
 func (r Report) summary() string {
 	counts := map[Severity]int{}
-	for _, f := range r.Findings {
-		counts[f.Severity]++
+	for _, p := range r.Problems {
+		counts[p.Severity]++
 	}
-	parts := []string{plural(r.Flows, "flow")}
+	flows := plural(r.Flows, "flow")
 	if len(r.Findings) == 0 {
-		return parts[0] + " · no findings"
+		return flows + " · no findings"
 	}
+	var parts []string
 	for _, s := range []Severity{Error, Warning, Info} {
 		if counts[s] > 0 {
 			parts = append(parts, plural(counts[s], s.String()))
 		}
 	}
-	return strings.Join(parts, " · ")
+	return fmt.Sprintf("%s · %s: %s · %s", flows, plural(len(r.Problems), "problem"), strings.Join(parts, ", "),
+		plural(len(r.Findings), "finding"))
 }
 
 func plural(n int, word string) string {
@@ -103,11 +112,15 @@ func (r Report) WriteText(w io.Writer, opt TextOptions) error {
 
 	var b strings.Builder
 	b.WriteString(bold.Render(r.summary()) + "\n")
-	for _, f := range r.Findings {
+	for _, p := range r.Problems {
+		f := p.First()
 		b.WriteString("\n")
-		fmt.Fprintf(&b, "%s %s %s\n", badge[f.Severity].Render(fmt.Sprintf("%-7s", strings.ToUpper(f.Severity.String()))),
-			dim.Render(fmt.Sprintf("#%d %s", f.Flow, f.Kind)), bold.Render(f.Title))
+		fmt.Fprintf(&b, "%s %s %s\n", badge[p.Severity].Render(fmt.Sprintf("%-7s", strings.ToUpper(p.Severity.String()))),
+			dim.Render(fmt.Sprintf("#%d %s", f.Flow, p.Kind)), bold.Render(p.Title))
 		indent := "        "
+		if p.Count > 1 {
+			b.WriteString(indent + dim.Render(affected(p)) + "\n")
+		}
 		for _, line := range wrap(f.Detail, width-len(indent)) {
 			b.WriteString(indent + line + "\n")
 		}
@@ -123,6 +136,19 @@ func (r Report) WriteText(w io.Writer, opt TextOptions) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// affectedShown is how many affected requests a report lists by number.
+const affectedShown = 12
+
+// affected is "13,088 requests: #3, #9, … — first #3, last #99,812".
+func affected(p *Problem) string {
+	ids := p.Flows
+	list := formatIDs(ids)
+	if len(ids) > affectedShown {
+		list = formatIDs(ids[:affectedShown]) + ", …"
+	}
+	return fmt.Sprintf("%s affected: %s (first #%d, last #%d)", plural(p.Count, "request"), list, ids[0], ids[len(ids)-1])
 }
 
 // wrap breaks text into lines of at most width runes, at spaces.
@@ -154,7 +180,7 @@ func wrap(text string, width int) []string {
 }
 
 // WriteMarkdown writes the report for a forum post or a ticket: a table of
-// findings, then each one with its explanation and fix.
+// problems, then each one with its explanation, fix and affected requests.
 func (r Report) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### provtap analysis: %s\n\n", r.summary())
@@ -163,13 +189,17 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
-	b.WriteString("| Severity | Flow | Kind | Finding |\n|---|---|---|---|\n")
-	for _, f := range r.Findings {
-		fmt.Fprintf(&b, "| **%s** | #%d | `%s` | %s |\n", f.Severity, f.Flow, f.Kind, mdCell(f.Title))
+	b.WriteString("| Severity | Requests | Kind | Problem |\n|---|---|---|---|\n")
+	for _, p := range r.Problems {
+		fmt.Fprintf(&b, "| **%s** | %s | `%s` | %s |\n", p.Severity, mdCell(countCell(p)), p.Kind, mdCell(p.Title))
 	}
-	for _, f := range r.Findings {
-		fmt.Fprintf(&b, "\n#### #%d · %s · %s\n\n**%s**\n\n%s\n\n**Fix:** %s\n", f.Flow, f.Kind, f.Severity,
-			mdEscape(f.Title), mdEscape(f.Detail), mdEscape(f.Fix))
+	for _, p := range r.Problems {
+		f := p.First()
+		fmt.Fprintf(&b, "\n#### %d. %s · %s · #%d\n\n**%s**\n\n", p.ID, p.Kind, p.Severity, f.Flow, mdEscape(p.Title))
+		if p.Count > 1 {
+			fmt.Fprintf(&b, "%s\n\n", mdEscape(affected(p)))
+		}
+		fmt.Fprintf(&b, "%s\n\n**Fix:** %s\n", mdEscape(f.Detail), mdEscape(f.Fix))
 		if len(f.Related) > 0 {
 			fmt.Fprintf(&b, "\nEvidence: %s\n", formatIDs(f.Related))
 		}
@@ -177,6 +207,14 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 	b.WriteString("\n<sub>Generated by provtap analyze.</sub>\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// countCell is "#3" or "#3 and 1,204 more".
+func countCell(p *Problem) string {
+	if p.Count == 1 {
+		return fmt.Sprintf("#%d", p.Flows[0])
+	}
+	return fmt.Sprintf("#%d and %d more", p.Flows[0], p.Count-1)
 }
 
 // mdEscape keeps text literal in Markdown: angle brackets would read as HTML

@@ -1,38 +1,55 @@
-package analyze
+package analyze_test
 
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/provtap/provtap/analyze"
 )
 
 func TestReportJSONShape(t *testing.T) {
 	var b bytes.Buffer
-	if err := NewReport(0, nil).WriteJSON(&b); err != nil {
+	if err := analyze.NewReport(0, nil).WriteJSON(&b); err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(strings.Fields(b.String()), ""); got != `{"flows":0,"findings":[]}` {
+	if got := strings.Join(strings.Fields(b.String()), ""); got != `{"flows":0,"problems":[],"findings":[]}` {
 		t.Errorf("empty report %s", got)
 	}
 	b.Reset()
-	NewReport(3, seed1(false).run()).WriteJSON(&b)
+	analyze.NewReport(3, seed1(false).run()).WriteJSON(&b)
 	var doc struct {
 		Flows    int              `json:"flows"`
+		Problems []map[string]any `json:"problems"`
 		Findings []map[string]any `json:"findings"`
 	}
 	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.Flows != 3 || len(doc.Findings) != 4 {
+	if doc.Flows != 3 || len(doc.Findings) != 4 || len(doc.Problems) != 2 {
 		t.Fatalf("%s", b.String())
+	}
+	// Seed 1: each of two causes (the dropped cookie, the refused second
+	// session) on the PATCH and the GET.
+	for i, p := range doc.Problems {
+		if p["id"] != float64(i+1) || p["severity"] != "error" || p["count"] != 2.0 || fmt.Sprint(p["flows"]) != "[2 3]" ||
+			len(p) != 6 || p["title"] == "" || p["kind"] == "" {
+			t.Errorf("problem %d: %v", i+1, p)
+		}
+	}
+	for _, fd := range doc.Findings {
+		if p, ok := fd["problem"].(float64); !ok || p < 1 || p > 2 || doc.Problems[int(p)-1]["kind"] != fd["kind"] {
+			t.Errorf("finding %v belongs to no problem of its kind", fd)
+		}
 	}
 	keys := []string{}
 	for k := range doc.Findings[0] {
 		keys = append(keys, k)
 	}
-	want := map[string]bool{"kind": true, "severity": true, "flow": true, "related": true, "title": true, "detail": true, "fix": true}
+	want := map[string]bool{"kind": true, "severity": true, "flow": true, "related": true, "problem": true, "title": true, "detail": true, "fix": true}
 	if len(keys) != len(want) {
 		t.Errorf("finding keys %v", keys)
 	}
@@ -47,10 +64,10 @@ func TestReportJSONShape(t *testing.T) {
 }
 
 func TestReportTextAndMarkdown(t *testing.T) {
-	r := NewReport(5, seed2(true, true, false).run())
+	r := analyze.NewReport(5, seed2(true, true, false).run())
 	var text, color, md bytes.Buffer
-	r.WriteText(&text, TextOptions{Width: 80})
-	r.WriteText(&color, TextOptions{Color: true})
+	r.WriteText(&text, analyze.TextOptions{Width: 80})
+	r.WriteText(&color, analyze.TextOptions{Color: true})
 	r.WriteMarkdown(&md)
 	if strings.Contains(text.String(), "\x1b[") || !strings.Contains(color.String(), "\x1b[") {
 		t.Error("colour only when asked")
@@ -60,7 +77,7 @@ func TestReportTextAndMarkdown(t *testing.T) {
 			t.Errorf("line longer than 80: %q", line)
 		}
 	}
-	if !strings.HasPrefix(text.String(), "5 flows · 2 errors\n") {
+	if !strings.HasPrefix(text.String(), "5 flows · 2 problems: 2 errors · 2 findings\n") {
 		t.Errorf("summary: %q", strings.SplitN(text.String(), "\n", 2)[0])
 	}
 	m := md.String()
@@ -69,18 +86,8 @@ func TestReportTextAndMarkdown(t *testing.T) {
 	}
 }
 
-func TestMarkdownEscape(t *testing.T) {
-	got := mdEscape("send `Cookie: A=<v>` or <b>x_y*")
-	if got != "send `Cookie: A=<v>` or \\<b\\>x\\_y\\*" {
-		t.Errorf("%q", got)
-	}
-	if mdCell("a|b") != `a\|b` {
-		t.Error("pipes in table cells")
-	}
-}
-
 func TestFindingLine(t *testing.T) {
-	f := Finding{Kind: KindDroppedCookie, Severity: Error, Flow: 3, Title: "JSESSIONID set by #1 was not sent"}
+	f := analyze.Finding{Kind: analyze.KindDroppedCookie, Severity: analyze.Error, Flow: 3, Title: "JSESSIONID set by #1 was not sent"}
 	if got := f.Line(); got != "error   dropped-cookie     #3    JSESSIONID set by #1 was not sent" {
 		t.Errorf("%q", got)
 	}
@@ -90,13 +97,13 @@ func TestFindingLine(t *testing.T) {
 // so live analysis equals offline analysis.
 func TestEngineOutOfOrderEqualsRun(t *testing.T) {
 	c := seed2(true, true, false)
-	c.flows = append(c.flows, seed1(false).flows...)
+	c.Flows = append(c.Flows, seed1(false).Flows...)
 	offline := c.run()
-	e := NewEngine()
-	var live []Finding
+	e := analyze.NewEngine()
+	var live []analyze.Finding
 	order := []int{2, 0, 1, 4, 3, 6, 5, 7}
 	for _, i := range order {
-		live = append(live, e.Add(c.flows[i])...)
+		live = append(live, e.Add(c.Flows[i])...)
 	}
 	if !reflect.DeepEqual(offline, live) {
 		t.Errorf("live\n  %s\noffline\n  %s", lines(live), lines(offline))

@@ -3,7 +3,7 @@ package analyze
 import (
 	"strings"
 
-	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/httpx"
 )
 
 // affinityPrefixes are load balancers' stickiness cookies: a client that
@@ -13,9 +13,6 @@ var affinityPrefixes = []string{
 	"routeid", "serverid", "route", "__cf_bm", "_cfuvid", "ts01", "nsc_", "incap_ses",
 	"visid_incap", "akamai", "ak_bmsc", "bm_sv",
 }
-
-// csrfNames are anti-forgery cookies: the csrf-token analyzer owns them.
-var csrfNames = []string{"csrf", "xsrf", "antiforgery", "requestverificationtoken"}
 
 // isAffinityCookie reports a load balancer's stickiness cookie.
 func isAffinityCookie(name string) bool {
@@ -31,15 +28,13 @@ func isAffinityCookie(name string) bool {
 // isSessionCookie reports a cookie that carries a server-side session or a
 // login: JSESSIONID, PHPSESSID, ASP.NET_SessionId, connect.sid, SMSESSION,
 // LtpaToken2, .ASPXAUTH, … or any HttpOnly cookie without an expiry.
-func isSessionCookie(c *storedCookie) bool {
+func isSessionCookie(c httpx.SetCookie) bool {
 	n := strings.ToLower(c.Name)
 	if isAffinityCookie(n) {
 		return false
 	}
-	for _, p := range csrfNames {
-		if strings.Contains(n, p) {
-			return false
-		}
+	if httpx.IsCSRFName(n) {
+		return false
 	}
 	switch {
 	case strings.Contains(n, "sess"),
@@ -51,40 +46,18 @@ func isSessionCookie(c *storedCookie) bool {
 	return c.HTTPOnly && !c.HasExpires && !c.HasMaxAge
 }
 
-// opensSession reports whether f's response set the named cookie to a new
+// opensSession reports whether fx's response set the named cookie to a new
 // value: the server started another session for a client that did not
 // present its old one.
-func opensSession(f *capture.Flow, name, oldValue string) bool {
-	for _, line := range setCookieLines(f) {
-		sc, ok := parseSetCookie(line)
-		if !ok || sc.Name != name || sc.Value == "" || sc.Value == oldValue {
-			continue
+func opensSession(fx *Facts, name, oldValue string) bool {
+	for _, sc := range fx.SetCookies {
+		if sc.Name == name && sc.Value != "" && sc.Value != oldValue && !(sc.HasMaxAge && sc.MaxAge <= 0) {
+			return true
 		}
-		if sc.HasMaxAge && sc.MaxAge <= 0 {
-			continue
-		}
-		return true
 	}
 	return false
 }
 
-// credentialsPresented reports how the request tried to authenticate on its
-// own (instead of with a session): an Authorization header, an API-key header
-// or query parameter. "" when it did not.
-func credentialsPresented(f *capture.Flow) string {
-	if v := f.RequestHeader("Authorization"); v != "" {
-		scheme, _, _ := strings.Cut(v, " ")
-		return "Authorization: " + scheme + " …"
-	}
-	for _, h := range f.RequestHeaders {
-		if isCredentialHeader(h.Name) && h.Value != "" {
-			return h.Name + " header"
-		}
-	}
-	for name := range f.Query() {
-		if isCredentialParam(name) {
-			return "query parameter " + name
-		}
-	}
-	return ""
-}
+// Succeeded: a 2xx or 3xx answer that was not a refusal in disguise (a
+// sign-in redirect, an error inside a 200).
+func (fx *Facts) Succeeded() bool { return succeeded(fx.Flow) && !fx.Refusal.Refused }

@@ -60,7 +60,8 @@ var notTrust = []string{
 }
 
 // Observe implements Analyzer.
-func (a *TLSUntrusted) Observe(f *capture.Flow, emit func(Finding)) {
+func (a *TLSUntrusted) Observe(fx *Facts, emit func(Finding)) {
+	f := fx.Flow
 	if f.Kind != capture.KindTLSFailure {
 		return
 	}
@@ -89,7 +90,9 @@ func (a *TLSUntrusted) Observe(f *capture.Flow, emit func(Finding)) {
 	if !repeat {
 		a.first[key] = f.ID
 	}
-	emit(tlsUntrustedFinding(f, ip, strings.TrimPrefix(signal, "tls: "), who, certain, sev, first, a.count[key]))
+	fd := tlsUntrustedFinding(f, ip, strings.TrimPrefix(signal, "tls: "), who, certain, sev, first, a.count[key])
+	fd.group = KindTLSUntrusted + "\x00" + key
+	emit(fd)
 }
 
 func tlsUntrustedFinding(f *capture.Flow, ip, alert, who string, certain bool, sev Severity, first, n int) Finding {
@@ -121,7 +124,6 @@ func tlsUntrustedFinding(f *capture.Flow, ip, alert, who string, certain bool, s
 	d.WriteString(".")
 	fmt.Fprintf(&d, " provtap recorded: %s. No request reached the target: whatever the connector reports, the call failed before HTTP.", f.Error)
 	if first != 0 {
-		title += fmt.Sprintf(" (again, first on #%d)", first)
 		fmt.Fprintf(&d, " This is handshake %d from this client for %s; the first was #%d.", n, f.Host, first)
 	}
 	return Finding{

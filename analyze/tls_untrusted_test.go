@@ -1,20 +1,21 @@
-package analyze
+package analyze_test
 
 import (
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture"
 )
 
 // tlsFailure appends a handshake provtap's proxy recorded as failed.
 func (c *capt) tlsFailure(client, host string, msg string) {
-	start := c.now.Add(100 * time.Millisecond)
-	c.flows = append(c.flows, &capture.Flow{Kind: capture.KindTLSFailure, ConnID: int64(len(c.flows) + 1),
+	start := c.Now().Add(100 * time.Millisecond)
+	c.Flows = append(c.Flows, &capture.Flow{Kind: capture.KindTLSFailure, ConnID: int64(len(c.Flows) + 1),
 		Start: start, End: start.Add(20 * time.Millisecond), ClientAddr: client, Scheme: "https", Host: host, Port: 443,
 		Method: "CONNECT", URL: "https://" + host + ":443/", Target: host + ":443", Proto: "HTTP/1.1", Error: msg})
-	c.now = start.Add(20 * time.Millisecond)
+	c.SetNow(start.Add(20 * time.Millisecond))
 }
 
 const rejected = "the client rejected provtap's certificate during the TLS handshake (remote error: tls: "
@@ -29,9 +30,9 @@ func TestTLSUntrusted(t *testing.T) {
 	c.tlsFailure("10.9.9.6:61000", "scim.example.org", "the client aborted the TLS handshake (local error: tls: bad record MAC)") // curl, TLS 1.3
 	c.tlsFailure("10.9.9.5:61000", "scim.example.org", "the client aborted the TLS handshake (local error: tls: unexpected message)")
 	got := c.run()
-	expectExactly(t, got, want{KindTLSUntrusted, 1, Error}, want{KindTLSUntrusted, 2, Error},
-		want{KindTLSUntrusted, 3, Error}, want{KindTLSUntrusted, 4, Error}, want{KindTLSUntrusted, 5, Error},
-		want{KindTLSUntrusted, 6, Error}, want{KindTLSUntrusted, 7, Warning})
+	expectExactly(t, got, want{analyze.KindTLSUntrusted, 1, analyze.Error}, want{analyze.KindTLSUntrusted, 2, analyze.Error},
+		want{analyze.KindTLSUntrusted, 3, analyze.Error}, want{analyze.KindTLSUntrusted, 4, analyze.Error}, want{analyze.KindTLSUntrusted, 5, analyze.Error},
+		want{analyze.KindTLSUntrusted, 6, analyze.Error}, want{analyze.KindTLSUntrusted, 7, analyze.Warning})
 	f := got[0]
 	if f.Title != "The client at 10.1.2.3 does not trust provtap's CA: it rejected the certificate for iam.example.com" {
 		t.Errorf("title %q", f.Title)
@@ -46,7 +47,7 @@ func TestTLSUntrusted(t *testing.T) {
 			t.Errorf("fix lacks %q: %s", s, f.Fix)
 		}
 	}
-	if !strings.Contains(got[1].Title, "again, first on #1") || got[1].Related[0] != 1 {
+	if got[1].Group() != f.Group() || got[1].Related[0] != 1 || !strings.Contains(got[1].Detail, "the first was #1") {
 		t.Errorf("repeat %q %v", got[1].Title, got[1].Related)
 	}
 	if !strings.Contains(got[2].Detail, "OpenSSL") || !strings.Contains(got[3].Detail, "Go clients") {

@@ -33,10 +33,9 @@ type Timings struct {
 
 // Flow kinds beside an ordinary exchange.
 const (
-	KindHTTP         = ""
-	KindTLSFailure   = "tls-handshake-failed" // the client aborted the TLS handshake with provtap
-	KindWebSocket    = "websocket"            // an upgraded connection, recorded as one flow
-	KindConnectError = "connect-failed"
+	KindHTTP       = ""
+	KindTLSFailure = "tls-handshake-failed" // the client aborted the TLS handshake with provtap
+	KindWebSocket  = "websocket"            // an upgraded connection, recorded as one flow
 )
 
 // Flow is one request/response exchange (or a failed attempt at one).

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/provtap/provtap/capture/httpx"
 	"github.com/provtap/provtap/capture/proxy"
 
 	"github.com/provtap/provtap/analyze"
@@ -132,19 +133,15 @@ func addCookie(req *capture.Flow, name, value string) string {
 			continue
 		}
 		last = i
-		parts := strings.Split(h.Value, ";")
-		for j, part := range parts {
-			k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
-			if strings.TrimSpace(k) != name {
+		for _, p := range httpx.ParseCookie(h.Value) {
+			if p.Name != name {
 				continue
 			}
-			if strings.TrimSpace(v) == value {
+			if p.Value == value {
 				return ""
 			}
-			lead := part[:len(part)-len(strings.TrimLeft(part, " "))]
-			parts[j] = lead + name + "=" + value
-			req.RequestHeaders[i].Value = strings.Join(parts, ";")
-			return fmt.Sprintf("~ Cookie %s=%s (instead of %s)", name, value, strings.TrimSpace(v))
+			req.RequestHeaders[i].Value = h.Value[:p.ValueStart] + value + h.Value[p.End:]
+			return fmt.Sprintf("~ Cookie %s=%s (instead of %s)", name, value, h.Value[p.ValueStart:p.End])
 		}
 	}
 	if last < 0 {

@@ -152,3 +152,9 @@ func OnConn(id int64) FlowOpt { return func(f *capture.Flow) { f.ConnID = id } }
 
 // ID sets the flow's number (for flows built without a Capture).
 func ID(id int) FlowOpt { return func(f *capture.Flow) { f.ID = id } }
+
+// Now is the capture's clock: when the last flow added ended.
+func (c *Capture) Now() time.Time { return c.now }
+
+// SetNow moves the capture's clock (a capture from another year).
+func (c *Capture) SetNow(t time.Time) { c.now = t }

@@ -34,7 +34,7 @@ type JDK struct {
 	WorkDir string
 }
 
-// RunSeed1 is scenario.RunSeed1 on the JDK: Seed1Connector.java.
+// RunSeed1 runs the seed-1 connector (Seed1Connector.java) on the JDK.
 func (j JDK) RunSeed1(ctx context.Context, baseURL string) error {
 	args := []string{baseURL, scenario.SessionAPIUser, scenario.SessionAPIPassword, scenario.NewAccountName(), scenario.SessionAPIGroup}
 	if j.CookieManager {
@@ -43,7 +43,7 @@ func (j JDK) RunSeed1(ctx context.Context, baseURL string) error {
 	return j.run(ctx, "Seed1Connector.java", args)
 }
 
-// RunSeed2 is scenario.RunSeed2 on the JDK: Seed2Connector.java.
+// RunSeed2 runs the seed-2 connector (Seed2Connector.java) on the JDK.
 func (j JDK) RunSeed2(ctx context.Context, baseURL string, s scenario.Seed2Client) error {
 	args := []string{baseURL, scenario.GatewayUser, scenario.GatewayPassword, scenario.GatewayKey, scenario.GatewayGroup, scenario.GatewayNewMember}
 	for flag, on := range map[string]bool{"--key-header": s.KeyInHeader, "--key-query": s.KeyInQuery,

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/httpx"
 )
 
 // Curl returns a command, for pasting into bash or zsh, that sends f's
@@ -30,19 +31,37 @@ import (
 // header become SP (RFC 9110 section 5.5), a value of nothing but blanks is
 // sent empty, and a header whose name is not a valid token is left out.
 func Curl(f *capture.Flow) string {
-	return newReplay(f).command()
+	return NewRequest(f).Curl()
 }
 
-// replay is the request Curl's command sends.
-type replay struct {
+// Request is what sending f's request again puts on the wire: the one
+// request builder behind every way provtap resends a request — the curl
+// command (Curl), the curl config file and the replay (its Bytes). Build it
+// with NewRequest.
+type Request struct {
 	method, scheme, authority, target string
 	proto                             string // as captured: HTTP/1.0 is kept, others become HTTP/1.1
 	headers                           []capture.Header
 	body                              []byte
 }
 
-func newReplay(f *capture.Flow) *replay {
-	r := &replay{
+// Scheme is http or https: how the request must reach the upstream.
+func (r *Request) Scheme() string { return r.scheme }
+
+// Authority is host[:port] of the upstream (the port only when it is not
+// the scheme's default).
+func (r *Request) Authority() string { return r.authority }
+
+// Bytes is the request as HTTP/1.x bytes, exactly what Curl's command and a
+// replay send.
+func (r *Request) Bytes() []byte { return RawRequest(r.flow()) }
+
+// NewRequest builds the request that resends f: its method, request-target,
+// headers in order and spelling and body, without what belonged to the
+// captured connection (hop-by-hop and proxy headers), with a Host header and
+// a Content-Length that counts the body.
+func NewRequest(f *capture.Flow) *Request {
+	r := &Request{
 		method:    wireSafe(rawMethod(f)),
 		scheme:    replayScheme(f),
 		authority: flowAuthority(f),
@@ -50,7 +69,7 @@ func newReplay(f *capture.Flow) *replay {
 		proto:     strings.ToUpper(f.Proto),
 		body:      f.RequestBody.Bytes,
 	}
-	for _, h := range withHostHeader(f, endToEndHeaders(f.RequestHeaders)) {
+	for _, h := range withHostHeader(f, httpx.EndToEnd(f.RequestHeaders)) {
 		if !isFieldName(h.Name) {
 			continue
 		}
@@ -73,8 +92,8 @@ func newReplay(f *capture.Flow) *replay {
 	return r
 }
 
-// flow is the replayed request as a Flow, so RawRequest gives its bytes.
-func (r *replay) flow() *capture.Flow {
+// flow is the request as a Flow, so RawRequest gives its bytes.
+func (r *Request) flow() *capture.Flow {
 	proto := "HTTP/1.1"
 	if r.proto == "HTTP/1.0" {
 		proto = r.proto
@@ -91,7 +110,8 @@ const maxArgBody = 64 << 10
 // "Expect: 100-continue" (1 KiB before 7.71, 1 MiB after).
 const expectThreshold = 1024
 
-func (r *replay) command() string {
+// Curl is the request as a bash/zsh command (see the package function Curl).
+func (r *Request) Curl() string {
 	hasBody := len(r.body) > 0
 	head := []string{"curl"}
 	switch {

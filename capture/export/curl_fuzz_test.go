@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/httpx"
 )
 
 // FuzzCurl exports arbitrary requests and checks that the command, read by a
@@ -101,7 +102,7 @@ func checkReplay(t *testing.T, fl *capture.Flow, want []byte) {
 	hasCL := false
 	for _, h := range fl.RequestHeaders {
 		n := strings.ToLower(h.Name)
-		if hopByHopHeaders[n] || dropped[n] || !isFieldName(h.Name) {
+		if httpx.IsHopByHop(n) || dropped[n] || !isFieldName(h.Name) {
 			continue
 		}
 		v := strings.NewReplacer("\r", " ", "\n", " ", "\x00", " ").Replace(h.Value)
@@ -114,7 +115,7 @@ func checkReplay(t *testing.T, fl *capture.Flow, want []byte) {
 			exp = append(exp, h.Name+": "+v)
 		}
 	}
-	if !capture.HasHeader(endToEndHeaders(fl.RequestHeaders), "Host") {
+	if !capture.HasHeader(httpx.EndToEnd(fl.RequestHeaders), "Host") {
 		exp = append([]string{"Host: " + flowAuthority(fl)}, exp...)
 	}
 	if !hasCL && len(fl.RequestBody.Bytes) > 0 {

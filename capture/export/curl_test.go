@@ -182,7 +182,7 @@ func clip(s string) string {
 }
 
 // replayExpected is what Curl's command must make the server receive.
-func replayExpected(f *capture.Flow) []byte { return RawRequest(newReplay(f).flow()) }
+func replayExpected(f *capture.Flow) []byte { return NewRequest(f).Bytes() }
 
 // flowTo makes a flow addressed to the echo server.
 func (s *echoServer) flow(method, target string, hs []capture.Header, body string) *capture.Flow {
@@ -193,7 +193,7 @@ func (s *echoServer) flow(method, target string, hs []capture.Header, body strin
 }
 
 func hostH(s *echoServer) capture.Header {
-	return capture.Header{"Host", s.host + ":" + strconv.Itoa(s.port)}
+	return capture.Header{Name: "Host", Value: s.host + ":" + strconv.Itoa(s.port)}
 }
 
 func allBytes() string {
@@ -216,56 +216,56 @@ func curlCases(s *echoServer) []curlCase {
 	json := `{"userName":"jdoe","active":true}`
 	big := strings.Repeat("line of text with 'quotes' and $(x) and %s\n", 5000) // ~220 KiB
 	bigBin := strings.Repeat(allBytes(), 2500) + strings.Repeat("x", 600000)    // > 1 MiB
-	hop := s.flow("POST", "/hop", []capture.Header{h, {"Connection", "keep-alive, X-Hop"}, {"X-Hop", "1"}, {"Keep-Alive", "timeout=5"},
-		{"Proxy-Authorization", "Basic c2VjcmV0"}, {"Proxy-Connection", "keep-alive"}, {"TE", "trailers"}, {"Trailer", "X-T"},
-		{"Transfer-Encoding", "chunked"}, {"Upgrade", "h2c"}, {"X-Keep", "yes"}}, "abc")
+	hop := s.flow("POST", "/hop", []capture.Header{h, {Name: "Connection", Value: "keep-alive, X-Hop"}, {Name: "X-Hop", Value: "1"}, {Name: "Keep-Alive", Value: "timeout=5"},
+		{Name: "Proxy-Authorization", Value: "Basic c2VjcmV0"}, {Name: "Proxy-Connection", Value: "keep-alive"}, {Name: "TE", Value: "trailers"}, {Name: "Trailer", Value: "X-T"},
+		{Name: "Transfer-Encoding", Value: "chunked"}, {Name: "Upgrade", Value: "h2c"}, {Name: "X-Keep", Value: "yes"}}, "abc")
 	hopWant := fmt.Sprintf("POST /hop HTTP/1.1\r\nHost: %s\r\nX-Keep: yes\r\nContent-Length: 3\r\n\r\nabc", h.Value)
 	return []curlCase{
-		{name: "ordinary JSON", clean: true, flow: s.flow("POST", "/admin/users", []capture.Header{h, {"Authorization", "Basic cHJvdjpzM2NyZXQ="},
-			{"Content-Type", "application/json"}, {"User-Agent", "Java-http-client/17"}, {"Content-Length", strconv.Itoa(len(json))}}, json)},
-		{name: "single quotes", clean: true, flow: s.flow("PUT", "/q'q", []capture.Header{h, {"X-Q", "it's 'quoted'"}, {"'", "'"}}, `'it''s'`)},
-		{name: "command substitution and backticks", clean: true, flow: s.flow("POST", "/$(id)", []capture.Header{h, {"X-Sub", "$(touch X) `touch Y` ${HOME} $HOME"}}, "$(touch X)\n`touch Y`\n${HOME}!!")},
+		{name: "ordinary JSON", clean: true, flow: s.flow("POST", "/admin/users", []capture.Header{h, {Name: "Authorization", Value: "Basic cHJvdjpzM2NyZXQ="},
+			{Name: "Content-Type", Value: "application/json"}, {Name: "User-Agent", Value: "Java-http-client/17"}, {Name: "Content-Length", Value: strconv.Itoa(len(json))}}, json)},
+		{name: "single quotes", clean: true, flow: s.flow("PUT", "/q'q", []capture.Header{h, {Name: "X-Q", Value: "it's 'quoted'"}, {Name: "'", Value: "'"}}, `'it''s'`)},
+		{name: "command substitution and backticks", clean: true, flow: s.flow("POST", "/$(id)", []capture.Header{h, {Name: "X-Sub", Value: "$(touch X) `touch Y` ${HOME} $HOME"}}, "$(touch X)\n`touch Y`\n${HOME}!!")},
 		{name: "CR and LF in body", clean: true, flow: s.flow("POST", "/crlf", []capture.Header{h}, "a\r\nb\rc\nd\r\n")},
-		{name: "CR and LF in a header", flow: s.flow("GET", "/crlfh", []capture.Header{h, {"X-Split", "a\r\nX-Injected: 1"}}, ""),
+		{name: "CR and LF in a header", flow: s.flow("GET", "/crlfh", []capture.Header{h, {Name: "X-Split", Value: "a\r\nX-Injected: 1"}}, ""),
 			want: fmt.Sprintf("GET /crlfh HTTP/1.1\r\nHost: %s\r\nX-Split: a  X-Injected: 1\r\n\r\n", h.Value)},
 		{name: "trailing newlines", clean: true, flow: s.flow("POST", "/nl", []capture.Header{h}, "body\n\n\n")},
 		{name: "only newlines", clean: true, flow: s.flow("POST", "/nl2", []capture.Header{h}, "\n")},
-		{name: "percent and backslashes", clean: true, flow: s.flow("POST", "/p%41%zz?a=%25", []capture.Header{h, {"X-P", `100% \n \\ \x41 %s`}}, `%s %d %% \x41 \\ \n \c`)},
-		{name: "binary and NUL bytes", clean: true, flow: s.flow("POST", "/bin", []capture.Header{h, {"Content-Type", "application/octet-stream"}}, allBytes())},
+		{name: "percent and backslashes", clean: true, flow: s.flow("POST", "/p%41%zz?a=%25", []capture.Header{h, {Name: "X-P", Value: `100% \n \\ \x41 %s`}}, `%s %d %% \x41 \\ \n \c`)},
+		{name: "binary and NUL bytes", clean: true, flow: s.flow("POST", "/bin", []capture.Header{h, {Name: "Content-Type", Value: "application/octet-stream"}}, allBytes())},
 		{name: "leading dash binary", clean: true, flow: s.flow("POST", "/dash", []capture.Header{h}, "-\x00-n")},
-		{name: "UTF-8", clean: true, flow: s.flow("POST", "/utf8", []capture.Header{h, {"X-Name", "Grüße ✓ 日本"}}, "{\"name\":\"Zoë ✓ 日本語 \u202e\u00a0\"}")},
+		{name: "UTF-8", clean: true, flow: s.flow("POST", "/utf8", []capture.Header{h, {Name: "X-Name", Value: "Grüße ✓ 日本"}}, "{\"name\":\"Zoë ✓ 日本語 \u202e\u00a0\"}")},
 		{name: "body starting with @", clean: true, flow: s.flow("POST", "/at", []capture.Header{h}, "@/etc/passwd")},
 		{name: "URL globbing characters", clean: true, flow: s.flow("GET", "/a/[b]/{c}?x[]=1&y={2,3}", []capture.Header{h}, "")},
 		{name: "dot segments", clean: true, flow: s.flow("GET", "/a/../b/./c/..", []capture.Header{h}, "")},
 		{name: "target curl would encode", clean: true, flow: s.flow("GET", "/a b/é\\x?q=1#frag", []capture.Header{h}, "")},
 		{name: "asterisk target", clean: true, flow: s.flow("OPTIONS", "*", []capture.Header{h}, "")},
-		{name: "HEAD", clean: true, flow: s.flow("HEAD", "/users", []capture.Header{h, {"Accept", "application/scim+json"}}, "")},
-		{name: "custom method with body", clean: true, flow: s.flow("PROPFIND", "/dav", []capture.Header{h, {"Depth", "1"}}, "<propfind/>")},
+		{name: "HEAD", clean: true, flow: s.flow("HEAD", "/users", []capture.Header{h, {Name: "Accept", Value: "application/scim+json"}}, "")},
+		{name: "custom method with body", clean: true, flow: s.flow("PROPFIND", "/dav", []capture.Header{h, {Name: "Depth", Value: "1"}}, "<propfind/>")},
 		{name: "lowercase custom method", clean: true, flow: s.flow("purge", "/c", []capture.Header{h}, "")},
-		{name: "POST without body", clean: true, flow: s.flow("POST", "/empty", []capture.Header{h, {"Content-Length", "0"}}, "")},
-		{name: "GET with body", clean: true, flow: s.flow("GET", "/search", []capture.Header{h, {"Content-Type", "application/json"}}, `{"q":1}`)},
-		{name: "header values starting with -", clean: true, flow: s.flow("GET", "/dash", []capture.Header{h, {"X-Opt", "-v --trace /tmp/x"}, {"-x", "-"}}, "")},
-		{name: "body over 128 KiB", clean: true, flow: s.flow("POST", "/big", []capture.Header{h, {"Content-Type", "text/plain"}}, big)},
+		{name: "POST without body", clean: true, flow: s.flow("POST", "/empty", []capture.Header{h, {Name: "Content-Length", Value: "0"}}, "")},
+		{name: "GET with body", clean: true, flow: s.flow("GET", "/search", []capture.Header{h, {Name: "Content-Type", Value: "application/json"}}, `{"q":1}`)},
+		{name: "header values starting with -", clean: true, flow: s.flow("GET", "/dash", []capture.Header{h, {Name: "X-Opt", Value: "-v --trace /tmp/x"}, {Name: "-x", Value: "-"}}, "")},
+		{name: "body over 128 KiB", clean: true, flow: s.flow("POST", "/big", []capture.Header{h, {Name: "Content-Type", Value: "text/plain"}}, big)},
 		{name: "binary body over 1 MiB", clean: true, flow: s.flow("PUT", "/bigbin", []capture.Header{h}, bigBin)},
-		{name: "Host differs from URL", clean: true, flow: s.flow("GET", "/r", []capture.Header{{"Host", "public.example.com"}, {"Accept", "*/*"}}, "")},
-		{name: "Host not first", clean: true, flow: s.flow("GET", "/r", []capture.Header{{"User-Agent", "x"}, {"Host", "public.example.com:8443"}}, "")},
-		{name: "lowercase host", clean: true, flow: s.flow("GET", "/r", []capture.Header{{"host", h.Value}, {"accept", "*/*"}}, "")},
-		{name: "no Host captured", clean: true, flow: s.flow("GET", "/h2", []capture.Header{{"Accept", "*/*"}}, "")},
-		{name: "duplicate headers", clean: true, flow: s.flow("GET", "/dup", []capture.Header{h, {"X-Dup", "1"}, {"Cookie", "a=1"}, {"X-Dup", "2"}, {"Cookie", "b=2"}, {"X-Dup", "1"}}, "")},
-		{name: "empty header values", clean: true, flow: s.flow("GET", "/empty", []capture.Header{h, {"X-Empty", ""}, {"Accept", ""}, {"User-Agent", ""}}, "")},
-		{name: "empty Host", clean: true, flow: s.flow("GET", "/eh", []capture.Header{{"Host", ""}, {"X-A", "1"}}, "")},
-		{name: "blank header value", flow: s.flow("GET", "/blank", []capture.Header{h, {"X-Blank", "   "}}, ""),
+		{name: "Host differs from URL", clean: true, flow: s.flow("GET", "/r", []capture.Header{{Name: "Host", Value: "public.example.com"}, {Name: "Accept", Value: "*/*"}}, "")},
+		{name: "Host not first", clean: true, flow: s.flow("GET", "/r", []capture.Header{{Name: "User-Agent", Value: "x"}, {Name: "Host", Value: "public.example.com:8443"}}, "")},
+		{name: "lowercase host", clean: true, flow: s.flow("GET", "/r", []capture.Header{{Name: "host", Value: h.Value}, {Name: "accept", Value: "*/*"}}, "")},
+		{name: "no Host captured", clean: true, flow: s.flow("GET", "/h2", []capture.Header{{Name: "Accept", Value: "*/*"}}, "")},
+		{name: "duplicate headers", clean: true, flow: s.flow("GET", "/dup", []capture.Header{h, {Name: "X-Dup", Value: "1"}, {Name: "Cookie", Value: "a=1"}, {Name: "X-Dup", Value: "2"}, {Name: "Cookie", Value: "b=2"}, {Name: "X-Dup", Value: "1"}}, "")},
+		{name: "empty header values", clean: true, flow: s.flow("GET", "/empty", []capture.Header{h, {Name: "X-Empty", Value: ""}, {Name: "Accept", Value: ""}, {Name: "User-Agent", Value: ""}}, "")},
+		{name: "empty Host", clean: true, flow: s.flow("GET", "/eh", []capture.Header{{Name: "Host", Value: ""}, {Name: "X-A", Value: "1"}}, "")},
+		{name: "blank header value", flow: s.flow("GET", "/blank", []capture.Header{h, {Name: "X-Blank", Value: "   "}}, ""),
 			want: fmt.Sprintf("GET /blank HTTP/1.1\r\nHost: %s\r\nX-Blank:\r\n\r\n", h.Value)},
 		{name: "hop-by-hop headers", flow: hop, want: hopWant},
-		{name: "gzip accepted", clean: true, flow: s.flow("GET", "/gz", []capture.Header{h, {"Accept-Encoding", "gzip, deflate"}, {"Accept", "*/*"}}, "")},
-		{name: "curl's headers in other places", clean: true, flow: s.flow("POST", "/order", []capture.Header{{"Content-Length", "2"}, {"Accept", "a"}, h, {"Content-Type", "x"}, {"User-Agent", "u"}}, "{}")},
-		{name: "Expect 100-continue", clean: true, flow: s.flow("PUT", "/expect", []capture.Header{h, {"Expect", "100-continue"}, {"Content-Length", "5"}}, "hello")},
+		{name: "gzip accepted", clean: true, flow: s.flow("GET", "/gz", []capture.Header{h, {Name: "Accept-Encoding", Value: "gzip, deflate"}, {Name: "Accept", Value: "*/*"}}, "")},
+		{name: "curl's headers in other places", clean: true, flow: s.flow("POST", "/order", []capture.Header{{Name: "Content-Length", Value: "2"}, {Name: "Accept", Value: "a"}, h, {Name: "Content-Type", Value: "x"}, {Name: "User-Agent", Value: "u"}}, "{}")},
+		{name: "Expect 100-continue", clean: true, flow: s.flow("PUT", "/expect", []capture.Header{h, {Name: "Expect", Value: "100-continue"}, {Name: "Content-Length", Value: "5"}}, "hello")},
 		{name: "HTTP/1.0", clean: true, flow: func() *capture.Flow {
-			f := s.flow("GET", "/old", []capture.Header{h, {"User-Agent", "old"}}, "")
+			f := s.flow("GET", "/old", []capture.Header{h, {Name: "User-Agent", Value: "old"}}, "")
 			f.Proto = "HTTP/1.0"
 			return f
 		}()},
-		{name: "Content-Length of a truncated body", flow: s.flow("POST", "/trunc", []capture.Header{h, {"Content-Length", "9999"}}, "kept"),
+		{name: "Content-Length of a truncated body", flow: s.flow("POST", "/trunc", []capture.Header{h, {Name: "Content-Length", Value: "9999"}}, "kept"),
 			want: fmt.Sprintf("POST /trunc HTTP/1.1\r\nHost: %s\r\nContent-Length: 4\r\n\r\nkept", h.Value)},
 		{name: "absolute-form target", flow: s.flow("GET", "http://"+h.Value+"/abs?x=1", []capture.Header{h}, ""),
 			want: fmt.Sprintf("GET /abs?x=1 HTTP/1.1\r\nHost: %s\r\n\r\n", h.Value)},
@@ -304,8 +304,8 @@ func TestCurlRoundTrip(t *testing.T) {
 func TestCurlHTTPS(t *testing.T) {
 	sh := shells(t)
 	s, ca := newTLSEchoServer(t)
-	f := s.flow("POST", "/admin/users", []capture.Header{hostH(s), {"Authorization", "Basic cHJvdjpzM2NyZXQ="},
-		{"Content-Type", "application/json"}, {"Content-Length", "7"}}, `{"a":1}`)
+	f := s.flow("POST", "/admin/users", []capture.Header{hostH(s), {Name: "Authorization", Value: "Basic cHJvdjpzM2NyZXQ="},
+		{Name: "Content-Type", Value: "application/json"}, {Name: "Content-Length", Value: "7"}}, `{"a":1}`)
 	f.Scheme = "https"
 	want := RawRequest(f)
 	for _, shell := range sh {
@@ -319,8 +319,8 @@ func TestCurlHTTPS(t *testing.T) {
 // TestCurlReadable: an ordinary JSON request is exported without escapes.
 func TestCurlReadable(t *testing.T) {
 	f := &capture.Flow{Method: "POST", Scheme: "https", Host: "idm.example.com", Port: 443, Target: "/admin/users",
-		RequestHeaders: []capture.Header{{"Host", "idm.example.com"}, {"Accept", "application/json"}, {"User-Agent", "Java/17"},
-			{"Content-Type", "application/json"}, {"Content-Length", "13"}},
+		RequestHeaders: []capture.Header{{Name: "Host", Value: "idm.example.com"}, {Name: "Accept", Value: "application/json"}, {Name: "User-Agent", Value: "Java/17"},
+			{Name: "Content-Type", Value: "application/json"}, {Name: "Content-Length", Value: "13"}},
 		RequestBody: capture.Body{Bytes: []byte(`{"name":"jd"}`), Size: 13}}
 	want := "curl --http1.1 'https://idm.example.com/admin/users' \\\n" +
 		"  -H 'Accept: application/json' \\\n" +
@@ -331,7 +331,7 @@ func TestCurlReadable(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 	f = &capture.Flow{Method: "PATCH", Scheme: "http", Host: "h", Port: 8080, Target: "/g/1",
-		RequestHeaders: []capture.Header{{"Host", "h:8080"}, {"Cookie", "JSESSIONID=abc"}}}
+		RequestHeaders: []capture.Header{{Name: "Host", Value: "h:8080"}, {Name: "Cookie", Value: "JSESSIONID=abc"}}}
 	want = "curl -X PATCH 'http://h:8080/g/1' \\\n  -H 'Cookie: JSESSIONID=abc' \\\n  -H 'User-Agent:' \\\n  -H 'Accept:'"
 	if got := Curl(f); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
@@ -343,7 +343,7 @@ func TestCurlReadable(t *testing.T) {
 func TestCurlCompressed(t *testing.T) {
 	for ae, want := range map[string]bool{"gzip": true, "gzip, deflate": true, "gzip;q=1.0, identity; q=0.5": true,
 		"gzip, deflate, br": false, "zstd": false, "": false, "identity": false} {
-		f := &capture.Flow{Method: "GET", Scheme: "http", Host: "h", Target: "/", RequestHeaders: []capture.Header{{"Host", "h"}, {"Accept-Encoding", ae}}}
+		f := &capture.Flow{Method: "GET", Scheme: "http", Host: "h", Target: "/", RequestHeaders: []capture.Header{{Name: "Host", Value: "h"}, {Name: "Accept-Encoding", Value: ae}}}
 		if got := strings.Contains(Curl(f), "--compressed"); got != want {
 			t.Errorf("Accept-Encoding %q: --compressed %v, want %v", ae, got, want)
 		}
@@ -362,7 +362,7 @@ func TestCurlCanary(t *testing.T) {
 		"'\"$(touch CANARY)\"'", "PROVTAP_EOF\ntouch CANARY\nPROVTAP_EOF", "EOF\ntouch CANARY\nEOF", "%s%n\\x00 touch CANARY",
 	}
 	for i, e := range evil {
-		hs := []capture.Header{hostH(s), {"X-Evil", e}, {"X-" + strconv.Itoa(i), e}, {"Cookie", "a=" + e}}
+		hs := []capture.Header{hostH(s), {Name: "X-Evil", Value: e}, {Name: "X-" + strconv.Itoa(i), Value: e}, {Name: "Cookie", Value: "a=" + e}}
 		// One run with everything as arguments, one through printf on stdin.
 		variants := []struct{ method, target, body string }{
 			{"X" + strings.ReplaceAll(e, " ", ""), "/?q=" + e, e},
@@ -387,13 +387,13 @@ func TestCurlCanary(t *testing.T) {
 
 func TestRawRequest(t *testing.T) {
 	f := &capture.Flow{Method: "PUT", Scheme: "https", Host: "h", Port: 443, Target: "/g?x=1", Proto: "HTTP/2.0",
-		RequestHeaders: []capture.Header{{"content-type", "application/json"}, {"X-Empty", ""}, {"X-Bad", "a\r\nb"}},
+		RequestHeaders: []capture.Header{{Name: "content-type", Value: "application/json"}, {Name: "X-Empty", Value: ""}, {Name: "X-Bad", Value: "a\r\nb"}},
 		RequestBody:    capture.Body{Bytes: []byte("{}\n"), Size: 3}}
 	want := "PUT /g?x=1 HTTP/1.1\r\nHost: h\r\ncontent-type: application/json\r\nX-Empty:\r\nX-Bad: a  b\r\nContent-Length: 3\r\n\r\n{}\n"
 	if got := string(RawRequest(f)); got != want {
 		t.Errorf("got %q\nwant %q", got, want)
 	}
-	f.RequestHeaders = []capture.Header{{"Host", "h"}, {"Transfer-Encoding", "chunked"}}
+	f.RequestHeaders = []capture.Header{{Name: "Host", Value: "h"}, {Name: "Transfer-Encoding", Value: "chunked"}}
 	want = "PUT /g?x=1 HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n{}\n\r\n0\r\n\r\n"
 	if got := string(RawRequest(f)); got != want {
 		t.Errorf("chunked: got %q\nwant %q", got, want)

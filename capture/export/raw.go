@@ -187,31 +187,3 @@ func chunkedCoding(hs []capture.Header) bool {
 	codings := strings.Split(te[len(te)-1], ",")
 	return strings.EqualFold(strings.TrimSpace(codings[len(codings)-1]), "chunked")
 }
-
-// hopByHopHeaders are about one connection, not the request: a replay over
-// a new connection, straight to the server, must not repeat them.
-var hopByHopHeaders = map[string]bool{
-	"connection": true, "keep-alive": true, "proxy-authorization": true,
-	"proxy-authenticate": true, "proxy-connection": true, "te": true,
-	"trailer": true, "transfer-encoding": true, "upgrade": true,
-}
-
-// endToEndHeaders drops the hop-by-hop headers, including those the Connection
-// header names (RFC 9110 section 7.6.1).
-func endToEndHeaders(hs []capture.Header) []capture.Header {
-	named := map[string]bool{}
-	for _, v := range capture.HeaderValues(hs, "Connection") {
-		for _, n := range strings.Split(v, ",") {
-			named[strings.ToLower(strings.TrimSpace(n))] = true
-		}
-	}
-	out := make([]capture.Header, 0, len(hs))
-	for _, h := range hs {
-		n := strings.ToLower(h.Name)
-		if hopByHopHeaders[n] || (named[n] && n != "host") {
-			continue
-		}
-		out = append(out, h)
-	}
-	return out
-}

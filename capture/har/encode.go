@@ -34,7 +34,6 @@ func appendEntry(b []byte, e *harEntry) []byte {
 	b = append(b, `,"ssl":`...)
 	b = appendFloat(b, t.SSL)
 	b = append(b, '}')
-	b = appendOptString(b, "serverIPAddress", e.ServerIPAddress)
 	b = appendOptString(b, "connection", e.Connection)
 	b = appendOptString(b, "_clientAddress", e.ClientAddress)
 	b = appendOptString(b, "_kind", e.Kind)
@@ -65,10 +64,6 @@ func appendRequest(b []byte, r *harRequest) []byte {
 		b = appendString(b, pd.MimeType)
 		b = append(b, `,"text":`...)
 		b = appendString(b, pd.Text)
-		if len(pd.Params) > 0 {
-			b = append(b, `,"params":`...)
-			b = appendNVs(b, pd.Params)
-		}
 		b = appendOptString(b, "encoding", pd.Encoding)
 		if pd.Truncated {
 			b = append(b, `,"_truncated":true`...)

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/httpx"
 )
 
 // HAR 1.2 types. Only what provtap writes or reads; `_`-prefixed fields are
@@ -97,8 +98,8 @@ type harContent struct {
 	Text        string `json:"text,omitempty"`
 	Encoding    string `json:"encoding,omitempty"`
 	Truncated   bool   `json:"_truncated,omitempty"`
-	// Decoded is false when Text holds the bytes as sent (Content-Encoding not
-	// removed, because they could not be decoded).
+	// NotDecoded is set when Text holds the bytes as sent (Content-Encoding
+	// not removed, because they could not be decoded).
 	NotDecoded bool `json:"_notDecoded,omitempty"`
 }
 
@@ -234,59 +235,29 @@ func queryString(raw string) []harNV {
 func requestCookies(hs []capture.Header) []harCookie {
 	out := []harCookie{}
 	for _, v := range capture.HeaderValues(hs, "Cookie") {
-		for _, part := range strings.Split(v, ";") {
-			part = strings.TrimSpace(part)
-			if part == "" {
-				continue
-			}
-			name, val, _ := strings.Cut(part, "=")
-			out = append(out, harCookie{Name: strings.TrimSpace(name), Value: strings.TrimSpace(val)})
+		for _, p := range httpx.ParseCookie(v) {
+			out = append(out, harCookie{Name: p.Name, Value: v[p.ValueStart:p.End]})
 		}
 	}
 	return out
 }
 
+// responseCookies is the HAR cookies array of a response: every cookie of
+// every Set-Cookie line, as an RFC 6265 client reads its attributes.
 func responseCookies(hs []capture.Header) []harCookie {
 	out := []harCookie{}
-	for _, v := range capture.HeaderValues(hs, "Set-Cookie") {
-		parts := strings.Split(v, ";")
-		name, val, ok := strings.Cut(parts[0], "=")
+	for _, line := range httpx.SetCookieLines(capture.HeaderValues(hs, "Set-Cookie")) {
+		sc, ok := httpx.ParseSetCookie(line)
 		if !ok {
 			continue
 		}
-		c := harCookie{Name: strings.TrimSpace(name), Value: strings.TrimSpace(val)}
-		for _, a := range parts[1:] {
-			k, av, _ := strings.Cut(strings.TrimSpace(a), "=")
-			switch strings.ToLower(strings.TrimSpace(k)) {
-			case "path":
-				c.Path = av
-			case "domain":
-				c.Domain = av
-			case "expires":
-				if t, err := http1Time(av); err == nil {
-					c.Expires = t.UTC().Format(time.RFC3339)
-				}
-			case "httponly":
-				c.HTTPOnly = true
-			case "secure":
-				c.Secure = true
-			}
+		c := harCookie{Name: sc.Name, Value: sc.Value, Path: sc.Path, Domain: sc.Domain, HTTPOnly: sc.HTTPOnly, Secure: sc.Secure}
+		if sc.HasExpires {
+			c.Expires = sc.Expires.UTC().Format(time.RFC3339)
 		}
 		out = append(out, c)
 	}
 	return out
-}
-
-func http1Time(s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	var err error
-	for _, layout := range []string{time.RFC1123, "Mon, 02-Jan-2006 15:04:05 MST", time.RFC850, time.ANSIC} {
-		var t time.Time
-		if t, err = time.Parse(layout, s); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, err
 }
 
 // flowFromEntry converts a HAR entry from provtap or another tool.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/httpx"
 
 	"github.com/google/martian/v3"
 )
@@ -92,7 +93,7 @@ func (p *Proxy) modifyRequest(req *http.Request) error {
 		_, _ = cc.Write([]byte("HTTP/1.1 100 Continue\r\n\r\n"))
 		req.Header.Del("Expect")
 	}
-	_ = stripHopByHop.ModifyRequest(req)
+	httpx.RemoveHopByHop(req.Header)
 	if _, ok := req.Header["User-Agent"]; !ok {
 		req.Header["User-Agent"] = []string{""} // Go would add its own
 	}

@@ -21,7 +21,6 @@ import (
 	"github.com/provtap/provtap/capture"
 
 	"github.com/google/martian/v3"
-	"github.com/google/martian/v3/header"
 	mlog "github.com/google/martian/v3/log"
 	"github.com/google/martian/v3/mitm"
 )
@@ -58,7 +57,8 @@ type Proxy struct {
 	mp        *martian.Proxy
 	mitm      *mitm.Config
 	transport *http.Transport
-	authValue string // expected Proxy-Authorization, "" when not required
+	sender    *rawSender // replays: the exact bytes, over a new connection
+	authValue string     // expected Proxy-Authorization, "" when not required
 
 	conns   sync.Map // client RemoteAddr → *clientConn
 	connSeq atomic.Int64
@@ -77,8 +77,8 @@ func init() {
 	mlog.SetLevel(mlog.Silent)
 }
 
-// Listen starts a proxy on opts.Listen.
-func Listen(opts Options) (*Proxy, error) {
+// withDefaults fills in the options left zero.
+func withDefaults(opts Options) Options {
 	if opts.MaxBody == 0 {
 		opts.MaxBody = DefaultMaxBody
 	}
@@ -88,6 +88,12 @@ func Listen(opts Options) (*Proxy, error) {
 	if opts.UpstreamTimeout == 0 {
 		opts.UpstreamTimeout = 2 * time.Minute
 	}
+	return opts
+}
+
+// Listen starts a proxy on opts.Listen.
+func Listen(opts Options) (*Proxy, error) {
+	opts = withDefaults(opts)
 	if opts.Target == nil && opts.CA == nil {
 		return nil, errors.New("forward mode needs a CA")
 	}
@@ -112,6 +118,7 @@ func Listen(opts Options) (*Proxy, error) {
 		p.mitm.SetOrganization("provtap")
 	}
 	p.transport = newTransport(opts)
+	p.sender = newRawSender(opts)
 	p.queue.init()
 
 	p.mp = martian.NewProxy()
@@ -324,5 +331,3 @@ func withoutProxyAuth(hs []capture.Header) []capture.Header {
 	}
 	return out
 }
-
-var stripHopByHop = header.NewHopByHopModifier()

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/httpx"
 )
 
 // newTransport is the upstream client: a keep-alive pool sized for many
@@ -34,12 +35,18 @@ func newTransport(opts Options) *http.Transport {
 		TLSHandshakeTimeout:   15 * time.Second,
 		ResponseHeaderTimeout: opts.UpstreamTimeout,
 		DisableCompression:    true,
-		TLSClientConfig:       &tls.Config{InsecureSkipVerify: opts.InsecureUpstream, RootCAs: opts.UpstreamRoots},
+		TLSClientConfig:       upstreamTLS(opts),
 	}
 	if opts.UpstreamProxy != nil {
 		t.Proxy = http.ProxyURL(opts.UpstreamProxy)
 	}
 	return t
+}
+
+// upstreamTLS is how provtap verifies upstream servers, for the proxy's
+// transport and for replays alike.
+func upstreamTLS(opts Options) *tls.Config {
+	return &tls.Config{InsecureSkipVerify: opts.InsecureUpstream, RootCAs: opts.UpstreamRoots}
 }
 
 // upstream is the RoundTripper martian calls. It records the response into
@@ -86,7 +93,7 @@ func (u *upstream) RoundTrip(req *http.Request) (*http.Response, error) {
 
 	// The client speaks HTTP/1.1 to us whatever the upstream spoke.
 	res.Proto, res.ProtoMajor, res.ProtoMinor = "HTTP/1.1", 1, 1
-	_ = stripHopByHop.ModifyResponse(res)
+	httpx.RemoveHopByHop(res.Header)
 	rec := newBodyRecorder(res.Body, &f.ResponseBody, u.p.opts.MaxBody, res.ContentLength, x.responseDone)
 	if res.Body == nil {
 		rec.rc = http.NoBody
@@ -123,7 +130,7 @@ func describeUpstreamError(err error, upstreamProxy *url.URL) (int, string) {
 		errors.As(err, &dnsErr)):
 		return http.StatusBadGateway, "the upstream proxy " + redactedProxy(upstreamProxy) +
 			" (--upstream-proxy) is unreachable: " + rootCause(err)
-	case upstreamProxy != nil && strings.Contains(err.Error(), "proxyconnect"):
+	case upstreamProxy != nil && (strings.Contains(err.Error(), "proxyconnect") || strings.Contains(err.Error(), "upstream proxy")):
 		return http.StatusBadGateway, "the upstream proxy " + redactedProxy(upstreamProxy) +
 			" (--upstream-proxy) failed: " + rootCause(err)
 	case errors.As(err, &dnsErr):

@@ -4,15 +4,14 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/binary"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
 	"unicode/utf8"
 
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/httpx"
 )
 
 // Redactor replaces the secrets in flows by pseudonyms, for a capture that
@@ -116,16 +115,13 @@ func (r *Redactor) scrubFlow(g *capture.Flow) {
 	}
 }
 
-// jwtPattern finds JSON Web Tokens (JWS and JWE compact forms).
-var jwtPattern = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*){2,4}`)
-
 // text replaces JWTs and every secret already known in s.
 func (r *Redactor) text(s string) string {
 	if s == "" {
 		return s
 	}
 	if strings.Contains(s, "eyJ") {
-		s = jwtPattern.ReplaceAllStringFunc(s, func(m string) string {
+		s = httpx.JWTPattern.ReplaceAllStringFunc(s, func(m string) string {
 			if r.taken[m] {
 				return m // a stand-in from an earlier pass
 			}
@@ -191,7 +187,7 @@ func (r *Redactor) pseudo(s string) string {
 		if attempt >= 48 {
 			src = s + s[:1] + strings.Repeat("0", attempt-48)
 		}
-		if jwtPattern.FindString(s) == s {
+		if httpx.JWTPattern.FindString(s) == s {
 			p = r.jwtStandIn(src, attempt)
 		} else {
 			p = r.shape(src, attempt)
@@ -279,10 +275,10 @@ func (r *Redactor) jwtStandIn(tok string, attempt int) string {
 	parts := strings.Split(tok, ".")
 	for i := 1; i < len(parts); i++ {
 		if i == 1 {
-			if claims, err := base64.RawURLEncoding.DecodeString(parts[1]); err == nil {
+			if claims, padded, err := httpx.DecodeSegment(parts[1]); err == nil {
 				w := &jsonWalker{r: r, b: claims, keep: jwtKeepClaims}
 				if out, ok := w.rewrite(true); ok {
-					parts[1] = base64.RawURLEncoding.EncodeToString(out)
+					parts[1] = httpx.EncodeSegment(out, padded)
 					continue
 				}
 			}

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/httpx"
 )
 
 // body redacts a copy of b, a message with headers hs (newHs: their
@@ -94,14 +95,14 @@ var (
 func (r *Redactor) xml(s string) string {
 	s = xmlElemText.ReplaceAllStringFunc(s, func(m string) string {
 		sm := xmlElemText.FindStringSubmatchIndex(m)
-		if !secretKeyName(m[sm[4]:sm[5]]) {
+		if !httpx.IsSecretField(m[sm[4]:sm[5]]) {
 			return m
 		}
 		return m[:sm[8]] + r.xmlText(m[sm[8]:sm[9]]) + m[sm[9]:]
 	})
 	return xmlAttr.ReplaceAllStringFunc(s, func(m string) string {
 		sm := xmlAttr.FindStringSubmatch(m)
-		if !secretKeyName(sm[2]) || len(sm[3]) < 3 {
+		if !httpx.IsSecretField(sm[2]) || len(sm[3]) < 3 {
 			return m
 		}
 		q := sm[3][:1]
@@ -136,7 +137,7 @@ func (r *Redactor) xmlText(t string) string {
 func (r *Redactor) multipart(s string) string {
 	return formPart.ReplaceAllStringFunc(s, func(m string) string {
 		sm := formPart.FindStringSubmatch(m)
-		if !secretParamName(sm[2]) || sm[3] == "" {
+		if !httpx.IsCredentialParam(sm[2]) || sm[3] == "" {
 			return m
 		}
 		return sm[1] + r.secret(sm[3]) + sm[4]
@@ -334,7 +335,7 @@ func (w *jsonWalker) object(secret bool) error {
 		}
 		w.i++
 		w.ws()
-		child := secret || secretKeyName(key)
+		child := secret || httpx.IsSecretField(key)
 		if w.keep != nil {
 			child = !w.keep[key]
 		}
@@ -362,7 +363,7 @@ func (w *jsonWalker) object(secret bool) error {
 	}
 	named := false
 	for _, m := range ms {
-		if k := normParamKey(m.key); (k == "path" || k == "name" || k == "attribute") && secretKeyName(lastSegment(m.str)) {
+		if k := normKey(m.key); (k == "path" || k == "name" || k == "attribute") && httpx.IsSecretField(lastSegment(m.str)) {
 			named = true
 		}
 	}
@@ -371,7 +372,7 @@ func (w *jsonWalker) object(secret bool) error {
 	}
 	end := w.i
 	for _, m := range ms {
-		if normParamKey(m.key) != "value" || secretKeyName(m.key) {
+		if normKey(m.key) != "value" || httpx.IsSecretField(m.key) {
 			continue
 		}
 		kept := w.edits[:0]
@@ -405,4 +406,10 @@ func mimeBase(ct string) string {
 		return strings.ToLower(strings.TrimSpace(strings.Split(ct, ";")[0]))
 	}
 	return mt
+}
+
+// normKey lower-cases and drops '-', '_' and '.', so a SCIM "path" and a
+// "Path" key compare equal.
+func normKey(s string) string {
+	return strings.NewReplacer("-", "", "_", "", ".", "").Replace(strings.ToLower(s))
 }

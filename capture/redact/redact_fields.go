@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/httpx"
 )
 
 // headers redacts a copy of hs.
@@ -32,17 +33,21 @@ func (r *Redactor) headerValue(name, v string) string {
 	case n == "cookie":
 		return r.cookies(v)
 	case n == "set-cookie":
-		first, attrs, _ := strings.Cut(v, ";")
-		out := r.cookies(first)
-		if strings.Contains(v, ";") {
-			out += ";" + attrs // Path, Domain, Expires, Max-Age, flags: kept
+		// Chrome's HAR joins several Set-Cookie lines with newlines.
+		lines := strings.Split(v, "\n")
+		for i, line := range lines {
+			first, attrs, hasAttrs := strings.Cut(line, ";")
+			lines[i] = r.cookies(first)
+			if hasAttrs {
+				lines[i] += ";" + attrs // Path, Domain, Expires, Max-Age, flags: kept
+			}
 		}
-		return out
+		return strings.Join(lines, "\n")
 	case n == "www-authenticate" || n == "proxy-authenticate":
 		return v // a challenge: scheme and realm, which analyzers compare
 	case n == "location" || n == "content-location" || n == "referer" || n == "origin" || n == "refresh":
 		return r.url(v)
-	case secretHeaderName(n):
+	case httpx.IsCredentialHeader(n):
 		// The CSRF handshake words are protocol, not secrets.
 		if t := strings.ToLower(strings.TrimSpace(v)); t == "fetch" || t == "required" {
 			return v
@@ -50,21 +55,6 @@ func (r *Redactor) headerValue(name, v string) string {
 		return r.secret(v)
 	}
 	return v
-}
-
-// secretHeaderName: API keys, tokens, secrets, passwords, sessions and
-// other credentials (X-API-Key, Ocp-Apim-Subscription-Key, X-Auth-Token,
-// X-CSRF-Token, …), but not the challenge headers.
-func secretHeaderName(n string) bool {
-	if strings.HasSuffix(n, "authenticate") {
-		return false
-	}
-	for _, w := range []string{"token", "secret", "passw", "apikey", "api-key", "api_key", "credential", "signature", "session", "auth"} {
-		if strings.Contains(n, w) {
-			return true
-		}
-	}
-	return strings.HasSuffix(n, "key")
 }
 
 // authParamsKept are auth-params that describe, not prove (Digest, AWS, OAuth 1).
@@ -112,72 +102,23 @@ func (r *Redactor) authorization(v string) string {
 // cookies replaces each value in "a=1; b=2" (a Cookie header, or the first
 // part of a Set-Cookie), keeping names, quotes and spacing.
 func (r *Redactor) cookies(v string) string {
-	parts := strings.Split(v, ";")
-	for i, p := range parts {
-		eq := strings.IndexByte(p, '=')
-		if eq < 0 {
+	var b strings.Builder
+	last := 0
+	for _, p := range httpx.ParseCookie(v) {
+		raw := v[p.ValueStart:p.End]
+		if raw == "" {
 			continue
 		}
-		val := p[eq+1:]
-		trimmed := strings.TrimSpace(val)
-		if trimmed == "" {
-			continue
-		}
-		lead := val[:strings.Index(val, trimmed)]
-		trail := val[len(lead)+len(trimmed):]
-		if len(trimmed) >= 2 && trimmed[0] == '"' && trimmed[len(trimmed)-1] == '"' {
-			trimmed = "\"" + r.secret(trimmed[1:len(trimmed)-1]) + "\""
+		b.WriteString(v[last:p.ValueStart])
+		if len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' {
+			b.WriteString("\"" + r.secret(raw[1:len(raw)-1]) + "\"")
 		} else {
-			trimmed = r.secret(trimmed)
+			b.WriteString(r.secret(raw))
 		}
-		parts[i] = p[:eq+1] + lead + trimmed + trail
+		last = p.End
 	}
-	return strings.Join(parts, ";")
-}
-
-// secretParamName reports a credential-like query or form parameter.
-func secretParamName(name string) bool {
-	n := normParamKey(name)
-	switch n {
-	case "code", "sig", "key", "auth", "pwd", "pin", "otp", "sid", "ticket", "assertion", "clientassertion",
-		"samlresponse", "samlrequest", "session", "sessionid", "jsessionid", "phpsessid", "xamzcredential":
-		return true
-	}
-	return secretKeyName(n)
-}
-
-// secretKeyName reports a credential-like JSON, XML or form key: the common
-// words, but not keys that describe one (token_type, expires_in, …).
-func secretKeyName(name string) bool {
-	n := normParamKey(name)
-	switch n {
-	case "pwd", "pin", "otp", "assertion", "clientassertion", "sessionid", "jsessionid", "authorization", "cookie":
-		return true
-	}
-	for _, s := range []string{"type", "url", "uri", "endpoint", "expires", "expiry", "expiresin", "expiresat",
-		"lifetime", "ttl", "scope", "length", "count", "format", "policy", "hint", "name", "id", "kind", "method"} {
-		if strings.HasSuffix(n, s) && n != s {
-			return false
-		}
-	}
-	for _, w := range []string{"token", "secret", "passw", "apikey", "credential", "signature"} {
-		if strings.Contains(n, w) {
-			return true
-		}
-	}
-	// primaryKey, accessKey, subscriptionKey; a bare "key" is too often a
-	// name in key/value pairs.
-	return strings.HasSuffix(n, "key") && n != "key"
-}
-
-// normParamKey lower-cases and drops '-', '_' and '.', so api_key, api-key and
-// apiKey are one name.
-func normParamKey(s string) string {
-	s = strings.ToLower(s)
-	if strings.ContainsAny(s, "-_.") {
-		s = strings.NewReplacer("-", "", "_", "", ".", "").Replace(s)
-	}
-	return s
+	b.WriteString(v[last:])
+	return b.String()
 }
 
 var matrixSession = regexp.MustCompile(`(?i)(;(?:jsessionid|phpsessid|sid)=)([^/?#;]+)`)
@@ -234,7 +175,7 @@ func (r *Redactor) params(q string) string {
 		if err != nil {
 			name = k
 		}
-		if secretParamName(name) {
+		if httpx.IsCredentialParam(name) {
 			parts[i] = k + "=" + r.queryValue(v)
 			continue
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/provtap/provtap/capture"
 	"github.com/provtap/provtap/capture/capturetest"
 	"github.com/provtap/provtap/capture/har"
+	"github.com/provtap/provtap/capture/httpx"
 )
 
 var redactEpoch = time.Date(2025, 3, 4, 10, 0, 0, 0, time.UTC)
@@ -280,5 +281,37 @@ func TestRedactConsistency(t *testing.T) {
 	again := r.Flow(&capture.Flow{URL: "https://h/b?api_key=Same-Value-1"})
 	if again.Query().Get("api_key") != p {
 		t.Errorf("a later flow got another stand-in: %q", again.URL)
+	}
+}
+
+// The rules redaction shares with the analyzers (capture/httpx): a padded
+// JWT keeps its exp, X-Subscription is a credential, and every cookie of a
+// newline-joined Set-Cookie is replaced.
+func TestRedactFollowsTheSharedRules(t *testing.T) {
+	payload := base64.URLEncoding.EncodeToString([]byte(`{"sub":"svc-provisioner1","exp":1741082400}`)) // padded
+	if !strings.HasSuffix(payload, "=") {
+		t.Fatalf("test payload %q must need padding", payload)
+	}
+	jwt := "eyJhbGciOiJSUzI1NiJ9." + payload + ".c2lnbmF0dXJlLWJ5dGVz"
+	f := capturetest.NewFlow("GET", "https://api.example.com/scim/v2/Users", 200,
+		capturetest.Hdr("Authorization", "Bearer "+jwt), capturetest.Hdr("X-Subscription", "sub-9f8e7d6c5b4a"),
+		capturetest.SetCookie("AWSALB=lb-0a1b2c3d4e5f; Path=/\nJSESSIONID=sess-99aa88bb77cc; Path=/; HttpOnly"))
+	g := NewRedactor().Flow(f)
+	tok := strings.TrimPrefix(g.RequestHeader("Authorization"), "Bearer ")
+	claims, padded, err := httpx.DecodeSegment(strings.Split(tok, ".")[1])
+	if err != nil || !padded || !bytes.Contains(claims, []byte(`"exp":1741082400`)) || bytes.Contains(claims, []byte("svc-provisioner1")) {
+		t.Errorf("padded JWT stand-in %q: claims %q, padded %v (%v)", tok, claims, padded, err)
+	}
+	if c, ok := httpx.DecodeJWT(tok); !ok || c.Exp.Unix() != 1741082400 {
+		t.Errorf("the stand-in's exp reads as %v (%v)", c.Exp, ok)
+	}
+	all := g.RequestHeader("X-Subscription") + g.ResponseHeader("Set-Cookie")
+	for _, s := range []string{"sub-9f8e7d6c5b4a", "lb-0a1b2c3d4e5f", "sess-99aa88bb77cc"} {
+		if strings.Contains(all, s) {
+			t.Errorf("%q survived redaction: %q", s, all)
+		}
+	}
+	if sc := g.ResponseHeader("Set-Cookie"); !strings.Contains(sc, "\nJSESSIONID=") || !strings.HasSuffix(sc, "; Path=/; HttpOnly") {
+		t.Errorf("joined Set-Cookie lost its shape: %q", sc)
 	}
 }

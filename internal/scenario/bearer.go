@@ -204,7 +204,11 @@ func RunBearer(client *http.Client, baseURL string, c BearerClient) error {
 	}
 	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte(TokenClientID+":"+TokenClientSecret))
 	if c.Basic {
-		_, err := call("GET", "/scim/v2/Users", basic, "", "")
+		// A provisioning run goes on to the next operation after a refused
+		// read: the write answers the server's challenge with the same
+		// wrong scheme.
+		_, _ = call("GET", "/scim/v2/Users", basic, "", "")
+		_, err := call("PATCH", "/scim/v2/Groups/"+TokenGroup, basic, SCIMType, tokenPatchOp)
 		return err
 	}
 	var token string

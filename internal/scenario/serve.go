@@ -13,6 +13,10 @@
 //   - CSRFAPI, TokenAPI, MovedAPI: a CSRF-token OData service, an
 //     OAuth-protected SCIM service with short-lived JWTs, and a service whose
 //     base URL moved (308), with RunCSRF, RunBearer and RunMoved.
+//   - Target: a provisioning API with the behaviours of production (one
+//     session per user or a session per call, load-balancer affinity,
+//     challenges, single sign-on); Provisioner and RunThreads are the
+//     connectors that drive it, one thread or several.
 //
 // `provtap demo` runs the first two through the proxy; the tests of every
 // package use all of them (capture/capturetest adds the proxy runner and the

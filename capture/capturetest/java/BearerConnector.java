@@ -52,7 +52,11 @@ public class BearerConnector {
         }
         HttpClient client = b.build();
         if (useBasic) {
-            call(client, "GET", base + "/scim/v2/Users", basic, null, null);
+            // A provisioning run goes on to the next operation after a
+            // refused read: the write answers the server's challenge with
+            // the same wrong scheme.
+            tryCall(client, "GET", base + "/scim/v2/Users", basic);
+            call(client, "PATCH", base + "/scim/v2/Groups/" + group, basic, "application/scim+json", patchOp(member));
             return;
         }
         fetchToken(client, base, basic);
@@ -61,8 +65,11 @@ public class BearerConnector {
         if (refresh && expiresAt - System.currentTimeMillis() < 1000) {
             fetchToken(client, base, basic);
         }
-        call(client, "PATCH", base + "/scim/v2/Groups/" + group, "Bearer " + token, "application/scim+json",
-                "{\"schemas\":[\"urn:ietf:params:scim:api:messages:2.0:PatchOp\"],\"Operations\":[{\"op\":\"add\",\"path\":\"members\",\"value\":[{\"value\":\"" + member + "\"}]}]}");
+        call(client, "PATCH", base + "/scim/v2/Groups/" + group, "Bearer " + token, "application/scim+json", patchOp(member));
+    }
+
+    static String patchOp(String member) {
+        return "{\"schemas\":[\"urn:ietf:params:scim:api:messages:2.0:PatchOp\"],\"Operations\":[{\"op\":\"add\",\"path\":\"members\",\"value\":[{\"value\":\"" + member + "\"}]}]}";
     }
 
     static void fetchToken(HttpClient client, String base, String basic) throws Exception {
@@ -75,6 +82,15 @@ public class BearerConnector {
         }
         token = t.group(1);
         expiresAt = System.currentTimeMillis() + Long.parseLong(e.group(1)) * 1000;
+    }
+
+    static int tryCall(HttpClient client, String method, String url, String auth) throws Exception {
+        HttpRequest r = HttpRequest.newBuilder(URI.create(url)).header("Authorization", auth)
+                .header("Accept", "application/json").timeout(Duration.ofSeconds(30))
+                .method(method, HttpRequest.BodyPublishers.noBody()).build();
+        HttpResponse<String> resp = client.send(r, HttpResponse.BodyHandlers.ofString());
+        System.out.println(method + " " + URI.create(url).getPath() + " " + resp.statusCode());
+        return resp.statusCode();
     }
 
     static String call(HttpClient client, String method, String url, String auth, String contentType, String body) throws Exception {

@@ -1,33 +1,54 @@
-package analyze
+package httpx
 
 import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"math"
+	"regexp"
 	"strings"
 	"time"
 )
 
-// jwtClaims are the registered claims of a JWT that say who and until when.
+// JWTClaims are the registered claims of a JWT that say who and until when.
 // The token is decoded, never verified: provtap explains, it does not judge
 // signatures.
-type jwtClaims struct {
+type JWTClaims struct {
 	Exp, Iat, Nbf time.Time // zero when absent
 	Sub, Iss, Aud string
 	ClientID      string // client_id, azp or appid
 }
 
-// decodeJWT decodes the payload of a JWS compact serialization
+// JWTPattern finds JSON Web Tokens in text: the JWS (three parts) and JWE
+// (five parts) compact forms, base64url with or without "=" padding.
+var JWTPattern = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}={0,2}(?:\.[A-Za-z0-9_-]*={0,2}){2,4}`)
+
+// DecodeSegment decodes one base64url part of a JWT, padded or not, and
+// reports whether it was padded (to encode a replacement the same way).
+func DecodeSegment(s string) (data []byte, padded bool, err error) {
+	padded = strings.HasSuffix(s, "=")
+	data, err = base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
+	return data, padded, err
+}
+
+// EncodeSegment is DecodeSegment's inverse.
+func EncodeSegment(data []byte, padded bool) string {
+	if padded {
+		return base64.URLEncoding.EncodeToString(data)
+	}
+	return base64.RawURLEncoding.EncodeToString(data)
+}
+
+// DecodeJWT decodes the payload of a JWS compact serialization
 // (header.payload.signature, base64url). ok is false for anything else
 // (opaque tokens, encrypted JWTs).
-func decodeJWT(token string) (jwtClaims, bool) {
-	var c jwtClaims
+func DecodeJWT(token string) (JWTClaims, bool) {
+	var c JWTClaims
 	parts := strings.Split(strings.TrimSpace(token), ".")
 	if len(parts) != 3 || len(parts[1]) == 0 || len(parts[1]) > 16<<10 {
 		return c, false
 	}
-	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	payload, _, err := DecodeSegment(parts[1])
 	if err != nil {
 		return c, false
 	}

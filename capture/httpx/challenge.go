@@ -1,16 +1,12 @@
-package analyze
+package httpx
 
-import (
-	"strings"
+import "strings"
 
-	"github.com/provtap/provtap/capture"
-)
-
-// challenge is one authentication challenge of a WWW-Authenticate (or
+// Challenge is one authentication challenge of a WWW-Authenticate (or
 // Proxy-Authenticate) field, RFC 9110 §11.6.1:
 //
 //	challenge = auth-scheme [ 1*SP ( token68 / #auth-param ) ]
-type challenge struct {
+type Challenge struct {
 	Scheme  string            // as the server spelled it
 	Token68 string            // e.g. Negotiate's continuation token
 	Params  map[string]string // auth-params, names lower-cased, quotes removed
@@ -23,12 +19,12 @@ var knownSchemes = setOf("basic", "bearer", "digest", "negotiate", "ntlm", "toke
 	"scram-sha-1", "scram-sha-256", "vapid", "dpop", "kerberos", "oauth", "apikey", "api-key",
 	"aws4-hmac-sha256", "sharedkey", "sharedaccesssignature", "privatetoken", "concealed", "gnap", "jwt")
 
-// parseChallenges parses every challenge in the field values (several
+// ParseChallenges parses every challenge in the field values (several
 // fields, or one field with comma-separated challenges), leniently: what
 // real servers send matters more than the grammar.
-func parseChallenges(values []string) []challenge {
+func ParseChallenges(values []string) []Challenge {
 	p := challengeParser{s: strings.Join(values, ", ")}
-	var out []challenge
+	var out []Challenge
 	for {
 		p.skip(" \t,")
 		if p.end() {
@@ -39,7 +35,7 @@ func parseChallenges(values []string) []challenge {
 			p.i++ // not a token character: skip it
 			continue
 		}
-		c := challenge{Scheme: scheme, Params: map[string]string{}}
+		c := Challenge{Scheme: scheme, Params: map[string]string{}}
 		p.params(&c)
 		out = append(out, c)
 	}
@@ -74,7 +70,7 @@ func (p *challengeParser) token() string {
 
 // params reads what follows a scheme: a token68 or auth-params, up to the
 // next challenge.
-func (p *challengeParser) params(c *challenge) {
+func (p *challengeParser) params(c *Challenge) {
 	if p.end() || (p.s[p.i] != ' ' && p.s[p.i] != '\t') {
 		return // the scheme alone (a comma, or the end, follows)
 	}
@@ -150,8 +146,8 @@ func (p *challengeParser) value() string {
 	return b.String()
 }
 
-// schemeNames lists the challenges' schemes, each once, in order.
-func schemeNames(cs []challenge) []string {
+// SchemeNames lists the challenges' schemes, each once, in order.
+func SchemeNames(cs []Challenge) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, c := range cs {
@@ -164,8 +160,8 @@ func schemeNames(cs []challenge) []string {
 	return out
 }
 
-// offers reports whether a challenge offers the scheme (case-insensitive).
-func offers(cs []challenge, scheme string) bool {
+// Offers reports whether a challenge offers the scheme (case-insensitive).
+func Offers(cs []Challenge, scheme string) bool {
 	for _, c := range cs {
 		if strings.EqualFold(c.Scheme, scheme) {
 			return true
@@ -174,9 +170,9 @@ func offers(cs []challenge, scheme string) bool {
 	return false
 }
 
-// bearerError is the error and error_description of a Bearer challenge
+// BearerError is the error and error_description of a Bearer challenge
 // (RFC 6750 §3): "invalid_token", "The access token expired".
-func bearerError(cs []challenge) (code, desc string) {
+func BearerError(cs []Challenge) (code, desc string) {
 	for _, c := range cs {
 		if strings.EqualFold(c.Scheme, "Bearer") || strings.EqualFold(c.Scheme, "DPoP") {
 			if e := c.Params["error"]; e != "" {
@@ -187,38 +183,18 @@ func bearerError(cs []challenge) (code, desc string) {
 	return "", ""
 }
 
-// authScheme is the scheme of an Authorization value ("Basic" of
+// AuthScheme is the scheme of an Authorization value ("Basic" of
 // "Basic dXNlcjpwdw=="), and its credentials.
-func authScheme(v string) (scheme, credentials string) {
+func AuthScheme(v string) (scheme, credentials string) {
 	v = strings.TrimSpace(v)
 	scheme, credentials, _ = strings.Cut(v, " ")
 	return scheme, strings.TrimSpace(credentials)
 }
 
-// clientOrigin scopes what one client program knows about one origin: its
-// IP and User-Agent (as clientKey) and scheme://host:port. A struct key
-// costs no allocation per flow.
-type clientOrigin struct {
-	ip, ua, scheme, host string
-	port                 int
-}
-
-func clientOriginOf(f *capture.Flow) clientOrigin {
-	return clientOrigin{clientIP(f), f.RequestHeader("User-Agent"), f.Scheme, strings.ToLower(f.Host), f.Port}
-}
-
-// clientOf is clientOrigin without the origin: one client program.
-func clientOf(f *capture.Flow) clientOrigin {
-	return clientOrigin{ip: clientIP(f), ua: f.RequestHeader("User-Agent")}
-}
-
-// containsFold reports whether s contains sub (ASCII, lower-case sub),
-// ignoring case, without allocating.
-func containsFold(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if strings.EqualFold(s[i:i+len(sub)], sub) {
-			return true
-		}
+func setOf(names ...string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
 	}
-	return false
+	return m
 }

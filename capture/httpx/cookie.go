@@ -1,16 +1,21 @@
-package analyze
+// Package httpx holds provtap's one implementation of each HTTP rule that
+// several packages need: Set-Cookie and Cookie parsing (RFC 6265),
+// WWW-Authenticate challenges (RFC 9110 §11.6.1), hop-by-hop headers
+// (RFC 9110 §7.6.1), which header and parameter names carry credentials,
+// and JWT claims. Proxy, HAR, export, redaction, the analyzers and the UI
+// all use these, so they agree.
+package httpx
 
 import (
+	"net"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/provtap/provtap/capture"
 )
 
-// setCookie is one Set-Cookie line parsed as RFC 6265 §5.2 says a user agent
+// SetCookie is one Set-Cookie line parsed as RFC 6265 §5.2 says a user agent
 // must: lenient about syntax, the last occurrence of an attribute wins.
-type setCookie struct {
+type SetCookie struct {
 	Name, Value string
 	Domain      string // lower-case, leading dot removed; "" when absent
 	Path        string // "" when absent or not starting with "/": the default path applies
@@ -26,8 +31,11 @@ type setCookie struct {
 
 var chromeSessionExpiry = time.Date(1969, 12, 31, 23, 59, 59, 0, time.UTC)
 
-func parseSetCookie(line string) (setCookie, bool) {
-	c := setCookie{Raw: strings.TrimSpace(line)}
+// ParseSetCookie parses one Set-Cookie line (see SetCookieLines for a
+// header value that holds several). ok is false for a line a user agent
+// ignores: no "=", or an empty name.
+func ParseSetCookie(line string) (c SetCookie, ok bool) {
+	c = SetCookie{Raw: strings.TrimSpace(line)}
 	parts := strings.Split(line, ";")
 	name, value, ok := strings.Cut(parts[0], "=")
 	if !ok {
@@ -47,7 +55,7 @@ func parseSetCookie(line string) (setCookie, bool) {
 		case "expires":
 			// Chrome's HAR export gives session cookies the expiry
 			// 1969-12-31T23:59:59Z: that is "no expiry", not a deletion.
-			if t, ok := parseCookieDate(v); ok && !t.Equal(chromeSessionExpiry) {
+			if t, ok := ParseCookieDate(v); ok && !t.Equal(chromeSessionExpiry) {
 				c.HasExpires, c.Expires = true, t
 			}
 		case "max-age":
@@ -99,10 +107,10 @@ func parseMaxAge(v string) (int64, bool) {
 var monthNames = map[string]time.Month{"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
 	"jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12}
 
-// parseCookieDate is the RFC 6265 §5.1.1 algorithm: tokens in any order, the
+// ParseCookieDate is the RFC 6265 §5.1.1 algorithm: tokens in any order, the
 // first time, day, month and year found win; two-digit years are 19xx/20xx.
 // Every format servers send (RFC 1123, RFC 850 with dashes, asctime) passes.
-func parseCookieDate(s string) (time.Time, bool) {
+func ParseCookieDate(s string) (time.Time, bool) {
 	isDelim := func(r rune) bool {
 		return r == 0x09 || (r >= 0x20 && r <= 0x2F) || (r >= 0x3B && r <= 0x40) ||
 			(r >= 0x5B && r <= 0x60) || (r >= 0x7B && r <= 0x7E)
@@ -189,11 +197,11 @@ func parseClock(tok string) (h, m, s int, ok bool) {
 	return vals[0], vals[1], vals[2], true
 }
 
-// setCookieLines returns every Set-Cookie of a response. Chrome's HAR export
-// joins several into one header value separated by newlines.
-func setCookieLines(f *capture.Flow) []string {
+// SetCookieLines splits Set-Cookie header values into one line per cookie.
+// Chrome's HAR export joins several into one value separated by newlines.
+func SetCookieLines(values []string) []string {
 	var out []string
-	for _, v := range f.ResponseHeaderValues("Set-Cookie") {
+	for _, v := range values {
 		for _, line := range strings.Split(v, "\n") {
 			if strings.TrimSpace(line) != "" {
 				out = append(out, line)
@@ -203,22 +211,97 @@ func setCookieLines(f *capture.Flow) []string {
 	return out
 }
 
-// sentCookies is every name=value the request carried, by name, in order.
-func sentCookies(f *capture.Flow) map[string][]string {
-	out := map[string][]string{}
-	for _, v := range f.RequestHeaderValues("Cookie") {
-		for _, pair := range strings.Split(v, ";") {
-			name, value, ok := strings.Cut(pair, "=")
-			name = strings.TrimSpace(name)
-			if !ok || name == "" {
-				continue
-			}
-			value = strings.TrimSpace(value)
+// CookiePair is one name=value of a Cookie header value.
+type CookiePair struct {
+	Name  string
+	Value string // double quotes around it removed
+	// Start and End are the byte span of the whole pair in the header
+	// value; ValueStart the start of the value as sent (quotes included),
+	// which ends at End.
+	Start, ValueStart, End int
+}
+
+// ParseCookie splits a Cookie header value ("a=1; b=2") into its pairs, in
+// order. A part without "=" or with an empty name is skipped.
+func ParseCookie(v string) []CookiePair {
+	var out []CookiePair
+	for pos := 0; pos <= len(v); {
+		end := strings.IndexByte(v[pos:], ';')
+		if end < 0 {
+			end = len(v)
+		} else {
+			end += pos
+		}
+		part := v[pos:end]
+		lead := len(part) - len(strings.TrimLeft(part, " \t"))
+		trimmed := strings.TrimRight(part[lead:], " \t")
+		if eq := strings.IndexByte(trimmed, '='); eq >= 0 {
+			name := strings.TrimSpace(trimmed[:eq])
+			raw := trimmed[eq+1:]
+			vlead := len(raw) - len(strings.TrimLeft(raw, " \t"))
+			value := raw[vlead:]
 			if len(value) >= 2 && value[0] == '"' && value[len(value)-1] == '"' {
 				value = value[1 : len(value)-1]
 			}
-			out[name] = append(out[name], value)
+			if name != "" {
+				start := pos + lead
+				out = append(out, CookiePair{Name: name, Value: value, Start: start,
+					ValueStart: start + eq + 1 + vlead, End: start + len(trimmed)})
+			}
+		}
+		pos = end + 1
+	}
+	return out
+}
+
+// CookieValues is every name=value the Cookie header values carry, by name,
+// in order.
+func CookieValues(values []string) map[string][]string {
+	out := map[string][]string{}
+	for _, v := range values {
+		for _, p := range ParseCookie(v) {
+			out[p.Name] = append(out[p.Name], p.Value)
 		}
 	}
 	return out
+}
+
+// DefaultPath is RFC 6265 §5.1.4: the request path up to its last "/".
+func DefaultPath(p string) string {
+	if !strings.HasPrefix(p, "/") {
+		return "/"
+	}
+	i := strings.LastIndexByte(p, '/')
+	if i == 0 {
+		return "/"
+	}
+	return p[:i]
+}
+
+// DomainMatch is RFC 6265 §5.1.3 (domain lower-cased, without a leading dot).
+func DomainMatch(host, domain string) bool {
+	if host == domain {
+		return true
+	}
+	return strings.HasSuffix(host, "."+domain) && net.ParseIP(host) == nil
+}
+
+// PathMatch is RFC 6265 §5.1.4.
+func PathMatch(reqPath, cookiePath string) bool {
+	if reqPath == cookiePath {
+		return true
+	}
+	if !strings.HasPrefix(reqPath, cookiePath) {
+		return false
+	}
+	return strings.HasSuffix(cookiePath, "/") || reqPath[len(cookiePath)] == '/'
+}
+
+// IsDeletion reports a Set-Cookie that removes the cookie at t: Max-Age of
+// zero or less, or (without Max-Age) an Expires not after t.
+func (c SetCookie) IsDeletion(t time.Time) bool {
+	if c.HasMaxAge {
+		return c.MaxAge <= 0
+	}
+	return c.HasExpires && !c.Expires.After(t)
 }

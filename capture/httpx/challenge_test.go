@@ -1,4 +1,4 @@
-package analyze
+package httpx
 
 import (
 	"fmt"
@@ -33,13 +33,13 @@ func TestParseChallenges(t *testing.T) {
 		{[]string{`"junk" Basic`}, `junk{} Basic{}`},
 	}
 	for _, c := range cases {
-		if got := formatChallenges(parseChallenges(c.in)); got != c.want {
-			t.Errorf("parseChallenges(%q)\n got  %s\n want %s", c.in, got, c.want)
+		if got := formatChallenges(ParseChallenges(c.in)); got != c.want {
+			t.Errorf("ParseChallenges(%q)\n got  %s\n want %s", c.in, got, c.want)
 		}
 	}
 }
 
-func formatChallenges(cs []challenge) string {
+func formatChallenges(cs []Challenge) string {
 	var parts []string
 	for _, c := range cs {
 		var ps []string
@@ -57,14 +57,14 @@ func formatChallenges(cs []challenge) string {
 }
 
 func TestBearerErrorAndScheme(t *testing.T) {
-	code, desc := bearerError(parseChallenges([]string{`Basic realm="x", Bearer error="invalid_token", error_description="expired"`}))
+	code, desc := BearerError(ParseChallenges([]string{`Basic realm="x", Bearer error="invalid_token", error_description="expired"`}))
 	if code != "invalid_token" || desc != "expired" {
 		t.Errorf("bearerError = %q %q", code, desc)
 	}
-	if s, c := authScheme("  Bearer  eyJ.a.b "); s != "Bearer" || c != "eyJ.a.b" {
+	if s, c := AuthScheme("  Bearer  eyJ.a.b "); s != "Bearer" || c != "eyJ.a.b" {
 		t.Errorf("authScheme = %q %q", s, c)
 	}
-	if !offers(parseChallenges([]string{`token BASIC realm=x`}), "Basic") {
+	if !Offers(ParseChallenges([]string{`token BASIC realm=x`}), "Basic") {
 		t.Error("schemes are case-insensitive")
 	}
 }
@@ -74,7 +74,7 @@ func FuzzParseChallenges(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		for _, c := range parseChallenges([]string{s}) {
+		for _, c := range ParseChallenges([]string{s}) {
 			if c.Scheme == "" {
 				t.Fatalf("empty scheme from %q", s)
 			}

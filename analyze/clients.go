@@ -1,0 +1,230 @@
+package analyze
+
+import (
+	"strconv"
+	"time"
+)
+
+// Logical clients. A connector is rarely one tidy client: an engine runs
+// threads with their own cookie stores and the same account, one JVM holds
+// two connectors with two accounts, a HAR from another tool has no client
+// address. The engine infers, from the traffic alone, which requests share
+// one cookie store (a Store) and one set of credentials (a Client):
+//
+//   - a request that presents a cookie value a response set belongs to the
+//     store that received it (lineage: the strongest evidence);
+//   - else the store last used on its connection, if the account agrees;
+//   - else the most recent store of its account (or, without credentials,
+//     of its program: IP and User-Agent) — a guess, and findings say so;
+//   - a request tied only by a guess whose response opens a new session
+//     starts a store of its own: it may be another thread, and whether it
+//     keeps that session shows later.
+
+// Tie is how sure the engine is that a request belongs to its store.
+type Tie int
+
+const (
+	TieNone    Tie = iota // a new store: nothing tied it to an earlier one
+	TieAgent              // same program (IP and User-Agent), no credentials
+	TieAccount            // same credentials
+	TieConn               // same client connection
+	TieCookie             // presented a cookie value that store received
+)
+
+// Sure reports whether the tie shows the request came from the store's
+// client (a connection or a cookie), rather than only resembling it.
+func (t Tie) Sure() bool { return t >= TieConn }
+
+// Client is one logical client: a set of credentials, or for requests
+// without any, one program.
+type Client struct {
+	Key   string // account key, or "agent:"+agent
+	Label string // "Basic provisioner", or the User-Agent
+}
+
+// Store is one cookie store: the cookies its client received, as an RFC
+// 6265 user agent keeps them.
+type Store struct {
+	ID      int
+	Account string // account key of the first request with credentials that used it
+	Agent   string
+	jar     *cookieJar
+	lastAt  time.Time
+	sets    int // responses that set cookies in it
+}
+
+// clientTracker assigns logical clients and stores, in flow order.
+type clientTracker struct {
+	nextStore int
+	seen      int               // flows resolved, to age out stores now and then
+	owner     map[string]*Store // "name=value" → the store a response set it in; nil: ambiguous
+	byConn    map[int64]*Store  // last store used on each client connection
+	byAccount map[string]*Store // most recent store per account (or agent)
+	clients   map[string]*Client
+	// agentAccounts is which accounts each program used (up to two).
+	agentAccounts map[string]map[string]bool
+}
+
+func newClientTracker() *clientTracker {
+	return &clientTracker{owner: map[string]*Store{}, byConn: map[int64]*Store{},
+		byAccount: map[string]*Store{}, clients: map[string]*Client{}, agentAccounts: map[string]map[string]bool{}}
+}
+
+// resolve sets fx's Client, Store and Tie (before the analyzers observe it).
+func (t *clientTracker) resolve(fx *Facts) {
+	f := fx.Flow
+	var s *Store
+	tie := TieNone
+	// Lineage: the cookie values it presented. The store owning most of
+	// them wins; equal counts go to the most recent store.
+	counts := map[*Store]int{}
+	for _, p := range fx.Cookies {
+		if o := t.owner[p.Name+"="+p.Value]; o != nil {
+			counts[o]++
+		}
+	}
+	for o, n := range counts {
+		if s == nil || n > counts[s] || n == counts[s] && o.ID > s.ID {
+			s = o
+		}
+	}
+	if s != nil {
+		tie = TieCookie
+	}
+	acct := fx.Account.Key
+	if acct != "" {
+		seen := t.agentAccounts[fx.Agent]
+		if seen == nil {
+			seen = map[string]bool{}
+			t.agentAccounts[fx.Agent] = seen
+		}
+		if len(seen) < 2 {
+			seen[acct] = true
+		}
+	}
+	compatible := func(c *Store) bool { return c != nil && (acct == "" || c.Account == "" || c.Account == acct) }
+	if s == nil && f.ConnID != 0 && compatible(t.byConn[f.ConnID]) {
+		s, tie = t.byConn[f.ConnID], TieConn
+	}
+	if s == nil && acct != "" {
+		if c := t.byAccount[acct+"\x00"+fx.Agent]; c != nil {
+			s, tie = c, TieAccount
+		}
+	}
+	if s == nil && acct == "" && len(t.agentAccounts[fx.Agent]) <= 1 {
+		// Without credentials, the program's most recent store — only while
+		// the program has used one account: with two (two connectors in one
+		// JVM, or one User-Agent of every account in a HAR without client
+		// addresses) nothing tells whose the request is.
+		if c := t.byAccount["\x00"+fx.Agent]; c != nil {
+			s, tie = c, TieAgent
+		}
+	}
+	if s == nil {
+		s = t.newStore(acct, fx.Agent)
+	}
+	if s.Account == "" && acct != "" {
+		s.Account = acct
+	}
+	fx.Store, fx.Next, fx.Tie = s, s, tie
+	// A request that presented none of its store's cookies, whose response
+	// sets a new value of a cookie the store holds, starts a store of its
+	// own: the server opened another session, perhaps for another thread
+	// (threads may share a connection pool and still keep their own stores).
+	if tie != TieCookie && tie != TieNone && opensAnotherSession(fx, s) {
+		fx.Next = t.newStore(s.Account, fx.Agent)
+	}
+
+	key, label := s.Account, fx.Account.Label
+	if key == "" {
+		key, label = "agent:"+fx.Agent, f.RequestHeader("User-Agent")
+	}
+	c := t.clients[key]
+	if c == nil {
+		c = &Client{Key: key, Label: label}
+		t.clients[key] = c
+	}
+	fx.Client = c
+}
+
+func (t *clientTracker) newStore(account, agent string) *Store {
+	t.nextStore++
+	return &Store{ID: t.nextStore, Account: account, Agent: agent, jar: newCookieJar()}
+}
+
+// record stores what fx's response set in fx.Next (after the analyzers
+// observed it).
+func (t *clientTracker) record(fx *Facts) {
+	f := fx.Flow
+	s := fx.Next
+	if len(fx.SetCookies) > 0 {
+		s.jar.store(fx)
+		s.sets++
+		for _, sc := range fx.SetCookies {
+			k := sc.Name + "=" + sc.Value
+			if sc.Value == "" {
+				continue
+			}
+			if o, seen := t.owner[k]; seen && o != s {
+				t.owner[k] = nil // the same value in two stores ties nothing
+			} else if !seen {
+				t.owner[k] = s
+			}
+		}
+	}
+	s.lastAt = f.Start
+	if f.ConnID != 0 {
+		t.byConn[f.ConnID] = s
+	}
+	t.byAccount[s.Account+"\x00"+fx.Agent] = s
+	t.byAccount["\x00"+fx.Agent] = s
+	if fx.Account.Key != "" && fx.Account.Key != s.Account {
+		t.byAccount[fx.Account.Key+"\x00"+fx.Agent] = s
+	}
+}
+
+// opensAnotherSession: the response set a new value of a cookie the store
+// already holds (in any version: threads that start together have not seen
+// each other's answers yet).
+func opensAnotherSession(fx *Facts, s *Store) bool {
+	for _, sc := range fx.SetCookies {
+		if sc.Value != "" && !sc.IsDeletion(fx.Flow.End) && s.jar.holdsOther(sc.Name, sc.Value) {
+			return true
+		}
+	}
+	return false
+}
+
+// storeIdle is how long a store unused on the capture's clock is kept: a
+// night's run opens millions of sessions, and servers time theirs out long
+// before this.
+const storeIdle = time.Hour
+
+// expire forgets stores idle since before now-storeIdle, every few thousand
+// flows, so memory follows the live clients, not the length of the capture.
+func (t *clientTracker) expire(now time.Time) {
+	t.seen++
+	if t.seen%4096 != 0 {
+		return
+	}
+	cut := now.Add(-storeIdle)
+	old := func(s *Store) bool { return s == nil || s.lastAt.Before(cut) }
+	for k, s := range t.owner {
+		if old(s) {
+			delete(t.owner, k)
+		}
+	}
+	for k, s := range t.byConn {
+		if old(s) {
+			delete(t.byConn, k)
+		}
+	}
+	for k, s := range t.byAccount {
+		if old(s) {
+			delete(t.byAccount, k)
+		}
+	}
+}
+
+// storeName is "store 3" for texts.
+func storeName(s *Store) string { return "cookie store " + strconv.Itoa(s.ID) }

@@ -1,0 +1,231 @@
+package analyze
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"net"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/httpx"
+)
+
+// Facts are what the engine knows of one flow, computed once and handed to
+// every analyzer: the parsed cookies and challenges, whether the server
+// refused it, who it authenticated as and which logical client sent it.
+type Facts struct {
+	Flow *capture.Flow
+
+	// Analyzable: an HTTP exchange that got an answer. TLS failures and
+	// upstream failures say nothing about what a server wanted.
+	Analyzable bool
+	// Preflight: a CORS preflight, sent without credentials by design.
+	Preflight bool
+	// Subresource: a browser request that cannot carry custom headers.
+	Subresource bool
+
+	Path   string     // request path without the query
+	Query  url.Values // parsed query (nil when none)
+	Origin string     // scheme://host:port
+	API    string     // origin and base path: the unit presence is judged in
+
+	Refusal    Refusal
+	Challenges []httpx.Challenge // the response's WWW-Authenticate
+	// Challenged: this was the unauthenticated half of a challenge the
+	// client then answered on the same connection (Answered is that flow).
+	// It is the HTTP authentication protocol at work, not a refusal.
+	Challenged bool
+	Answered   int
+	// Answers is the flow whose challenge this request answered (0: none).
+	Answers int
+
+	SetCookies []httpx.SetCookie // what the response set, one per line
+	Cookies    []httpx.CookiePair
+
+	Account Account // who the request authenticated as
+	Agent   string  // client IP and User-Agent: one program on one machine
+	// Client is the logical client (see clients.go); Tie says how the
+	// request was tied to it, which decides how sure a finding may be.
+	Client *Client
+	Tie    Tie
+	// Store is the cookie store the request was judged against; Next is
+	// where its response's cookies went (Store, or a new store when the
+	// server opened another session for a request that could not be tied
+	// to Store for sure).
+	Store, Next *Store
+
+	responseText []byte
+	decoded      bool
+}
+
+// Account is who a request authenticated as: its primary credential.
+type Account struct {
+	Key   string // stable identity ("" when the request carried none)
+	Label string // for texts, with the secret masked: "Basic provisioner", "Bearer sub=svc-x"
+	Via   string // how it was sent: "Authorization: Basic …", "Ocp-Apim-Subscription-Key header"
+}
+
+// ResponseText is the response body, decoded and capped, read once.
+func (fx *Facts) ResponseText() []byte {
+	if !fx.decoded {
+		fx.decoded = true
+		b, _ := capture.DecodedBody(fx.Flow.ResponseBody, fx.Flow.ResponseHeader("Content-Encoding"))
+		if len(b) > maxRefusalBody {
+			b = b[:maxRefusalBody]
+		}
+		fx.responseText = b
+	}
+	return fx.responseText
+}
+
+// SentCookies is the request's cookies by name, in order.
+func (fx *Facts) SentCookies() map[string][]string {
+	out := map[string][]string{}
+	for _, p := range fx.Cookies {
+		out[p.Name] = append(out[p.Name], p.Value)
+	}
+	return out
+}
+
+// judgeable: a request a client could have given a header or cookie to.
+func (fx *Facts) judgeable() bool {
+	return fx.Analyzable && !fx.Preflight && !fx.Subresource && !fx.Challenged
+}
+
+// newFacts computes what depends on the flow alone.
+func newFacts(f *capture.Flow) *Facts {
+	fx := &Facts{Flow: f}
+	fx.Analyzable = (f.Kind == capture.KindHTTP || f.Kind == capture.KindWebSocket) && f.Status != 0
+	fx.Preflight = strings.EqualFold(f.Method, "OPTIONS") && f.HasRequestHeader("Access-Control-Request-Method")
+	dest := f.RequestHeader("Sec-Fetch-Dest")
+	fx.Subresource = dest != "" && !strings.EqualFold(dest, "empty")
+	fx.Path = pathOnly(f)
+	fx.Query = f.Query()
+	fx.Origin = f.Origin()
+	fx.API = fx.Origin + basePath(fx.Path)
+	fx.Agent = clientIP(f) + "\x00" + f.RequestHeader("User-Agent")
+	fx.Challenges = httpx.ParseChallenges(f.ResponseHeaderValues("WWW-Authenticate"))
+	for _, line := range httpx.SetCookieLines(f.ResponseHeaderValues("Set-Cookie")) {
+		if sc, ok := httpx.ParseSetCookie(line); ok {
+			fx.SetCookies = append(fx.SetCookies, sc)
+		}
+	}
+	for _, v := range f.RequestHeaderValues("Cookie") {
+		fx.Cookies = append(fx.Cookies, httpx.ParseCookie(v)...)
+	}
+	fx.Account = accountOf(f, fx.Query)
+	if fx.Analyzable {
+		fx.Refusal = judgeRefusal(fx)
+	}
+	return fx
+}
+
+// clientIP is the client machine of a flow: ports change with every
+// connection, so only the IP counts. A HAR from another tool has none.
+func clientIP(f *capture.Flow) string {
+	if f.ClientAddr == "" {
+		return ""
+	}
+	if host, _, err := net.SplitHostPort(f.ClientAddr); err == nil {
+		return host
+	}
+	return f.ClientAddr
+}
+
+// scimEndpoints are SCIM's resource endpoints (RFC 7644 §3.2): a path that
+// starts with one is mounted at the origin's root.
+var scimEndpoints = setOf("users", "groups", "me", "schemas", "resourcetypes", "serviceproviderconfig",
+	"serviceproviderconfigs", "bulk", ".search")
+
+// basePath is where an API is mounted on its origin: the first path
+// segment ("/scim", "/admin", "/osmc"), or "" when that segment is already
+// a resource (a SCIM endpoint, an id).
+func basePath(path string) string {
+	seg, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	s := strings.ToLower(seg)
+	if s == "" || scimEndpoints[s] || strings.ContainsAny(s, "0123456789") && len(s) >= 8 {
+		return ""
+	}
+	return "/" + s
+}
+
+// accountOf is the request's primary credential: Authorization, else the
+// first API-key header, else a credential query parameter. Identities are
+// hashed, never kept in clear; labels are masked.
+func accountOf(f *capture.Flow, query url.Values) Account {
+	if v := f.RequestHeader("Authorization"); v != "" {
+		scheme, cred := httpx.AuthScheme(v)
+		a := Account{Via: "Authorization: " + scheme + " …"}
+		switch {
+		case strings.EqualFold(scheme, "Basic"):
+			user := "?"
+			if dec, err := base64.StdEncoding.DecodeString(cred); err == nil {
+				user, _, _ = strings.Cut(string(dec), ":")
+			}
+			a.Key, a.Label = "basic:"+digest(v), "Basic "+shorten(user, 40)
+		case strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "DPoP"):
+			if c, ok := httpx.DecodeJWT(cred); ok && (c.Sub != "" || c.ClientID != "") {
+				// Tokens are renewed: the subject is the account.
+				who := c.Sub
+				if who == "" {
+					who = c.ClientID
+				}
+				a.Key, a.Label = "jwt:"+c.Iss+"\x00"+who, "Bearer sub="+shorten(who, 40)
+			} else {
+				a.Key, a.Label = "bearer:"+digest(cred), "Bearer "+maskSecret(cred)
+			}
+		default:
+			a.Key, a.Label = strings.ToLower(scheme)+":"+digest(v), scheme+" "+maskSecret(cred)
+		}
+		return a
+	}
+	for _, h := range f.RequestHeaders {
+		if isAccountName(h.Name) && h.Value != "" && !strings.EqualFold(h.Name, "Proxy-Authorization") {
+			return Account{Key: "header:" + strings.ToLower(h.Name) + ":" + digest(h.Value),
+				Label: h.Name + " " + maskSecret(h.Value), Via: h.Name + " header"}
+		}
+	}
+	names := make([]string, 0, len(query))
+	for name := range query {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if isAccountName(name) && httpx.IsCredentialParam(name) && len(query[name]) > 0 && query[name][0] != "" {
+			v := query[name][0]
+			return Account{Key: "query:" + strings.ToLower(name) + ":" + digest(v),
+				Label: name + "=" + maskSecret(v), Via: "query parameter " + name}
+		}
+	}
+	return Account{}
+}
+
+// isAccountName: a credential header or parameter that names an account
+// and stays the same from call to call (an API key, a subscription key, a
+// token), unlike a signature, a nonce or a one-time code.
+func isAccountName(name string) bool {
+	n := strings.ToLower(name)
+	if !httpx.IsCredentialHeader(n) && !httpx.IsCredentialParam(n) || httpx.IsCSRFName(n) {
+		return false
+	}
+	for _, w := range []string{"signature", "nonce", "session", "timestamp", "date"} {
+		if strings.Contains(n, w) {
+			return false
+		}
+	}
+	return strings.Contains(n, "key") || strings.Contains(n, "token") || strings.Contains(n, "subscription") ||
+		strings.Contains(n, "secret") || strings.Contains(n, "passw") || strings.Contains(n, "auth")
+}
+
+func digest(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:8])
+}
+
+// FactsOf is what can be known of f on its own — refusal, challenges,
+// cookies sent and set, account — without the traffic around it (no
+// logical client, no answered challenge).
+func FactsOf(f *capture.Flow) *Facts { return newFacts(f) }
