@@ -170,7 +170,7 @@ func concurrentSessionFinding(fx *Facts, s *storedCookie) Finding {
 	if s.Expiry.IsZero() {
 		d.WriteString(" as a session cookie (no expiry), so the session lasts until the server times it out.")
 	} else {
-		fmt.Fprintf(&d, ", valid until %s.", s.Expiry.UTC().Format("15:04:05 MST"))
+		fmt.Fprintf(&d, ", valid until %s.", s.Expiry.In(f.Start.Location()).Format("15:04:05 MST"))
 	}
 	fmt.Fprintf(&d, " %s later this %s presented the same account's credentials (%s) but not the session cookie, so the "+
 		"server had to start a new session, and it refused: %s.", ago(s.KnownAt, f.Start), f.Method, fx.Account.Via, fx.Refusal.Summary())
@@ -181,7 +181,7 @@ func concurrentSessionFinding(fx *Facts, s *storedCookie) Finding {
 	}
 	until := "until the server's session timeout"
 	if !s.Expiry.IsZero() {
-		until = "until " + s.Expiry.UTC().Format("15:04:05 MST")
+		until = "until " + s.Expiry.In(f.Start.Location()).Format("15:04:05 MST")
 	}
 	fix := fmt.Sprintf("Reuse the session opened by #%d: keep cookies between operations (a cookie jar or CookieManager kept "+
 		"for the whole run, shared by the connector's threads) so %s goes with every later call, or end the session (log out) "+

@@ -230,7 +230,7 @@ func whyCookieApplies(fx *Facts, c *storedCookie) string {
 	}
 	expiry := "a session cookie (no Expires or Max-Age), kept until the client exits"
 	if !c.Expiry.IsZero() {
-		expiry = "valid until " + c.Expiry.UTC().Format("2006-01-02 15:04:05 MST")
+		expiry = "valid until " + c.Expiry.In(f.Start.Location()).Format("2006-01-02 15:04:05 MST")
 		if c.HasMaxAge {
 			expiry += fmt.Sprintf(" (Max-Age=%d)", c.MaxAge)
 		}

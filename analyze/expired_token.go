@@ -193,19 +193,19 @@ func expiredTokenFinding(f *capture.Flow, st *tokenState, newest *tokenState, se
 			kind += " (" + strings.Join(who, ", ") + ")"
 		}
 	}
-	fmt.Fprintf(&d, "This %s %s at %s sent the bearer token %s, a %s", f.Method, shorten(pathOnly(f), 60), clockUTC(f.Start),
+	fmt.Fprintf(&d, "This %s %s at %s sent the bearer token %s, a %s", f.Method, shorten(pathOnly(f), 60), clockIn(f.Start, f.Start.Location()),
 		maskValue("Authorization", st.token), kind)
 	title := ""
 	switch {
 	case expired && st.jwt:
-		fmt.Fprintf(&d, " whose exp is %s: it had expired %s before the request", clockUTC(st.expiry), ago(st.expiry, f.Start))
+		fmt.Fprintf(&d, " whose exp is %s: it had expired %s before the request", clockIn(st.expiry, f.Start.Location()), ago(st.expiry, f.Start))
 		if !st.claims.Iat.IsZero() {
-			fmt.Fprintf(&d, " (issued at %s, valid for %s)", clockUTC(st.claims.Iat), st.expiry.Sub(st.claims.Iat).Round(time.Second))
+			fmt.Fprintf(&d, " (issued at %s, valid for %s)", clockIn(st.claims.Iat, f.Start.Location()), st.expiry.Sub(st.claims.Iat).Round(time.Second))
 		}
-		title = fmt.Sprintf("Bearer token used %s after its exp (%s)", ago(st.expiry, f.Start), clockUTC(st.expiry))
+		title = fmt.Sprintf("Bearer token used %s after its exp (%s)", ago(st.expiry, f.Start), clockIn(st.expiry, f.Start.Location()))
 	case expired:
 		fmt.Fprintf(&d, " issued by #%d with expires_in=%d: it expired at %s, %s before the request", st.issuedBy, st.expIn,
-			clockUTC(st.expiry), ago(st.expiry, f.Start))
+			clockIn(st.expiry, f.Start.Location()), ago(st.expiry, f.Start))
 		title = fmt.Sprintf("Bearer token from #%d used %s after it expired", st.issuedBy, ago(st.expiry, f.Start))
 	default:
 		d.WriteString(" that the server no longer accepts")
@@ -216,14 +216,14 @@ func expiredTokenFinding(f *capture.Flow, st *tokenState, newest *tokenState, se
 	}
 	d.WriteString(".")
 	if st.issuedBy != 0 && !(expired && !st.jwt) {
-		fmt.Fprintf(&d, " #%d (%s) issued it at %s", st.issuedBy, st.issuedOn, clockUTC(st.issuedAt))
+		fmt.Fprintf(&d, " #%d (%s) issued it at %s", st.issuedBy, st.issuedOn, clockIn(st.issuedAt, f.Start.Location()))
 		if st.expIn > 0 {
 			fmt.Fprintf(&d, " with expires_in=%d", st.expIn)
 		}
 		d.WriteString(".")
 	}
 	if st.lastOK != 0 {
-		fmt.Fprintf(&d, " #%d (%s) was the last request that got through with it, at %s.", st.lastOK, st.lastOKOn, clockUTC(st.lastOKAt))
+		fmt.Fprintf(&d, " #%d (%s) was the last request that got through with it, at %s.", st.lastOK, st.lastOKOn, clockIn(st.lastOKAt, f.Start.Location()))
 	} else {
 		d.WriteString(" No earlier request got through with it.")
 	}
@@ -245,7 +245,7 @@ func expiredTokenFinding(f *capture.Flow, st *tokenState, newest *tokenState, se
 	var missing []Missing
 	rel := []int{st.lastOK, st.issuedBy, st.rejectedBy, st.first}
 	if newest != nil && newest != st && newest.issuedBy > st.issuedBy && newest.issuedAt.Before(f.Start) {
-		fmt.Fprintf(&d, " The client already had a newer token, issued by #%d at %s, and did not use it.", newest.issuedBy, clockUTC(newest.issuedAt))
+		fmt.Fprintf(&d, " The client already had a newer token, issued by #%d at %s, and did not use it.", newest.issuedBy, clockIn(newest.issuedAt, f.Start.Location()))
 		missing = []Missing{{Where: "header", Name: "Authorization", Value: "Bearer " + newest.token,
 			Seen: fmt.Sprintf("issued by #%d", newest.issuedBy)}}
 		rel = append(rel, newest.issuedBy)
@@ -270,6 +270,7 @@ func expiredTokenFix(st *tokenState) string {
 		"with error=\"invalid_token\". A token pasted into the configuration stops working when it expires."
 }
 
-// clockUTC is a time of day in UTC with ms: token times come from other
-// machines' clocks, so the zone is spelled out.
-func clockUTC(t time.Time) string { return t.UTC().Format("15:04:05.000 MST") }
+// clockIn is a time of day with ms in zone (the one the flows are shown
+// in): token times come from other machines' clocks, so the zone is
+// spelled out.
+func clockIn(t time.Time, zone *time.Location) string { return t.In(zone).Format("15:04:05.000 MST") }
