@@ -5,6 +5,9 @@ import (
 	"strings"
 	"time"
 
+	// --zone NAME works where the OS has no time zone database (Windows).
+	_ "time/tzdata"
+
 	"github.com/provtap/provtap/capture"
 )
 

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -22,17 +21,25 @@ import (
 
 // headless is a `provtap --no-tui` process under test.
 type headless struct {
-	cmd    *exec.Cmd
-	proxy  *url.URL
-	lines  chan string
-	record string
+	cmd     *exec.Cmd
+	proxy   *url.URL
+	lines   chan string // stdout, a line at a time
+	record  string
+	startup []string // stderr up to the line with the listen address
+	rest    chan string
 }
 
 func startHeadless(t *testing.T, extra ...string) *headless {
 	t.Helper()
 	dir := t.TempDir()
-	h := &headless{record: filepath.Join(dir, "cap.har"), lines: make(chan string, 100)}
-	args := append([]string{"--no-tui", "--home", filepath.Join(dir, "home"), "--listen", "127.0.0.1:0", "--record", h.record}, extra...)
+	return startHeadlessAt(t, filepath.Join(dir, "home"), filepath.Join(dir, "cap.har"), extra...)
+}
+
+// startHeadlessAt runs provtap --no-tui with its home and capture file.
+func startHeadlessAt(t *testing.T, home, record string, extra ...string) *headless {
+	t.Helper()
+	h := &headless{record: record, lines: make(chan string, 100), rest: make(chan string, 100)}
+	args := append([]string{"--no-tui", "--home", home, "--listen", "127.0.0.1:0", "--record", h.record}, extra...)
 	h.cmd = exec.Command(provtapBinary(t), args...)
 	stdout, _ := h.cmd.StdoutPipe()
 	stderr, _ := h.cmd.StderrPipe()
@@ -40,18 +47,24 @@ func startHeadless(t *testing.T, extra ...string) *headless {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { h.cmd.Process.Kill(); h.cmd.Wait() })
-	addr := regexp.MustCompile(`http://(127\.0\.0\.1:\d+)`)
+	addr := regexp.MustCompile(`^provtap: (?:forward proxy|reverse) http://(127\.0\.0\.1:\d+)`)
 	sc := bufio.NewScanner(stderr)
 	for sc.Scan() {
+		h.startup = append(h.startup, sc.Text())
 		if m := addr.FindStringSubmatch(sc.Text()); m != nil {
 			h.proxy, _ = url.Parse("http://" + m[1])
 			break
 		}
 	}
 	if h.proxy == nil {
-		t.Fatal("provtap did not report its listen address")
+		t.Fatalf("provtap did not report its listen address: %q", h.startup)
 	}
-	go io.Copy(io.Discard, stderr)
+	go func() {
+		for sc.Scan() {
+			h.rest <- sc.Text()
+		}
+		close(h.rest)
+	}()
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
@@ -60,6 +73,18 @@ func startHeadless(t *testing.T, extra ...string) *headless {
 		close(h.lines)
 	}()
 	return h
+}
+
+// stop sends SIGINT and returns the exit error and what stderr said after
+// start-up.
+func (h *headless) stop(t *testing.T) (error, []string) {
+	t.Helper()
+	h.cmd.Process.Signal(os.Interrupt)
+	var rest []string
+	for l := range h.rest {
+		rest = append(rest, l)
+	}
+	return h.cmd.Wait(), rest
 }
 
 func (h *headless) send(t *testing.T, n int, upstream string) {
