@@ -132,8 +132,9 @@ func (r *Request) Curl() string {
 		head = append(head, "-X", shellWord(r.method))
 	}
 	if decodable(capture.HeaderValues(r.headers, "Accept-Encoding")) {
-		// The request's own Accept-Encoding is still sent as it was; this
-		// only makes curl print the answer decoded rather than as gzip.
+		// The request's own Accept-Encoding is still sent as it was (a
+		// header given with -H replaces curl's); this only makes curl print
+		// the answer decoded rather than as gzip, br or zstd bytes.
 		head = append(head, "--compressed")
 	}
 	base := r.scheme + "://" + r.authority
@@ -212,23 +213,43 @@ func (r *Request) Curl() string {
 	return sb.String()
 }
 
-// decodable reports an Accept-Encoding that asks for gzip or deflate and
-// nothing a curl build might lack (br, zstd): --compressed is then safe.
-func decodable(values []string) bool {
-	asked := false
+// decodable reports an Accept-Encoding holding a content coding curl
+// decodes with --compressed (see CurlCodings): gzip and deflate, which
+// every curl build decodes, and br and zstd when the curl on this machine
+// was built with them. The request still sends its own Accept-Encoding.
+func decodable(values []string) bool { return decodableBy(values, CurlCodings()) }
+
+func decodableBy(values []string, codings map[string]bool) bool {
 	for _, v := range values {
 		for _, c := range strings.Split(v, ",") {
-			c, _, _ = strings.Cut(c, ";")
-			switch strings.ToLower(strings.TrimSpace(c)) {
-			case "gzip", "x-gzip", "deflate":
-				asked = true
-			case "identity", "":
-			default:
-				return false
+			name, params, _ := strings.Cut(c, ";")
+			if refused(params) {
+				continue
+			}
+			switch name = strings.ToLower(strings.TrimSpace(name)); name {
+			case "gzip", "x-gzip", "deflate", "*":
+				return true
+			case "br", "zstd":
+				if codings[name] {
+					return true
+				}
 			}
 		}
 	}
-	return asked
+	return false
+}
+
+// refused reports a q=0 parameter: the coding is not acceptable.
+func refused(params string) bool {
+	for _, p := range strings.Split(params, ";") {
+		k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+		if strings.EqualFold(strings.TrimSpace(k), "q") {
+			if q, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && q == 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // curlKeepsTarget reports whether curl sends t unchanged when it is the path

@@ -338,14 +338,32 @@ func TestCurlReadable(t *testing.T) {
 	}
 }
 
-// TestCurlCompressed: --compressed (curl prints the answer decoded) only
-// when the request asked for codings every curl build decodes.
+// TestCurlCompressed: --compressed (curl prints the answer decoded) when
+// the request accepts a coding curl decodes: gzip or deflate, which every
+// curl decodes (a Chrome request's "gzip, deflate, br, zstd" among them),
+// br or zstd when this machine's curl does; never for q=0 or identity.
 func TestCurlCompressed(t *testing.T) {
 	for ae, want := range map[string]bool{"gzip": true, "gzip, deflate": true, "gzip;q=1.0, identity; q=0.5": true,
-		"gzip, deflate, br": false, "zstd": false, "": false, "identity": false} {
+		"gzip, deflate, br": true, "gzip, deflate, br, zstd": true, "*": true, "": false, "identity": false, "gzip;q=0": false,
+		"br": CurlCodings()["br"], "zstd": CurlCodings()["zstd"]} {
 		f := &capture.Flow{Method: "GET", Scheme: "http", Host: "h", Target: "/", RequestHeaders: []capture.Header{{Name: "Host", Value: "h"}, {Name: "Accept-Encoding", Value: ae}}}
 		if got := strings.Contains(Curl(f), "--compressed"); got != want {
 			t.Errorf("Accept-Encoding %q: --compressed %v, want %v", ae, got, want)
+		}
+	}
+	plain := map[string]bool{"gzip": true, "deflate": true}
+	full := withFeatures(map[string]bool{"gzip": true, "deflate": true},
+		"curl 7.88.1 (x86_64-pc-linux-gnu) libcurl/7.88.1 OpenSSL/3.0.19 zlib/1.2.13 brotli/1.0.9 zstd/1.5.4\n"+
+			"Features: alt-svc AsynchDNS brotli GSS-API HSTS HTTP2 HTTPS-proxy IDN IPv6 Kerberos Largefile libz NTLM PSL SPNEGO SSL threadsafe TLS-SRP UnixSockets zstd\n")
+	for _, c := range []struct {
+		ae      string
+		codings map[string]bool
+		want    bool
+	}{
+		{"br", plain, false}, {"zstd", plain, false}, {"br", full, true}, {"zstd, br;q=0", full, true}, {"br;q=0", full, false},
+	} {
+		if got := decodableBy([]string{c.ae}, c.codings); got != c.want {
+			t.Errorf("Accept-Encoding %q with %v: %v, want %v", c.ae, c.codings, got, c.want)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -167,9 +168,69 @@ func TestExportReplaysThroughHAR(t *testing.T) {
 	}
 }
 
+// A request from a Chrome HAR (Accept-Encoding: gzip, deflate, br, zstd)
+// exports with --compressed: run by the real curl, it reaches the server as
+// the bytes Chrome sent, Accept-Encoding unchanged, and the gzip answer is
+// printed decoded.
+func TestExportChromeRequestDecodesTheAnswer(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Fatal("curl is required: ", err)
+	}
+	answer := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"Resources":[]}`
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(answer))
+	zw.Close()
+	addr, got := rawServer(t, append([]byte("HTTP/1.1 200 OK\r\nContent-Type: application/scim+json\r\nContent-Encoding: gzip\r\nContent-Length: "+
+		strconv.Itoa(gz.Len())+"\r\n\r\n"), gz.Bytes()...))
+	entry := `{"startedDateTime":"2025-03-04T10:00:00.000Z","time":41.2,"_initiator":{"type":"script"},"_priority":"High","_resourceType":"fetch",
+	 "request":{"method":"GET","url":"http://` + addr + `/scim/v2/Users?filter=userName%20eq%20%22jdoe%22","httpVersion":"HTTP/1.1",
+	  "headers":[{"name":"Host","value":"` + addr + `"},{"name":"Connection","value":"keep-alive"},
+	   {"name":"sec-ch-ua","value":"\"Chromium\";v=\"131\", \"Not_A Brand\";v=\"24\""},{"name":"sec-ch-ua-mobile","value":"?0"},
+	   {"name":"User-Agent","value":"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"},
+	   {"name":"Accept","value":"application/scim+json"},{"name":"Sec-Fetch-Site","value":"same-origin"},{"name":"Sec-Fetch-Mode","value":"cors"},
+	   {"name":"Accept-Encoding","value":"gzip, deflate, br, zstd"},{"name":"Accept-Language","value":"de-DE,de;q=0.9,en;q=0.8"},
+	   {"name":"Cookie","value":"JSESSIONID=8F3A1C0E9B2D47A6"}],
+	  "queryString":[{"name":"filter","value":"userName eq \"jdoe\""}],"cookies":[{"name":"JSESSIONID","value":"8F3A1C0E9B2D47A6"}],"headersSize":-1,"bodySize":0},
+	 "response":{"status":200,"statusText":"OK","httpVersion":"HTTP/1.1","headers":[{"name":"Content-Type","value":"application/scim+json"},
+	   {"name":"Content-Encoding","value":"gzip"}],"cookies":[],"content":{"size":` + strconv.Itoa(len(answer)) + `,"mimeType":"application/scim+json","compression":` +
+		strconv.Itoa(len(answer)-gz.Len()) + `,"text":` + strconv.Quote(answer) + `},"redirectURL":"","headersSize":-1,"bodySize":` + strconv.Itoa(gz.Len()) + `,"_transferSize":300},
+	 "cache":{},"timings":{"blocked":0.5,"dns":-1,"ssl":-1,"connect":-1,"send":0.1,"wait":40,"receive":0.6},"serverIPAddress":"127.0.0.1","connection":"4711"}`
+	harFile := filepath.Join(t.TempDir(), "chrome.har")
+	os.WriteFile(harFile, []byte(`{"log":{"version":"1.2","creator":{"name":"WebInspector","version":"537.36"},"pages":[],"entries":[`+entry+`]}}`), 0o600)
+	code, cmd, errOut := runProvtap(t, "export", harFile, "--flow", "1")
+	if code != 0 || !strings.Contains(cmd, "curl --compressed ") {
+		t.Fatalf("exit %d, stderr %q, command:\n%s", code, errOut, cmd)
+	}
+	sh := exec.Command("bash", "-c", cmd)
+	sh.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	printed, err := sh.Output()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, cmd)
+	}
+	if string(printed) != answer {
+		t.Errorf("curl printed %q, want the decoded answer %q", printed, answer)
+	}
+	capt, _ := har.LoadHAR(harFile)
+	// Byte for byte what Chrome sent, but for Connection, a header of the
+	// captured connection that export leaves out.
+	want := bytes.Replace(export.RawRequest(capt.Flows[0]), []byte("Connection: keep-alive\r\n"), nil, 1)
+	raw := next(t, got)
+	if !bytes.Equal(raw, want) || !bytes.Contains(raw, []byte("\r\nAccept-Encoding: gzip, deflate, br, zstd\r\n")) {
+		t.Errorf("the server got\n%q\nChrome sent\n%q", raw, want)
+	}
+}
+
 // rawEcho is an upstream that records each request's bytes as they come off
 // the connection and answers 401 with no body.
 func rawEcho(t *testing.T) (string, chan []byte) {
+	t.Helper()
+	return rawServer(t, []byte("HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n"))
+}
+
+// rawServer records each request's bytes and answers each with response.
+func rawServer(t *testing.T, response []byte) (string, chan []byte) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -205,7 +266,7 @@ func rawEcho(t *testing.T) (string, chan []byte) {
 					body := make([]byte, n)
 					io.ReadFull(br, body)
 					got <- append(raw, body...)
-					c.Write([]byte("HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n"))
+					c.Write(response)
 				}
 			}(c)
 		}
