@@ -10,6 +10,7 @@ package main
 
 import (
 	"crypto/x509"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -45,30 +46,93 @@ type config struct {
 	progress   io.Writer
 }
 
+const benchAbout = `Measures what putting provtap between a connector and its target costs,
+side by side with the alternatives, on this machine.
+
+It starts a SCIM-like upstream (GET /scim/v2/Users/{id}, a small JSON user,
+over http and https) and reaches it through each target, in interleaved
+rounds so that the machine's drift hits every target alike:
+
+  direct    no proxy: the machine's ceiling for this load
+  bare      martian with provtap's upstream transport and MITM, recording
+            and analyzing nothing: what the proxy machinery costs
+  provtap   provtap as --no-tui runs it: every flow recorded to a HAR
+            file and analyzed (see --provtap-consumer)
+  mitmdump  mitmproxy's mitmdump, when it is on PATH (or --mitmdump)
+
+https goes through CONNECT and the proxy's MITM, as a connector's calls do.
+The upstream and the Go proxies run as child processes of this binary, each
+with its own Go runtime; the load generator is this process, a lean
+HTTP/1.1 client on -c keep-alive connections.
+
+It prints, per target and scheme: requests per second, p50 and p99 latency,
+errors, the proxy process's CPU time and read/write system calls per
+request, and req/s per round. Then the ratios, each beside the target
+provtap is held to: req/s provtap/bare ≥ 0.90, req/s provtap/mitmdump
+≥ 12 over http and ≥ 10 over https, p99 provtap/bare ≤ 1.50, and, for
+information, proxy CPU per request provtap/bare and req/s bare/direct.
+Last, what provtap recorded and analyzed, and each proxy's peak RSS.
+
+--mem instead checks provtap's memory: a 50 MB upload and a 64 MB download
+(https, verified by length and CRC-32 at the far end) and --mem-c
+connections at once for --mem-d; it exits 1 when a transfer fails or the
+peak RSS exceeds 250 MB.
+
+Exit status: 0 when it ran, 1 when a measurement failed, 2 for a wrong
+command line.`
+
 func cli(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("provtap-bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	var cfg config
-	fs.IntVar(&cfg.conns, "c", 20, "concurrent keep-alive client connections")
-	fs.DurationVar(&cfg.dur, "d", 5*time.Second, "measured duration per target, scheme and round")
-	fs.IntVar(&cfg.rounds, "rounds", 3, "interleaved rounds")
-	schemes := fs.String("schemes", "http,https", "schemes to measure")
-	targets := fs.String("targets", "direct,bare,provtap,mitmdump", "targets to measure")
-	mitm := fs.String("mitmdump", "auto", `mitmdump binary ("auto": from PATH, "none": skip)`)
-	fs.BoolVar(&cfg.h2, "h2", false, "the https upstream offers HTTP/2 (the proxies' transports then use it)")
-	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write CPU profiles of the proxy children to PREFIX-provtap.pprof and PREFIX-bare.pprof")
-	fs.StringVar(&cfg.consumer, "provtap-consumer", "full", "what provtap does with each flow: full (HAR + analyzers, as headless), record, analyze, drain")
-	fs.BoolVar(&cfg.mem, "mem", false, "memory mode: provtap's peak RSS under a 50 MB upload, a 64 MB download and -mem-c connections")
-	fs.IntVar(&cfg.memConns, "mem-c", 500, "connections in memory mode")
-	fs.DurationVar(&cfg.memDur, "mem-d", 8*time.Second, "duration of the connection load in memory mode")
-	quiet := fs.Bool("q", false, "no progress lines")
+	fs.IntVar(&cfg.conns, "c", 20, "concurrent keep-alive client `CONNECTIONS` of the load generator")
+	fs.DurationVar(&cfg.dur, "d", 5*time.Second, "measured `DURATION` per target, scheme and round (after a short warm-up)")
+	fs.IntVar(&cfg.rounds, "rounds", 3, "interleaved `ROUNDS`: every target and scheme once per round")
+	schemes := fs.String("schemes", "http,https", "`SCHEMES` to measure, comma-separated: http, https (through CONNECT and MITM)")
+	targets := fs.String("targets", "direct,bare,provtap,mitmdump", "`TARGETS` to measure, comma-separated: direct, bare, provtap, mitmdump")
+	mitm := fs.String("mitmdump", "auto", "the mitmdump `BINARY`: auto (from PATH, skipped when absent) or none (skip)")
+	fs.BoolVar(&cfg.h2, "h2", false, "the https upstream offers HTTP/2 (the proxies' upstream transports then use it)")
+	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write CPU profiles of the proxy children to `PREFIX`-provtap.pprof and PREFIX-bare.pprof")
+	fs.StringVar(&cfg.consumer, "provtap-consumer", "full", "`CONSUMER`: what provtap does with each flow, to tell the costs apart: full (HAR + analyzers, as --no-tui), record, analyze or drain (nothing)")
+	fs.BoolVar(&cfg.mem, "mem", false, "memory mode: provtap's peak RSS under a 50 MB upload, a 64 MB download and --mem-c connections")
+	fs.IntVar(&cfg.memConns, "mem-c", 500, "`CONNECTIONS` at once in memory mode (half http, half https)")
+	fs.DurationVar(&cfg.memDur, "mem-d", 8*time.Second, "`DURATION` of the connection load in memory mode")
+	quiet := fs.Bool("q", false, "no progress lines on stderr")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printHelp(stdout, fs)
+			return 0
+		}
+		fmt.Fprintf(stderr, "provtap-bench: %s (provtap-bench --help lists the flags)\n", strings.Replace(err.Error(), " -", " --", 1))
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "provtap-bench: takes no arguments, got %q (provtap-bench --help)\n", fs.Arg(0))
 		return 2
 	}
 	cfg.schemes = strings.Split(*schemes, ",")
+	for _, s := range cfg.schemes {
+		if s != "http" && s != "https" {
+			fmt.Fprintf(stderr, "provtap-bench: --schemes %s: %q is not http or https\n", *schemes, s)
+			return 2
+		}
+	}
 	cfg.targets = map[string]bool{}
 	for _, t := range strings.Split(*targets, ",") {
+		switch t {
+		case "direct", "bare", "provtap", "mitmdump":
+		default:
+			fmt.Fprintf(stderr, "provtap-bench: --targets %s: %q is not direct, bare, provtap or mitmdump\n", *targets, t)
+			return 2
+		}
 		cfg.targets[t] = true
+	}
+	switch cfg.consumer {
+	case "full", "record", "analyze", "drain":
+	default:
+		fmt.Fprintf(stderr, "provtap-bench: --provtap-consumer %s: want full, record, analyze or drain\n", cfg.consumer)
+		return 2
 	}
 	if !*quiet {
 		cfg.progress = stderr
@@ -101,6 +165,26 @@ func cli(args []string, stdout, stderr io.Writer) int {
 	}
 	rep.print(stdout)
 	return 0
+}
+
+// printHelp is --help: what the benchmark runs, the targets, each flag.
+func printHelp(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "usage: provtap-bench [flags]\n\n%s\n\nflags:\n", benchAbout)
+	fs.VisitAll(func(f *flag.Flag) {
+		arg, usage := flag.UnquoteUsage(f)
+		dash := "--"
+		if len(f.Name) == 1 {
+			dash = "-"
+		}
+		line := "  " + dash + f.Name
+		if arg != "" {
+			line += " " + arg
+		}
+		if d := f.DefValue; d != "" && d != "0" && d != "false" {
+			usage += " (default " + d + ")"
+		}
+		fmt.Fprintf(w, "%s\n        %s\n", line, usage)
+	})
 }
 
 // target is one way of reaching the upstream.

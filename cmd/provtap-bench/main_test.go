@@ -76,3 +76,31 @@ func TestReadResponse(t *testing.T) {
 }
 
 func bufioReader(s string) *bufio.Reader { return bufio.NewReader(strings.NewReader(s)) }
+
+// --help says what the benchmark runs, the targets and every flag, once,
+// on stdout; a wrong flag is one line on stderr.
+func TestHelp(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := cli([]string{"--help"}, &out, &errb); code != 0 || errb.Len() != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errb.String())
+	}
+	help := out.String()
+	for _, want := range []string{"usage: provtap-bench [flags]", "  direct ", "  bare ", "  provtap ", "  mitmdump ", "≥ 0.90", "--mem instead",
+		"\n  -c CONNECTIONS\n", "\n  -d DURATION\n", "\n  --rounds ROUNDS\n", "\n  --targets TARGETS\n", "\n  --provtap-consumer CONSUMER\n",
+		"\n  --mem-c CONNECTIONS\n", "\n  --mitmdump BINARY\n", "\n  -q\n", "\n  --h2\n", "\n  --cpuprofile PREFIX\n", "\n  --schemes SCHEMES\n", "\n  --mem\n", "\n  --mem-d DURATION\n"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("--help lacks %q:\n%s", want, help)
+		}
+	}
+	for args, want := range map[string]string{
+		"--nope":             "provtap-bench: flag provided but not defined: --nope (provtap-bench --help lists the flags)\n",
+		"--targets=direct,x": `provtap-bench: --targets direct,x: "x" is not direct, bare, provtap or mitmdump` + "\n",
+		"extra":              `provtap-bench: takes no arguments, got "extra" (provtap-bench --help)` + "\n",
+	} {
+		out.Reset()
+		errb.Reset()
+		if code := cli(strings.Fields(args), &out, &errb); code != 2 || errb.String() != want || out.Len() != 0 {
+			t.Errorf("%s: exit %d, stderr %q, want %q", args, code, errb.String(), want)
+		}
+	}
+}
