@@ -14,10 +14,9 @@ import (
 	"github.com/provtap/provtap/internal/scenario"
 )
 
-// Traffic as provisioning engines really send it (SCENARIOS "How real
-// connectors send that traffic"), through the real proxy: threads with
-// their own cookie stores, a shared pool, two accounts in one process,
-// clients without a jar, load-balancer affinity, clients that wait for the
+// Traffic as provisioning engines really send it, through the real proxy:
+// threads with their own cookie stores, a shared pool, two accounts in one
+// process, clients without a jar, load-balancer affinity, clients that wait for the
 // challenge, single sign-on. Correct clients must stay below warning; the
 // refusals must be explained on the right flows.
 

@@ -29,7 +29,7 @@ func cmdAnalyze(args []string, stdout, stderr io.Writer) int {
 	c := newCLI("provtap analyze", "provtap analyze FILE [--format text|json|markdown] [--fail-on none|info|warning|error] [--utc | --zone ZONE]", analyzeAbout, stdout, stderr)
 	format := newChoice("text", "text", "json", "markdown")
 	format.alias = map[string]string{"md": "markdown"}
-	c.fs.Var(format, "format", "`FORMAT`: text (for a terminal), json (stable) or markdown (for a forum post or ticket)")
+	c.fs.Var(format, "format", "the report's `FORMAT`: text (for a terminal), json (stable) or markdown (for a forum post or ticket)")
 	failOn := newChoice("error", "none", "info", "warning", "error")
 	c.fs.Var(failOn, "fail-on", "exit 1 when a finding is at least this `SEVERITY`: none, info, warning or error")
 	clk := addClockFlags(c)

@@ -13,7 +13,7 @@ import (
 	"github.com/provtap/provtap/capture"
 )
 
-// seed1HAR writes SCENARIOS §1 as a capture: POST opens a session, the PATCH
+// seed1HAR writes the session seed as a capture: POST opens a session, the PATCH
 // without the cookie is refused (or, with a jar, carries it and succeeds).
 func seed1HAR(t *testing.T, withJar bool) string {
 	t.Helper()

@@ -28,6 +28,8 @@ type cli struct {
 	// extra are words the command accepts besides its flags, offered as the
 	// closest match for a mistyped flag (the default command's --version).
 	extra []string
+	// intro is printed before the usage (the overview's first line).
+	intro string
 	// moreHelp prints between the usage and the about text (the default
 	// command lists the commands there).
 	moreHelp func(io.Writer)
@@ -162,6 +164,9 @@ func (c *cli) flagWords() []string {
 // help prints the command's help once: usage, what else it lists, what it
 // does, and its flags written as the README writes them (--flag).
 func (c *cli) help(w io.Writer) {
+	if c.intro != "" {
+		fmt.Fprintf(w, "%s\n\n", c.intro)
+	}
 	fmt.Fprintf(w, "usage: %s\n", c.usage)
 	if c.moreHelp != nil {
 		c.moreHelp(w)

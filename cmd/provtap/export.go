@@ -28,9 +28,9 @@ of stdout: a Windows shell's ">" may re-encode what it writes.`
 func cmdExport(args []string, stdout, stderr io.Writer) int {
 	c := newCLI("provtap export", "provtap export FILE --flow N [--format curl|raw] [--redact] [--out FILE]", exportAbout, stdout, stderr)
 	var n flowNumber
-	c.fs.Var(&n, "flow", "the `N`umber of the flow to export (1 is the first request)")
+	c.fs.Var(&n, "flow", "the number `N` of the flow to export (1 is the first request)")
 	format := newChoice("curl", "curl", "raw")
-	c.fs.Var(format, "format", "`FORMAT`: curl (a bash/zsh command) or raw (the HTTP/1.1 request bytes)")
+	c.fs.Var(format, "format", "the output `FORMAT`: curl (a bash/zsh command) or raw (the HTTP/1.1 request bytes)")
 	redacted := c.fs.Bool("redact", false, "replace credentials, cookies, keys and tokens by pseudonyms first")
 	outFile := c.fs.String("out", "", "write to this new `FILE` instead of stdout")
 	pos, code, ok := c.parse(args)

@@ -53,7 +53,8 @@ const (
 	exKey     = "4f2b9c7d1e8a4b6c9d0e1f2a3b4c5d6e"
 )
 
-// seedCaptures are SCENARIOS.md #1 and #2 as analyzers see them fail.
+// seedCaptures are the two seed failures (the session the connector did not
+// keep, the key only reads carried) as analyzers see them fail.
 func seedCaptures() [][]*capture.Flow {
 	idm := "https://idm.example.com"
 	auth := capture.Header{Name: "Authorization", Value: exBasic}
@@ -350,7 +351,7 @@ func TestExportReplaysCapturedRequest(t *testing.T) {
 	}
 }
 
-// TestExportSeed1Replay (SCENARIOS §1): the curl exported for the refused
+// TestExportSeed1Replay (the session seed): the curl exported for the refused
 // PATCH reproduces the 401; the same request with the session cookie the
 // POST set succeeds.
 func TestExportSeed1Replay(t *testing.T) {

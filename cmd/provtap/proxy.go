@@ -42,6 +42,7 @@ type proxyConfig struct {
 func cmdProxy(args []string, stdout, stderr io.Writer) int {
 	c := newCLI("provtap", "provtap [flags]", proxyAbout, stdout, stderr)
 	c.extra = []string{"version"}
+	c.intro = "provtap — watch an identity connector's HTTP calls and learn why they fail."
 	c.moreHelp = listCommands
 	var cfg proxyConfig
 	var target, upstream string

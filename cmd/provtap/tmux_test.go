@@ -192,7 +192,8 @@ func selectedRow(scr string) string {
 	return ""
 }
 
-// bothSeedsHAR is a capture of both seed failures (SCENARIOS §2 then §1).
+// bothSeedsHAR is a capture of both seed failures (the gateway key, then the
+// session).
 func bothSeedsHAR(t *testing.T, dir string) (string, []*capture.Flow) {
 	t.Helper()
 	start := time.Date(2025, 3, 4, 10, 0, 0, 0, time.UTC)

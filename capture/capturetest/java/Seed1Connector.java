@@ -1,4 +1,4 @@
-// The web-services connector of SCENARIOS §1, on the JDK's HttpClient:
+// The web-services connector of seed 1 (the session it did not keep), on the JDK's HttpClient:
 // create an account, add it to a group, read it back, Basic auth on every
 // call. With --cookie-manager the client keeps the session cookie between
 // calls (and works); without, the server refuses the second call.

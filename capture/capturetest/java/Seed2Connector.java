@@ -1,4 +1,4 @@
-// The SCIM connector of SCENARIOS §2, on the JDK's HttpClient: synchronize
+// The SCIM connector of seed 2 (the key only reads carried), on the JDK's HttpClient: synchronize
 // (GET /ServiceProviderConfig, /Users, /Groups, /Groups/<id>), then
 // provision a membership (PATCH, or PUT without --read-config). The
 // subscription key goes in a custom header and/or the base URL's query
