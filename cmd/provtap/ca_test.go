@@ -16,7 +16,10 @@ func TestCAPemHintsAndRegenerate(t *testing.T) {
 	if err != nil || !bytes.HasPrefix(pem1, []byte("-----BEGIN CERTIFICATE-----")) {
 		t.Fatalf("ca --pem: %v %q", err, pem1)
 	}
-	hints, _ := exec.Command(bin, "ca", "--hints", "--home", home).Output()
+	hints, err := exec.Command(bin, "ca", "--hints", "--home", home).Output()
+	if err != nil {
+		t.Fatalf("ca --hints: %v", err)
+	}
 	for _, want := range []string{"keytool -importcert", "cacerts", "-Dhttps.proxyHost=127.0.0.1", "certutil -addstore Root", "update-ca-certificates", "--cacert"} {
 		if !strings.Contains(string(hints), want) {
 			t.Errorf("hints lack %q", want)
@@ -25,11 +28,14 @@ func TestCAPemHintsAndRegenerate(t *testing.T) {
 	if _, err := exec.Command(bin, "ca", "--regenerate", "--home", home).Output(); err != nil {
 		t.Fatal(err)
 	}
-	pem2, _ := exec.Command(bin, "ca", "--pem", "--home", home).Output()
+	pem2, err := exec.Command(bin, "ca", "--pem", "--home", home).Output()
+	if err != nil || !bytes.HasPrefix(pem2, []byte("-----BEGIN CERTIFICATE-----")) {
+		t.Fatalf("ca --pem after --regenerate: %v %q", err, pem2)
+	}
 	if bytes.Equal(pem1, pem2) {
 		t.Error("--regenerate kept the old CA")
 	}
 	if st, err := os.Stat(home + "/ca-key.pem"); err != nil || st.Mode().Perm() != 0o600 {
-		t.Errorf("regenerated key mode: %v %v", st.Mode().Perm(), err)
+		t.Errorf("regenerated key: %v %v", st, err)
 	}
 }

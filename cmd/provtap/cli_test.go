@@ -112,6 +112,7 @@ func TestBadInput(t *testing.T) {
 		tc{"--no-ui", []string{"--no-ui"}, "provtap: unknown flag --no-ui; did you mean --no-tui?", 2, false},
 		tc{"export -frmat=raw", []string{"export", in.good, "-frmat=raw"}, "provtap export: unknown flag -frmat; did you mean --format?", 2, false},
 		tc{"bogus", []string{"bogus"}, `provtap: unknown command "bogus"; the commands are ` + commandsList + " (provtap help explains them)", 2, false},
+		tc{"a command after a flag", []string{"--no-tui", "analyze", in.good}, "provtap: analyze is a command: it comes first, before the flags (provtap analyze --help)", 2, false},
 		tc{"analyse", []string{"analyse", in.good}, `provtap: unknown command "analyse"; did you mean provtap analyze?`, 2, false},
 		tc{"a capture as the command", []string{in.good}, `provtap: unknown command "` + in.good + `"; to look at a capture: provtap open ` + in.good + " (or provtap analyze " + in.good + ")", 2, false},
 		tc{"help bogus", []string{"help", "bogus"}, `provtap help: unknown command "bogus"; the commands are ` + commandsList + " (provtap help explains them)", 2, false},

@@ -78,6 +78,9 @@ func listCommands(w io.Writer) {
 // unknownCommand is the one line for `provtap WORD` when WORD is no
 // command.
 func unknownCommand(c *cli, word string) int {
+	if contains(commandNames(), word) {
+		return c.fail("%s is a command: it comes first, before the flags (provtap %s --help)", word, word)
+	}
 	if best := closest(word, commandNames()); best != "" {
 		return c.fail("unknown command %q; did you mean provtap %s?", word, best)
 	}

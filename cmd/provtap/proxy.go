@@ -209,16 +209,12 @@ func loadRoots(files []string) (*x509.CertPool, error) {
 	return roots, nil
 }
 
-// openAppend continues the capture --append names (a new one when it does
-// not exist yet) and reads the flows it already holds; a file provtap
-// cannot continue is refused unchanged.
+// openAppend continues the capture --append names and reads the flows it
+// already holds (nothing when it does not exist yet: newRecorder makes it);
+// a file provtap cannot continue is refused unchanged.
 func openAppend(path string) (*har.Recorder, []*capture.Flow, error) {
 	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
-		rec, err := har.NewRecorder(path)
-		if err != nil {
-			return nil, nil, fmt.Errorf("--record %s", fileProblem(path, err))
-		}
-		return rec, nil, nil
+		return nil, nil, nil // created once the proxy listens, as a new one
 	}
 	if err := checkCapture(path); err != nil {
 		return nil, nil, fmt.Errorf("--append: %v", err)

@@ -86,7 +86,11 @@ func TestAppendContinuesACapture(t *testing.T) {
 	dir := t.TempDir()
 	home, capFile := filepath.Join(dir, "home"), filepath.Join(dir, "cap.har")
 
-	first := startHeadlessAt(t, home, capFile)
+	// --append on a file that does not exist yet starts it.
+	first := startHeadlessAt(t, home, capFile, "--append")
+	if len(first.startup) != 1 {
+		t.Errorf("start-up lines %q", first.startup)
+	}
 	first.get(t, up, "/a", "/b")
 	if err, _ := first.stop(t); err != nil {
 		t.Fatal(err)
