@@ -194,3 +194,36 @@ func TestHomeKeepsItsMode(t *testing.T) {
 		t.Errorf("the proxy changed the home to %04o", st.Mode().Perm())
 	}
 }
+
+// The TUI's save and export --out write new files only.
+func TestSaveAndExportOutNeverOverwrite(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	existing := filepath.Join(dir, "keep.har")
+	os.WriteFile(existing, []byte("precious"), 0o644)
+	flows := seedCaptures()[0]
+	if err := saveNew(existing, flows); err == nil || err.Error() != existing+" exists; provtap never overwrites a file: choose another name" {
+		t.Errorf("save onto an existing file: %v", err)
+	}
+	if b, _ := os.ReadFile(existing); string(b) != "precious" {
+		t.Errorf("the existing file became %q", b)
+	}
+	saved := filepath.Join(dir, "saved.har")
+	if err := saveNew(saved, flows); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := har.LoadHAR(saved); err != nil || len(c.Flows) != 3 {
+		t.Errorf("saved: %v", err)
+	}
+	out := filepath.Join(dir, "replay.sh")
+	code, stdout, stderr := runProvtap(t, "export", saved, "--flow", "2", "--out", out)
+	if code != 0 || stdout != "wrote flow 2 to "+out+"\n" || stderr != "" {
+		t.Errorf("export --out: exit %d, %q %q", code, stdout, stderr)
+	}
+	if b, err := os.ReadFile(out); err != nil || !strings.HasPrefix(string(b), "curl --http1.1 -X PATCH 'https://idm.example.com/admin/usergroups/") {
+		t.Errorf("export --out wrote %q (%v)", b, err)
+	}
+	if st, _ := os.Stat(out); st.Mode().Perm() != 0o600 {
+		t.Errorf("export --out mode %04o", st.Mode().Perm())
+	}
+}
