@@ -183,12 +183,13 @@ func (t *clientTracker) record(fx *Facts) {
 	}
 }
 
-// opensAnotherSession: the response set a new value of a cookie the store
-// already holds (in any version: threads that start together have not seen
-// each other's answers yet).
+// opensAnotherSession: the response set a new value of a session cookie
+// the store already holds (in any version: threads that start together
+// have not seen each other's answers yet). A load balancer's new affinity
+// value is no session.
 func opensAnotherSession(fx *Facts, s *Store) bool {
 	for _, sc := range fx.SetCookies {
-		if sc.Value != "" && !sc.IsDeletion(fx.Flow.End) && s.jar.holdsOther(sc.Name, sc.Value) {
+		if sc.Value != "" && isSessionCookie(sc) && !sc.IsDeletion(fx.Flow.End) && s.jar.holdsOther(sc.Name, sc.Value) {
 			return true
 		}
 	}
