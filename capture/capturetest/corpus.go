@@ -23,12 +23,12 @@ import (
 type Role int
 
 const (
-	Succeeded  Role = iota // the server did what was asked
-	Challenge              // the unanswered half of an answered challenge
-	Seed1                  // refused: the session the connector did not keep (SCENARIOS §1)
-	Seed2                  // refused: the subscription key only reads carried (SCENARIOS §2)
-	Seed2Query             // Seed2, where the key also travelled in the query string
-	RefusedOther           // refused, and no analyzer's business: a key this account never sent
+	Succeeded    Role = iota // the server did what was asked
+	Challenge                // the unanswered half of an answered challenge
+	Seed1                    // refused: the session the connector did not keep (SCENARIOS §1)
+	Seed2                    // refused: the subscription key only reads carried (SCENARIOS §2)
+	Seed2Query               // Seed2, where the key also travelled in the query string
+	RefusedOther             // refused, and no analyzer's business: a key this account never sent
 )
 
 // Corpus is a generated capture and what each of its flows is.
@@ -53,16 +53,16 @@ type corpusGen struct {
 
 // connector kinds in the corpus.
 const (
-	jarSeed1 = iota // seed-1 server, keeps cookies
-	noJarSeed1      // seed-1 server, keeps none: refused while its session lives
-	threadsJar      // four threads with their own stores, a server with a session per client
-	noJarPermissive // a server that opens a session per call and never refuses
-	challenged      // waits for the Basic challenge, keeps cookies
-	scimCorrect     // SCIM behind the gateway, key on every call
-	scimReadsOnly   // SCIM behind the gateway, key on reads only
-	scimHeaderOnly  // the same, key in the header only
-	osmcOther       // another API on the gateway, another account, its own key on every call
-	osmcNoKey       // another API on the gateway, an account that never had a key: refused
+	jarSeed1        = iota // seed-1 server, keeps cookies
+	noJarSeed1             // seed-1 server, keeps none: refused while its session lives
+	threadsJar             // four threads with their own stores, a server with a session per client
+	noJarPermissive        // a server that opens a session per call and never refuses
+	challenged             // waits for the Basic challenge, keeps cookies
+	scimCorrect            // SCIM behind the gateway, key on every call
+	scimReadsOnly          // SCIM behind the gateway, key on reads only
+	scimHeaderOnly         // the same, key in the header only
+	osmcOther              // another API on the gateway, another account, its own key on every call
+	osmcNoKey              // another API on the gateway, an account that never had a key: refused
 )
 
 // GenerateCorpus makes a capture of about n flows over a night (one flow
