@@ -105,6 +105,17 @@ func (a *DroppedCookie) withdraw(fx *Facts) {
 	a.held = kept
 }
 
+// Holding implements Settler.
+func (a *DroppedCookie) Holding() int {
+	low := 0
+	for _, h := range a.held {
+		if low == 0 || h.fd.Flow < low {
+			low = h.fd.Flow
+		}
+	}
+	return low
+}
+
 // Settle implements Settler: held findings whose new session was not
 // presented within the horizon are released.
 func (a *DroppedCookie) Settle(t time.Time, emit func(Finding)) {
