@@ -30,7 +30,9 @@ type Engine struct {
 	last    time.Time             // latest start seen: the capture's clock
 	// outbuf holds findings until no earlier flow can get one: the engine
 	// hands findings on in flow order.
-	outbuf []Finding
+	outbuf  []Finding
+	current int           // the flow being observed (0: settling)
+	emitFn  func(Finding) // appends to outbuf; made once
 }
 
 // held is a flow in the lookahead window.
@@ -55,7 +57,9 @@ func NewEngine(as ...Analyzer) *Engine {
 	if len(as) == 0 {
 		as = All()
 	}
-	return &Engine{analyzers: as, clients: newClientTracker(), next: 1, pending: map[int]*capture.Flow{}}
+	e := &Engine{analyzers: as, clients: newClientTracker(), next: 1, pending: map[int]*capture.Flow{}}
+	e.emitFn = func(fd Finding) { e.outbuf = append(e.outbuf, normalize(fd, e.current)) }
+	return e
 }
 
 // maxPending bounds the reorder buffer: if a flow with a low ID never
@@ -208,10 +212,10 @@ func (e *Engine) settle(t time.Time, out []Finding) []Finding {
 	if len(e.window) > 0 && e.window[0].fx.Flow.Start.Before(t) {
 		t = e.window[0].fx.Flow.Start
 	}
-	emit := func(fd Finding) { out = append(out, normalize(fd, 0)) }
+	e.current = 0
 	for _, a := range e.analyzers {
 		if s, ok := a.(Settler); ok {
-			s.Settle(t, emit)
+			s.Settle(t, e.emitFn)
 		}
 	}
 	return out
@@ -221,12 +225,13 @@ func (e *Engine) settle(t time.Time, out []Finding) []Finding {
 // stores its response's cookies.
 func (e *Engine) observe(fx *Facts, out []Finding) []Finding {
 	e.clients.resolve(fx)
-	emit := func(fd Finding) { out = append(out, normalize(fd, fx.Flow.ID)) }
 	for _, a := range e.analyzers {
 		if s, ok := a.(Settler); ok {
-			s.Settle(fx.Flow.Start, emit) // what expired before this flow began
+			e.current = 0
+			s.Settle(fx.Flow.Start, e.emitFn) // what expired before this flow began
 		}
-		a.Observe(fx, emit)
+		e.current = fx.Flow.ID
+		a.Observe(fx, e.emitFn)
 	}
 	e.clients.record(fx)
 	e.clients.expire(fx.Flow.Start)
