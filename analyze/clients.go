@@ -53,13 +53,16 @@ type Store struct {
 	sets    int // responses that set cookies in it
 }
 
+// acctAgent keys stores by account and program without building a string.
+type acctAgent struct{ account, agent string }
+
 // clientTracker assigns logical clients and stores, in flow order.
 type clientTracker struct {
 	nextStore int
-	seen      int               // flows resolved, to age out stores now and then
-	owner     map[string]*Store // "name=value" → the store a response set it in; nil: ambiguous
-	byConn    map[int64]*Store  // last store used on each client connection
-	byAccount map[string]*Store // most recent store per account (or agent)
+	seen      int                  // flows resolved, to age out stores now and then
+	owner     map[string]*Store    // "name=value" → the store a response set it in; nil: ambiguous
+	byConn    map[int64]*Store     // last store used on each client connection
+	byAccount map[acctAgent]*Store // most recent store per account and program ("" account: any)
 	clients   map[string]*Client
 	// agentAccounts is which accounts each program used (up to two).
 	agentAccounts map[string]map[string]bool
@@ -67,7 +70,7 @@ type clientTracker struct {
 
 func newClientTracker() *clientTracker {
 	return &clientTracker{owner: map[string]*Store{}, byConn: map[int64]*Store{},
-		byAccount: map[string]*Store{}, clients: map[string]*Client{}, agentAccounts: map[string]map[string]bool{}}
+		byAccount: map[acctAgent]*Store{}, clients: map[string]*Client{}, agentAccounts: map[string]map[string]bool{}}
 }
 
 // resolve sets fx's Client, Store and Tie (before the analyzers observe it).
@@ -77,15 +80,26 @@ func (t *clientTracker) resolve(fx *Facts) {
 	tie := TieNone
 	// Lineage: the cookie values it presented. The store owning most of
 	// them wins; equal counts go to the most recent store.
-	counts := map[*Store]int{}
+	var owners []*Store
+	var counts []int
 	for _, p := range fx.Cookies {
-		if o := t.owner[p.Name+"="+p.Value]; o != nil {
-			counts[o]++
+		o := t.owner[p.Name+"="+p.Value]
+		if o == nil {
+			continue
 		}
+		i := 0
+		for i < len(owners) && owners[i] != o {
+			i++
+		}
+		if i == len(owners) {
+			owners, counts = append(owners, o), append(counts, 0)
+		}
+		counts[i]++
 	}
-	for o, n := range counts {
-		if s == nil || n > counts[s] || n == counts[s] && o.ID > s.ID {
-			s = o
+	best := 0
+	for i, o := range owners {
+		if s == nil || counts[i] > best || counts[i] == best && o.ID > s.ID {
+			s, best = o, counts[i]
 		}
 	}
 	if s != nil {
@@ -107,7 +121,7 @@ func (t *clientTracker) resolve(fx *Facts) {
 		s, tie = t.byConn[f.ConnID], TieConn
 	}
 	if s == nil && acct != "" {
-		if c := t.byAccount[acct+"\x00"+fx.Agent]; c != nil {
+		if c := t.byAccount[acctAgent{acct, fx.Agent}]; c != nil {
 			s, tie = c, TieAccount
 		}
 	}
@@ -116,7 +130,7 @@ func (t *clientTracker) resolve(fx *Facts) {
 		// the program has used one account: with two (two connectors in one
 		// JVM, or one User-Agent of every account in a HAR without client
 		// addresses) nothing tells whose the request is.
-		if c := t.byAccount["\x00"+fx.Agent]; c != nil {
+		if c := t.byAccount[acctAgent{"", fx.Agent}]; c != nil {
 			s, tie = c, TieAgent
 		}
 	}
@@ -176,19 +190,20 @@ func (t *clientTracker) record(fx *Facts) {
 	if f.ConnID != 0 {
 		t.byConn[f.ConnID] = s
 	}
-	t.byAccount[s.Account+"\x00"+fx.Agent] = s
-	t.byAccount["\x00"+fx.Agent] = s
+	t.byAccount[acctAgent{s.Account, fx.Agent}] = s
+	t.byAccount[acctAgent{"", fx.Agent}] = s
 	if fx.Account.Key != "" && fx.Account.Key != s.Account {
-		t.byAccount[fx.Account.Key+"\x00"+fx.Agent] = s
+		t.byAccount[acctAgent{fx.Account.Key, fx.Agent}] = s
 	}
 }
 
-// opensAnotherSession: the response set a new value of a cookie the store
-// already holds (in any version: threads that start together have not seen
-// each other's answers yet).
+// opensAnotherSession: the response set a new value of a session cookie
+// the store already holds (in any version: threads that start together
+// have not seen each other's answers yet). A load balancer's new affinity
+// value is no session.
 func opensAnotherSession(fx *Facts, s *Store) bool {
 	for _, sc := range fx.SetCookies {
-		if sc.Value != "" && !sc.IsDeletion(fx.Flow.End) && s.jar.holdsOther(sc.Name, sc.Value) {
+		if sc.Value != "" && isSessionCookie(sc) && !sc.IsDeletion(fx.Flow.End) && s.jar.holdsOther(sc.Name, sc.Value) {
 			return true
 		}
 	}

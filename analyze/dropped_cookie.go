@@ -18,7 +18,9 @@ const KindDroppedCookie = "dropped-cookie"
 // cookies of the store came from that client; one on the same connection,
 // or with the same credentials, only may have. So:
 //
-//   - refused: error, whatever the tie (the text says what tied it);
+//   - refused: error for a session cookie whatever the tie (the text says
+//     what tied it), and for any cookie when the client keeps the others;
+//     info for another cookie of a client tied by a guess;
 //   - not refused, tied by cookies: warning for a session cookie, info for
 //     the rest;
 //   - not refused, tied by a guess, the server opened another session:
@@ -103,6 +105,17 @@ func (a *DroppedCookie) withdraw(fx *Facts) {
 	a.held = kept
 }
 
+// Holding implements Settler.
+func (a *DroppedCookie) Holding() int {
+	low := 0
+	for _, h := range a.held {
+		if low == 0 || h.fd.Flow < low {
+			low = h.fd.Flow
+		}
+	}
+	return low
+}
+
 // Settle implements Settler: held findings whose new session was not
 // presented within the horizon are released.
 func (a *DroppedCookie) Settle(t time.Time, emit func(Finding)) {
@@ -131,20 +144,26 @@ func contains(vs []string, v string) bool {
 // droppedSeverity is the rule in the type's comment; hold says the finding
 // waits for later evidence.
 func droppedSeverity(fx *Facts, c *storedCookie, forked bool) (sev Severity, hold bool) {
+	session := isSessionCookie(c.SetCookie)
 	switch {
-	case fx.Refusal.Refused:
+	case fx.Refusal.Refused && (session || fx.Tie == TieCookie):
+		// A session (or, from a client that keeps the others, any cookie:
+		// an affinity cookie binds a session to its backend) the refused
+		// request lacked.
 		return Error, false
+	case fx.Refusal.Refused:
+		return Info, false
 	case isAffinityCookie(c.Name):
 		if fx.Tie == TieCookie {
 			return Info, false
 		}
 		return None, false
 	case fx.Tie == TieCookie:
-		if isSessionCookie(c.SetCookie) {
+		if session {
 			return Warning, false
 		}
 		return Info, false
-	case forked && isSessionCookie(c.SetCookie):
+	case forked && session:
 		return Warning, true
 	case fx.Tie == TieConn:
 		return Info, false

@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"math"
+	"sort"
 	"time"
 
 	"github.com/provtap/provtap/capture"
@@ -27,6 +28,11 @@ type Engine struct {
 	pending map[int]*capture.Flow // completed, waiting for a lower ID
 	window  []*held               // released in order, waiting for a challenge to settle
 	last    time.Time             // latest start seen: the capture's clock
+	// outbuf holds findings until no earlier flow can get one: the engine
+	// hands findings on in flow order.
+	outbuf  []Finding
+	current int           // the flow being observed (0: settling)
+	emitFn  func(Finding) // appends to outbuf; made once
 }
 
 // held is a flow in the lookahead window.
@@ -40,8 +46,10 @@ type held struct {
 // them (did this thread go on to keep its own session?). Settle releases
 // those whose horizon passed by t on the capture's clock; the engine calls
 // it as flows arrive, from Tick, and with the end of time from Flush.
+// Holding is the lowest flow a held finding names (0: none held).
 type Settler interface {
 	Settle(t time.Time, emit func(Finding))
+	Holding() int
 }
 
 // NewEngine runs the given analyzers; with none, all of provtap's.
@@ -49,7 +57,9 @@ func NewEngine(as ...Analyzer) *Engine {
 	if len(as) == 0 {
 		as = All()
 	}
-	return &Engine{analyzers: as, clients: newClientTracker(), next: 1, pending: map[int]*capture.Flow{}}
+	e := &Engine{analyzers: as, clients: newClientTracker(), next: 1, pending: map[int]*capture.Flow{}}
+	e.emitFn = func(fd Finding) { e.outbuf = append(e.outbuf, normalize(fd, e.current)) }
+	return e
 }
 
 // maxPending bounds the reorder buffer: if a flow with a low ID never
@@ -65,12 +75,12 @@ const challengeWait = 5 * time.Second
 const maxWindow = 4096
 
 // Add hands one completed flow to the engine and returns the findings that
-// flow (and any it released) produced.
+// became final with it, in flow order.
 func (e *Engine) Add(f *capture.Flow) []Finding {
 	var out []Finding
 	if f.ID < e.next {
 		// Arrived after analysis moved past it: analyze it alone, late.
-		return e.admit(f, out)
+		return e.release(e.admit(f, out), false)
 	}
 	e.pending[f.ID] = f
 	for {
@@ -86,7 +96,39 @@ func (e *Engine) Add(f *capture.Flow) []Finding {
 		e.next++
 		out = e.admit(g, out)
 	}
-	return out
+	return e.release(out, false)
+}
+
+// release hands on, in flow order, the findings no earlier flow can
+// precede any more: not while a flow before them is unobserved or an
+// analyzer holds a finding on one (all, at the end).
+func (e *Engine) release(out []Finding, all bool) []Finding {
+	e.outbuf = append(e.outbuf, out...)
+	if len(e.outbuf) == 0 {
+		return nil
+	}
+	low := math.MaxInt
+	if !all {
+		low = e.next
+		if len(e.window) > 0 {
+			low = min(low, e.window[0].fx.Flow.ID)
+		}
+		for _, a := range e.analyzers {
+			if s, ok := a.(Settler); ok {
+				if h := s.Holding(); h != 0 {
+					low = min(low, h)
+				}
+			}
+		}
+	}
+	sort.SliceStable(e.outbuf, func(i, j int) bool { return e.outbuf[i].Flow < e.outbuf[j].Flow })
+	n := sort.Search(len(e.outbuf), func(i int) bool { return e.outbuf[i].Flow >= low })
+	if n == 0 {
+		return nil
+	}
+	done := append([]Finding(nil), e.outbuf[:n]...)
+	e.outbuf = append(e.outbuf[:0], e.outbuf[n:]...)
+	return done
 }
 
 // Tick settles what waited for later traffic that did not come by now
@@ -94,7 +136,7 @@ func (e *Engine) Add(f *capture.Flow) []Finding {
 // its horizon. grace allows for requests that started before now but have
 // not completed yet.
 func (e *Engine) Tick(now time.Time, grace time.Duration) []Finding {
-	return e.settle(now.Add(-grace), nil)
+	return e.release(e.settle(now.Add(-grace), nil), false)
 }
 
 // Flush analyzes every flow still waiting (the end of a capture, or a flow
@@ -108,7 +150,7 @@ func (e *Engine) Flush() []Finding {
 		e.next++
 		out = e.admit(g, out)
 	}
-	return e.settle(time.Unix(math.MaxInt32, 0), out)
+	return e.release(e.settle(time.Unix(math.MaxInt32, 0), out), true)
 }
 
 func (e *Engine) lowestPending() int {
@@ -170,10 +212,10 @@ func (e *Engine) settle(t time.Time, out []Finding) []Finding {
 	if len(e.window) > 0 && e.window[0].fx.Flow.Start.Before(t) {
 		t = e.window[0].fx.Flow.Start
 	}
-	emit := func(fd Finding) { out = append(out, normalize(fd, 0)) }
+	e.current = 0
 	for _, a := range e.analyzers {
 		if s, ok := a.(Settler); ok {
-			s.Settle(t, emit)
+			s.Settle(t, e.emitFn)
 		}
 	}
 	return out
@@ -183,12 +225,13 @@ func (e *Engine) settle(t time.Time, out []Finding) []Finding {
 // stores its response's cookies.
 func (e *Engine) observe(fx *Facts, out []Finding) []Finding {
 	e.clients.resolve(fx)
-	emit := func(fd Finding) { out = append(out, normalize(fd, fx.Flow.ID)) }
 	for _, a := range e.analyzers {
 		if s, ok := a.(Settler); ok {
-			s.Settle(fx.Flow.Start, emit) // what expired before this flow began
+			e.current = 0
+			s.Settle(fx.Flow.Start, e.emitFn) // what expired before this flow began
 		}
-		a.Observe(fx, emit)
+		e.current = fx.Flow.ID
+		a.Observe(fx, e.emitFn)
 	}
 	e.clients.record(fx)
 	e.clients.expire(fx.Flow.Start)

@@ -1,13 +1,13 @@
 package analyze
 
 import (
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"net"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/provtap/provtap/capture"
 	"github.com/provtap/provtap/capture/httpx"
@@ -103,7 +103,7 @@ func newFacts(f *capture.Flow) *Facts {
 	dest := f.RequestHeader("Sec-Fetch-Dest")
 	fx.Subresource = dest != "" && !strings.EqualFold(dest, "empty")
 	fx.Path = pathOnly(f)
-	fx.Query = f.Query()
+	fx.Query = queryOf(f)
 	fx.Origin = f.Origin()
 	fx.API = fx.Origin + basePath(fx.Path)
 	fx.Agent = clientIP(f) + "\x00" + f.RequestHeader("User-Agent")
@@ -113,8 +113,10 @@ func newFacts(f *capture.Flow) *Facts {
 			fx.SetCookies = append(fx.SetCookies, sc)
 		}
 	}
-	for _, v := range f.RequestHeaderValues("Cookie") {
-		fx.Cookies = append(fx.Cookies, httpx.ParseCookie(v)...)
+	for _, h := range f.RequestHeaders {
+		if strings.EqualFold(h.Name, "Cookie") {
+			fx.Cookies = append(fx.Cookies, httpx.ParseCookie(h.Value)...)
+		}
 	}
 	fx.Account = accountOf(f, fx.Query)
 	if fx.Analyzable {
@@ -157,6 +159,37 @@ func basePath(path string) string {
 // hashed, never kept in clear; labels are masked.
 func accountOf(f *capture.Flow, query url.Values) Account {
 	if v := f.RequestHeader("Authorization"); v != "" {
+		return authAccount(v)
+	}
+	return keyAccount(f, query)
+}
+
+// accounts caches Authorization values' accounts: a connector sends the
+// same one on thousands of calls.
+var accounts = struct {
+	sync.Mutex
+	m map[string]Account
+}{m: map[string]Account{}}
+
+func authAccount(v string) Account {
+	accounts.Lock()
+	a, ok := accounts.m[v]
+	accounts.Unlock()
+	if ok {
+		return a
+	}
+	a = parseAuthAccount(v)
+	accounts.Lock()
+	if len(accounts.m) >= 4096 {
+		clear(accounts.m)
+	}
+	accounts.m[v] = a
+	accounts.Unlock()
+	return a
+}
+
+func parseAuthAccount(v string) Account {
+	{
 		scheme, cred := httpx.AuthScheme(v)
 		a := Account{Via: "Authorization: " + scheme + " …"}
 		switch {
@@ -182,6 +215,11 @@ func accountOf(f *capture.Flow, query url.Values) Account {
 		}
 		return a
 	}
+}
+
+// keyAccount is the account of a request without Authorization: its API
+// key header or query parameter.
+func keyAccount(f *capture.Flow, query url.Values) Account {
 	for _, h := range f.RequestHeaders {
 		if isAccountName(h.Name) && h.Value != "" && !strings.EqualFold(h.Name, "Proxy-Authorization") {
 			return Account{Key: "header:" + strings.ToLower(h.Name) + ":" + digest(h.Value),
@@ -220,9 +258,28 @@ func isAccountName(name string) bool {
 		strings.Contains(n, "secret") || strings.Contains(n, "passw") || strings.Contains(n, "auth")
 }
 
+// digest is a 64-bit FNV-1a of s: an account's identity without its secret.
 func digest(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:8])
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return strconv.FormatUint(h, 36)
+}
+
+// queryOf is the request's query, parsed only when it has one.
+func queryOf(f *capture.Flow) url.Values {
+	t := f.Target
+	if t == "" || strings.Contains(t, "://") {
+		return f.Query()
+	}
+	_, q, ok := strings.Cut(t, "?")
+	if !ok || q == "" {
+		return nil
+	}
+	v, _ := url.ParseQuery(q)
+	return v
 }
 
 // FactsOf is what can be known of f on its own — refusal, challenges,

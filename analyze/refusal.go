@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/url"
 	"regexp"
@@ -113,11 +114,12 @@ func errorInSuccess(fx *Facts) (string, bool) {
 	if !strings.Contains(ct, "json") {
 		return "", false
 	}
-	body := fx.ResponseText()
-	trimmed := strings.TrimSpace(string(body))
-	if !strings.HasPrefix(trimmed, "{") || !strings.Contains(trimmed, "rror") && !strings.Contains(trimmed, "status") {
+	body := bytes.TrimSpace(fx.ResponseText())
+	if len(body) == 0 || body[0] != '{' || !bytes.Contains(body, []byte(`"errors"`)) &&
+		!bytes.Contains(body, []byte(":Error")) && !bytes.Contains(body, []byte("BulkResponse")) {
 		return "", false
 	}
+	trimmed := string(body)
 	var doc struct {
 		Schemas    []string          `json:"schemas"`
 		Detail     string            `json:"detail"`

@@ -16,7 +16,9 @@ import (
 type Report struct {
 	Flows    int        `json:"flows"`
 	Problems []*Problem `json:"problems"`
-	Findings []Finding  `json:"findings"`
+	Findings []Finding  `json:"findings"` // nil in a report of problems only
+
+	findings int // how many there were
 }
 
 // NewReport sorts a copy of the findings (worst first, then by flow),
@@ -35,15 +37,22 @@ func NewReport(flows int, findings []Finding) Report {
 	if ps == nil {
 		ps = []*Problem{}
 	}
-	return Report{Flows: flows, Problems: ps, Findings: fs}
+	return Report{Flows: flows, Problems: ps, Findings: fs, findings: len(fs)}
+}
+
+// ProblemReport is a report of problems only (text and markdown show no
+// more): its memory follows the number of root causes, not of findings.
+func ProblemReport(flows int, set *ProblemSet) Report {
+	ps, _ := set.Sorted()
+	return Report{Flows: flows, Problems: ps, findings: set.Findings()}
 }
 
 // Worst is the highest severity among the findings (None when there are none).
 func (r Report) Worst() Severity {
 	worst := None
-	for _, f := range r.Findings {
-		if f.Severity > worst {
-			worst = f.Severity
+	for _, p := range r.Problems {
+		if p.Severity > worst {
+			worst = p.Severity
 		}
 	}
 	return worst
@@ -64,7 +73,7 @@ func (r Report) summary() string {
 		counts[p.Severity]++
 	}
 	flows := plural(r.Flows, "flow")
-	if len(r.Findings) == 0 {
+	if r.findings == 0 {
 		return flows + " · no findings"
 	}
 	var parts []string
@@ -74,7 +83,7 @@ func (r Report) summary() string {
 		}
 	}
 	return fmt.Sprintf("%s · %s: %s · %s", flows, plural(len(r.Problems), "problem"), strings.Join(parts, ", "),
-		plural(len(r.Findings), "finding"))
+		plural(r.findings, "finding"))
 }
 
 func plural(n int, word string) string {
@@ -184,7 +193,7 @@ func wrap(text string, width int) []string {
 func (r Report) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### provtap analysis: %s\n\n", r.summary())
-	if len(r.Findings) == 0 {
+	if r.findings == 0 {
 		b.WriteString("No problems found in this capture.\n")
 		_, err := io.WriteString(w, b.String())
 		return err

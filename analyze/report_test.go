@@ -109,3 +109,28 @@ func TestEngineOutOfOrderEqualsRun(t *testing.T) {
 		t.Errorf("live\n  %s\noffline\n  %s", lines(live), lines(offline))
 	}
 }
+
+// The streaming writer (bounded memory, `provtap analyze --format json`)
+// writes what Report.WriteJSON writes for the same findings in the same order.
+func TestJSONWriterEqualsReport(t *testing.T) {
+	for _, fs := range [][]analyze.Finding{nil, seed1(false).run(), append(seed2(true, true, false).run(), seed1(false).run()...)} {
+		r := analyze.NewReport(9, fs)
+		var want, got bytes.Buffer
+		r.WriteJSON(&want)
+		w, err := analyze.NewJSONWriter(&got, t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, fd := range r.Findings {
+			if err := w.Add(fd); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Close(9); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != want.String() {
+			t.Errorf("streamed\n%s\nwant\n%s", got.String(), want.String())
+		}
+	}
+}

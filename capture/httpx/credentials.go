@@ -85,11 +85,28 @@ func IsSecretField(name string) bool {
 	return strings.HasSuffix(n, "key") && n != "key"
 }
 
-// normName lower-cases and drops '-', '_' and '.'.
+// normName lower-cases and drops '-', '_' and '.' (without allocating when
+// the name already is so).
 func normName(s string) string {
-	s = strings.ToLower(s)
-	if strings.ContainsAny(s, "-_.") {
-		s = strings.NewReplacer("-", "", "_", "", ".", "").Replace(s)
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '-' || c == '_' || c == '.' || c >= 'A' && c <= 'Z' {
+			clean = false
+			break
+		}
 	}
-	return s
+	if clean {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '-' || c == '_' || c == '.':
+		case c >= 'A' && c <= 'Z':
+			b = append(b, c+'a'-'A')
+		default:
+			b = append(b, c)
+		}
+	}
+	return string(b)
 }

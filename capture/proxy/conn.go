@@ -152,12 +152,11 @@ func (c *clientConn) takeHead(req *http.Request) []capture.Header {
 }
 
 func (c *clientConn) takeHeadLocked(req *http.Request) ([]capture.Header, bool) {
-	line := []byte(req.Method + " " + req.RequestURI + " " + req.Proto)
-	i := bytes.Index(c.buf, line)
+	i := requestLineAt(c.buf, req)
 	if i < 0 {
 		return nil, false
 	}
-	rest := c.buf[i+len(line):]
+	rest := c.buf[i:]
 	var hs []capture.Header
 	pos := 0
 	nextLine := func() ([]byte, bool) {
@@ -172,6 +171,7 @@ func (c *clientConn) takeHeadLocked(req *http.Request) ([]capture.Header, bool) 
 	if l, ok := nextLine(); !ok || len(l) != 0 {
 		return nil, false // request line continues: not our line
 	}
+	hs = make([]capture.Header, 0, len(req.Header)+1)
 	for {
 		l, ok := nextLine()
 		if !ok {
@@ -201,39 +201,82 @@ func (c *clientConn) takeHeadLocked(req *http.Request) ([]capture.Header, bool) 
 	return hs, true
 }
 
-// sameHeaders checks parsed wire headers against what net/http parsed
-// (which moves Host out of the map).
-func sameHeaders(hs []capture.Header, req *http.Request) bool {
-	n := 0
-	for _, h := range hs {
-		key := http.CanonicalHeaderKey(h.Name)
-		if key == "Host" {
-			continue
-		}
-		vs := req.Header[key]
-		if len(vs) == 0 {
-			return false
-		}
-		n++
+// requestLineAt is where req's request line ends in buf (just before its
+// line break), or -1. The head is usually at the start of what was
+// remembered; otherwise it is searched for.
+func requestLineAt(buf []byte, req *http.Request) int {
+	match := func(b []byte) bool {
+		n := len(req.Method) + 1 + len(req.RequestURI) + 1 + len(req.Proto)
+		return len(b) >= n && string(b[:len(req.Method)]) == req.Method && b[len(req.Method)] == ' ' &&
+			string(b[len(req.Method)+1:len(req.Method)+1+len(req.RequestURI)]) == req.RequestURI &&
+			b[n-len(req.Proto)-1] == ' ' && string(b[n-len(req.Proto):n]) == req.Proto
 	}
+	n := len(req.Method) + 1 + len(req.RequestURI) + 1 + len(req.Proto)
+	if match(buf) {
+		return n
+	}
+	line := []byte(req.Method + " " + req.RequestURI + " " + req.Proto)
+	if i := bytes.Index(buf, line); i >= 0 {
+		return i + n
+	}
+	return -1
+}
+
+// sameHeaders checks parsed wire headers against what net/http parsed
+// (which moves Host out of the map): the same values, per name, in order.
+func sameHeaders(hs []capture.Header, req *http.Request) bool {
 	total := 0
 	for _, vs := range req.Header {
 		total += len(vs)
 	}
-	if n != total {
-		return false
+	type seen struct {
+		key string
+		n   int
 	}
-	seen := map[string]int{}
+	var counts [16]seen
+	used := counts[:0]
+	n := 0
 	for _, h := range hs {
-		key := http.CanonicalHeaderKey(h.Name)
+		key := h.Name
+		if !isCanonical(key) {
+			key = http.CanonicalHeaderKey(key)
+		}
 		if key == "Host" {
 			continue
 		}
-		k := seen[key]
-		if vs := req.Header[key]; k >= len(vs) || vs[k] != h.Value {
+		vs := req.Header[key]
+		k := 0
+		j := 0
+		for j < len(used) && used[j].key != key {
+			j++
+		}
+		if j < len(used) {
+			k = used[j].n
+			used[j].n++
+		} else {
+			used = append(used, seen{key, 1})
+		}
+		if k >= len(vs) || vs[k] != h.Value {
 			return false
 		}
-		seen[key] = k + 1
+		n++
+	}
+	return n == total
+}
+
+// isCanonical reports a name already in net/http's canonical form
+// ("Content-Type"), which needs no conversion.
+func isCanonical(s string) bool {
+	upper := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case upper && c >= 'a' && c <= 'z', !upper && c >= 'A' && c <= 'Z':
+			return false
+		case c == ' ' || c == '_' || c >= 0x80:
+			return false // net/http leaves these as they are; compare via CanonicalHeaderKey
+		}
+		upper = c == '-'
 	}
 	return true
 }

@@ -410,6 +410,6 @@ func mimeBase(ct string) string {
 
 // normKey lower-cases and drops '-', '_' and '.', so a SCIM "path" and a
 // "Path" key compare equal.
-func normKey(s string) string {
-	return strings.NewReplacer("-", "", "_", "", ".", "").Replace(strings.ToLower(s))
-}
+func normKey(s string) string { return keyNorm.Replace(strings.ToLower(s)) }
+
+var keyNorm = strings.NewReplacer("-", "", "_", "", ".", "")
