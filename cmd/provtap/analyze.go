@@ -18,6 +18,10 @@ custom headers or query parameters the client sent on some calls but not on
 others, sessions the server refused to open twice, and the other kinds the
 README lists. --format json is the stable form (described in the README).
 
+Times are shown in local time (or --utc, --zone); --format json keeps the
+capture file's own clock unless --utc or --zone is given, so the same file
+gives the same JSON on every machine.
+
 A capture cut off mid-write (a recorder that was killed) or still being
 recorded is analyzed up to its last whole flow, with one line on stderr
 saying which.
@@ -42,6 +46,11 @@ func cmdAnalyze(args []string, stdout, stderr io.Writer) int {
 	}
 	if err := clk.check(); err != nil {
 		return c.fail("%v", err)
+	}
+	if format.value == "json" && !c.given("utc") && !c.given("zone") {
+		// The stable JSON does not depend on the machine it runs on: the
+		// finding texts keep the capture file's own clock.
+		clk.zone = "capture"
 	}
 	threshold, _ := analyze.ParseSeverity(failOn.value)
 	flows, findings, note, err := analyzeWithProgress(pos[0], clk, stderr)

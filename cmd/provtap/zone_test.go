@@ -85,3 +85,29 @@ func TestOneClockInTheTUIAndInAnalyze(t *testing.T) {
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func quote(s string) string { return strconv.Quote(s) }
+
+// The JSON report is the same on every machine: its texts keep the
+// capture's own clock unless --utc or --zone asks otherwise.
+func TestAnalyzeJSONKeepsTheCapturesClock(t *testing.T) {
+	t.Parallel()
+	bin := provtapBinary(t)
+	har := firefoxHAR(t, t.TempDir())
+	var first string
+	for _, tz := range []string{"Asia/Tokyo", "America/New_York", "UTC"} {
+		cmd := exec.Command(bin, "analyze", "--format", "json", har)
+		cmd.Env = append(os.Environ(), "TZ="+tz)
+		out, _ := cmd.Output()
+		if !strings.Contains(string(out), "12:00:01.038") {
+			t.Errorf("TZ=%s: the JSON lacks the capture's 12:00:01.038:\n%s", tz, out)
+		}
+		if first == "" {
+			first = string(out)
+		} else if string(out) != first {
+			t.Errorf("TZ=%s: the JSON differs from the first machine's", tz)
+		}
+	}
+	cmd := exec.Command(bin, "analyze", "--format", "json", "--utc", har)
+	if out, _ := cmd.Output(); !strings.Contains(string(out), "10:00:01.038") {
+		t.Errorf("--utc: the JSON lacks 10:00:01.038:\n%s", out)
+	}
+}
