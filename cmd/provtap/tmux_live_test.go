@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -12,15 +13,6 @@ import (
 	"github.com/provtap/provtap/capture/har"
 	"github.com/provtap/provtap/internal/scenario"
 )
-
-// skipUnbuilt skips a test of a command this version does not have yet.
-func skipUnbuilt(t *testing.T, bin string, args ...string) {
-	t.Helper()
-	out, _ := exec.Command(bin, append(args, "--help")...).CombinedOutput()
-	if strings.Contains(string(out), "not built yet") {
-		t.Skipf("provtap %s is not built yet: %s", strings.Join(args, " "), strings.TrimSpace(string(out)))
-	}
-}
 
 func freePort(t *testing.T) string {
 	t.Helper()
@@ -55,7 +47,6 @@ func TestTmuxLiveProxy(t *testing.T) {
 		t.Fatal("curl is not installed: the live TUI test sends traffic with it")
 	}
 	bin := provtapBinary(t)
-	skipUnbuilt(t, bin)
 	dir := t.TempDir()
 	home := filepath.Join(dir, "home")
 	srv := scenario.Serve(scenario.NewSessionAPI(), false)
@@ -122,7 +113,6 @@ func TestTmuxDemo(t *testing.T) {
 	t.Parallel()
 	requireTmux(t)
 	bin := provtapBinary(t)
-	skipUnbuilt(t, bin) // the demo runs the proxy
 	dir := t.TempDir()
 	s := startTmux(t, 100, 30, dir, bin, "demo", "--home", filepath.Join(dir, "demo"))
 	s.waitScreen("Findings (", "concurrent-session", "dropped-cookie", "lost-header", "lost-query-param")
@@ -136,7 +126,6 @@ func TestTmuxDemo(t *testing.T) {
 func TestDemoHeadless(t *testing.T) {
 	t.Parallel()
 	bin := provtapBinary(t)
-	skipUnbuilt(t, bin) // the demo runs the proxy
 	out, err := exec.Command(bin, "demo", "--no-tui", "--home", t.TempDir()).CombinedOutput()
 	if err != nil {
 		t.Fatalf("provtap demo --no-tui: %v\n%s", err, out)
@@ -145,5 +134,19 @@ func TestDemoHeadless(t *testing.T) {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
+	}
+	// Every flow it printed was recorded (the demo goes through the same
+	// pipeline as the proxy), and the capture is closed.
+	m := regexp.MustCompile(`(?m)^capture: (.+)$`).FindStringSubmatch(string(out))
+	if m == nil {
+		t.Fatalf("no capture line:\n%s", out)
+	}
+	c, err := har.LoadHAR(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	printed := len(regexp.MustCompile(`(?m)^\d\d:\d\d:\d\d\.\d{3} #\d+ `).FindAllString(string(out), -1))
+	if c.Truncated || len(c.Flows) != printed || printed < 10 {
+		t.Errorf("capture %s: truncated %v, %d flows, %d printed", m[1], c.Truncated, len(c.Flows), printed)
 	}
 }
