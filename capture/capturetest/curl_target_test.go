@@ -1,12 +1,11 @@
 package capturetest_test
 
 import (
+	"context"
 	"errors"
-	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture/capturetest"
@@ -52,38 +51,27 @@ func TestCurlAnyAuthIsQuiet(t *testing.T) {
 // call is on a new connection, so only the cookies tie a thread together.
 func TestCurlThreadsWithTheirOwnJarsAreQuiet(t *testing.T) {
 	capturetest.RequireTool(t, "curl")
-	for _, tls := range []bool{false, true} {
-		t.Run(schemeOf(tls), func(t *testing.T) {
-			base, rp, target := startTarget(t, tls, nil, nil)
-			var accounts []string
-			for i := 0; i < 4; i++ {
-				accounts = append(accounts, fmt.Sprintf("curl%d-%s", i, capturetest.NewAccountName()))
-			}
-			ctx := clientContext(t)
-			errs := capturetest.RunThreads(4, 200*time.Millisecond, func(i int) error {
-				return curlThrough(t, rp, true).Provision(ctx, base, svcUser, svcPass, accounts[i])
-			})
-			mustSucceed(t, errs...)
-			flows, got := settle(t, rp, 12)
-			capturetest.ExpectQuiet(t, got)
-			expectProvisioned(t, target, 4, accounts...)
-			logFlows(t, flows, got)
-		})
-	}
+	expectThreadsQuiet(t, func(ctx context.Context, rp *capturetest.RunningProxy, base, account string) error {
+		return curlThrough(t, rp, true).Provision(ctx, base, svcUser, svcPass, account)
+	})
 }
 
 // curl without a jar against a server that opens a session per call and
 // never refuses: no error, one dropped-cookie warning problem.
 func TestCurlNoJarAgainstASessionPerCallServer(t *testing.T) {
 	capturetest.RequireTool(t, "curl")
-	base, rp, target := startTarget(t, false, nil, nil)
-	c, ctx := curlThrough(t, rp, false), clientContext(t)
-	a, b := capturetest.NewAccountName(), capturetest.NewAccountName()
-	mustSucceed(t, c.Provision(ctx, base, svcUser, svcPass, a), c.Provision(ctx, base, svcUser, svcPass, b))
-	flows, got := settle(t, rp, 6)
-	expectWastedSessions(t, flows, got)
-	expectProvisioned(t, target, 6, a, b)
-	logFlows(t, flows, got)
+	for _, tls := range []bool{false, true} {
+		t.Run(schemeOf(tls), func(t *testing.T) {
+			base, rp, target := startTarget(t, tls, nil, nil)
+			c, ctx := curlThrough(t, rp, false), clientContext(t)
+			a, b := capturetest.NewAccountName(), capturetest.NewAccountName()
+			mustSucceed(t, c.Provision(ctx, base, svcUser, svcPass, a), c.Provision(ctx, base, svcUser, svcPass, b))
+			flows, got := settle(t, rp, 6)
+			expectWastedSessions(t, flows, got)
+			expectProvisioned(t, target, 6, a, b)
+			logFlows(t, flows, got)
+		})
+	}
 }
 
 // curl without a jar against seed 1's one-session server: the PATCH is

@@ -98,3 +98,25 @@ func expectWastedSessions(t *testing.T, flows []*capture.Flow, got []analyze.Fin
 		t.Errorf("want one dropped-cookie warning problem on the %d later calls, got %+v", len(flows)-1, r.Problems)
 	}
 }
+
+// expectThreadsQuiet runs four connector threads of one service account,
+// staggered by 200 ms, each provisioning its own identity with thread (and
+// its own cookie store) through a proxy to a Target, over http and https,
+// and asserts what a user checks: every call succeeded, each thread kept
+// its own session, nothing reached warning.
+func expectThreadsQuiet(t *testing.T, thread func(ctx context.Context, rp *capturetest.RunningProxy, base, account string) error) {
+	for _, tls := range []bool{false, true} {
+		t.Run(schemeOf(tls), func(t *testing.T) {
+			base, rp, target := startTarget(t, tls, nil, nil)
+			accounts := capturetest.TargetRun{Threads: capturetest.SameAccount(4, 1, svcUser, svcPass)}.Accounts()
+			ctx := clientContext(t)
+			mustSucceed(t, capturetest.RunThreads(4, 200*time.Millisecond, func(i int) error {
+				return thread(ctx, rp, base, accounts[i])
+			})...)
+			flows, got := settle(t, rp, 12)
+			capturetest.ExpectQuiet(t, got)
+			expectProvisioned(t, target, 4, accounts...)
+			logFlows(t, flows, got)
+		})
+	}
+}
