@@ -21,6 +21,9 @@ const (
 	// ApacheOwnClient is a client per thread from HttpClients.custom(),
 	// the store and credentials its defaults, the run's proxy on the builder.
 	ApacheOwnClient = "own"
+	// ApacheNoCookies is ApacheOwnClient with disableCookieManagement():
+	// the failing connector, which keeps no session.
+	ApacheNoCookies = "own-no-cookies"
 	// ApacheSharedPool is one client on a PoolingHttpClientConnectionManager
 	// for all the run's threads, each with its own HttpClientContext.
 	ApacheSharedPool = "pool"

@@ -91,6 +91,20 @@ func TestCurlNoJarAgainstAOneSessionServer(t *testing.T) {
 	}
 }
 
+// --anyauth without a jar against seed 1's server: the PATCH goes without
+// the session, is challenged, answered and refused — diagnosed on the
+// answer, with the POST's session as evidence.
+func TestCurlAnyAuthWithoutAJarAgainstAOneSessionServer(t *testing.T) {
+	capturetest.RequireTool(t, "curl")
+	base, rp, _ := startTarget(t, true, nil, func(tg *capturetest.Target) { tg.OneSession = true })
+	c := curlThrough(t, rp, false)
+	c.AnyAuth = true
+	expectRefusedStep(t, c.Provision(clientContext(t), base, svcUser, svcPass, capturetest.NewAccountName()), "PATCH ")
+	flows, got := settle(t, rp, 4)
+	expectAnsweredAndRefused(t, flows, got)
+	logFlows(t, flows, got)
+}
+
 // expectRefusedStep asserts the connector stopped at a 401 on step.
 func expectRefusedStep(t *testing.T, err error, step string) {
 	t.Helper()

@@ -86,6 +86,20 @@ func expectSessionRefused(t *testing.T, got []analyze.Finding, refused, opened i
 	}
 }
 
+// expectAnsweredAndRefused asserts a client that waits for the challenge
+// and keeps no cookie, against a one-session server: the POST challenged
+// and answered (a session opened, #2); the PATCH, without that session,
+// challenged (#3) and, answered, refused (#4). Seed 1's diagnosis on the
+// answer; the challenge itself raises nothing.
+func expectAnsweredAndRefused(t *testing.T, flows []*capture.Flow, got []analyze.Finding) {
+	t.Helper()
+	if len(flows) != 4 || flows[2].Status != 401 || flows[2].RequestHeader("Authorization") != "" ||
+		flows[3].Status != 401 || flows[3].RequestHeader("Authorization") == "" {
+		t.Fatalf("want the PATCH challenged, answered and refused")
+	}
+	expectSessionRefused(t, got, flows[3].ID, flows[1].ID)
+}
+
 // expectWastedSessions asserts a client without a jar against a server
 // that opens a session per call: no error, one dropped-cookie warning
 // problem on the calls after the first.

@@ -14,6 +14,7 @@
 //   own      each thread its own client, HttpClients.custom() with the store and the
 //            credentials as its defaults and PROXY set on the builder; every execute()
 //            starts a fresh context (so is challenged unless the session cookie is sent)
+//   own-no-cookies  the same with disableCookieManagement(): no cookie is kept
 //   pool     one client for the run, on a PoolingHttpClientConnectionManager, PROXY set
 //            on the builder; each thread passes its own HttpClientContext
 //   system   one HttpClients.createSystem() for the run: the proxy comes from
@@ -46,6 +47,7 @@ import org.apache.http.entity.StringEntity;
 import org.apache.http.impl.client.BasicCookieStore;
 import org.apache.http.impl.client.BasicCredentialsProvider;
 import org.apache.http.impl.client.CloseableHttpClient;
+import org.apache.http.impl.client.HttpClientBuilder;
 import org.apache.http.impl.client.HttpClients;
 import org.apache.http.impl.conn.PoolingHttpClientConnectionManager;
 import org.apache.http.util.EntityUtils;
@@ -81,6 +83,7 @@ public class ApacheConnector {
             CloseableHttpClient shared;
             switch (kind) {
                 case "own":
+                case "own-no-cookies":
                     shared = null;
                     break;
                 case "pool":
@@ -94,7 +97,7 @@ public class ApacheConnector {
                     shared = HttpClients.createDefault();
                     break;
                 default:
-                    throw new IllegalArgumentException("CLIENT is own, pool, system or default, not " + kind);
+                    throw new IllegalArgumentException("CLIENT is own, own-no-cookies, pool, system or default, not " + kind);
             }
             HttpHost ownProxy = proxy;
             long stagger = Long.parseLong(h[2]);
@@ -112,8 +115,12 @@ public class ApacheConnector {
                         CloseableHttpClient client = shared;
                         HttpClientContext context = null;
                         if (client == null) {
-                            client = HttpClients.custom().setDefaultCookieStore(store)
-                                    .setDefaultCredentialsProvider(creds).setProxy(ownProxy).build();
+                            HttpClientBuilder b = HttpClients.custom().setDefaultCookieStore(store)
+                                    .setDefaultCredentialsProvider(creds).setProxy(ownProxy);
+                            if (kind.equals("own-no-cookies")) {
+                                b.disableCookieManagement();
+                            }
+                            client = b.build();
                         } else {
                             context = HttpClientContext.create();
                             context.setCookieStore(store);
