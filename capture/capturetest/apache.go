@@ -46,12 +46,20 @@ type Apache struct {
 	SystemHTTPProxy, SystemHTTPSProxy string
 }
 
-// RunTargets is JDK.RunTargets with ApacheConnector.java.
-func (a Apache) RunTargets(ctx context.Context, runs ...TargetRun) error {
+// ApacheInstalled says why Apache HttpClient's jars are missing, if they are.
+func ApacheInstalled() error {
 	for _, jar := range ApacheJars {
 		if _, err := os.Stat(jar); err != nil {
 			return fmt.Errorf("Apache HttpClient 4.5 is not installed (Debian's libhttpclient-java; bash .ci/run installs it): %w", err)
 		}
+	}
+	return nil
+}
+
+// RunTargets is JDK.RunTargets with ApacheConnector.java.
+func (a Apache) RunTargets(ctx context.Context, runs ...TargetRun) error {
+	if err := ApacheInstalled(); err != nil {
+		return err
 	}
 	j := a.JDK
 	j.Proxy = ""

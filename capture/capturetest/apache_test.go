@@ -19,6 +19,9 @@ import (
 // repeated with them — the HTTP authentication protocol, not a lost header.
 func TestApacheHttpClientAgainstTheTarget(t *testing.T) {
 	capturetest.RequireTool(t, "java", "keytool")
+	if err := capturetest.ApacheInstalled(); err != nil {
+		t.Fatal(err)
+	}
 	ca := sharedCA(t)
 	var scs, system []*jvmScenario
 	for _, tls := range []bool{false, true} {
@@ -61,11 +64,11 @@ func TestApacheHttpClientAgainstTheTarget(t *testing.T) {
 		run: capturetest.TargetRun{Client: capturetest.ApacheDefault, Threads: capturetest.SameAccount(1, 1, svcUser, svcPass)}}
 	reverse.run.Base = reverse.rp.URL
 	scs = append(scs, reverse)
-	runs := start(t, ca, scs)
+	runs := startJVMScenarios(t, ca, scs)
 	begin := time.Now()
 	err := capturetest.Apache{JDK: capturetest.JDK{CAFile: ca.CertFile},
 		SystemHTTPProxy: system[0].rp.URL, SystemHTTPSProxy: system[1].rp.URL}.RunTargets(clientContext(t), runs...)
 	expectRefusedStep(t, err, "PATCH ") // the connector without cookies; the others succeed (check)
 	t.Logf("one JVM, %d scenarios: %v", len(runs), time.Since(begin).Round(time.Millisecond))
-	check(t, scs)
+	checkJVMScenarios(t, scs)
 }

@@ -37,8 +37,8 @@ type jvmScenario struct {
 	rp     *capturetest.RunningProxy
 }
 
-// start starts every scenario's Target and proxy and returns their runs.
-func start(t *testing.T, ca *proxy.CA, scs []*jvmScenario) []capturetest.TargetRun {
+// startJVMScenarios starts every scenario's Target and proxy and returns their runs.
+func startJVMScenarios(t *testing.T, ca *proxy.CA, scs []*jvmScenario) []capturetest.TargetRun {
 	t.Helper()
 	var runs []capturetest.TargetRun
 	for _, sc := range scs {
@@ -51,10 +51,10 @@ func start(t *testing.T, ca *proxy.CA, scs []*jvmScenario) []capturetest.TargetR
 	return runs
 }
 
-// check asserts, for each scenario in a subtest, what a user checks: the
+// checkJVMScenarios asserts, for each scenario in a subtest, what a user checks: the
 // calls succeeded (every identity provisioned, one session per thread)
 // and nothing reached warning — or, for a refused scenario, its check.
-func check(t *testing.T, scs []*jvmScenario) {
+func checkJVMScenarios(t *testing.T, scs []*jvmScenario) {
 	for _, sc := range scs {
 		t.Run(sc.name, func(t *testing.T) {
 			flows, got := settle(t, sc.rp, sc.flows)
@@ -103,11 +103,11 @@ func TestJDKConnectorsAgainstTheTarget(t *testing.T) {
 			run: capturetest.TargetRun{Client: capturetest.JDKAuthenticator, Stagger: 100 * time.Millisecond, Threads: two}})
 	}
 	ca := sharedCA(t)
-	runs := start(t, ca, scs)
+	runs := startJVMScenarios(t, ca, scs)
 	begin := time.Now()
 	if err := (capturetest.JDK{CAFile: ca.CertFile}).RunTargets(clientContext(t), runs...); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("one JVM, %d scenarios: %v", len(runs), time.Since(begin).Round(time.Millisecond))
-	check(t, scs)
+	checkJVMScenarios(t, scs)
 }
