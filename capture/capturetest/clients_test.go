@@ -10,7 +10,6 @@ import (
 	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture"
 	"github.com/provtap/provtap/capture/capturetest"
-	"github.com/provtap/provtap/capture/proxy"
 	"github.com/provtap/provtap/internal/scenario"
 )
 
@@ -30,13 +29,7 @@ const (
 func run(t *testing.T, tls bool, setup func(*scenario.Target)) (base string, client func(jar bool) *http.Client,
 	rp *capturetest.RunningProxy, target *scenario.Target) {
 	t.Helper()
-	target = scenario.NewTarget(svcUser, svcPass, hrUser, hrPass)
-	if setup != nil {
-		setup(target)
-	}
-	srv := scenario.Serve(target, tls)
-	t.Cleanup(srv.Close)
-	rp = capturetest.StartProxy(t, proxy.Options{InsecureUpstream: true})
+	base, rp, target = startTarget(t, tls, nil, setup)
 	client = func(jar bool) *http.Client {
 		c := rp.Client()
 		if jar {
@@ -44,7 +37,7 @@ func run(t *testing.T, tls bool, setup func(*scenario.Target)) (base string, cli
 		}
 		return scenario.NoRedirects(c)
 	}
-	return srv.URL, client, rp, target
+	return base, client, rp, target
 }
 
 // settle waits for n flows and analyzes them as a saved capture would be.
@@ -186,12 +179,7 @@ func TestNoJarAgainstASessionPerCallServer(t *testing.T) {
 	p := scenario.Provisioner{Client: client(false), Base: base, User: svcUser, Password: svcPass}
 	mustSucceed(t, p.Provision(scenario.NewAccountName()), p.Provision(scenario.NewAccountName()))
 	flows, got := settle(t, rp, 6)
-	capturetest.ExpectNoErrorUnlessRefused(t, got, refusedIDs(flows))
-	r := analyze.NewReport(len(flows), got)
-	if len(r.Problems) != 1 || r.Problems[0].Kind != analyze.KindDroppedCookie || r.Problems[0].Severity != analyze.Warning ||
-		r.Problems[0].Count != 5 {
-		t.Errorf("want one dropped-cookie warning problem on the 5 later calls, got %+v", r.Problems)
-	}
+	expectWastedSessions(t, flows, got)
 	if target.Sessions() != 6 {
 		t.Errorf("sessions %d", target.Sessions())
 	}

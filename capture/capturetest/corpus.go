@@ -26,8 +26,8 @@ type Role int
 const (
 	Succeeded    Role = iota // the server did what was asked
 	Challenge                // the unanswered half of an answered challenge
-	Seed1                    // refused: the session the connector did not keep (SCENARIOS §1)
-	Seed2                    // refused: the subscription key only reads carried (SCENARIOS §2)
+	Seed1                    // refused: the session the connector did not keep (seed 1)
+	Seed2                    // refused: the subscription key only reads carried (seed 2)
 	Seed2Query               // Seed2, where the key also travelled in the query string
 	RefusedOther             // refused, and no analyzer's business: a key this account never sent
 )

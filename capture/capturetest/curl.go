@@ -23,6 +23,9 @@ type Curl struct {
 	Jar string
 	// Insecure accepts any server certificate (for a direct https run).
 	Insecure bool
+	// AnyAuth (--anyauth) sends each call without credentials first and
+	// answers the server's challenge with them, on the same connection.
+	AnyAuth bool
 }
 
 // curlResult is one call's answer.
@@ -48,6 +51,9 @@ func (c Curl) call(ctx context.Context, method, url, user, pass string, headers 
 	}
 	if c.Insecure {
 		args = append(args, "-k")
+	}
+	if c.AnyAuth {
+		args = append(args, "--anyauth")
 	}
 	dir := ""
 	if c.Jar != "" {
@@ -106,23 +112,31 @@ func stepPath(url string) string {
 // cookie and works; without, it is refused.
 func (c Curl) RunSeed1(ctx context.Context, baseURL string) error {
 	name := scenario.NewAccountName()
+	return c.provision(ctx, baseURL, scenario.SessionAPIUser, scenario.SessionAPIPassword,
+		`{"name":"`+name+`","email":"`+name+`@example.com"}`, scenario.SessionAPIGroup, name)
+}
+
+// provision creates an account (POST /admin/users with body), adds the
+// uuid the server gave it to group and reads it back by name, each call
+// with user's Basic credentials; it stops at the first refused call.
+func (c Curl) provision(ctx context.Context, baseURL, user, pass, body, group, name string) error {
 	base := strings.TrimSuffix(baseURL, "/")
 	call := func(method, path, body string) (curlResult, error) {
 		var hs []string
 		if body != "" {
 			hs = append(hs, "Content-Type: application/json")
 		}
-		return c.call(ctx, method, base+path, scenario.SessionAPIUser, scenario.SessionAPIPassword, append(hs, "Accept: application/json"), body)
+		return c.call(ctx, method, base+path, user, pass, append(hs, "Accept: application/json"), body)
 	}
-	res, err := call("POST", "/admin/users", `{"name":"`+name+`","email":"`+name+`@example.com"}`)
+	res, err := call("POST", "/admin/users", body)
 	if err != nil {
 		return err
 	}
-	var user struct{ UUID string }
-	if err := json.Unmarshal([]byte(res.body), &user); err != nil || user.UUID == "" {
+	var created struct{ UUID string }
+	if err := json.Unmarshal([]byte(res.body), &created); err != nil || created.UUID == "" {
 		return fmt.Errorf("POST /admin/users: unexpected answer %q", res.body)
 	}
-	if _, err := call("PATCH", "/admin/usergroups/"+scenario.SessionAPIGroup, `{"addUsers":["`+user.UUID+`"]}`); err != nil {
+	if _, err := call("PATCH", "/admin/usergroups/"+group, `{"addUsers":["`+created.UUID+`"]}`); err != nil {
 		return err
 	}
 	_, err = call("GET", "/admin/users/"+name, "")

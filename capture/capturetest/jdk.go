@@ -32,6 +32,8 @@ type JDK struct {
 	// WorkDir holds the sources and the truststore; "" uses a temporary
 	// directory removed afterwards.
 	WorkDir string
+	// JVMArgs are more options for the JVM (-cp, -D…), before the source.
+	JVMArgs []string
 }
 
 // RunSeed1 runs the seed-1 connector (Seed1Connector.java) on the JDK.
@@ -85,26 +87,37 @@ func (j JDK) run(ctx context.Context, source string, args []string) error {
 			"-Djavax.net.ssl.trustStoreType=PKCS12")
 	}
 	if j.Proxy != "" {
-		args = append(args, "--proxy", strings.TrimPrefix(strings.TrimPrefix(j.Proxy, "http://"), "https://"))
+		args = append(args, "--proxy", proxyHostPort(j.Proxy))
 	}
 	// Small heap and no JIT tiers beyond C1: the programs make five calls.
-	jvm = append(jvm, "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-Xmx128m")
+	jvm = append(append(jvm, "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-Xmx128m"), j.JVMArgs...)
 	cmd := exec.CommandContext(ctx, java, append(append(jvm, srcPath), args...)...)
 	cmd.Dir = dir
+	return runConnector(cmd, "java "+source)
+}
+
+// runConnector runs a connector program that exits with status 3 when a
+// call was refused, saying which on stderr; the refusal is a *StepError.
+func runConnector(cmd *exec.Cmd, name string) error {
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	err = cmd.Run()
+	err := cmd.Run()
 	var exit *exec.ExitError
 	if errors.As(err, &exit) && exit.ExitCode() == 3 {
 		return refusedStep(stderr.String())
 	}
 	if err != nil {
-		return fmt.Errorf("java %s: %v: %s", source, err, strings.TrimSpace(stderr.String()))
+		return fmt.Errorf("%s: %v: %s", name, err, strings.TrimSpace(stderr.String()))
 	}
 	return nil
 }
 
-// refusedStep parses "REFUSED PATCH /path 401 body".
+// proxyHostPort is a proxy's host:port, from a URL or host:port.
+func proxyHostPort(proxy string) string {
+	return strings.TrimPrefix(strings.TrimPrefix(proxy, "http://"), "https://")
+}
+
+// refusedStep parses "REFUSED PATCH /path 401 body" (the first such line).
 func refusedStep(stderr string) error {
 	for _, line := range strings.Split(stderr, "\n") {
 		if rest, ok := strings.CutPrefix(line, "REFUSED "); ok {

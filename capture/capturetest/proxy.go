@@ -30,7 +30,8 @@ type RunningProxy struct {
 }
 
 // StartProxy starts a proxy with opts (Listen defaults to 127.0.0.1:0, a CA
-// is created in a temporary home) and collects its flows.
+// is created in a temporary home unless opts.CA is set) and collects its
+// flows.
 func StartProxy(tb testing.TB, opts proxy.Options) *RunningProxy {
 	tb.Helper()
 	home := tb.TempDir()
@@ -48,7 +49,7 @@ func StartProxy(tb testing.TB, opts proxy.Options) *RunningProxy {
 	if err != nil {
 		tb.Fatalf("start proxy: %v", err)
 	}
-	rp := &RunningProxy{Proxy: p, URL: p.URL(), Home: home, CAFile: ca.CertFile, CAPEM: ca.CertPEM(), added: make(chan struct{}, 1)}
+	rp := &RunningProxy{Proxy: p, URL: p.URL(), Home: home, CAFile: opts.CA.CertFile, CAPEM: opts.CA.CertPEM(), added: make(chan struct{}, 1)}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
