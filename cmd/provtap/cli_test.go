@@ -144,17 +144,23 @@ func TestBadInput(t *testing.T) {
 		tc{"diff --width", []string{"diff", in.good, "1", "2", "--width"}, "provtap diff: --width needs a value", 2, false},
 		tc{"version with an argument", []string{"version", "x"}, `provtap version: takes no arguments, got "x" (usage: provtap version)`, 2, false},
 	)
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			code, stdout, stderr := runProvtap(t, c.args...)
-			if stderr != c.stderr+"\n" || code != c.code {
-				t.Errorf("provtap %s:\nexit %d, stderr %q\nwant exit %d, stderr %q", strings.Join(c.args, " "), code, stderr, c.code, c.stderr+"\n")
-			}
-			if (stdout != "") != c.stdout {
-				t.Errorf("stdout %q", stdout)
-			}
-		})
+	t.Run("each", func(t *testing.T) {
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				t.Parallel()
+				code, stdout, stderr := runProvtap(t, c.args...)
+				if stderr != c.stderr+"\n" || code != c.code {
+					t.Errorf("provtap %s:\nexit %d, stderr %q\nwant exit %d, stderr %q", strings.Join(c.args, " "), code, stderr, c.code, c.stderr+"\n")
+				}
+				if (stdout != "") != c.stdout {
+					t.Errorf("stdout %q", stdout)
+				}
+			})
+		}
+	})
+	// A mistake creates nothing: no home, no CA, no capture.
+	if _, err := os.Stat(in.home); !os.IsNotExist(err) {
+		t.Errorf("a refused command line created %s: %v", in.home, err)
 	}
 }
 

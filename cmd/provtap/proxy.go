@@ -131,21 +131,10 @@ func runProxy(c *cli, cfg proxyConfig) int {
 		}
 		cfg.opts.UpstreamRoots = roots
 	}
-	if err := prepareHome(cfg.home); err != nil {
-		return c.fail("%v", err)
-	}
-	if cfg.opts.Target == nil {
-		ca, err := proxy.LoadOrCreateCA(cfg.home)
-		if err != nil {
-			return c.fail("CA in %s: %v", cfg.home, err)
-		}
-		warnOpenHome(c, cfg.home, ca.KeyFile)
-		cfg.opts.CA = ca
-	}
-	zone, _ := cfg.clock.location(nil)
-	// A new capture file is created only once the proxy listens (a port in
-	// use leaves nothing behind); a capture to continue is opened first, to
-	// number the new flows after its own, and closed as it was on failure.
+	// The capture file is checked before anything is created. A new one is
+	// created only once the proxy listens (a port in use leaves nothing
+	// behind); a capture to continue is opened now, to number the new flows
+	// after its own, and closed as it was on a failure after this.
 	var rec *har.Recorder
 	var earlier []*capture.Flow
 	if cfg.append {
@@ -160,13 +149,28 @@ func runProxy(c *cli, cfg proxyConfig) int {
 			return c.fail("%v", existsError(cfg.record, "add --append to continue that capture, choose another --record FILE, or leave --record out for a new file under "+filepath.Join(cfg.home, "captures")))
 		}
 	}
-	proxy.TuneRuntime()
-	p, err := proxy.Listen(cfg.opts)
-	if err != nil {
+	fail := func(format string, a ...any) int {
 		if rec != nil {
 			rec.Close()
 		}
-		return c.fail("--listen %s: %v", cfg.opts.Listen, listenProblem(err))
+		return c.fail(format, a...)
+	}
+	if err := prepareHome(cfg.home); err != nil {
+		return fail("%v", err)
+	}
+	if cfg.opts.Target == nil {
+		ca, err := proxy.LoadOrCreateCA(cfg.home)
+		if err != nil {
+			return fail("CA in %s: %v", cfg.home, err)
+		}
+		warnOpenHome(c, cfg.home, ca.KeyFile)
+		cfg.opts.CA = ca
+	}
+	zone, _ := cfg.clock.location(nil)
+	proxy.TuneRuntime()
+	p, err := proxy.Listen(cfg.opts)
+	if err != nil {
+		return fail("--listen %s: %v", cfg.opts.Listen, listenProblem(err))
 	}
 	if rec == nil {
 		if rec, err = newRecorder(cfg); err != nil {
