@@ -105,7 +105,7 @@ func newFacts(f *capture.Flow) *Facts {
 	fx.Path = pathOnly(f)
 	fx.Query = queryOf(f)
 	fx.Origin = f.Origin()
-	fx.API = fx.Origin + basePath(fx.Path)
+	fx.API = apiOf(f, fx.Path)
 	fx.Agent = clientIP(f) + "\x00" + f.RequestHeader("User-Agent")
 	fx.Challenges = httpx.ParseChallenges(f.ResponseHeaderValues("WWW-Authenticate"))
 	for _, line := range httpx.SetCookieLines(f.ResponseHeaderValues("Set-Cookie")) {
@@ -135,6 +135,16 @@ func clientIP(f *capture.Flow) string {
 		return host
 	}
 	return f.ClientAddr
+}
+
+// apiOf is the API a request went to, as people write it: scheme, host,
+// a port only when it is not the scheme's, and the base path.
+func apiOf(f *capture.Flow, path string) string {
+	host := strings.ToLower(f.Host)
+	if f.Port != 0 && f.Port != capture.DefaultPort(f.Scheme) {
+		host += ":" + strconv.Itoa(f.Port)
+	}
+	return f.Scheme + "://" + host + basePath(path)
 }
 
 // scimEndpoints are SCIM's resource endpoints (RFC 7644 §3.2): a path that

@@ -61,6 +61,12 @@ func (j *JSONWriter) Add(fd Finding) error {
 // Problems is what was added so far, grouped.
 func (j *JSONWriter) Problems() *ProblemSet { return j.set }
 
+// Discard removes the temporary file without writing a report.
+func (j *JSONWriter) Discard() {
+	j.spill.Close()
+	os.Remove(j.spill.Name())
+}
+
 // Close writes the report for a capture of flows and removes the
 // temporary file.
 func (j *JSONWriter) Close(flows int) error {

@@ -53,18 +53,34 @@ func cmdAnalyze(args []string, stdout, stderr io.Writer) int {
 		clk.zone = "capture"
 	}
 	threshold, _ := analyze.ParseSeverity(failOn.value)
-	flows, findings, note, err := analyzeWithProgress(pos[0], clk, stderr)
+	// Memory follows the number of problems, not of findings: the JSON
+	// report streams its findings through a temporary file, the text and
+	// markdown reports show problems only.
+	set := analyze.NewProblemSet()
+	add := func(fd analyze.Finding) error { set.Add(fd); return nil }
+	var jw *analyze.JSONWriter
+	out := bufio.NewWriter(stdout)
+	if format.value == "json" {
+		var err error
+		if jw, err = analyze.NewJSONWriter(out, ""); err != nil {
+			return c.fail("%v", err)
+		}
+		add, set = jw.Add, jw.Problems()
+	}
+	flows, note, err := analyzeWithProgress(pos[0], clk, stderr, add)
 	if err != nil {
+		if jw != nil {
+			jw.Discard()
+		}
 		return c.fail("%v", err)
 	}
 	if note != "" {
 		c.warn("%s", note)
 	}
-	report := analyze.NewReport(flows, findings)
-	out := bufio.NewWriter(stdout)
+	report := analyze.ProblemReport(flows, set)
 	switch format.value {
 	case "json":
-		err = report.WriteJSON(out)
+		err = jw.Close(flows)
 	case "markdown":
 		err = report.WriteMarkdown(out)
 	default:
@@ -104,7 +120,7 @@ const progressThreshold = 16 << 20
 // analyzeWithProgress streams the capture through the analyzers (a capture
 // larger than memory still works), in the zone clk names, drawing a
 // progress bar on stderr for large files when stderr is a terminal.
-func analyzeWithProgress(path string, clk *clock, stderr io.Writer) (int, []analyze.Finding, string, error) {
+func analyzeWithProgress(path string, clk *clock, stderr io.Writer, add func(analyze.Finding) error) (int, string, error) {
 	var progress atomic.Int64
 	done := make(chan struct{})
 	finished := make(chan struct{})
@@ -128,19 +144,29 @@ func analyzeWithProgress(path string, clk *clock, stderr io.Writer) (int, []anal
 		}
 	}()
 	eng := analyze.NewEngine()
-	var findings []analyze.Finding
+	var addErr error
+	hand := func(fs []analyze.Finding) {
+		for _, fd := range fs {
+			if addErr == nil {
+				addErr = add(fd)
+			}
+		}
+	}
 	zone, _ := clk.location(nil)
 	n, note, err := scanCapture(path, &progress, func(f *capture.Flow) {
 		if clk.fromCapture() && f.ID == 1 {
 			zone = f.Start.Location()
 		}
 		f.Start, f.End = f.Start.In(zone), f.End.In(zone)
-		findings = append(findings, eng.Add(f)...)
+		hand(eng.Add(f))
 	})
-	findings = append(findings, eng.Flush()...)
+	hand(eng.Flush())
 	close(done)
 	<-finished
-	return n, findings, note, err
+	if err == nil && addErr != nil {
+		err = fmt.Errorf("writing the findings: %w", addErr)
+	}
+	return n, note, err
 }
 
 func drawProgress(w io.Writer, done, total int64) {
