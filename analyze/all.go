@@ -17,27 +17,31 @@ func All() []Analyzer {
 
 // Choices the contract leaves open, written down:
 //
-//   - A client is its IP address and User-Agent: ports change per connection,
-//     and two programs on one host (a connector and the engineer's curl, a
-//     health probe, a browser) keep separate cookie jars and configuration.
-//     A HAR without client addresses is one client per User-Agent.
+//   - Logical clients (clients.go): a request belongs to the cookie store
+//     whose cookie values it presents; else to the store last used on its
+//     connection; else to its account's (same credentials, same program) or,
+//     without credentials, its program's while that program used one
+//     account. Only cookie lineage is proof for cookies; a guessed tie
+//     whose response opens another session starts a store of its own, and
+//     the finding waits up to a minute for that session to be presented.
 //   - A cookie set by flow A applies to flow B only if A's response ended
 //     before B started, or A came earlier on B's connection (HTTP/1.x answers
 //     in order, whatever the timestamps say). Expiry is judged on the
 //     capture's clock. Secure cookies from http are ignored (RFC 6265bis, curl,
 //     browsers); browsers' cross-site requests are expected to carry none.
-//   - Severity: error when the request was refused (401, 403, 407, 409, 419,
-//     440, a WWW-Authenticate challenge, or a 4xx/5xx body that says why) or,
-//     for cookies, when the server answered by opening another session.
-//     Otherwise warning for session cookies, info for the rest; a stale value
-//     is one step lower. lost-header/lost-query-param say info once when a
-//     consistently carried item is missing and nothing failed.
-//   - Grouping: one finding per cookie (header, parameter) per request. A
-//     repeat that is refused is reported again, pointing to the first; quiet
-//     repeats are not (the first finding stands for them).
-//   - "Consistently carried" for a header: more requests carried it than
-//     succeeded without it, and at least one carrier was not refused; custom
-//     headers need two carriers and a constant value (ids and traces change),
-//     credentials one. Query parameters must keep one value (a signature or
-//     one-time code changes), "code" needs two carriers. A value found under
-//     another name (header ↔ query) was moved, not lost.
+//   - Severity: error only when the request was refused (refusal.go: 401,
+//     403, 407, 409, 419, 440, a challenge, an error body, a sign-in
+//     redirect, an error inside a 2xx); a TLS handshake the client broke off
+//     counts as refused, since no request could be sent. Otherwise warning
+//     or info by how sure the tie and how much the cookie or header matters.
+//   - The unanswered half of a challenge (challenges.go) is the protocol:
+//     no analyzer judges it; the answer is judged.
+//   - Problems (problems.go): one kind, one logical client, one cookie,
+//     header or parameter, one API; every affected request gets a finding.
+//   - "Consistently carried" for a header: more requests of the same client
+//     carried it to the same API than succeeded without it, and at least one
+//     carrier was not refused; custom headers need two carriers and a
+//     constant value (ids and traces change), credentials one; a refusal
+//     that names the header is decisive. Query parameters must keep one value
+//     (a signature or one-time code changes), "code" needs two carriers. A
+//     value found under another name (header ↔ query) was moved, not lost.
