@@ -28,53 +28,31 @@ func (a *LostHeader) Observe(fx *Facts, emit func(Finding)) {
 	if !fx.judgeable() {
 		return
 	}
-	f := fx.Flow
-	scope := a.tracker.scope(fx)
 	present := map[string]capture.Header{}
-	for _, h := range f.RequestHeaders {
+	for _, h := range fx.Flow.RequestHeaders {
 		n := strings.ToLower(h.Name)
 		if _, dup := present[n]; !dup && isLostHeaderCandidate(n) {
 			present[n] = h
 		}
 	}
-	ref := fx.Refusal
-	for _, n := range sortedNames(scope) {
-		if _, ok := present[n]; ok {
-			continue
-		}
-		it := scope[n]
-		credential := isCredentialHeader(n)
-		if valueElsewhere(f, it.lastValue) {
-			continue
-		}
-		named := ref.Refused && ref.says(namePhrases(it.display)...)
-		if !named && !credential && (it.perRequest() || !it.stable) {
-			// Ids and values that change per call are not configuration.
-			it.missVerdict(f, ref.Refused, false, 1<<30)
-			continue
-		}
-		minCarriers := 1
-		if !credential {
-			minCarriers = 2
-		}
-		if sev := it.missVerdict(f, ref.Refused, named, minCarriers); sev != None {
-			fd := lostHeaderFinding(fx, it, sev, named)
-			fd.group = KindLostHeader + "\x00" + fx.Client.Key + "\x00" + n + "\x00" + fx.API
-			emit(fd)
-			if it.first == 0 {
-				it.first = f.ID
-			}
-		}
+	a.tracker.observe(fx, present, lostHeaderRule, func(n string, it *presenceItem, sev Severity, named bool) {
+		fd := lostHeaderFinding(fx, it, sev, named)
+		fd.group = KindLostHeader + "\x00" + fx.Client.Key + "\x00" + n + "\x00" + fx.API
+		emit(fd)
+	})
+}
+
+// lostHeaderRule: a credential is consistently carried by one carrier, a
+// custom header by two with one value; ids and values that change per call
+// are not configuration. A refusal that names the header is decisive.
+func lostHeaderRule(n string, it *presenceItem, named bool) (int, bool) {
+	switch {
+	case named || isCredentialHeader(n):
+		return 1, true
+	case it.perRequest() || !it.stable:
+		return 1 << 30, false
 	}
-	for _, n := range sortedNames(present) {
-		h := present[n]
-		it := scope[n]
-		if it == nil {
-			it = &presenceItem{}
-			scope[n] = it
-		}
-		it.carry(f, h.Name, h.Value, ref.Refused)
-	}
+	return 2, true
 }
 
 func lostHeaderFinding(fx *Facts, it *presenceItem, sev Severity, named bool) Finding {

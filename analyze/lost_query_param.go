@@ -2,7 +2,6 @@ package analyze
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/provtap/provtap/capture"
@@ -29,61 +28,36 @@ func (a *LostQueryParam) Observe(fx *Facts, emit func(Finding)) {
 	if !fx.judgeable() {
 		return
 	}
-	f := fx.Flow
-	scope := a.tracker.scope(fx)
 	present := map[string]capture.Header{}
-	query := fx.Query
-	names := make([]string, 0, len(query))
-	for name := range query {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range sortedNames(fx.Query) {
 		n := strings.ToLower(name)
-		if _, dup := present[n]; !dup && httpx.IsCredentialParam(n) && len(query[name]) > 0 {
-			present[n] = capture.Header{Name: name, Value: query[name][0]}
+		if _, dup := present[n]; !dup && httpx.IsCredentialParam(n) && len(fx.Query[name]) > 0 {
+			present[n] = capture.Header{Name: name, Value: fx.Query[name][0]}
 		}
 	}
-	if len(scope) == 0 && len(present) == 0 {
+	if len(present) == 0 && !a.tracker.has(fx) {
 		return
 	}
-	ref := fx.Refusal
-	for _, n := range sortedNames(scope) {
-		if _, ok := present[n]; ok {
-			continue
-		}
-		it := scope[n]
-		if valueElsewhere(f, it.lastValue) {
-			continue
-		}
-		named := ref.Refused && ref.says(namePhrases(it.display)...)
-		// A credential configured in a base URL has one value; one that
-		// changes per call is a signature or a one-time code.
-		minCarriers := 1
-		if n == "code" {
-			minCarriers = 2
-		}
-		if !it.stable && !named {
-			minCarriers = 1 << 30
-		}
-		if sev := it.missVerdict(f, ref.Refused, named, minCarriers); sev != None && (it.stable || named) {
-			fd := lostQueryParamFinding(fx, it, sev, named)
-			fd.group = KindLostQueryParam + "\x00" + fx.Client.Key + "\x00" + n + "\x00" + fx.API
-			emit(fd)
-			if it.first == 0 {
-				it.first = f.ID
-			}
-		}
+	a.tracker.observe(fx, present, lostParamRule, func(n string, it *presenceItem, sev Severity, named bool) {
+		fd := lostQueryParamFinding(fx, it, sev, named)
+		fd.group = KindLostQueryParam + "\x00" + fx.Client.Key + "\x00" + n + "\x00" + fx.API
+		emit(fd)
+	})
+}
+
+// lostParamRule: a credential configured in a base URL has one value; one
+// that changes per call is a signature or a one-time code ("code" needs two
+// carriers). A refusal that names the parameter is decisive.
+func lostParamRule(n string, it *presenceItem, named bool) (int, bool) {
+	switch {
+	case named:
+		return 1, true
+	case !it.stable:
+		return 1 << 30, false
+	case n == "code":
+		return 2, true
 	}
-	for _, n := range sortedNames(present) {
-		h := present[n]
-		it := scope[n]
-		if it == nil {
-			it = &presenceItem{}
-			scope[n] = it
-		}
-		it.carry(f, h.Name, h.Value, ref.Refused)
-	}
+	return 1, true
 }
 
 func lostQueryParamFinding(fx *Facts, it *presenceItem, sev Severity, named bool) Finding {

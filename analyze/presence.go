@@ -84,6 +84,9 @@ func newPresenceTracker() presenceTracker {
 	return presenceTracker{scopes: map[scope]map[string]*presenceItem{}}
 }
 
+// has reports whether fx's client carried anything to fx's API yet.
+func (t presenceTracker) has(fx *Facts) bool { return len(t.scopes[scope{fx.Client.Key, fx.API}]) > 0 }
+
 func (t presenceTracker) scope(fx *Facts) map[string]*presenceItem {
 	k := scope{fx.Client.Key, fx.API}
 	s := t.scopes[k]
@@ -92,6 +95,46 @@ func (t presenceTracker) scope(fx *Facts) map[string]*presenceItem {
 		t.scopes[k] = s
 	}
 	return s
+}
+
+// presenceRule says, for an item a request lacks, how many carriers make
+// it consistently carried and whether a verdict on it is reported at all
+// (values that change per call are counted, never reported).
+type presenceRule func(name string, it *presenceItem, named bool) (minCarriers int, report bool)
+
+// observe judges what fx lacks of the items its client carried to its API
+// (found is called for each verdict), then records what fx carries.
+// present maps lower-case names to what the request sent.
+func (t presenceTracker) observe(fx *Facts, present map[string]capture.Header, rule presenceRule,
+	found func(name string, it *presenceItem, sev Severity, named bool)) {
+	f, ref := fx.Flow, fx.Refusal
+	scope := t.scope(fx)
+	for _, n := range sortedNames(scope) {
+		if _, ok := present[n]; ok {
+			continue
+		}
+		it := scope[n]
+		if valueElsewhere(f, it.lastValue) {
+			continue
+		}
+		named := ref.Refused && ref.says(namePhrases(it.display)...)
+		minCarriers, report := rule(n, it, named)
+		if sev := it.missVerdict(f, ref.Refused, named, minCarriers); sev != None && report {
+			found(n, it, sev, named)
+			if it.first == 0 {
+				it.first = f.ID
+			}
+		}
+	}
+	for _, n := range sortedNames(present) {
+		h := present[n]
+		it := scope[n]
+		if it == nil {
+			it = &presenceItem{}
+			scope[n] = it
+		}
+		it.carry(f, h.Name, h.Value, ref.Refused)
+	}
 }
 
 // sortedNames gives deterministic finding order.
