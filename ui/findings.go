@@ -92,11 +92,17 @@ func (p *findingsPane) layout() {
 	}
 }
 
-func (p *findingsPane) Update(msg tea.Msg) tea.Cmd {
+// Update moves the selection and scrolls the selected finding's text;
+// enter tells the model to go to the finding's flow.
+func (p *findingsPane) Update(msg tea.Msg) out {
 	switch msg := msg.(type) {
 	case tea.KeyMsg:
 		k := p.keys
 		switch {
+		case key.Matches(msg, k.Enter):
+			if fd, ok := p.selected(); ok {
+				return tell(jumpMsg{fd.Flow})
+			}
 		case key.Matches(msg, k.Up):
 			p.cursor--
 		case key.Matches(msg, k.Down):
@@ -115,7 +121,7 @@ func (p *findingsPane) Update(msg tea.Msg) tea.Cmd {
 		if msg.Y > p.listHeight() {
 			var cmd tea.Cmd
 			p.vp, cmd = p.vp.Update(msg)
-			return cmd
+			return run(cmd)
 		}
 		switch msg.Button {
 		case tea.MouseButtonWheelUp:
@@ -129,7 +135,7 @@ func (p *findingsPane) Update(msg tea.Msg) tea.Cmd {
 		}
 		p.layout()
 	}
-	return nil
+	return taken
 }
 
 func (p *findingsPane) View() string {

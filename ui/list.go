@@ -114,7 +114,9 @@ func (l *listPane) clamp() {
 	l.offset = min(max(l.offset, 0), max(n-vis, 0))
 }
 
-func (l *listPane) Update(msg tea.Msg) tea.Cmd {
+// Update moves the selection; it tells the model the selection may have
+// moved.
+func (l *listPane) Update(msg tea.Msg) out {
 	switch msg := msg.(type) {
 	case tea.KeyMsg:
 		k := l.keys
@@ -148,7 +150,7 @@ func (l *listPane) Update(msg tea.Msg) tea.Cmd {
 			}
 		}
 	}
-	return nil
+	return tell(selectMsg{})
 }
 
 // columns is the list's layout for a width: which cells, how wide.

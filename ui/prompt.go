@@ -67,6 +67,41 @@ func (p *promptPane) Update(msg tea.Msg) tea.Cmd {
 
 func (p *promptPane) View() string { return p.input.View() }
 
+// handle: enter submits, esc cancels, other keys edit (each edit of the
+// filter applies it at once). The mouse goes to the panes below.
+func (p *promptPane) handle(msg tea.Msg) out {
+	k, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return passed
+	}
+	kind := p.kind
+	switch k.Type {
+	case tea.KeyEnter:
+		value := p.value()
+		p.close()
+		return tell(promptDoneMsg{kind: kind, value: value})
+	case tea.KeyEsc:
+		p.close()
+		return tell(promptCancelMsg{kind: kind})
+	}
+	cmd := p.Update(k)
+	if kind == promptFilter {
+		return out{msg: promptEditMsg{kind: kind, value: p.value()}, cmd: cmd}
+	}
+	return run(cmd)
+}
+
+func (p *promptPane) body(int, int) (string, bool) { return "", false }
+func (p *promptPane) bottom(int) (string, bool)    { return p.View(), true }
+func (p *promptPane) typing() bool                 { return true }
+
+// openPrompt starts editing in the bottom line.
+func (m *Model) openPrompt(kind promptKind, label, value string) tea.Cmd {
+	cmd := m.prompt.open(kind, label, value)
+	m.push(&m.prompt)
+	return cmd
+}
+
 // helpPane lists every key (`?`), in as many columns as fit.
 type helpPane struct {
 	help   help.Model
@@ -74,6 +109,25 @@ type helpPane struct {
 	width  int
 	height int
 	st     *styles
+}
+
+// handle: ? or esc closes the help, q quits, other keys do nothing.
+func (h *helpPane) handle(msg tea.Msg) out {
+	k, ok := msg.(tea.KeyMsg)
+	switch {
+	case !ok:
+		return taken // the mouse does nothing here
+	case key.Matches(k, h.keys.Quit):
+		return tell(quitMsg{})
+	case key.Matches(k, h.keys.Help), key.Matches(k, h.keys.Back):
+		return tell(closeMsg{h})
+	}
+	return taken
+}
+
+func (h *helpPane) body(w, hgt int) (string, bool) { return block(h.View(), w, hgt), true }
+func (h *helpPane) bottom(int) (string, bool) {
+	return h.st.dim.Render(" ? or esc: back · q: quit"), true
 }
 
 func newHelpPane(keys *keyMap, st *styles) helpPane {

@@ -37,10 +37,13 @@ type replayDoneMsg struct {
 	err  error
 }
 
-// pendingReplay is a replay on its way; esc cancels it.
+// pendingReplay is a replay on its way, a mode that only takes esc (which
+// cancels it) and says on the bottom line what is on its way.
 type pendingReplay struct {
 	orig   int
 	cancel context.CancelFunc
+	keys   *keyMap
+	st     *styles
 }
 
 // planReplay prepares the replay of f; fix applies missing (from the

@@ -287,8 +287,8 @@ func TestReplayLiveArrivesThroughFeed(t *testing.T) {
 		typeKeys(tm, "R", "y")
 		waitOutput(t, tm, "#7 PATCH 200 · replay of #6")
 		got := finish(t, tm)
-		if got.list.selectedID() != 7 || len(got.all) != 7 || got.awaitReplay != 0 {
-			t.Errorf("delay %v: selected #%d of %d flows", delay, got.list.selectedID(), len(got.all))
+		if got.list.selectedID() != 7 || len(got.store.all) != 7 || got.awaitReplay != 0 {
+			t.Errorf("delay %v: selected #%d of %d flows", delay, got.list.selectedID(), len(got.store.all))
 		}
 	}
 }

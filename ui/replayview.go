@@ -98,6 +98,50 @@ func (p *confirmPane) View() string {
 	return title + "\n" + p.vp.View()
 }
 
+// handle: y or enter sends, n, esc or q cancels; other keys and the mouse
+// scroll.
+func (p *confirmPane) handle(msg tea.Msg) out {
+	k, ok := msg.(tea.KeyMsg)
+	if !ok {
+		var cmd tea.Cmd
+		p.vp, cmd = p.vp.Update(msg)
+		return run(cmd)
+	}
+	switch s := k.String(); {
+	case s == "y" || s == "Y" || key.Matches(k, p.keys.Enter):
+		plan := p.plan
+		p.close()
+		return tell(sendMsg{plan})
+	case s == "n" || s == "N" || key.Matches(k, p.keys.Back) || key.Matches(k, p.keys.Quit):
+		id := p.plan.orig.ID
+		p.close()
+		return tell(notSentMsg{id})
+	}
+	var cmd tea.Cmd
+	p.vp, cmd = p.vp.Update(k)
+	return run(cmd)
+}
+
+func (p *confirmPane) body(w, h int) (string, bool) { return block(p.View(), w, h), true }
+
+func (p *confirmPane) bottom(w int) (string, bool) {
+	return p.st.warn.Render(ansi.Truncate(" send this request? it has side effects · y/enter: send · n/esc: cancel · ↑↓ scroll", w, "…")), true
+}
+
+// handle: esc cancels the replay; everything else is for the modes below.
+func (p *pendingReplay) handle(msg tea.Msg) out {
+	if k, ok := msg.(tea.KeyMsg); ok && key.Matches(k, p.keys.Back) {
+		return tell(cancelReplayMsg{})
+	}
+	return passed
+}
+
+func (p *pendingReplay) body(int, int) (string, bool) { return "", false }
+
+func (p *pendingReplay) bottom(w int) (string, bool) {
+	return p.st.warn.Render(ansi.Truncate(fmt.Sprintf(" replaying #%d… (esc cancels)", p.orig), w, "…")), true
+}
+
 // startReplay opens the confirmation for the target flow: as captured, or
 // (fix) with what its findings say it lacked.
 func (m *Model) startReplay(fix bool) tea.Cmd {
@@ -142,32 +186,21 @@ func (m *Model) startReplay(fix bool) tea.Cmd {
 		return m.flash(true, "#%d cannot be replayed: %v", f.ID, err)
 	}
 	m.confirm.open(plan)
+	m.push(&m.confirm)
 	m.layout()
 	return nil
 }
 
-// confirmKey: y or enter sends, n, esc or q cancels; other keys scroll.
-func (m *Model) confirmKey(msg tea.KeyMsg) tea.Cmd {
-	k := &m.keys
-	switch s := msg.String(); {
-	case s == "y" || s == "Y" || key.Matches(msg, k.Enter):
-		plan := m.confirm.plan
-		m.confirm.close()
-		m.layout()
-		ctx, cancel := context.WithCancel(context.Background())
-		m.pending = &pendingReplay{orig: plan.orig.ID, cancel: cancel}
-		send := sendReplay(ctx, m.opts.Replayer, plan)
-		return func() tea.Msg { return send() }
-	case s == "n" || s == "N" || key.Matches(msg, k.Back) || key.Matches(msg, k.Quit):
-		id := m.confirm.plan.orig.ID
-		m.confirm.close()
-		m.layout()
-		return m.flash(false, "not sent: the replay of #%d was cancelled", id)
-	default:
-		var cmd tea.Cmd
-		m.confirm.vp, cmd = m.confirm.vp.Update(msg)
-		return cmd
-	}
+// sendReplay sends a confirmed plan, off the UI goroutine; esc cancels it
+// while it is on its way.
+func (m *Model) sendReplay(plan *replayPlan) tea.Cmd {
+	m.drop(&m.confirm)
+	m.layout()
+	ctx, cancel := context.WithCancel(context.Background())
+	m.pending = &pendingReplay{orig: plan.orig.ID, cancel: cancel, keys: &m.keys, st: m.st}
+	m.push(m.pending)
+	send := sendReplay(ctx, m.opts.Replayer, plan)
+	return func() tea.Msg { return send() }
 }
 
 // replayDone shows the replay's answer as a new flow, selected. Live, the
@@ -176,6 +209,7 @@ func (m *Model) confirmKey(msg tea.KeyMsg) tea.Cmd {
 func (m *Model) replayDone(msg replayDoneMsg) tea.Cmd {
 	if m.pending != nil && m.pending.orig == msg.orig {
 		m.pending.cancel()
+		m.drop(m.pending)
 		m.pending = nil
 	}
 	f := msg.flow
@@ -183,7 +217,7 @@ func (m *Model) replayDone(msg replayDoneMsg) tea.Cmd {
 		return m.flash(true, "replay of #%d failed: %v", msg.orig, msg.err)
 	}
 	switch {
-	case m.all.find(f.ID) >= 0:
+	case m.store.row(f.ID) != nil:
 		m.jumpTo(f.ID, "")
 	case m.opts.Live && !m.closed:
 		m.awaitReplay = f.ID // the recorder owns f now: only the feed's copy is shown

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/provtap/provtap/analyze"
 )
@@ -46,25 +45,9 @@ func (m *Model) View() string {
 		return ""
 	}
 	body := max(m.height-2, 0)
-	var parts []string
-	parts = append(parts, m.statusLine())
-	switch {
-	case body == 0:
-	case m.showHelp:
-		parts = append(parts, block(m.helpPane.View(), m.width, body))
-	case m.confirm.active():
-		parts = append(parts, block(m.confirm.View(), m.width, body))
-	case m.diff.active():
-		parts = append(parts, block(m.diff.View(), m.width, body))
-	case m.focus == focusFindings:
-		parts = append(parts, block(m.fpane.View(), m.width, body))
-	default:
-		if m.list.height > 0 {
-			parts = append(parts, block(m.list.View(), m.width, m.list.height))
-		}
-		if m.detail.height > 0 {
-			parts = append(parts, block(m.detail.View(), m.width, m.detail.height))
-		}
+	parts := []string{m.statusLine()}
+	if body > 0 {
+		parts = append(parts, m.body(m.width, body))
 	}
 	parts = append(parts, block(m.bottomLine(), m.width, 1))
 	out := strings.Join(parts, "\n")
@@ -104,14 +87,14 @@ func (m *Model) statusLine() string {
 	if m.opts.Mode != "" {
 		segs = append(segs, m.opts.Mode)
 	}
-	n := len(m.all)
+	n := m.store.len()
 	if m.filter.active() {
 		segs = append(segs, fmt.Sprintf("%d of %d flows match /%s", len(m.list.rows), n, m.filter.text))
 	} else {
 		segs = append(segs, plural(n, "flow"))
 	}
-	fs := plural(len(m.findings), "finding")
-	if e := m.counts[analyze.Error]; e > 0 {
+	fs := plural(len(m.store.findings), "finding")
+	if e := m.store.counts[analyze.Error]; e > 0 {
 		fs += fmt.Sprintf(" (%d ✖)", e)
 	}
 	segs = append(segs, fs)
@@ -159,44 +142,4 @@ func tildePath(p string) string {
 		return "~" + p[len(home):]
 	}
 	return p
-}
-
-// bottomLine is the prompt being edited, else the last message, else the
-// key hints.
-func (m *Model) bottomLine() string {
-	switch {
-	case m.prompt.active():
-		return m.prompt.View()
-	case m.msg != "":
-		st := m.st.msgOK
-		if m.msgErr {
-			st = m.st.msgErr
-		}
-		return st.Render(ansi.Truncate(" "+oneLine(m.msg), m.width, "…"))
-	case m.showHelp:
-		return m.st.dim.Render(" ? or esc: back · q: quit")
-	case m.confirm.active():
-		return m.st.warn.Render(ansi.Truncate(" send this request? it has side effects · y/enter: send · n/esc: cancel · ↑↓ scroll", m.width, "…"))
-	case m.diff.active():
-		return m.st.dim.Render(ansi.Truncate(" ↑↓ scroll · esc/q: close the diff · < only left · > only right · ~ differs · ≈ noise", m.width, "…"))
-	case m.pending != nil:
-		return m.st.warn.Render(ansi.Truncate(fmt.Sprintf(" replaying #%d… (esc cancels)", m.pending.orig), m.width, "…"))
-	case m.focus == focusDetail:
-		return m.st.dim.Render(ansi.Truncate(" ↑↓ scroll · tab request/response · esc back to the list · c curl · r/R replay/fix · m/d mark/diff · ? help", m.width, "…"))
-	}
-	short, compact := m.keys.ShortHelp(), m.keys.compactHelp()
-	if m.focus == focusFindings { // r is the evidence there
-		for i, hs := range [][]key.Binding{short, compact} {
-			for j, b := range hs {
-				if b.Keys()[0] == "r" {
-					hs[j] = withHelp(m.keys.ReplayFix, [2]string{"r/R", "R"}[i], [2]string{"evidence/fix", "fix"}[i])
-				}
-			}
-		}
-	}
-	full := m.hints.ShortHelpView(short)
-	if ansi.StringWidth(full) > m.width || strings.HasSuffix(ansi.Strip(full), "…") {
-		return m.hints.ShortHelpView(compact)
-	}
-	return full
 }

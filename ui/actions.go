@@ -12,49 +12,27 @@ import (
 	"github.com/provtap/provtap/capture"
 )
 
-var sprintf = fmt.Sprintf
-
 // apply takes in what the feed collected: flows go in ID order (the
 // selection stays on its flow), findings mark their flows.
 func (m *Model) apply(b batch) {
 	for _, fed := range b.flows {
-		f := fed.f
-		if m.all.find(f.ID) >= 0 {
+		r := m.store.addFlow(fed.f, fed.loc)
+		if r == nil {
 			continue // a replay the UI added before the proxy delivered it
 		}
-		r := newRow(f, fed.loc)
-		for _, i := range m.byFlow[f.ID] {
-			r.mark = max(r.mark, m.findings[i].Severity)
-		}
 		var i int
-		m.all, i = m.all.insert(r)
 		switch {
 		case !m.filter.active():
-			m.list.rows = m.all
-			m.list.inserted(i)
+			m.list.rows = m.store.all
+			m.list.inserted(m.store.all.find(r.f.ID))
 		case m.filter.match(r):
 			m.list.rows, i = m.list.rows.insert(r)
 			m.list.inserted(i)
 		}
 	}
-	for _, fd := range b.findings {
-		idx := len(m.findings)
-		m.findings = append(m.findings, fd)
-		m.byFlow[fd.Flow] = append(m.byFlow[fd.Flow], idx)
-		for _, id := range fd.Related {
-			m.byRel[id] = append(m.byRel[id], idx)
-		}
-		if fd.Severity >= 0 && int(fd.Severity) < len(m.counts) {
-			m.counts[fd.Severity]++
-		}
-		if i := m.all.find(fd.Flow); i >= 0 {
-			m.all[i].mark = max(m.all[i].mark, fd.Severity)
-		}
-	}
+	m.store.addFindings(b.findings)
 	if len(b.findings) > 0 {
-		sorted := append([]analyze.Finding(nil), m.findings...)
-		analyze.SortFindings(sorted)
-		m.fpane.set(sorted)
+		m.fpane.set(m.store.worst)
 	}
 	if b.recErr != nil {
 		m.recErr = b.recErr
@@ -64,7 +42,7 @@ func (m *Model) apply(b batch) {
 	}
 	m.closed = b.closed
 	m.list.clamp()
-	if id := m.awaitReplay; id != 0 && m.all.find(id) >= 0 {
+	if id := m.awaitReplay; id != 0 && m.store.row(id) != nil {
 		m.awaitReplay = 0
 		m.jumpTo(id, "")
 	}
@@ -79,10 +57,10 @@ func (m *Model) setFilter(text string) {
 	}
 	m.filter = q
 	if !q.active() {
-		m.list.setRows(m.all)
+		m.list.setRows(m.store.all)
 	} else {
 		var rows rowsByID
-		for _, r := range m.all {
+		for _, r := range m.store.all {
 			if q.match(r) {
 				rows = append(rows, r)
 			}
@@ -112,34 +90,12 @@ func (m *Model) syncDetail() {
 // findingsOn is a flow's own findings (worst first) and those it is
 // evidence for.
 func (m *Model) findingsOn(id int) (own, evidence []analyze.Finding) {
-	for _, i := range m.byFlow[id] {
-		own = append(own, m.findings[i])
-	}
-	for _, i := range m.byRel[id] {
-		evidence = append(evidence, m.findings[i])
-	}
-	analyze.SortFindings(own)
-	analyze.SortFindings(evidence)
-	return own, evidence
+	return m.store.findingsOn(id)
 }
 
 // full is f with its bodies: read back from the capture file when the UI
 // holds only its metadata (a live session), else f itself.
-func (m *Model) full(f *capture.Flow) (*capture.Flow, error) {
-	if f == nil {
-		return nil, nil
-	}
-	i := m.all.find(f.ID)
-	if i < 0 || !m.all[i].loc.Valid() || m.opts.Store == nil {
-		return f, nil
-	}
-	g, err := m.opts.Store.Load(m.all[i].loc)
-	if err != nil {
-		return f, fmt.Errorf("its bodies could not be read back from the capture file: %w", err)
-	}
-	g.ID = f.ID
-	return g, nil
-}
+func (m *Model) full(f *capture.Flow) (*capture.Flow, error) { return m.store.full(f) }
 
 // fullOrSame is full without the error: f as it is when it cannot be read.
 func (m *Model) fullOrSame(f *capture.Flow) *capture.Flow {
@@ -147,20 +103,14 @@ func (m *Model) fullOrSame(f *capture.Flow) *capture.Flow {
 	return g
 }
 
-func (m *Model) flowByID(id int) *capture.Flow {
-	if i := m.all.find(id); i >= 0 {
-		return m.all[i].f
-	}
-	return nil
-}
+func (m *Model) flowByID(id int) *capture.Flow { return m.store.flow(id) }
 
 // describe is a one-line summary of a flow for the findings pane.
 func (m *Model) describe(id int) string {
-	i := m.all.find(id)
-	if i < 0 {
+	f := m.store.flow(id)
+	if f == nil {
 		return fmt.Sprintf("#%d", id)
 	}
-	f := m.all[i].f
 	return oneLine(fmt.Sprintf("#%d %s %s → %s", id, methodText(f), pathText(f), statusText(f)))
 }
 
@@ -169,7 +119,7 @@ func (m *Model) jumpTo(id int, note string) tea.Cmd {
 	m.focus = focusList
 	m.layout()
 	if !m.list.selectID(id) {
-		if m.all.find(id) < 0 {
+		if m.store.row(id) == nil {
 			return m.flash(true, "flow #%d is not in this capture", id)
 		}
 		m.setFilter("")
@@ -308,7 +258,7 @@ func (m *Model) openSave() tea.Cmd {
 	if m.filter.active() {
 		label = fmt.Sprintf("save the %d flows matching /%s to: ", n, m.filter.text)
 	}
-	return m.prompt.open(promptSave, label, m.defaultSavePath())
+	return m.openPrompt(promptSave, label, m.defaultSavePath())
 }
 
 // save writes the shown flows to path, off the UI goroutine.
