@@ -111,13 +111,38 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 
 // key routes a key press. ctrl+c quits from anywhere; any other key also
 // dismisses the last message (unless it is typed into a prompt).
+//
+// Keys typed fast, repeated, or sent over SSH arrive several in one message
+// ("jjj"): outside a text input each is handled as its own key, and when one
+// of them opens a prompt ("/PATCH") the rest is typed into it. Text pasted
+// outside a text input is not taken as keys.
 func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	if msg.String() == "ctrl+c" {
 		return tea.Quit
 	}
-	if !m.typing() {
-		m.msg = ""
+	if m.typing() {
+		return m.route(msg)
 	}
+	if msg.Paste {
+		return m.flash(true, "pasted text goes nowhere here: / filters, e edits a request")
+	}
+	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 {
+		var cmds []tea.Cmd
+		for i, r := range msg.Runes {
+			if m.typing() {
+				rest := tea.KeyMsg{Type: tea.KeyRunes, Runes: msg.Runes[i:], Alt: msg.Alt}
+				cmds = append(cmds, m.route(rest))
+				break
+			}
+			one := tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt}
+			if r == ' ' {
+				one.Type = tea.KeySpace
+			}
+			cmds = append(cmds, m.key(one))
+		}
+		return tea.Batch(cmds...)
+	}
+	m.msg = ""
 	return m.route(msg)
 }
 
