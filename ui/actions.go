@@ -12,25 +12,25 @@ import (
 	"github.com/provtap/provtap/capture"
 )
 
-// apply takes in what the feed collected: flows go in ID order (the
-// selection stays on its flow), findings mark their flows.
-func (m *Model) apply(b batch) {
-	for _, fed := range b.flows {
-		r := m.store.addFlow(fed.f, fed.loc)
-		if r == nil {
-			continue // a replay the UI added before the proxy delivered it
-		}
-		var i int
-		switch {
-		case !m.filter.active():
-			m.list.rows = m.store.all
-			m.list.inserted(m.store.all.find(r.f.ID))
-		case m.filter.match(r):
-			m.list.rows, i = m.list.rows.insert(r)
-			m.list.inserted(i)
-		}
+// apply takes in what the feed collected: flows go in the list's order
+// (the selection stays on its flow), findings mark their flows.
+func (m *Model) apply(b batch) tea.Cmd {
+	// Findings first: a flow that arrives with its findings is marked, and
+	// has:finding sees them.
+	var cmd tea.Cmd
+	restale := false
+	for _, fd := range b.findings {
+		restale = restale || m.store.row(fd.Flow) != nil
 	}
 	m.store.addFindings(b.findings)
+	for _, fed := range b.flows {
+		if r := m.store.addFlow(fed.f, fed.loc); r != nil {
+			m.showArrived(r)
+		}
+	}
+	if restale && m.filter.usesFindings() {
+		cmd = m.refresh() // findings on flows the filter had already judged
+	}
 	if len(b.findings) > 0 {
 		m.fpane.set(m.store.worst)
 	}
@@ -47,27 +47,7 @@ func (m *Model) apply(b batch) {
 		m.jumpTo(id, "")
 	}
 	m.syncDetail()
-}
-
-// setFilter applies the `/` query to every flow.
-func (m *Model) setFilter(text string) {
-	q := newFilter(text)
-	if q.text == m.filter.text {
-		return
-	}
-	m.filter = q
-	if !q.active() {
-		m.list.setRows(m.store.all)
-	} else {
-		var rows rowsByID
-		for _, r := range m.store.all {
-			if q.match(r) {
-				rows = append(rows, r)
-			}
-		}
-		m.list.setRows(rows)
-	}
-	m.syncDetail()
+	return cmd
 }
 
 // syncDetail shows the selected flow in the detail pane when it changed (or
@@ -119,12 +99,20 @@ func (m *Model) jumpTo(id int, note string) tea.Cmd {
 	m.focus = focusList
 	m.layout()
 	if !m.list.selectID(id) {
-		if m.store.row(id) == nil {
+		r := m.store.row(id)
+		if r == nil {
 			return m.flash(true, "flow #%d is not in this capture", id)
 		}
-		m.setFilter("")
+		var why []string
+		if m.filter.active() {
+			m.filter, why = filter{}, append(why, "filter cleared")
+		}
+		if r.seq < m.clearSeq {
+			m.clearSeq, why = 0, append(why, "cleared flows shown again")
+		}
+		m.refresh()
 		m.list.selectID(id)
-		note = strings.TrimSpace(note + " (filter cleared to show it)")
+		note = strings.TrimSpace(note + " (" + strings.Join(why, ", ") + " to show it)")
 	}
 	m.syncDetail()
 	if note != "" {

@@ -30,6 +30,7 @@ type detailPane struct {
 	width    int
 	height   int // lines, including the title line
 	built    string
+	empty    []string                          // what the pane says when no flow is selected (set by the model)
 	lookup   func(id int) *capture.Flow        // a flow by ID, for evidence
 	load     func(*capture.Flow) *capture.Flow // the flow with its bodies
 	keys     *keyMap
@@ -91,6 +92,13 @@ func (d *detailPane) Update(msg tea.Msg) tea.Cmd {
 func (d *detailPane) View() string {
 	if d.height <= 0 {
 		return ""
+	}
+	if d.flow == nil {
+		l := &lines{width: max(d.width, 10)}
+		for _, e := range d.empty {
+			l.prose(d.st.dim, e, "  ")
+		}
+		return d.title() + "\n" + strings.Join(l.out, "\n")
 	}
 	return d.title() + "\n" + d.vp.View()
 }
@@ -165,7 +173,7 @@ func (l *lines) header(st *styles, h capture.Header) {
 func (d *detailPane) content() string {
 	f := d.flow
 	if f == nil {
-		return d.st.dim.Render("No flow selected. Point a client at the proxy, or press ? for help.")
+		return ""
 	}
 	l := &lines{width: max(d.width, 10)}
 	// The findings' titles only: the missing lines below say the rest, and

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 
@@ -14,8 +15,13 @@ import (
 // on screen, so 100k flows cost what 20 do. The selection is a flow, not a
 // position: flows arriving (even out of order) do not move it, unless the
 // pane follows the tail (G), like less +F.
+//
+// The rows are in flow-ID order unless the list is sorted (order): then the
+// ID-ordered helpers of rowsByID do not apply, and add and indexOf do.
 type listPane struct {
-	rows   rowsByID // the flows shown (all, or those matching the filter)
+	rows   rowsByID // the flows shown (all, or those matching the filter), in order
+	order  sortKey  // how rows are sorted
+	empty  []string // what an empty list says (set by the model)
 	cursor int      // index into rows; meaningless when rows is empty
 	offset int      // index of the first row on screen
 	follow bool     // keep the last row selected as flows arrive
@@ -53,8 +59,12 @@ func (l *listPane) setRows(rows rowsByID) {
 		if !l.follow {
 			l.cursor = 0
 		}
-	} else {
+	} else if i := l.indexOf(id); i >= 0 {
+		l.cursor = i
+	} else if l.order == sortFlow {
 		l.cursor = min(rows.search(id), len(rows)-1)
+	} else {
+		l.cursor = 0
 	}
 	l.clamp()
 	l.offset = max(0, l.cursor-l.visible()/2)
@@ -76,9 +86,36 @@ func (l *listPane) inserted(i int) {
 	l.clamp()
 }
 
+// add inserts r where the list's order puts it, keeping the selection.
+func (l *listPane) add(r *row) {
+	var i int
+	if l.order == sortFlow {
+		l.rows, i = l.rows.insert(r)
+	} else {
+		i = sort.Search(len(l.rows), func(j int) bool { return l.order.less(r, l.rows[j]) })
+		l.rows = append(l.rows, nil)
+		copy(l.rows[i+1:], l.rows[i:])
+		l.rows[i] = r
+	}
+	l.inserted(i)
+}
+
+// indexOf is the index of the flow's row, or -1.
+func (l *listPane) indexOf(id int) int {
+	if l.order == sortFlow {
+		return l.rows.find(id)
+	}
+	for i, r := range l.rows {
+		if r.f.ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
 // selectID moves the selection to a flow; false when it is not shown.
 func (l *listPane) selectID(id int) bool {
-	i := l.rows.find(id)
+	i := l.indexOf(id)
 	if i < 0 {
 		return false
 	}
@@ -216,8 +253,8 @@ func (l *listPane) View() string {
 	for i := l.offset; i < l.offset+vis; i++ {
 		b.WriteByte('\n')
 		if i >= len(l.rows) {
-			if i == 0 {
-				b.WriteString(l.st.dim.Render(fit("  waiting for flows…", l.width)))
+			if i-l.offset < len(l.empty) && len(l.rows) == 0 {
+				b.WriteString(l.st.dim.Render(fit("  "+l.empty[i-l.offset], l.width)))
 			}
 			continue
 		}

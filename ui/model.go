@@ -42,6 +42,9 @@ type Options struct {
 	// Select is the flow selected at start (0: the first, or the newest
 	// when following).
 	Select int
+	// Filter is the filter applied at start (`provtap open --filter`);
+	// CheckFilter says whether it is valid.
+	Filter string
 	// Copy puts the curl command on a clipboard (nil: NewClipboard on stdout).
 	Copy CopyFunc
 	// Save writes flows as a HAR file (nil: har.WriteHAR).
@@ -78,11 +81,13 @@ type Model struct {
 	width  int
 	height int
 
-	store  *store
-	filter filter
-	recErr error
-	note   string
-	closed bool
+	store    *store
+	filter   filter
+	scan     scanState // the filter's scan of the store, while it runs
+	clearSeq int       // z: flows the store got before this one are not shown
+	recErr   error
+	note     string
+	closed   bool
 
 	modes    []mode // bottom first: the panes, then what is open over them
 	panes    paneMode
@@ -99,8 +104,9 @@ type Model struct {
 	hints       help.Model
 	focus       focus
 
-	msg    string // the bottom line's message, until the next key
-	msgErr bool
+	msg     string // the bottom line's message, until the next key
+	msgErr  bool
+	initCmd tea.Cmd // what Init starts besides the feed (a filter's scan)
 }
 
 // NewModel makes the UI's model, with whatever feed already holds.
@@ -137,6 +143,9 @@ func NewModel(opts Options, feed *Feed) *Model {
 		m.focus = focusFindings
 	}
 	m.apply(feed.take())
+	if opts.Filter != "" {
+		m.initCmd = m.setFilter(opts.Filter)
+	}
 	if opts.Select > 0 {
 		m.list.selectID(opts.Select)
 		m.syncDetail()
@@ -147,9 +156,9 @@ func NewModel(opts Options, feed *Feed) *Model {
 // Init starts listening to the feed.
 func (m *Model) Init() tea.Cmd {
 	if m.closed {
-		return nil
+		return m.initCmd
 	}
-	return m.feed.wait()
+	return tea.Batch(m.initCmd, m.feed.wait())
 }
 
 type (
@@ -177,10 +186,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.MouseMsg:
 		return m, m.mouse(msg)
 	case feedMsg:
-		m.apply(m.feed.take())
+		cmd := m.apply(m.feed.take())
 		if !m.closed {
-			return m, m.feed.wait()
+			return m, tea.Batch(cmd, m.feed.wait())
 		}
+		return m, cmd
+	case scanMsg:
+		return m, m.scanned(msg)
 	case copiedMsg:
 		if msg.err != nil {
 			return m, m.flash(true, "#%d as curl: %v", msg.id, msg.err)
@@ -213,12 +225,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case promptEditMsg:
 		if msg.kind == promptFilter {
-			m.setFilter(msg.value)
+			return m, m.setFilter(msg.value)
 		}
 	case promptCancelMsg:
 		m.drop(&m.prompt)
 		if msg.kind == promptFilter {
-			m.setFilter("")
+			return m, m.setFilter("")
 		}
 	case sendMsg:
 		return m, m.sendReplay(msg.plan)

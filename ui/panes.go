@@ -28,6 +28,7 @@ func (p *paneMode) body(w, h int) (string, bool) {
 	if m.focus == focusFindings {
 		return block(m.fpane.View(), w, h), true
 	}
+	m.list.empty, m.detail.empty = m.emptyText(), m.firstScreen()
 	var parts []string
 	if m.list.height > 0 {
 		parts = append(parts, block(m.list.View(), w, m.list.height))
@@ -114,7 +115,7 @@ func (m *Model) paneKey(msg tea.KeyMsg) out {
 			m.focus = focusList
 			m.layout()
 		case m.filter.active():
-			m.setFilter("")
+			return run(m.setFilter(""))
 		}
 	default:
 		switch m.focus {

@@ -24,6 +24,7 @@ const (
 type promptPane struct {
 	kind  promptKind
 	input textinput.Model
+	err   string // what is wrong with the text (a bad filter), shown after it
 	width int
 	st    *styles
 }
@@ -39,7 +40,7 @@ func (p *promptPane) active() bool { return p.kind != promptNone }
 
 // open starts editing: label is the prompt, value the initial text.
 func (p *promptPane) open(kind promptKind, label, value string) tea.Cmd {
-	p.kind = kind
+	p.kind, p.err = kind, ""
 	p.input.Prompt = label
 	p.input.SetValue(value)
 	p.input.CursorEnd()
@@ -65,7 +66,17 @@ func (p *promptPane) Update(msg tea.Msg) tea.Cmd {
 	return cmd
 }
 
-func (p *promptPane) View() string { return p.input.View() }
+// View is the input, and after it what is wrong with what was typed.
+func (p *promptPane) View() string {
+	if p.err == "" {
+		p.input.Width = max(p.width-ansi.StringWidth(p.input.Prompt)-1, 1)
+		return p.input.View()
+	}
+	room := max(p.width-ansi.StringWidth(p.input.Prompt)-ansi.StringWidth(p.input.Value())-2, p.width/2)
+	msg := ansi.Truncate("✖ "+p.err, room, "…")
+	p.input.Width = max(p.width-ansi.StringWidth(p.input.Prompt)-ansi.StringWidth(msg)-2, 1)
+	return p.input.View() + " " + p.st.msgErr.Render(msg)
+}
 
 // handle: enter submits, esc cancels, other keys edit (each edit of the
 // filter applies it at once). The mouse goes to the panes below.
@@ -77,6 +88,9 @@ func (p *promptPane) handle(msg tea.Msg) out {
 	kind := p.kind
 	switch k.Type {
 	case tea.KeyEnter:
+		if p.err != "" {
+			return taken // a bad filter stays open, with what is wrong
+		}
 		value := p.value()
 		p.close()
 		return tell(promptDoneMsg{kind: kind, value: value})
@@ -161,7 +175,9 @@ func (h *helpPane) View() string {
 		b.WriteString(" " + line + "\n")
 	}
 	b.WriteString("\n " + h.st.dim.Render(mouseHelp))
-	b.WriteString("\n " + h.st.dim.Render("filter: all terms match method, status, host or path: PATCH scim, 401, 4xx"))
+	b.WriteString("\n " + h.st.dim.Render("filter: words match method, status, host, path, headers and bodies; all terms must match"))
+	b.WriteString("\n " + h.st.dim.Render("  status:4xx method:PATCH host:gw path:/Groups header:Cookie header:Authorization=Basic"))
+	b.WriteString("\n " + h.st.dim.Render(`  body:usert has:finding kind:dropped-cookie · -term negates · a OR b · "quoted words"`))
 	b.WriteString("\n " + h.st.dim.Render("the selection stays put as flows arrive; G follows the newest"))
 	b.WriteString("\n " + h.st.dim.Render("diff: < only in the marked flow, > only in the selected, ~ differs, ≈ noise"))
 	b.WriteString("\n " + h.st.dim.Render("r and R show the request and ask first: a replay really changes the target"))

@@ -25,6 +25,7 @@ type store struct {
 	counts   [4]int            // findings by severity
 	worst    []analyze.Finding // findings, worst first (sorted on arrival)
 	files    *har.Store        // reads flows back from the capture file (nil: none)
+	added    int               // flows added so far: the next row's seq
 }
 
 func newStore(files *har.Store) *store {
@@ -35,12 +36,13 @@ func newStore(files *har.Store) *store {
 type row struct {
 	f    *capture.Flow    // without its bodies when loc is valid
 	loc  har.Loc          // where the capture file holds the whole flow
-	hay  string           // lower-case "method status host path" for the filter
+	hay  string           // lower-case "method status host:port path" for the filter
+	seq  int              // the order the store received it in
 	mark analyze.Severity // worst finding on this flow
 }
 
 func newRow(f *capture.Flow, loc har.Loc) *row {
-	hay := strings.ToLower(methodText(f) + " " + statusText(f) + " " + f.Host + " " + pathText(f))
+	hay := strings.ToLower(methodText(f) + " " + statusText(f) + " " + hostPort(f) + " " + pathText(f))
 	return &row{f: f, loc: loc, hay: hay}
 }
 
@@ -51,6 +53,8 @@ func (s *store) addFlow(f *capture.Flow, loc har.Loc) *row {
 		return nil
 	}
 	r := newRow(f, loc)
+	r.seq = s.added
+	s.added++
 	for _, i := range s.byFlow[f.ID] {
 		r.mark = max(r.mark, s.findings[i].Severity)
 	}
@@ -129,15 +133,33 @@ func (s *store) full(f *capture.Flow) (*capture.Flow, error) {
 		return nil, nil
 	}
 	r := s.row(f.ID)
-	if r == nil || !r.loc.Valid() || s.files == nil {
+	if r == nil {
 		return f, nil
+	}
+	return s.fullRow(r)
+}
+
+// fullRow is full for a row. It reads only the row and the capture file,
+// never the store's indexes, so a background scan may call it.
+func (s *store) fullRow(r *row) (*capture.Flow, error) {
+	if !r.loc.Valid() || s.files == nil {
+		return r.f, nil
 	}
 	g, err := s.files.Load(r.loc)
 	if err != nil {
-		return f, fmt.Errorf("its bodies could not be read back from the capture file: %w", err)
+		return r.f, fmt.Errorf("its bodies could not be read back from the capture file: %w", err)
 	}
-	g.ID = f.ID
+	g.ID = r.f.ID
 	return g, nil
+}
+
+// kinds is the kinds of the findings on a flow (for has: and kind:).
+func (s *store) kinds(id int) []string {
+	var out []string
+	for _, i := range s.byFlow[id] {
+		out = append(out, s.findings[i].Kind)
+	}
+	return out
 }
 
 // rowsByID is a list of rows kept in flow-ID order.

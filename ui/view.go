@@ -87,11 +87,9 @@ func (m *Model) statusLine() string {
 	if m.opts.Mode != "" {
 		segs = append(segs, m.opts.Mode)
 	}
-	n := m.store.len()
-	if m.filter.active() {
-		segs = append(segs, fmt.Sprintf("%d of %d flows match /%s", len(m.list.rows), n, m.filter.text))
-	} else {
-		segs = append(segs, plural(n, "flow"))
+	segs = append(segs, m.filterStatus())
+	if m.clearSeq > 0 {
+		segs = append(segs, fmt.Sprintf("%d cleared (Z shows them)", m.clearSeq))
 	}
 	fs := plural(len(m.store.findings), "finding")
 	if e := m.store.counts[analyze.Error]; e > 0 {

@@ -26,7 +26,8 @@ appear as new flows linked to the original; they are not written to FILE
 (s saves them).`
 
 func cmdOpen(args []string) int {
-	fs := newFlags("open", "provtap open FILE [--upstream-proxy URL] [--insecure-upstream]", openAbout)
+	fs := newFlags("open", "provtap open FILE [--filter EXPR] [--upstream-proxy URL] [--insecure-upstream]", openAbout)
+	filterExpr := fs.String("filter", "", "show only the flows matching `EXPR`, in the syntax of the TUI's / (e.g. 'status:4xx -method:GET', 'header:Cookie', 'body:usert')")
 	upstream := fs.String("upstream-proxy", "", "send replays through this corporate proxy `URL`")
 	insecure := fs.Bool("insecure-upstream", false, "accept a server's self-signed or otherwise unverifiable certificate when replaying (test systems)")
 	pos, code, ok := parseArgs(fs, args)
@@ -44,12 +45,16 @@ func cmdOpen(args []string) int {
 	if len(pos) != 1 {
 		return fail("open", "want exactly one capture file, got %d arguments (see provtap open --help)", len(pos))
 	}
+	if err := ui.CheckFilter(*filterExpr); err != nil {
+		return fail("open", "--filter %q: %v", *filterExpr, err)
+	}
 	capt, err := loadCapture(pos[0])
 	if err != nil {
 		return fail("open", "%v", err)
 	}
 	findings := analyze.Run(capt.Flows)
-	opts := ui.Options{Mode: "file: " + filepath.Base(pos[0]), Replayer: proxy.NewReplayer(replayOpts, lastID(capt.Flows))}
+	opts := ui.Options{Mode: "file: " + filepath.Base(pos[0]), Replayer: proxy.NewReplayer(replayOpts, lastID(capt.Flows)),
+		Filter: *filterExpr}
 	if abs, err := filepath.Abs(pos[0]); err == nil {
 		opts.CapturePath = abs
 	}
