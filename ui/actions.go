@@ -61,9 +61,11 @@ func (m *Model) syncDetail() {
 		return
 	}
 	own, ev := m.findingsOn(r.f.ID)
-	if m.detail.flow == r.f && len(own) == len(m.detail.own) && len(ev) == len(m.detail.evidence) {
+	fixable := m.canFix(r.f)
+	if m.detail.flow == r.f && len(own) == len(m.detail.own) && len(ev) == len(m.detail.evidence) && fixable == m.detail.fixable {
 		return
 	}
+	m.detail.fixable = fixable
 	m.detail.show(r.f, own, ev)
 }
 
@@ -152,11 +154,12 @@ func (m *Model) related() tea.Cmd {
 	if next == fd.Flow {
 		what = "where it shows:"
 	}
-	again := "e"
-	if m.focus == focusFindings {
-		again = "r"
-	}
-	return m.jumpTo(next, fmt.Sprintf("%s #%d %s (%s: next related)", what, fd.Flow, fd.Kind, again))
+	return m.jumpTo(next, fmt.Sprintf("%s #%d %s (v: next related)", what, fd.Flow, fd.Kind))
+}
+
+// hasEvidence: the flow has a finding or is evidence for one (v goes somewhere).
+func (m *Model) hasEvidence(id int) bool {
+	return len(m.store.byFlow[id]) > 0 || len(m.store.byRel[id]) > 0
 }
 
 // nextMarked selects the next (dir 1) or previous (-1) shown flow with a finding.
@@ -241,6 +244,9 @@ func (m *Model) defaultSavePath() string {
 }
 
 func (m *Model) openSave() tea.Cmd {
+	if m.scanning() {
+		return m.flash(true, "not yet: the filter has read %d of %d flows; s saves what it shows when it is done", m.scan.read, m.store.len())
+	}
 	n := len(m.list.rows)
 	label := fmt.Sprintf("save %d flows to: ", n)
 	if m.filter.active() {

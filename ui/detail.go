@@ -31,6 +31,7 @@ type detailPane struct {
 	height   int // lines, including the title line
 	built    string
 	empty    []string                          // what the pane says when no flow is selected (set by the model)
+	fixable  bool                              // R has a fix for the flow (set by the model)
 	lookup   func(id int) *capture.Flow        // a flow by ID, for evidence
 	load     func(*capture.Flow) *capture.Flow // the flow with its bodies
 	keys     *keyMap
@@ -186,7 +187,11 @@ func (d *detailPane) content() string {
 		l.add(d.st.dim, fmt.Sprintf("evidence for #%d (%s)", fd.Flow, fd.Kind))
 	}
 	if len(d.own) > 0 {
-		l.add(d.st.dim, "  f: the detail and the fix · e: the related flows · R: replay with the fix")
+		what := "  f: the detail and the fix · v: the evidence"
+		if d.fixable {
+			what += " · R: replay with the fix"
+		}
+		l.prose(d.st.dim, what, "  ")
 	}
 	if len(d.own)+len(d.evidence) > 0 {
 		l.out = append(l.out, "")

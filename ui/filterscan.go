@@ -180,6 +180,41 @@ func (m *Model) showArrived(r *row) {
 	}
 }
 
+// resort puts the shown rows in the list's order (o).
+func (m *Model) resort() {
+	if m.plainView() {
+		m.list.setRows(m.store.all)
+	} else {
+		m.list.setRows(m.list.order.sorted(m.list.rows))
+	}
+	m.syncDetail()
+}
+
+// clearView (z) hides every flow seen so far; new flows appear as they
+// come. The store and the capture file keep everything: Z shows it again.
+func (m *Model) clearView() tea.Cmd {
+	n := m.store.added - m.clearSeq
+	if n == 0 {
+		return m.flash(false, "nothing to clear: no flow shown")
+	}
+	m.clearSeq = m.store.added
+	cmd := m.refresh()
+	m.flash(false, "view cleared: %s hidden (the capture file keeps them) · Z shows them again", plural(m.clearSeq, "flow"))
+	return cmd
+}
+
+// unclearView (Z) shows the cleared flows again.
+func (m *Model) unclearView() tea.Cmd {
+	if m.clearSeq == 0 {
+		return m.flash(false, "nothing was cleared (z clears the view)")
+	}
+	n := m.clearSeq
+	m.clearSeq = 0
+	cmd := m.refresh()
+	m.flash(false, "the %s cleared are shown again", plural(n, "flow"))
+	return cmd
+}
+
 // filterStatus is the status line's flow count.
 func (m *Model) filterStatus() string {
 	n := m.store.len() - m.clearSeq
@@ -216,4 +251,17 @@ func (m *Model) firstScreen() []string {
 		return nil
 	}
 	return []string{"No flow yet. Point a client at the proxy, or press ? for help."}
+}
+
+// helpNotes is what `?` says besides the keys.
+func (m *Model) helpNotes() []string {
+	return []string{
+		"filter: words match method, status, host:port, path, headers and bodies; every term must match · " +
+			"status:4xx method:PATCH host:gw path:/Groups header:Cookie header:Authorization=Basic body:usert " +
+			`has:finding kind:dropped-cookie · -term negates · a OR b · "quoted words"`,
+		"the selection stays put as flows arrive; G follows the newest · o sorts, z clears the view (the capture keeps every flow)",
+		"diff: < only in the marked flow, > only in the selected, ~ differs, ≈ noise",
+		"r, R and e show the exact request and ask first: sending it really changes the target",
+		"https through the proxy: the client must trust provtap's CA (provtap ca --hints shows how, and how to undo it)",
+	}
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // findingsPane lists every finding, worst first, with the selected one's
-// title, detail, fix and evidence below. Enter goes to its flow; r to the
+// title, detail, fix and evidence below. Enter goes to its flow; v to the
 // flows that are its evidence.
 type findingsPane struct {
 	items  []analyze.Finding // worst first
@@ -143,7 +143,7 @@ func (p *findingsPane) View() string {
 		return ""
 	}
 	var b strings.Builder
-	title := fmt.Sprintf(" Findings (%d), worst first · enter: go to flow · r: evidence · f/esc: close", len(p.items))
+	title := fmt.Sprintf(" Findings (%d), worst first · enter: go to flow · v: evidence · f/esc: close", len(p.items))
 	b.WriteString(p.st.header.Render(fit(title, p.width)))
 	if len(p.items) == 0 {
 		b.WriteString("\n" + p.st.dim.Render(fit("  No findings. Analyzers explain refused calls as flows complete.", p.width)))
@@ -196,7 +196,7 @@ func (p *findingsPane) detail() string {
 		l.prose(p.st.missing, fmt.Sprintf("− %s %s — %s", m.Where, oneLine(m.Name), oneLine(m.Seen)), "  ")
 	}
 	if len(fd.Related) > 0 {
-		l.out = append(l.out, p.st.dim.Render("Evidence (r goes there):"))
+		l.out = append(l.out, p.st.dim.Render("Evidence (v goes there):"))
 		for _, id := range fd.Related {
 			l.out = append(l.out, "  "+ansi.Truncate(p.describe(id), l.width-2, "…"))
 		}

@@ -98,6 +98,7 @@ type Model struct {
 	helpPane helpPane
 	diff     diffPane
 	confirm  confirmPane
+	quitAsk  quitAsk
 	pending  *pendingReplay
 	// awaitReplay is a live replay's flow, selected when the feed brings it.
 	awaitReplay int
@@ -133,9 +134,10 @@ func NewModel(opts Options, feed *Feed) *Model {
 	m.detail.load = m.fullOrSame
 	m.fpane = newFindingsPane(&m.keys, m.st, m.describe)
 	m.prompt = newPromptPane(m.st)
-	m.helpPane = newHelpPane(&m.keys, m.st)
+	m.helpPane = newHelpPane(&m.keys, m.st, m.helpNotes)
 	m.diff = newDiffPane(&m.keys, m.st)
 	m.confirm = newConfirmPane(&m.keys, m.st, opts.Curl)
+	m.quitAsk = quitAsk{st: m.st}
 	m.hints = help.New()
 	m.hints.Styles = m.st.help
 	m.hints.ShortSeparator = " · "
@@ -213,6 +215,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case helpMsg:
 		m.push(&m.helpPane)
 	case quitMsg:
+		if m.opts.Live && !m.closed {
+			m.push(&m.quitAsk) // the proxy is serving: ask first
+			return m, nil
+		}
 		return m, tea.Quit
 	case jumpMsg:
 		return m, m.jumpTo(msg.id, "")

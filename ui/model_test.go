@@ -326,7 +326,7 @@ func TestHelpListsEveryKey(t *testing.T) {
 	}
 }
 
-// The findings pane lists worst first; enter jumps to the flow, e to its
+// The findings pane lists worst first; enter jumps to the flow, v to its
 // evidence.
 func TestFindingsPaneJumps(t *testing.T) {
 	feed, _, _ := seedFeed()
@@ -336,11 +336,11 @@ func TestFindingsPaneJumps(t *testing.T) {
 	waitOutput(t, tm, "Findings (4)")
 	typeKeys(tm, "j", "j", "enter")
 	waitOutput(t, tm, "− Cookie JSESSIONID — set by #5")
-	typeKeys(tm, "e") // in the list, r replays; e steps to the evidence
+	typeKeys(tm, "v") // r replays, v steps to the evidence, in every pane
 	waitOutput(t, tm, "#5: evidence for #6")
 	got := finish(t, tm)
 	if got.list.selectedID() != 5 || got.focus != focusList {
-		t.Errorf("after r: selected #%d, focus %v; want #5 in the list", got.list.selectedID(), got.focus)
+		t.Errorf("after v: selected #%d, focus %v; want #5 in the list", got.list.selectedID(), got.focus)
 	}
 }
 

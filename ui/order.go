@@ -65,8 +65,9 @@ func statusRank(code int) int {
 // sorted is rows in the order k (a new slice; rows is not changed).
 func (k sortKey) sorted(rows rowsByID) rowsByID {
 	out := append(rowsByID(nil), rows...)
-	if k != sortFlow {
-		sort.Slice(out, func(i, j int) bool { return k.less(out[i], out[j]) })
+	less := func(i, j int) bool { return k.less(out[i], out[j]) }
+	if !sort.SliceIsSorted(out, less) {
+		sort.Slice(out, less)
 	}
 	return out
 }

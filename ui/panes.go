@@ -5,7 +5,6 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/x/ansi"
 )
 
 // paneMode is the bottom of the mode stack: the flow list above the detail
@@ -39,26 +38,42 @@ func (p *paneMode) body(w, h int) (string, bool) {
 	return strings.Join(parts, "\n"), true
 }
 
+// bottom is the hint line of the pane in focus. It offers r only where
+// there is a request to send, R only where a finding has a fix, e only
+// where the request can be edited and sent.
 func (p *paneMode) bottom(w int) (string, bool) {
-	m := p.m
-	if m.focus == focusDetail {
-		return m.st.dim.Render(ansi.Truncate(" ↑↓ scroll · tab request/response · esc back to the list · c curl · r/R replay/fix · m/d mark/diff · ? help", w, "…")), true
+	return p.m.st.hintLine(p.m.paneHints(), w), true
+}
+
+// paneHints is the hint line's entries for the pane in focus.
+func (m *Model) paneHints() []hint {
+	f := m.targetFlow()
+	var acts []hint
+	if m.canReplay(f) {
+		acts = append(acts, hint{"r", "replay", 1})
 	}
-	short, compact := m.keys.ShortHelp(), m.keys.compactHelp()
-	if m.focus == focusFindings { // r is the evidence there
-		for i, hs := range [][]key.Binding{short, compact} {
-			for j, b := range hs {
-				if b.Keys()[0] == "r" {
-					hs[j] = withHelp(m.keys.ReplayFix, [2]string{"r/R", "R"}[i], [2]string{"evidence/fix", "fix"}[i])
-				}
-			}
-		}
+	if m.canFix(f) {
+		acts = append(acts, hint{"R", "fix", 1})
 	}
-	full := m.hints.ShortHelpView(short)
-	if ansi.StringWidth(full) > w || strings.HasSuffix(ansi.Strip(full), "…") {
-		return m.hints.ShortHelpView(compact), true
+	if m.canEdit(f) {
+		acts = append(acts, hint{"e", "edit", 2})
 	}
-	return full, true
+	if f != nil && m.focus != focusFindings && m.hasEvidence(f.ID) {
+		acts = append(acts, hint{"v", "evidence", 3})
+	}
+	var hs []hint
+	switch m.focus {
+	case focusFindings:
+		hs = append([]hint{{"↑↓", "move", 3}, {"enter", "go to flow", 0}, {"v", "evidence", 0}, {"c", "curl", 1}}, acts...)
+		hs = append(hs, hint{"f/esc", "close", 0}, hint{"?", "help", 0}, hint{"q", "quit", 2})
+	case focusDetail:
+		hs = append([]hint{{"↑↓", "scroll", 3}, {"tab", "request/response/cookies", 0}, {"esc", "list", 0}, {"c", "curl", 0}}, acts...)
+		hs = append(hs, hint{"m/d", "diff", 2}, hint{"?", "help", 0}, hint{"q", "quit", 2})
+	default:
+		hs = append([]hint{{"↑↓", "move", 2}, {"enter", "open", 0}, {"/", "filter", 0}, {"f", "findings", 0}, {"c", "curl", 0}}, acts...)
+		hs = append(hs, hint{"m/d", "diff", 2}, hint{"o", "sort", 3}, hint{"s", "save", 0}, hint{"?", "help", 0}, hint{"q", "quit", 2})
+	}
+	return hs
 }
 
 // paneKey is a key for the panes: the keys that act on flows, then the pane
@@ -68,8 +83,6 @@ func (m *Model) paneKey(msg tea.KeyMsg) out {
 	switch {
 	case key.Matches(msg, k.Quit):
 		return tell(quitMsg{})
-	case m.focus == focusFindings && key.Matches(msg, k.Replay):
-		return run(m.related()) // r: the related flows, as before, in the findings pane
 	case key.Matches(msg, k.Replay):
 		return run(m.startReplay(false))
 	case key.Matches(msg, k.ReplayFix):
@@ -93,8 +106,18 @@ func (m *Model) paneKey(msg tea.KeyMsg) out {
 			m.focus = focusFindings
 		}
 		m.layout()
-	case key.Matches(msg, k.Related):
+	case key.Matches(msg, k.Evidence):
 		return run(m.related())
+	case key.Matches(msg, k.Edit):
+		return run(m.startEdit())
+	case key.Matches(msg, k.Sort):
+		m.list.order = m.list.order.next()
+		m.resort()
+		return run(m.flash(false, "sorted by %s (o: next order)", m.list.order))
+	case key.Matches(msg, k.Clear):
+		return run(m.clearView())
+	case key.Matches(msg, k.Unclear):
+		return run(m.unclearView())
 	case key.Matches(msg, k.NextMark):
 		m.nextMarked(1)
 	case key.Matches(msg, k.PrevMark):
@@ -117,7 +140,7 @@ func (m *Model) paneKey(msg tea.KeyMsg) out {
 		case m.filter.active():
 			return run(m.setFilter(""))
 		}
-	default:
+	case key.Matches(msg, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom):
 		switch m.focus {
 		case focusList:
 			return m.list.Update(msg)
@@ -126,8 +149,18 @@ func (m *Model) paneKey(msg tea.KeyMsg) out {
 		case focusFindings:
 			return m.fpane.Update(msg)
 		}
+	default:
+		return run(m.flash(false, "%s does nothing here · ? lists every key", keyName(msg)))
 	}
 	return taken
+}
+
+// keyName is how a key reads in a message.
+func keyName(msg tea.KeyMsg) string {
+	if s := msg.String(); s != " " && s != "" {
+		return s
+	}
+	return "space"
 }
 
 // paneMouse sends the wheel and clicks to the pane under the pointer.

@@ -1,13 +1,8 @@
 package ui
 
 import (
-	"strings"
-
-	"github.com/charmbracelet/bubbles/help"
-	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 )
 
@@ -116,71 +111,26 @@ func (m *Model) openPrompt(kind promptKind, label, value string) tea.Cmd {
 	return cmd
 }
 
-// helpPane lists every key (`?`), in as many columns as fit.
-type helpPane struct {
-	help   help.Model
-	keys   *keyMap
-	width  int
-	height int
-	st     *styles
-}
+// quitAsk asks before quitting while the proxy is serving: the clients
+// pointed at it would lose their proxy.
+type quitAsk struct{ st *styles }
 
-// handle: ? or esc closes the help, q quits, other keys do nothing.
-func (h *helpPane) handle(msg tea.Msg) out {
+func (q *quitAsk) handle(msg tea.Msg) out {
 	k, ok := msg.(tea.KeyMsg)
-	switch {
-	case !ok:
-		return taken // the mouse does nothing here
-	case key.Matches(k, h.keys.Quit):
-		return tell(quitMsg{})
-	case key.Matches(k, h.keys.Help), key.Matches(k, h.keys.Back):
-		return tell(closeMsg{h})
+	if !ok {
+		return passed
+	}
+	switch k.String() {
+	case "y", "Y", "q", "enter":
+		return run(tea.Quit)
+	case "n", "N", "esc":
+		return tell(closeMsg{q})
 	}
 	return taken
 }
 
-func (h *helpPane) body(w, hgt int) (string, bool) { return block(h.View(), w, hgt), true }
-func (h *helpPane) bottom(int) (string, bool) {
-	return h.st.dim.Render(" ? or esc: back · q: quit"), true
-}
+func (q *quitAsk) body(int, int) (string, bool) { return "", false }
 
-func newHelpPane(keys *keyMap, st *styles) helpPane {
-	h := help.New()
-	h.Styles = st.help
-	h.FullSeparator = "    "
-	return helpPane{help: h, keys: keys, st: st}
-}
-
-func (h *helpPane) View() string {
-	var all []key.Binding
-	for _, g := range h.keys.FullHelp() {
-		all = append(all, g...)
-	}
-	// As many columns as fit the width.
-	var view string
-	for cols := 3; cols >= 1; cols-- {
-		per := (len(all) + cols - 1) / cols
-		var groups [][]key.Binding
-		for i := 0; i < len(all); i += per {
-			groups = append(groups, all[i:min(i+per, len(all))])
-		}
-		view = h.help.FullHelpView(groups)
-		if lipgloss.Width(view)+1 <= h.width {
-			break
-		}
-	}
-	var b strings.Builder
-	b.WriteString(h.st.bold.Render(" provtap keys") + "\n\n")
-	for _, line := range strings.Split(view, "\n") {
-		b.WriteString(" " + line + "\n")
-	}
-	b.WriteString("\n " + h.st.dim.Render(mouseHelp))
-	b.WriteString("\n " + h.st.dim.Render("filter: words match method, status, host, path, headers and bodies; all terms must match"))
-	b.WriteString("\n " + h.st.dim.Render("  status:4xx method:PATCH host:gw path:/Groups header:Cookie header:Authorization=Basic"))
-	b.WriteString("\n " + h.st.dim.Render(`  body:usert has:finding kind:dropped-cookie · -term negates · a OR b · "quoted words"`))
-	b.WriteString("\n " + h.st.dim.Render("the selection stays put as flows arrive; G follows the newest"))
-	b.WriteString("\n " + h.st.dim.Render("diff: < only in the marked flow, > only in the selected, ~ differs, ≈ noise"))
-	b.WriteString("\n " + h.st.dim.Render("r and R show the request and ask first: a replay really changes the target"))
-	b.WriteString("\n\n " + h.st.dim.Render("press ? or esc to close"))
-	return b.String()
+func (q *quitAsk) bottom(w int) (string, bool) {
+	return q.st.warn.Render(ansi.Truncate(" quit? the proxy stops and clients pointed at it lose it · y or q: quit · n or esc: stay", w, "…")), true
 }

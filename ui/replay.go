@@ -50,15 +50,8 @@ type pendingReplay struct {
 // findings named by kinds).
 func planReplay(f *capture.Flow, fix bool, kinds []string, missing []analyze.Missing) (*replayPlan, error) {
 	src := f
-	switch {
-	case src.Kind == capture.KindTLSFailure:
-		return nil, errors.New("a failed TLS handshake has no request to send")
-	case src.Kind == capture.KindWebSocket:
-		return nil, errors.New("a WebSocket connection cannot be replayed")
-	case src.Method == "" || src.Method == "CONNECT":
-		return nil, errors.New("it has no request to send")
-	case src.RequestBody.Truncated:
-		return nil, proxy.ErrTruncatedBody
+	if err := unsendable(src); err != nil {
+		return nil, err
 	}
 	req := *src
 	req.RequestHeaders = append([]capture.Header(nil), src.RequestHeaders...)
@@ -91,6 +84,24 @@ func planReplay(f *capture.Flow, fix bool, kinds []string, missing []analyze.Mis
 		return nil, errors.New("the finding names nothing the request lacked, so there is no fix to apply; r replays it as it was")
 	}
 	return p, nil
+}
+
+// unsendable says why f has no request that can be sent again (nil: it
+// has one). It needs only the flow's metadata.
+func unsendable(f *capture.Flow) error {
+	switch {
+	case f == nil:
+		return errors.New("no flow selected")
+	case f.Kind == capture.KindTLSFailure:
+		return errors.New("a failed TLS handshake has no request to send")
+	case f.Kind == capture.KindWebSocket:
+		return errors.New("a WebSocket connection cannot be replayed")
+	case f.Method == "" || f.Method == "CONNECT":
+		return errors.New("it has no request to send")
+	case f.RequestBody.Truncated:
+		return proxy.ErrTruncatedBody
+	}
+	return nil
 }
 
 // applyMissing adds one missing item to req and describes the change.

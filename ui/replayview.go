@@ -142,6 +142,42 @@ func (p *pendingReplay) bottom(w int) (string, bool) {
 	return p.st.warn.Render(ansi.Truncate(fmt.Sprintf(" replaying #%d… (esc cancels)", p.orig), w, "…")), true
 }
 
+// fixFor is what R would add to f: the Missing of the selected finding
+// (in the findings pane) or of f's own findings, and their kinds.
+func (m *Model) fixFor(f *capture.Flow) (fds []analyze.Finding, kinds []string, missing []analyze.Missing) {
+	if fd, ok := m.fpane.selected(); ok && m.focus == focusFindings {
+		fds = []analyze.Finding{fd}
+	} else {
+		fds, _ = m.findingsOn(f.ID)
+	}
+	for _, fd := range fds {
+		if len(fd.Missing) > 0 {
+			kinds = append(kinds, fd.Kind)
+			missing = append(missing, fd.Missing...)
+		}
+	}
+	return fds, kinds, missing
+}
+
+// canReplay: r has something to do on f.
+func (m *Model) canReplay(f *capture.Flow) bool {
+	return m.opts.Replayer != nil && f != nil && unsendable(f) == nil
+}
+
+// canFix: R has a fix to apply to f (a finding names a value it lacked).
+func (m *Model) canFix(f *capture.Flow) bool {
+	if !m.canReplay(f) {
+		return false
+	}
+	_, _, missing := m.fixFor(f)
+	for _, ms := range missing {
+		if ms.Value != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // startReplay opens the confirmation for the target flow: as captured, or
 // (fix) with what its findings say it lacked.
 func (m *Model) startReplay(fix bool) tea.Cmd {
@@ -155,27 +191,18 @@ func (m *Model) startReplay(fix bool) tea.Cmd {
 	if f == nil {
 		return m.flash(true, "no flow to replay yet")
 	}
-	var fds []analyze.Finding
-	if fix {
-		if fd, ok := m.fpane.selected(); ok && m.focus == focusFindings {
-			fds = []analyze.Finding{fd}
-		} else {
-			fds, _ = m.findingsOn(f.ID)
-		}
+	if err := unsendable(f); err != nil {
+		return m.flash(true, "#%d cannot be replayed: %v", f.ID, err)
 	}
-	var kinds []string
-	var missing []analyze.Missing
-	for _, fd := range fds {
-		if len(fd.Missing) > 0 {
-			kinds = append(kinds, fd.Kind)
-			missing = append(missing, fd.Missing...)
-		}
-	}
+	fds, kinds, missing := m.fixFor(f)
 	if fix && len(missing) == 0 {
 		if len(fds) == 0 {
 			return m.flash(true, "#%d has no finding, so there is no fix to apply; r replays it as it was", f.ID)
 		}
 		return m.flash(true, "#%d's findings name nothing the request lacked, so there is no fix to apply; r replays it as it was", f.ID)
+	}
+	if !fix {
+		kinds, missing = nil, nil
 	}
 	src, err := m.full(f)
 	if err != nil {

@@ -17,7 +17,7 @@ func (m *Model) layout() {
 	w, body := m.width, max(m.height-2, 0)
 	m.prompt.setWidth(w)
 	m.hints.Width = w
-	m.helpPane.width, m.helpPane.height = w, body
+	m.helpPane.setSize(w, body)
 	listH, detailH := 0, 0
 	switch m.focus {
 	case focusList:
@@ -88,6 +88,9 @@ func (m *Model) statusLine() string {
 		segs = append(segs, m.opts.Mode)
 	}
 	segs = append(segs, m.filterStatus())
+	if m.list.order != sortFlow {
+		segs = append(segs, "sorted by "+m.list.order.String())
+	}
 	if m.clearSeq > 0 {
 		segs = append(segs, fmt.Sprintf("%d cleared (Z shows them)", m.clearSeq))
 	}
