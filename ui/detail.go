@@ -15,6 +15,8 @@ import (
 const (
 	tabRequest = iota
 	tabResponse
+	tabCookies
+	tabs
 )
 
 // detailPane shows the selected flow: request or response (tab switches),
@@ -30,10 +32,11 @@ type detailPane struct {
 	width    int
 	height   int // lines, including the title line
 	built    string
-	empty    []string                          // what the pane says when no flow is selected (set by the model)
-	fixable  bool                              // R has a fix for the flow (set by the model)
-	lookup   func(id int) *capture.Flow        // a flow by ID, for evidence
-	load     func(*capture.Flow) *capture.Flow // the flow with its bodies
+	empty    []string                                           // what the pane says when no flow is selected (set by the model)
+	fixable  bool                                               // R has a fix for the flow (set by the model)
+	lookup   func(id int) *capture.Flow                         // a flow by ID, for evidence
+	setters  func(name string, f *capture.Flow) []*capture.Flow // who set a cookie before f
+	load     func(*capture.Flow) *capture.Flow                  // the flow with its bodies
 	keys     *keyMap
 	st       *styles
 }
@@ -68,7 +71,7 @@ func (d *detailPane) show(f *capture.Flow, own, evidence []analyze.Finding) {
 }
 
 func (d *detailPane) switchTab() {
-	d.tab = 1 - d.tab
+	d.tab = (d.tab + 1) % tabs
 	d.rebuild(false)
 }
 
@@ -106,10 +109,10 @@ func (d *detailPane) View() string {
 
 // title is the tab bar: the active tab is bracketed (visible without colour).
 func (d *detailPane) title() string {
-	tabs := []string{"Request", "Response"}
+	names := []string{"Request", "Response", "Cookies"}
 	var b strings.Builder
 	b.WriteString(" ")
-	for i, t := range tabs {
+	for i, t := range names {
 		if i == d.tab {
 			b.WriteString(d.st.tabOn.Render("[" + t + "]"))
 		} else {
@@ -160,11 +163,15 @@ func (l *lines) prose(st lipgloss.Style, text, indent string) {
 }
 
 // header draws "Name: value" with the name coloured, wrapping long values.
-func (l *lines) header(st *styles, h capture.Header) {
-	name, value := oneLine(h.Name), oneLine(h.Value)
-	for i, part := range strings.Split(ansi.Hardwrap(name+": "+value, l.width, true), "\n") {
-		if i == 0 && len(part) > len(name) {
-			l.out = append(l.out, st.hdrName.Render(name)+part[len(name):])
+func (l *lines) header(st *styles, h capture.Header) { l.pair(st, "", h.Name, ": ", h.Value) }
+
+// pair draws indent, name (coloured), sep and value, wrapping long values.
+func (l *lines) pair(st *styles, indent, name, sep, value string) {
+	name, value = oneLine(name), oneLine(value)
+	head := indent + name
+	for i, part := range strings.Split(ansi.Hardwrap(head+sep+value, l.width, true), "\n") {
+		if i == 0 && len(part) > len(head) {
+			l.out = append(l.out, indent+st.hdrName.Render(name)+part[len(head):])
 			continue
 		}
 		l.out = append(l.out, part)
@@ -196,10 +203,13 @@ func (d *detailPane) content() string {
 	if len(d.own)+len(d.evidence) > 0 {
 		l.out = append(l.out, "")
 	}
-	if d.tab == tabRequest {
+	switch d.tab {
+	case tabRequest:
 		d.request(l, f)
-	} else {
+	case tabResponse:
 		d.response(l, f)
+	default:
+		d.cookies(l, f)
 	}
 	return strings.Join(l.out, "\n")
 }

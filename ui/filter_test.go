@@ -166,9 +166,13 @@ func TestFilterMatches(t *testing.T) {
 	}
 }
 
-// liveModel is a model whose rows hold only metadata, as in a live
-// session: headers and bodies are read back from a capture file.
+// liveModel is a model whose rows hold no bodies, as in a live session, or
+// (compact) not even headers: they are read back from a capture file.
 func liveModel(t *testing.T, flows []*capture.Flow, opts Options) *Model {
+	return storedModel(t, flows, opts, true)
+}
+
+func storedModel(t *testing.T, flows []*capture.Flow, opts Options, compact bool) *Model {
 	t.Helper()
 	rec, err := har.NewRecorder(filepath.Join(t.TempDir(), "live.har"))
 	if err != nil {
@@ -183,7 +187,9 @@ func liveModel(t *testing.T, flows []*capture.Flow, opts Options) *Model {
 	findings := analyze.Run(flows)
 	for i, f := range flows {
 		lean := har.WithoutBodies(f)
-		lean.RequestHeaders, lean.ResponseHeaders = nil, nil // what a compact row may hold
+		if compact {
+			lean.RequestHeaders, lean.ResponseHeaders = nil, nil // what a compact row may hold
+		}
 		var own []analyze.Finding
 		for _, x := range findings {
 			if x.Flow == f.ID {

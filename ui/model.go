@@ -132,6 +132,7 @@ func NewModel(opts Options, feed *Feed) *Model {
 	m.detail = newDetailPane(&m.keys, m.st)
 	m.detail.lookup = m.flowByID
 	m.detail.load = m.fullOrSame
+	m.detail.setters = m.store.setters
 	m.fpane = newFindingsPane(&m.keys, m.st, m.describe)
 	m.prompt = newPromptPane(m.st)
 	m.helpPane = newHelpPane(&m.keys, m.st, m.helpNotes)

@@ -26,10 +26,11 @@ type store struct {
 	worst    []analyze.Finding // findings, worst first (sorted on arrival)
 	files    *har.Store        // reads flows back from the capture file (nil: none)
 	added    int               // flows added so far: the next row's seq
+	setBy    map[string][]int  // cookie name → flows whose response set it (for the cookies tab)
 }
 
 func newStore(files *har.Store) *store {
-	return &store{byFlow: map[int][]int{}, byRel: map[int][]int{}, files: files}
+	return &store{byFlow: map[int][]int{}, byRel: map[int][]int{}, setBy: map[string][]int{}, files: files}
 }
 
 // row is one flow in the list, with what the list needs precomputed.
@@ -55,6 +56,11 @@ func (s *store) addFlow(f *capture.Flow, loc har.Loc) *row {
 	r := newRow(f, loc)
 	r.seq = s.added
 	s.added++
+	for _, line := range setCookieLines(f) {
+		if c, err := parseSetCookie(line); err == nil {
+			s.setBy[c.Name] = append(s.setBy[c.Name], f.ID)
+		}
+	}
 	for _, i := range s.byFlow[f.ID] {
 		r.mark = max(r.mark, s.findings[i].Severity)
 	}
@@ -151,6 +157,25 @@ func (s *store) fullRow(r *row) (*capture.Flow, error) {
 	}
 	g.ID = r.f.ID
 	return g, nil
+}
+
+// setters is the flows whose responses set the cookie name before f
+// started, newest first, read back whole.
+func (s *store) setters(name string, f *capture.Flow) []*capture.Flow {
+	ids := append([]int(nil), s.setBy[name]...)
+	sort.Sort(sort.Reverse(sort.IntSlice(ids)))
+	var out []*capture.Flow
+	for _, id := range ids {
+		g := s.flow(id)
+		if id >= f.ID || g == nil || !g.End.IsZero() && !f.Start.IsZero() && g.End.After(f.Start) {
+			continue
+		}
+		if full, err := s.full(g); err == nil {
+			g = full
+		}
+		out = append(out, g)
+	}
+	return out
 }
 
 // kinds is the kinds of the findings on a flow (for has: and kind:).
