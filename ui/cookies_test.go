@@ -62,7 +62,9 @@ func TestCookieOrigin(t *testing.T) {
 	login := mkFlow(1, "POST", "https://app.example.test/admin/login", 200, nil, []string{"Set-Cookie", "sid=A; Path=/admin", "Set-Cookie", "lang=en"}, "")
 	rotate := mkFlow(2, "GET", "https://app.example.test/admin/x", 200, nil, []string{"Set-Cookie", "sid=B; Path=/admin"}, "")
 	logout := mkFlow(3, "GET", "https://app.example.test/admin/logout", 200, nil, []string{"Set-Cookie", "sid=; Path=/admin; Max-Age=0"}, "")
-	req := func(path string) *capture.Flow { return mkFlow(9, "GET", "https://app.example.test"+path, 200, nil, nil, "") }
+	req := func(path string) *capture.Flow {
+		return mkFlow(9, "GET", "https://app.example.test"+path, 200, nil, nil, "")
+	}
 	for _, c := range []struct {
 		path, name, value string
 		setters           []*capture.Flow
@@ -73,7 +75,7 @@ func TestCookieOrigin(t *testing.T) {
 		{"/admin/users", "sid", "Z", []*capture.Flow{rotate, login}, "set by hand: the latest response that set it, #2, set another value"},
 		{"/admin/users", "sid", "B", []*capture.Flow{logout, rotate, login}, "set by hand: #3 deleted it before this request"},
 		{"/scim/Users", "sid", "B", []*capture.Flow{rotate, login}, "set by hand: no earlier response in this capture set it"}, // Path=/admin
-		{"/admin", "lang", "en", []*capture.Flow{login}, "set by #1"},                                                        // default path /admin
+		{"/admin", "lang", "en", []*capture.Flow{login}, "set by #1"},                                                          // default path /admin
 		{"/other", "lang", "en", []*capture.Flow{login}, "set by hand"},
 		{"/", "x", "1", nil, "set by hand: no earlier response in this capture set it"},
 	} {
