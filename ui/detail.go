@@ -153,8 +153,7 @@ func (l *lines) add(st lipgloss.Style, text string) {
 
 // prose word-wraps text (findings) with an indent for the lines after the first.
 func (l *lines) prose(st lipgloss.Style, text, indent string) {
-	w := max(l.width-ansi.StringWidth(indent), 10)
-	for i, part := range strings.Split(ansi.Wrap(text, w, ""), "\n") {
+	for i, part := range wrapWords(text, l.width, max(l.width-ansi.StringWidth(indent), 10)) {
 		if i > 0 {
 			part = indent + part
 		}
@@ -284,7 +283,16 @@ func (d *detailPane) request(l *lines, f *capture.Flow) {
 	if target == "" {
 		target = f.Host
 	}
-	l.add(d.st.bold, oneLine(methodText(f)+" "+target+" "+proto))
+	// A long URL is cut where the line ends; HTTP/1.1 never is.
+	rl := wrapURL(oneLine(methodText(f)+" "+target), l.width)
+	if last := rl[len(rl)-1]; ansi.StringWidth(last)+1+len(proto) <= l.width {
+		rl[len(rl)-1] = last + " " + proto
+	} else {
+		rl = append(rl, proto)
+	}
+	for _, part := range rl {
+		l.out = append(l.out, d.st.bold.Render(part))
+	}
 	meta := fmt.Sprintf("#%d · %s · %s", f.ID, f.Start.Local().Format("2006-01-02 15:04:05.000"), humanDuration(f.Duration()))
 	if f.ClientAddr != "" {
 		meta += " · from " + f.ClientAddr

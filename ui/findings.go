@@ -24,6 +24,8 @@ type findingsPane struct {
 	vp     viewport.Model
 	// describe is a one-line summary of a flow ("#1 POST /admin/users 201").
 	describe func(id int) string
+	// resolve fills in what a finding's text leaves to the reader (the CA's path).
+	resolve  func(string) string
 	keys     *keyMap
 	st       *styles
 	shownFor int // cursor the viewport content was built for (-1: none)
@@ -187,10 +189,10 @@ func (p *findingsPane) detail() string {
 		p.describe(fd.Flow)), "  ")
 	l.prose(p.st.bold, oneLine(fd.Title), "")
 	if fd.Detail != "" {
-		l.prose(p.st.plain, sanitize(fd.Detail), "")
+		l.prose(p.st.plain, sanitize(p.resolve(fd.Detail)), "")
 	}
 	if fd.Fix != "" {
-		l.prose(p.st.msgOK, "Fix: "+sanitize(fd.Fix), "     ")
+		l.prose(p.st.msgOK, "Fix: "+sanitize(p.resolve(fd.Fix)), "     ")
 	}
 	for _, m := range fd.Missing {
 		l.prose(p.st.missing, fmt.Sprintf("− %s %s — %s", m.Where, oneLine(m.Name), oneLine(m.Seen)), "  ")

@@ -21,6 +21,7 @@ import (
 type listPane struct {
 	rows   rowsByID // the flows shown (all, or those matching the filter), in order
 	order  sortKey  // how rows are sorted
+	hostW  int      // the widest host:port among the flows (set by the model)
 	empty  []string // what an empty list says (set by the model)
 	cursor int      // index into rows; meaningless when rows is empty
 	offset int      // index of the first row on screen
@@ -198,6 +199,9 @@ type columns struct {
 func (l *listPane) layout() columns {
 	w := l.width
 	c := columns{id: 3, method: 6, status: 3}
+	if w >= 60 {
+		c.method = 8 // CONNECT, PROPFIND
+	}
 	if n := len(l.rows); n > 0 {
 		c.id = max(3, len(strconv.Itoa(l.rows[n-1].f.ID)))
 	}
@@ -219,7 +223,12 @@ func (l *listPane) layout() columns {
 	}
 	rest := w - fixed
 	if w >= 60 {
+		// host:port whole when it fits in half the room (what tells flows
+		// apart is often the port), else a third of it.
 		c.host = min(24, max(8, rest/3))
+		if l.hostW > c.host {
+			c.host = min(l.hostW, 24, rest/2)
+		}
 		rest -= c.host + 1
 	}
 	c.path = max(rest, 1)
@@ -283,7 +292,7 @@ func (l *listPane) writeRow(b *strings.Builder, r *row, c columns, sel bool) {
 	path := fit(p, c.path)
 	var host, tm, size, dur string
 	if c.host > 0 {
-		host = fit(oneLine(f.Host), c.host) + " "
+		host = fit(oneLine(hostPort(f)), c.host) + " "
 	}
 	if c.time > 0 {
 		tm = fit(f.Start.Local().Format("15:04:05"), c.time) + " "

@@ -33,6 +33,12 @@ type Options struct {
 	CapturePath string
 	// Live says CapturePath is being written: saving over it is refused.
 	Live bool
+	// ProxyURL is where clients point (http://127.0.0.1:8080), for the first
+	// screen; Reverse says clients call it instead of the target.
+	ProxyURL string
+	Reverse  bool
+	// CAPath is the CA certificate clients must trust (live, forward mode).
+	CAPath string
 	// Note is shown on the status line (e.g. "cut off: 12 whole flows").
 	Note string
 	// Follow starts with the newest flow selected and following the tail.
@@ -60,6 +66,9 @@ type Options struct {
 	// Replayer sends a request again for r and R (nil: replay is not
 	// available). Live, the proxy; for a saved capture, proxy.NewReplayer.
 	Replayer proxy.Replayer
+	// Sender sends the bytes of an edited request for e (nil: edit and
+	// resend is not available).
+	Sender RawSender
 }
 
 type focus int
@@ -99,6 +108,7 @@ type Model struct {
 	diff     diffPane
 	confirm  confirmPane
 	quitAsk  quitAsk
+	editor   editorPane
 	pending  *pendingReplay
 	// awaitReplay is a live replay's flow, selected when the feed brings it.
 	awaitReplay int
@@ -134,11 +144,13 @@ func NewModel(opts Options, feed *Feed) *Model {
 	m.detail.load = m.fullOrSame
 	m.detail.setters = m.store.setters
 	m.fpane = newFindingsPane(&m.keys, m.st, m.describe)
+	m.fpane.resolve = m.withCAPath
 	m.prompt = newPromptPane(m.st)
 	m.helpPane = newHelpPane(&m.keys, m.st, m.helpNotes)
 	m.diff = newDiffPane(&m.keys, m.st)
 	m.confirm = newConfirmPane(&m.keys, m.st, opts.Curl)
 	m.quitAsk = quitAsk{st: m.st}
+	m.editor = newEditorPane(m.st)
 	m.hints = help.New()
 	m.hints.Styles = m.st.help
 	m.hints.ShortSeparator = " · "
@@ -240,11 +252,19 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, m.setFilter("")
 		}
 	case sendMsg:
+		if msg.plan.raw != nil {
+			return m, m.sendRaw(msg.plan)
+		}
 		return m, m.sendReplay(msg.plan)
+	case editedMsg:
+		m.drop(&m.editor)
+		m.layout()
+		return m, m.edited(msg)
 	case notSentMsg:
 		m.drop(&m.confirm)
+		m.drop(&m.editor)
 		m.layout()
-		return m, m.flash(false, "not sent: the replay of #%d was cancelled", msg.id)
+		return m, m.flash(false, "not sent: %s", msg.what)
 	case cancelReplayMsg:
 		return m, m.cancelReplay()
 	default:

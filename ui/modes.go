@@ -65,7 +65,7 @@ type (
 	}
 	promptCancelMsg struct{ kind promptKind }  // esc in the prompt
 	sendMsg         struct{ plan *replayPlan } // the confirmation said yes
-	notSentMsg      struct{ id int }           // the confirmation said no
+	notSentMsg      struct{ what string }      // the confirmation (or the editor) said no
 	cancelReplayMsg struct{}                   // esc while a replay is on its way
 )
 

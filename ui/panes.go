@@ -27,7 +27,7 @@ func (p *paneMode) body(w, h int) (string, bool) {
 	if m.focus == focusFindings {
 		return block(m.fpane.View(), w, h), true
 	}
-	m.list.empty, m.detail.empty = m.emptyText(), m.firstScreen()
+	m.list.empty, m.detail.empty, m.list.hostW = m.emptyText(), m.firstScreen(), m.store.hostW
 	var parts []string
 	if m.list.height > 0 {
 		parts = append(parts, block(m.list.View(), w, m.list.height))

@@ -28,19 +28,22 @@ type replayPlan struct {
 	kinds   []string // the findings the fix comes from
 	changes []string // "+ Cookie: JSESSIONID=…" lines, one per change
 	unknown []string // what a finding names without knowing the value
+	raw     []byte   // e: the edited bytes to send as they are (nil: a replay)
 }
 
 // replayDoneMsg carries a replay's result back to Update.
 type replayDoneMsg struct {
-	orig int
-	flow *capture.Flow
-	err  error
+	orig   int
+	flow   *capture.Flow
+	err    error
+	edited bool // sent by e
 }
 
 // pendingReplay is a replay on its way, a mode that only takes esc (which
 // cancels it) and says on the bottom line what is on its way.
 type pendingReplay struct {
 	orig   int
+	what   string // "replaying" (default) or what else is on its way
 	cancel context.CancelFunc
 	keys   *keyMap
 	st     *styles

@@ -57,6 +57,11 @@ func (p *confirmPane) rebuild() {
 	}
 	pl, f := p.plan, p.plan.req
 	l := &lines{width: max(p.width, 20)}
+	if pl.raw != nil {
+		p.rawContent(l)
+		p.vp.SetContent(strings.Join(l.out, "\n"))
+		return
+	}
 	l.add(p.st.bold, oneLine(fmt.Sprintf("%s %s", methodText(f), f.URL)))
 	l.add(p.st.dim, oneLine(fmt.Sprintf("#%d was answered %s %s", pl.orig.ID, statusText(pl.orig), pl.orig.StatusText)))
 	l.out = append(l.out, "")
@@ -85,7 +90,10 @@ func (p *confirmPane) View() string {
 		return ""
 	}
 	what := fmt.Sprintf("[Replay #%d]", p.plan.orig.ID)
-	if p.plan.fix {
+	switch {
+	case p.plan.raw != nil:
+		what = fmt.Sprintf("[Send #%d as edited]", p.plan.orig.ID)
+	case p.plan.fix:
 		what = fmt.Sprintf("[Replay #%d with the fix]", p.plan.orig.ID)
 	}
 	left := " " + p.st.tabOn.Render(what) + " "
@@ -96,6 +104,32 @@ func (p *confirmPane) View() string {
 		title = left + p.st.dim.Render(strings.Repeat("─", gap)+" "+right)
 	}
 	return title + "\n" + p.vp.View()
+}
+
+// rawContent is the confirmation of an edited request: what changed, what
+// may surprise, and the exact bytes.
+func (p *confirmPane) rawContent(l *lines) {
+	pl, f := p.plan, p.plan.orig
+	l.add(p.st.bold, oneLine(fmt.Sprintf("Edited %s %s, to %s://%s", methodText(f), pathText(f), f.Scheme, hostPort(f))))
+	l.add(p.st.dim, oneLine(fmt.Sprintf("#%d was answered %s %s; the answer to this one becomes a new flow", f.ID, statusText(f), f.StatusText)))
+	l.out = append(l.out, "")
+	l.prose(p.st.msgErr, sideEffects, "  ")
+	l.out = append(l.out, "")
+	l.add(p.st.bold, "What you changed:")
+	for _, c := range pl.changes {
+		st := p.st.msgOK
+		if strings.HasPrefix(c, "-") {
+			st = p.st.missing
+		}
+		l.add(st, "  "+oneLine(c))
+	}
+	for _, w := range pl.unknown {
+		l.prose(p.st.warn, "  ! "+w, "    ")
+	}
+	l.out = append(l.out, "")
+	l.add(p.st.bold, fmt.Sprintf("The exact bytes (%d), sent as they are:", len(pl.raw)))
+	l.add(p.st.plain, sanitize(string(pl.raw)))
+	l.out = append(l.out, "", p.st.bold.Render("y or enter: send it · n or esc: cancel"))
 }
 
 // handle: y or enter sends, n, esc or q cancels; other keys and the mouse
@@ -113,9 +147,12 @@ func (p *confirmPane) handle(msg tea.Msg) out {
 		p.close()
 		return tell(sendMsg{plan})
 	case s == "n" || s == "N" || key.Matches(k, p.keys.Back) || key.Matches(k, p.keys.Quit):
-		id := p.plan.orig.ID
+		what := fmt.Sprintf("the replay of #%d was cancelled", p.plan.orig.ID)
+		if p.plan.raw != nil {
+			what = fmt.Sprintf("the edited request of #%d was cancelled", p.plan.orig.ID)
+		}
 		p.close()
-		return tell(notSentMsg{id})
+		return tell(notSentMsg{what})
 	}
 	var cmd tea.Cmd
 	p.vp, cmd = p.vp.Update(k)
@@ -139,7 +176,11 @@ func (p *pendingReplay) handle(msg tea.Msg) out {
 func (p *pendingReplay) body(int, int) (string, bool) { return "", false }
 
 func (p *pendingReplay) bottom(w int) (string, bool) {
-	return p.st.warn.Render(ansi.Truncate(fmt.Sprintf(" replaying #%d… (esc cancels)", p.orig), w, "…")), true
+	what := p.what
+	if what == "" {
+		what = "replaying"
+	}
+	return p.st.warn.Render(ansi.Truncate(fmt.Sprintf(" %s #%d… (esc cancels)", what, p.orig), w, "…")), true
 }
 
 // fixFor is what R would add to f: the Missing of the selected finding
@@ -239,9 +280,12 @@ func (m *Model) replayDone(msg replayDoneMsg) tea.Cmd {
 		m.drop(m.pending)
 		m.pending = nil
 	}
-	f := msg.flow
+	f, what := msg.flow, "replay"
+	if msg.edited {
+		what = "edited resend"
+	}
 	if f == nil {
-		return m.flash(true, "replay of #%d failed: %v", msg.orig, msg.err)
+		return m.flash(true, "%s of #%d failed: %v", what, msg.orig, msg.err)
 	}
 	switch {
 	case m.store.row(f.ID) != nil:
@@ -257,9 +301,9 @@ func (m *Model) replayDone(msg replayDoneMsg) tea.Cmd {
 		if reason == "" {
 			reason = msg.err.Error()
 		}
-		return m.flash(true, "#%d, replay of #%d: %s", f.ID, msg.orig, oneLine(reason))
+		return m.flash(true, "#%d, %s of #%d: %s", f.ID, what, msg.orig, oneLine(reason))
 	}
-	return m.flash(false, "#%d, replay of #%d: %d %s (the original got %s)", f.ID, msg.orig, f.Status, f.StatusText, m.statusOf(msg.orig))
+	return m.flash(false, "#%d, %s of #%d: %d %s (the original got %s)", f.ID, what, msg.orig, f.Status, f.StatusText, m.statusOf(msg.orig))
 }
 
 func (m *Model) statusOf(id int) string {

@@ -27,6 +27,7 @@ type store struct {
 	files    *har.Store        // reads flows back from the capture file (nil: none)
 	added    int               // flows added so far: the next row's seq
 	setBy    map[string][]int  // cookie name → flows whose response set it (for the cookies tab)
+	hostW    int               // the widest host:port, for the list's host column
 }
 
 func newStore(files *har.Store) *store {
@@ -56,6 +57,7 @@ func (s *store) addFlow(f *capture.Flow, loc har.Loc) *row {
 	r := newRow(f, loc)
 	r.seq = s.added
 	s.added++
+	s.hostW = max(s.hostW, len(hostPort(f)))
 	for _, line := range setCookieLines(f) {
 		if c, err := parseSetCookie(line); err == nil {
 			s.setBy[c.Name] = append(s.setBy[c.Name], f.ID)

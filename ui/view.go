@@ -35,6 +35,7 @@ func (m *Model) layout() {
 	m.fpane.setSize(w, body)
 	m.diff.setSize(w, body)
 	m.confirm.setSize(w, body)
+	m.editor.setSize(w, body)
 	m.syncDetail()
 }
 
@@ -84,8 +85,11 @@ func (m *Model) statusLine() string {
 	if m.width >= 110 {
 		segs = append(segs, "provtap")
 	}
-	if m.opts.Mode != "" {
-		segs = append(segs, m.opts.Mode)
+	if mode := m.opts.Mode; mode != "" {
+		if m.width < 100 && m.opts.ProxyURL != "" && !m.opts.Reverse {
+			mode = strings.TrimPrefix(m.opts.ProxyURL, "http://") // where clients point, in few cells
+		}
+		segs = append(segs, mode)
 	}
 	segs = append(segs, m.filterStatus())
 	if m.list.order != sortFlow {
@@ -122,8 +126,12 @@ func (m *Model) statusLine() string {
 			label = "rec "
 		}
 		room := m.width - ansi.StringWidth(left) - len(label) - 1
+		path := tildePath(m.opts.CapturePath)
+		if ansi.StringWidth(path) > room {
+			path = filepath.Base(path) // the name tells captures apart
+		}
 		if room >= 8 {
-			right = label + cutLeft(tildePath(m.opts.CapturePath), room)
+			right = label + cutLeft(path, room)
 		}
 	}
 	return m.st.bar.Render(fit(left+right, m.width))
