@@ -100,7 +100,11 @@ func (d *detailPane) View() string {
 	if d.flow == nil {
 		l := &lines{width: max(d.width, 10)}
 		for _, e := range d.empty {
-			l.prose(d.st.dim, e, "  ")
+			if strings.HasPrefix(e, "  ") { // a line to paste
+				l.prose(d.st.plain, e, "    ")
+			} else {
+				l.prose(d.st.dim, e, "  ")
+			}
 		}
 		return d.title() + "\n" + strings.Join(l.out, "\n")
 	}

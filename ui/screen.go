@@ -53,13 +53,14 @@ func (m *Model) firstScreen() []string {
 		"No flow yet. Point the connector at the proxy:",
 		"  HTTPS_PROXY=" + u + " HTTP_PROXY=" + u,
 		fmt.Sprintf("  JVM: -Dhttps.proxyHost=%[1]s -Dhttps.proxyPort=%[2]s -Dhttp.proxyHost=%[1]s -Dhttp.proxyPort=%[2]s -Dhttp.nonProxyHosts=", host, port),
-		"For https the client must trust provtap's CA:",
 	}
+	const how = "how to trust it (JVM keytool, Windows, Linux, macOS, curl) and how to undo it:"
 	if m.opts.CAPath != "" {
-		out = append(out, "  "+m.opts.CAPath)
+		out = append(out, "For https the client must trust provtap's CA:", "  "+m.opts.CAPath, "This prints "+how)
+	} else {
+		out = append(out, "For https the client must trust provtap's CA; this prints where it is, "+how)
 	}
-	return append(out, "  "+m.caHintsCommand()+"   how to trust it (JVM keytool, Windows, Linux, macOS, curl) and how to undo it",
-		"? lists every key.")
+	return append(out, "  "+m.caHintsCommand(), "? lists every key.")
 }
 
 // caHintsCommand is the provtap ca --hints that prints this session's

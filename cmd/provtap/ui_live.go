@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/provtap/provtap/capture/har"
@@ -29,6 +31,26 @@ var _ proxy.Replayer = (*proxy.Proxy)(nil)
 // records the flows still in flight, and closes the capture file.
 func runLiveTUI(p liveProxy, rec *har.Recorder, eng *analyze.Engine, mode string) int {
 	return runLive(p, rec, eng, ui.Options{Mode: mode})
+}
+
+// caBeside is the CA certificate of the home the capture is recorded in
+// (<home>/captures/x.har → <home>/ca.pem), else of the default home; ""
+// when neither exists.
+func caBeside(capturePath string) string {
+	for _, home := range []string{filepath.Dir(filepath.Dir(capturePath)), proxy.DefaultHome()} {
+		if p := filepath.Join(home, "ca.pem"); fileExists(p) {
+			if abs, err := filepath.Abs(p); err == nil {
+				return abs
+			}
+			return p
+		}
+	}
+	return ""
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
 }
 
 // runLive is runLiveTUI with the UI's options (the demo opens on the
@@ -62,9 +84,20 @@ func runLive(p liveProxy, rec *har.Recorder, eng *analyze.Engine, opts ui.Option
 		// flow comes back through Flows(), recorded and analyzed.
 		opts.Replayer = r
 	}
+	if s, ok := p.(ui.RawSender); ok && opts.Sender == nil {
+		// e sends edited bytes the same way, once the proxy can (SendRaw).
+		opts.Sender = s
+	}
+	if u, ok := p.(interface{ URL() string }); ok && opts.ProxyURL == "" {
+		opts.ProxyURL = u.URL() // the first screen's HTTPS_PROXY=… line
+	}
+	opts.Reverse = opts.Reverse || strings.HasPrefix(opts.Mode, "reverse ")
 	if rec != nil {
 		opts.CapturePath = rec.Path()
 		opts.Store = rec.Store()
+		if opts.CAPath == "" && !opts.Reverse {
+			opts.CAPath = caBeside(rec.Path())
+		}
 	}
 	uiErr := ui.Run(opts, feed)
 	closeErr := p.Close()
