@@ -71,23 +71,29 @@ type hint struct {
 // fit, else two spaces, else leaving out the least important. What a key
 // says here is what ? says, in fewer words.
 func (st *styles) hintLine(hs []hint, w int) string {
-	for maxRank := 3; maxRank >= 0; maxRank-- {
-		for _, sep := range []string{" · ", "  "} {
-			var parts []string
-			width := 1 - ansi.StringWidth(sep)
+	maxRank, sep := 0, "  "
+choose:
+	for r := 3; r >= 0; r-- {
+		for _, sp := range []string{" · ", "  "} {
+			width := 1 - ansi.StringWidth(sp)
 			for _, h := range hs {
-				if h.rank > maxRank {
-					continue
+				if h.rank <= r {
+					width += ansi.StringWidth(h.keys) + 1 + ansi.StringWidth(h.desc) + ansi.StringWidth(sp)
 				}
-				parts = append(parts, st.help.ShortKey.Render(h.keys)+" "+st.help.ShortDesc.Render(h.desc))
-				width += ansi.StringWidth(h.keys+" "+h.desc) + ansi.StringWidth(sep)
 			}
-			if width <= w || (sep == "  " && maxRank == 0) {
-				return " " + strings.Join(parts, st.help.ShortSeparator.Render(sep))
+			if width <= w {
+				maxRank, sep = r, sp
+				break choose
 			}
 		}
 	}
-	return ""
+	var parts []string
+	for _, h := range hs {
+		if h.rank <= maxRank {
+			parts = append(parts, st.help.ShortKey.Render(h.keys)+" "+st.help.ShortDesc.Render(h.desc))
+		}
+	}
+	return " " + strings.Join(parts, st.help.ShortSeparator.Render(sep))
 }
 
 // mouseHelp documents the mouse in the help screen (not a key binding).

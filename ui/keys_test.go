@@ -8,6 +8,7 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/teatest"
 )
 
 func runes(s string) tea.KeyMsg { return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)} }
@@ -228,5 +229,30 @@ func TestKeysAgreeWithREADMEAndHelp(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// The keys in a running program: a key that does nothing says so; o sorts
+// and z/Z clear and restore the view, the status line saying so; q asks
+// while the proxy is serving, n stays, q y quits.
+func TestKeysInTUI(t *testing.T) {
+	feed, _, _ := seedFeed()
+	m := NewModel(Options{Renderer: plainRenderer(), Live: true}, feed)
+	tm := startTUI(t, m, 120, 30)
+	typeKeys(tm, "x")
+	waitOutput(t, tm, "x does nothing here · ? lists every key")
+	typeKeys(tm, "o")
+	waitOutput(t, tm, "sorted by time, newest first")
+	typeKeys(tm, "z")
+	waitOutput(t, tm, "6 cleared (Z shows them)", "view cleared: the 6 flows seen so far are hidden")
+	typeKeys(tm, "Z")
+	waitOutput(t, tm, "the 6 flows cleared are shown again")
+	typeKeys(tm, "q")
+	waitOutput(t, tm, "quit? the proxy stops and clients pointed at it lose it")
+	typeKeys(tm, "n", "q", "y")
+	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	got := tm.FinalModel(t).(*Model)
+	if got.list.order != sortTime || len(got.list.rows) != 6 {
+		t.Errorf("order %v, %d rows", got.list.order, len(got.list.rows))
 	}
 }

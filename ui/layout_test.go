@@ -42,6 +42,15 @@ func TestFirstScreenLive(t *testing.T) {
 	}
 }
 
+// The same in a running program at 80×24.
+func TestFirstScreenInTUI(t *testing.T) {
+	m := NewModel(Options{Renderer: plainRenderer(), Live: true, Mode: "forward proxy http://127.0.0.1:8080",
+		ProxyURL: "http://127.0.0.1:8080", CAPath: caPath}, NewFeed())
+	tm := startTUI(t, m, 80, 24)
+	waitOutput(t, tm, "HTTPS_PROXY=http://127.0.0.1:8080 HTTP_PROXY=http://127.0.0.1:8080", caPath, "provtap ca --hints --home /home/u/provtap-home")
+	finish(t, tm)
+}
+
 // open on a capture without flows says so; it is not waiting for any.
 func TestEmptyCapture(t *testing.T) {
 	fd := NewFeed()
