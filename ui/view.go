@@ -152,3 +152,39 @@ func tildePath(p string) string {
 	}
 	return p
 }
+
+// hint is one entry of the hint line: a key, what it does, and how much
+// it matters when the line is short (0: always shown; 3 goes first).
+type hint struct {
+	keys, desc string
+	rank       int
+}
+
+// hintLine lays hints out in w cells: with " · " between them when all
+// fit, else two spaces, else leaving out the least important. What a key
+// says here is what ? says, in fewer words.
+func (st *styles) hintLine(hs []hint, w int) string {
+	maxRank, sep := 0, "  "
+choose:
+	for r := 3; r >= 0; r-- {
+		for _, sp := range []string{" · ", "  "} {
+			width := 1 - ansi.StringWidth(sp)
+			for _, h := range hs {
+				if h.rank <= r {
+					width += ansi.StringWidth(h.keys) + 1 + ansi.StringWidth(h.desc) + ansi.StringWidth(sp)
+				}
+			}
+			if width <= w {
+				maxRank, sep = r, sp
+				break choose
+			}
+		}
+	}
+	var parts []string
+	for _, h := range hs {
+		if h.rank <= maxRank {
+			parts = append(parts, st.help.ShortKey.Render(h.keys)+" "+st.help.ShortDesc.Render(h.desc))
+		}
+	}
+	return " " + strings.Join(parts, st.help.ShortSeparator.Render(sep))
+}
