@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/provtap/provtap/capture"
 	"github.com/provtap/provtap/capture/httpx"
@@ -87,17 +86,11 @@ func (a *ConcurrentSession) note(fx *Facts) {
 		if sc.Value == "" || sc.IsDeletion(fx.Flow.End) || !fx.Succeeded() {
 			continue
 		}
-		c := &storedCookie{SetCookie: sc, SetBy: fx.Flow.ID, KnownAt: fx.Flow.End, Conn: fx.Flow.ConnID,
-			SetStatus: fx.Flow.Status, SetAccount: acct,
-			SetOn: fx.Flow.Method + " " + shorten(fx.Path, 50) + " → " + fmt.Sprint(fx.Flow.Status)}
-		if !scopeCookie(c, strings.ToLower(fx.Flow.Host), fx.Path, isSecureScheme(fx.Flow.Scheme), isBrowser(fx.Flow)) {
+		c, ok := newStoredCookie(fx, sc, fx.Flow.End)
+		if !ok {
 			continue
 		}
-		if sc.HasMaxAge {
-			c.Expiry = c.KnownAt.Add(time.Duration(sc.MaxAge) * time.Second)
-		} else if sc.HasExpires {
-			c.Expiry = sc.Expires
-		}
+		c.SetAccount = acct
 		list = append(list, &openSession{c: c, store: fx.Next})
 	}
 	if len(list) > sessionsKept {

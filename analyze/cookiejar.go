@@ -1,7 +1,6 @@
 package analyze
 
 import (
-	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -9,7 +8,6 @@ import (
 
 	"github.com/provtap/provtap/capture"
 	"github.com/provtap/provtap/capture/httpx"
-	"golang.org/x/net/publicsuffix"
 )
 
 // storedCookie is one version of a cookie in a client's jar: what one
@@ -54,67 +52,26 @@ func (j *cookieJar) store(fx *Facts) {
 	if received.IsZero() || received.Before(f.Start) {
 		received = f.Start
 	}
-	host := strings.ToLower(f.Host)
 	for _, sc := range fx.SetCookies {
-		c := &storedCookie{SetCookie: sc, SetBy: f.ID, KnownAt: received, Conn: f.ConnID,
-			SetStatus: f.Status, SetAccount: fx.Account.Key,
-			SetOn: f.Method + " " + shorten(fx.Path, 50) + " → " + strconv.Itoa(f.Status)}
-		if !scopeCookie(c, host, fx.Path, isSecureScheme(f.Scheme), isBrowser(f)) {
-			continue
+		c, ok := newStoredCookie(fx, sc, received)
+		if ok {
+			j.add(c, f.Start)
 		}
-		switch {
-		case sc.HasMaxAge && sc.MaxAge <= 0:
-			c.Deleted = true
-		case sc.HasMaxAge:
-			c.Expiry = received.Add(time.Duration(sc.MaxAge) * time.Second)
-		case sc.HasExpires:
-			c.Expiry = sc.Expires
-			c.Deleted = !sc.Expires.After(received)
-		}
-		j.add(c, f.Start)
 	}
 }
 
-// scopeCookie applies RFC 6265 §5.3 (domain, public suffix, path) and the
-// rules every current client adds (Secure only from https, cookie prefixes).
-// It reports false when a user agent would ignore the cookie.
-func scopeCookie(c *storedCookie, host, reqPath string, secure, browser bool) bool {
-	if c.Secure && !secure {
-		return false
+// newStoredCookie is sc as fx's client keeps it (httpx.Store's rules),
+// and false when a client ignores it.
+func newStoredCookie(fx *Facts, sc httpx.SetCookie, received time.Time) (*storedCookie, bool) {
+	f := fx.Flow
+	st := httpx.Store(sc, f.Host, fx.Path, isSecureScheme(f.Scheme), isBrowser(f), received)
+	if st.Blocked != "" {
+		return nil, false
 	}
-	if strings.HasPrefix(c.Name, "__Secure-") && !c.Secure {
-		return false
-	}
-	if strings.HasPrefix(c.Name, "__Host-") && (!c.Secure || c.SetCookie.Domain != "" || c.SetCookie.Path != "/") {
-		return false
-	}
-	if browser && c.SameSite == "none" && !c.Secure {
-		return false
-	}
-	c.Domain, c.HostOnly = host, true
-	if d := c.SetCookie.Domain; d != "" {
-		if net.ParseIP(host) != nil {
-			if d != host {
-				return false
-			}
-		} else {
-			if ps, _ := publicsuffix.PublicSuffix(d); ps == d {
-				// A public suffix may only name the host itself.
-				if d != host {
-					return false
-				}
-			} else if !httpx.DomainMatch(host, d) {
-				return false
-			} else {
-				c.Domain, c.HostOnly = d, false
-			}
-		}
-	}
-	c.Path = c.SetCookie.Path
-	if c.Path == "" {
-		c.Path = httpx.DefaultPath(reqPath)
-	}
-	return true
+	return &storedCookie{SetCookie: sc, Domain: st.Domain, HostOnly: st.HostOnly, Path: st.Path,
+		Expiry: st.Expiry, Deleted: st.Deletes, SetBy: f.ID, KnownAt: received, Conn: f.ConnID,
+		SetStatus: f.Status, SetAccount: fx.Account.Key,
+		SetOn: f.Method + " " + shorten(fx.Path, 50) + " → " + strconv.Itoa(f.Status)}, true
 }
 
 // add inserts a version in KnownAt order and forgets what it superseded:

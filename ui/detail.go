@@ -16,6 +16,8 @@ import (
 const (
 	tabRequest = iota
 	tabResponse
+	tabCookies
+	tabs
 )
 
 // detailPane shows the selected flow: request or response (tab switches),
@@ -31,8 +33,11 @@ type detailPane struct {
 	width    int
 	height   int // lines, including the title line
 	built    string
-	lookup   func(id int) *capture.Flow        // a flow by ID, for evidence
-	load     func(*capture.Flow) *capture.Flow // the flow with its bodies
+	empty    []string                                           // what the pane says when no flow is selected (set by the model)
+	fixable  bool                                               // R has a fix for the flow (set by the model)
+	lookup   func(id int) *capture.Flow                         // a flow by ID, for evidence
+	setters  func(name string, f *capture.Flow) []*capture.Flow // who set a cookie before f
+	load     func(*capture.Flow) *capture.Flow                  // the flow with its bodies
 	keys     *keyMap
 	st       *styles
 	zone     *time.Location // Options.Zone
@@ -68,7 +73,7 @@ func (d *detailPane) show(f *capture.Flow, own, evidence []analyze.Finding) {
 }
 
 func (d *detailPane) switchTab() {
-	d.tab = 1 - d.tab
+	d.tab = (d.tab + 1) % tabs
 	d.rebuild(false)
 }
 
@@ -94,15 +99,26 @@ func (d *detailPane) View() string {
 	if d.height <= 0 {
 		return ""
 	}
+	if d.flow == nil {
+		l := &lines{width: max(d.width, 10)}
+		for _, e := range d.empty {
+			if strings.HasPrefix(e, "  ") { // a line to paste
+				l.prose(d.st.plain, e, "    ")
+			} else {
+				l.prose(d.st.dim, e, "  ")
+			}
+		}
+		return d.title() + "\n" + strings.Join(l.out, "\n")
+	}
 	return d.title() + "\n" + d.vp.View()
 }
 
 // title is the tab bar: the active tab is bracketed (visible without colour).
 func (d *detailPane) title() string {
-	tabs := []string{"Request", "Response"}
+	names := []string{"Request", "Response", "Cookies"}
 	var b strings.Builder
 	b.WriteString(" ")
-	for i, t := range tabs {
+	for i, t := range names {
 		if i == d.tab {
 			b.WriteString(d.st.tabOn.Render("[" + t + "]"))
 		} else {
@@ -143,8 +159,7 @@ func (l *lines) add(st lipgloss.Style, text string) {
 
 // prose word-wraps text (findings) with an indent for the lines after the first.
 func (l *lines) prose(st lipgloss.Style, text, indent string) {
-	w := max(l.width-ansi.StringWidth(indent), 10)
-	for i, part := range strings.Split(ansi.Wrap(text, w, ""), "\n") {
+	for i, part := range wrapWords(text, l.width, max(l.width-ansi.StringWidth(indent), 10)) {
 		if i > 0 {
 			part = indent + part
 		}
@@ -153,11 +168,15 @@ func (l *lines) prose(st lipgloss.Style, text, indent string) {
 }
 
 // header draws "Name: value" with the name coloured, wrapping long values.
-func (l *lines) header(st *styles, h capture.Header) {
-	name, value := oneLine(h.Name), oneLine(h.Value)
-	for i, part := range strings.Split(ansi.Hardwrap(name+": "+value, l.width, true), "\n") {
-		if i == 0 && len(part) > len(name) {
-			l.out = append(l.out, st.hdrName.Render(name)+part[len(name):])
+func (l *lines) header(st *styles, h capture.Header) { l.pair(st, "", h.Name, ": ", h.Value) }
+
+// pair draws indent, name (coloured), sep and value, wrapping long values.
+func (l *lines) pair(st *styles, indent, name, sep, value string) {
+	name, value = oneLine(name), oneLine(value)
+	head := indent + name
+	for i, part := range strings.Split(ansi.Hardwrap(head+sep+value, l.width, true), "\n") {
+		if i == 0 && len(part) > len(head) {
+			l.out = append(l.out, indent+st.hdrName.Render(name)+part[len(head):])
 			continue
 		}
 		l.out = append(l.out, part)
@@ -167,7 +186,7 @@ func (l *lines) header(st *styles, h capture.Header) {
 func (d *detailPane) content() string {
 	f := d.flow
 	if f == nil {
-		return d.st.dim.Render("No flow selected. Point a client at the proxy, or press ? for help.")
+		return ""
 	}
 	l := &lines{width: max(d.width, 10)}
 	// The findings' titles only: the missing lines below say the rest, and
@@ -180,15 +199,22 @@ func (d *detailPane) content() string {
 		l.add(d.st.dim, fmt.Sprintf("evidence for #%d (%s)", fd.Flow, fd.Kind))
 	}
 	if len(d.own) > 0 {
-		l.add(d.st.dim, "  f: the detail and the fix · e: the related flows · R: replay with the fix")
+		what := "  f: the detail and the fix · v: the evidence"
+		if d.fixable {
+			what += " · R: replay with the fix"
+		}
+		l.prose(d.st.dim, what, "  ")
 	}
 	if len(d.own)+len(d.evidence) > 0 {
 		l.out = append(l.out, "")
 	}
-	if d.tab == tabRequest {
+	switch d.tab {
+	case tabRequest:
 		d.request(l, f)
-	} else {
+	case tabResponse:
 		d.response(l, f)
+	default:
+		d.cookies(l, f)
 	}
 	return strings.Join(l.out, "\n")
 }
@@ -263,7 +289,16 @@ func (d *detailPane) request(l *lines, f *capture.Flow) {
 	if target == "" {
 		target = f.Host
 	}
-	l.add(d.st.bold, oneLine(methodText(f)+" "+target+" "+proto))
+	// A long URL is cut where the line ends; HTTP/1.1 never is.
+	rl := wrapURL(oneLine(methodText(f)+" "+target), l.width)
+	if last := rl[len(rl)-1]; ansi.StringWidth(last)+1+len(proto) <= l.width {
+		rl[len(rl)-1] = last + " " + proto
+	} else {
+		rl = append(rl, proto)
+	}
+	for _, part := range rl {
+		l.out = append(l.out, d.st.bold.Render(part))
+	}
 	meta := fmt.Sprintf("#%d · %s · %s", f.ID, inZone(f.Start, d.zone).Format("2006-01-02 15:04:05.000"), humanDuration(f.Duration()))
 	if f.ClientAddr != "" {
 		meta += " · from " + f.ClientAddr

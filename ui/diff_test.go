@@ -53,9 +53,11 @@ func TestDiffMarkSelectD(t *testing.T) {
 }
 
 // Esc (or q) closes the diff without quitting; d without a mark explains.
+// The hint bar offers r where there is a request to send and R only where a
+// finding has a fix.
 func TestDiffCloseAndHints(t *testing.T) {
 	feed, _, _ := seedFeed()
-	m := NewModel(Options{Renderer: plainRenderer()}, feed)
+	m := NewModel(Options{Renderer: plainRenderer(), Replayer: &fakeReplayer{}}, feed)
 	m.Update(sizeMsg(100, 30))
 	m.Update(press("d"))
 	if !strings.Contains(m.msg, "m marks a flow") {
@@ -87,8 +89,14 @@ func TestDiffCloseAndHints(t *testing.T) {
 	if l := lineWith(s, "move"); !strings.Contains(l, "m/d diff") || !strings.Contains(l, "r replay") || !strings.Contains(l, "q quit") {
 		t.Errorf("the hint bar at 100 columns lacks the new keys: %s", l)
 	}
-	if l := lineWith(screen(m, 130, 30), "move"); !strings.Contains(l, "m/d mark/diff") || !strings.Contains(l, "r/R replay/fix") || !strings.Contains(l, "s save") {
-		t.Errorf("the hint bar at 130 columns: %s", l)
+	if l := lineWith(screen(m, 130, 30), "move"); !strings.Contains(l, "m/d diff") || !strings.Contains(l, "r replay") || !strings.Contains(l, "s save") ||
+		!strings.Contains(l, "o sort") || strings.Contains(l, "R fix") {
+		t.Errorf("the hint bar at 130 columns on #2 (no finding, so no fix): %s", l)
+	}
+	m.list.selectID(4)
+	m.syncDetail()
+	if l := lineWith(screen(m, 130, 30), "move"); !strings.Contains(l, "r replay") || !strings.Contains(l, "R fix") {
+		t.Errorf("the hint bar at 130 columns on #4, whose findings name the lost key: %s", l)
 	}
 }
 

@@ -56,9 +56,25 @@ func (p *diffPane) rebuild() {
 	p.vp.SetYOffset(off)
 }
 
-// Update scrolls; the model handles closing.
-func (p *diffPane) Update(msg tea.Msg) tea.Cmd {
-	return scrollViewport(&p.vp, p.keys, msg)
+// handle: esc, q or d closes the diff, ? opens the help over it, other
+// keys and the mouse scroll.
+func (p *diffPane) handle(msg tea.Msg) out {
+	if k, ok := msg.(tea.KeyMsg); ok {
+		switch {
+		case key.Matches(k, p.keys.Back), key.Matches(k, p.keys.Quit), key.Matches(k, p.keys.Diff):
+			p.close()
+			return tell(closeMsg{p})
+		case key.Matches(k, p.keys.Help):
+			return tell(helpMsg{})
+		}
+	}
+	return run(scrollViewport(&p.vp, p.keys, msg))
+}
+
+func (p *diffPane) body(w, h int) (string, bool) { return block(p.View(), w, h), true }
+
+func (p *diffPane) bottom(w int) (string, bool) {
+	return p.st.dim.Render(ansi.Truncate(" ↑↓ scroll · esc/q: close the diff · < only left · > only right · ~ differs · ≈ noise", w, "…")), true
 }
 
 func (p *diffPane) View() string {
@@ -111,21 +127,7 @@ func (m *Model) openDiff() tea.Cmd {
 		return m.flash(true, "the marked flow #%d is gone", m.list.marked)
 	}
 	m.diff.open(m.fullOrSame(left), m.fullOrSame(f))
+	m.push(&m.diff)
 	m.layout()
-	return nil
-}
-
-// diffKey handles keys while the diff is shown: esc, q or d close it.
-func (m *Model) diffKey(msg tea.KeyMsg) tea.Cmd {
-	k := &m.keys
-	switch {
-	case key.Matches(msg, k.Back), key.Matches(msg, k.Quit), key.Matches(msg, k.Diff):
-		m.diff.close()
-		m.layout()
-	case key.Matches(msg, k.Help):
-		m.showHelp = true
-	default:
-		m.diff.Update(msg)
-	}
 	return nil
 }

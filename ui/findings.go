@@ -13,7 +13,7 @@ import (
 )
 
 // findingsPane lists every finding, worst first, with the selected one's
-// title, detail, fix and evidence below. Enter goes to its flow; r to the
+// title, detail, fix and evidence below. Enter goes to its flow; v to the
 // flows that are its evidence.
 type findingsPane struct {
 	items  []analyze.Finding // worst first
@@ -24,6 +24,8 @@ type findingsPane struct {
 	vp     viewport.Model
 	// describe is a one-line summary of a flow ("#1 POST /admin/users 201").
 	describe func(id int) string
+	// resolve fills in what a finding's text leaves to the reader (the CA's path).
+	resolve  func(string) string
 	keys     *keyMap
 	st       *styles
 	shownFor int // cursor the viewport content was built for (-1: none)
@@ -92,11 +94,17 @@ func (p *findingsPane) layout() {
 	}
 }
 
-func (p *findingsPane) Update(msg tea.Msg) tea.Cmd {
+// Update moves the selection and scrolls the selected finding's text;
+// enter tells the model to go to the finding's flow.
+func (p *findingsPane) Update(msg tea.Msg) out {
 	switch msg := msg.(type) {
 	case tea.KeyMsg:
 		k := p.keys
 		switch {
+		case key.Matches(msg, k.Enter):
+			if fd, ok := p.selected(); ok {
+				return tell(jumpMsg{fd.Flow})
+			}
 		case key.Matches(msg, k.Up):
 			p.cursor--
 		case key.Matches(msg, k.Down):
@@ -115,7 +123,7 @@ func (p *findingsPane) Update(msg tea.Msg) tea.Cmd {
 		if msg.Y > p.listHeight() {
 			var cmd tea.Cmd
 			p.vp, cmd = p.vp.Update(msg)
-			return cmd
+			return run(cmd)
 		}
 		switch msg.Button {
 		case tea.MouseButtonWheelUp:
@@ -129,7 +137,7 @@ func (p *findingsPane) Update(msg tea.Msg) tea.Cmd {
 		}
 		p.layout()
 	}
-	return nil
+	return taken
 }
 
 func (p *findingsPane) View() string {
@@ -137,7 +145,7 @@ func (p *findingsPane) View() string {
 		return ""
 	}
 	var b strings.Builder
-	title := fmt.Sprintf(" Findings (%d), worst first · enter: go to flow · r: evidence · f/esc: close", len(p.items))
+	title := fmt.Sprintf(" Findings (%d), worst first · enter: go to flow · v: evidence · f/esc: close", len(p.items))
 	b.WriteString(p.st.header.Render(fit(title, p.width)))
 	if len(p.items) == 0 {
 		b.WriteString("\n" + p.st.dim.Render(fit("  No findings. Analyzers explain refused calls as flows complete.", p.width)))
@@ -181,16 +189,16 @@ func (p *findingsPane) detail() string {
 		p.describe(fd.Flow)), "  ")
 	l.prose(p.st.bold, oneLine(fd.Title), "")
 	if fd.Detail != "" {
-		l.prose(p.st.plain, sanitize(fd.Detail), "")
+		l.prose(p.st.plain, sanitize(p.resolve(fd.Detail)), "")
 	}
 	if fd.Fix != "" {
-		l.prose(p.st.msgOK, "Fix: "+sanitize(fd.Fix), "     ")
+		l.prose(p.st.msgOK, "Fix: "+sanitize(p.resolve(fd.Fix)), "     ")
 	}
 	for _, m := range fd.Missing {
 		l.prose(p.st.missing, fmt.Sprintf("− %s %s — %s", m.Where, oneLine(m.Name), oneLine(m.Seen)), "  ")
 	}
 	if len(fd.Related) > 0 {
-		l.out = append(l.out, p.st.dim.Render("Evidence (r goes there):"))
+		l.out = append(l.out, p.st.dim.Render("Evidence (v goes there):"))
 		for _, id := range fd.Related {
 			l.out = append(l.out, "  "+ansi.Truncate(p.describe(id), l.width-2, "…"))
 		}

@@ -174,3 +174,86 @@ func sanitize(s string) string {
 func oneLine(s string) string {
 	return strings.ReplaceAll(sanitize(s), "\n", "⏎")
 }
+
+// wrapWords wraps plain text at spaces only, never inside a word — a flag
+// like -Djavax.net.ssl.trustStore=…, a path, a URL: the first line gets
+// width cells, the others rest. A word longer than a line gets lines of
+// its own. Newlines in text start new lines; leading spaces are kept.
+func wrapWords(text string, width, rest int) []string {
+	width, rest = max(width, 1), max(rest, 1)
+	var out []string
+	limit := width
+	for _, para := range strings.Split(text, "\n") {
+		lead := para[:len(para)-len(strings.TrimLeft(para, " "))]
+		line, lw := lead, ansi.StringWidth(lead)
+		empty := true
+		flush := func() {
+			out = append(out, line)
+			line, lw, empty, limit = "", 0, true, rest
+		}
+		for _, word := range strings.Fields(para) {
+			ww := ansi.StringWidth(word)
+			switch {
+			case !empty && lw+1+ww <= limit:
+				line, lw = line+" "+word, lw+1+ww
+				continue
+			case !empty && ww > rest && lw+2 < limit:
+				line, lw = line+" ", lw+1 // too long for any line: it starts here
+			case !empty:
+				flush()
+			}
+			for ww > limit-lw { // longer than a whole line: cut it
+				cut := ansi.Truncate(word, limit-lw, "")
+				if cut == "" {
+					break
+				}
+				line += cut
+				flush()
+				word = word[len(cut):]
+				ww = ansi.StringWidth(word)
+			}
+			line, lw, empty = line+word, lw+ww, false
+		}
+		if !empty || lead != "" || para == "" {
+			flush()
+		}
+	}
+	return out
+}
+
+// wrapURL wraps a line with a URL in it, breaking after a space, /, ? or &
+// where it can (a path segment stays whole), within a segment only when it
+// is longer than the line.
+func wrapURL(s string, w int) []string {
+	w = max(w, 1)
+	var out []string
+	line := ""
+	for len(s) > 0 {
+		i := strings.IndexAny(s, " /?&")
+		piece := s
+		if i >= 0 {
+			piece = s[:i+1]
+		}
+		s = s[len(piece):]
+		switch {
+		case ansi.StringWidth(line+piece) <= w:
+			line += piece
+		case ansi.StringWidth(piece) <= w:
+			out, line = append(out, line), piece
+		default: // longer than a line: cut it
+			for ansi.StringWidth(line+piece) > w {
+				cut := ansi.Truncate(piece, w-ansi.StringWidth(line), "")
+				if cut == "" && line == "" {
+					_, n := utf8.DecodeRuneInString(piece) // wider than the line
+					cut = piece[:n]
+				}
+				out, line, piece = append(out, line+cut), "", piece[len(cut):]
+			}
+			line = piece
+		}
+	}
+	if line != "" || len(out) == 0 {
+		out = append(out, line)
+	}
+	return out
+}

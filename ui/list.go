@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -15,8 +16,14 @@ import (
 // on screen, so 100k flows cost what 20 do. The selection is a flow, not a
 // position: flows arriving (even out of order) do not move it, unless the
 // pane follows the tail (G), like less +F.
+//
+// The rows are in flow-ID order unless the list is sorted (order): then the
+// ID-ordered helpers of rowsByID do not apply, and add and indexOf do.
 type listPane struct {
-	rows   rowsByID // the flows shown (all, or those matching the filter)
+	rows   rowsByID // the flows shown (all, or those matching the filter), in order
+	order  sortKey  // how rows are sorted
+	hostW  int      // the widest host:port among the flows (set by the model)
+	empty  []string // what an empty list says (set by the model)
 	cursor int      // index into rows; meaningless when rows is empty
 	offset int      // index of the first row on screen
 	follow bool     // keep the last row selected as flows arrive
@@ -55,8 +62,12 @@ func (l *listPane) setRows(rows rowsByID) {
 		if !l.follow {
 			l.cursor = 0
 		}
-	} else {
+	} else if i := l.indexOf(id); i >= 0 {
+		l.cursor = i
+	} else if l.order == sortFlow {
 		l.cursor = min(rows.search(id), len(rows)-1)
+	} else {
+		l.cursor = 0
 	}
 	l.clamp()
 	l.offset = max(0, l.cursor-l.visible()/2)
@@ -78,9 +89,36 @@ func (l *listPane) inserted(i int) {
 	l.clamp()
 }
 
+// add inserts r where the list's order puts it, keeping the selection.
+func (l *listPane) add(r *row) {
+	var i int
+	if l.order == sortFlow {
+		l.rows, i = l.rows.insert(r)
+	} else {
+		i = sort.Search(len(l.rows), func(j int) bool { return l.order.less(r, l.rows[j]) })
+		l.rows = append(l.rows, nil)
+		copy(l.rows[i+1:], l.rows[i:])
+		l.rows[i] = r
+	}
+	l.inserted(i)
+}
+
+// indexOf is the index of the flow's row, or -1.
+func (l *listPane) indexOf(id int) int {
+	if l.order == sortFlow {
+		return l.rows.find(id)
+	}
+	for i, r := range l.rows {
+		if r.f.ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
 // selectID moves the selection to a flow; false when it is not shown.
 func (l *listPane) selectID(id int) bool {
-	i := l.rows.find(id)
+	i := l.indexOf(id)
 	if i < 0 {
 		return false
 	}
@@ -116,7 +154,9 @@ func (l *listPane) clamp() {
 	l.offset = min(max(l.offset, 0), max(n-vis, 0))
 }
 
-func (l *listPane) Update(msg tea.Msg) tea.Cmd {
+// Update moves the selection; it tells the model the selection may have
+// moved.
+func (l *listPane) Update(msg tea.Msg) out {
 	switch msg := msg.(type) {
 	case tea.KeyMsg:
 		k := l.keys
@@ -150,7 +190,7 @@ func (l *listPane) Update(msg tea.Msg) tea.Cmd {
 			}
 		}
 	}
-	return nil
+	return tell(selectMsg{})
 }
 
 // columns is the list's layout for a width: which cells, how wide.
@@ -161,6 +201,9 @@ type columns struct {
 func (l *listPane) layout() columns {
 	w := l.width
 	c := columns{id: 3, method: 6, status: 3}
+	if w >= 60 {
+		c.method = 8 // CONNECT, PROPFIND
+	}
 	if n := len(l.rows); n > 0 {
 		c.id = max(3, len(strconv.Itoa(l.rows[n-1].f.ID)))
 	}
@@ -182,7 +225,12 @@ func (l *listPane) layout() columns {
 	}
 	rest := w - fixed
 	if w >= 60 {
+		// host:port whole when it fits in half the room (what tells flows
+		// apart is often the port), else a third of it.
 		c.host = min(24, max(8, rest/3))
+		if l.hostW > c.host {
+			c.host = min(l.hostW, 24, rest/2)
+		}
 		rest -= c.host + 1
 	}
 	c.path = max(rest, 1)
@@ -216,8 +264,8 @@ func (l *listPane) View() string {
 	for i := l.offset; i < l.offset+vis; i++ {
 		b.WriteByte('\n')
 		if i >= len(l.rows) {
-			if i == 0 {
-				b.WriteString(l.st.dim.Render(fit("  waiting for flows…", l.width)))
+			if i-l.offset < len(l.empty) && len(l.rows) == 0 {
+				b.WriteString(l.st.dim.Render(fit("  "+l.empty[i-l.offset], l.width)))
 			}
 			continue
 		}
@@ -246,7 +294,7 @@ func (l *listPane) writeRow(b *strings.Builder, r *row, c columns, sel bool) {
 	path := fit(p, c.path)
 	var host, tm, size, dur string
 	if c.host > 0 {
-		host = fit(oneLine(f.Host), c.host) + " "
+		host = fit(oneLine(hostPort(f)), c.host) + " "
 	}
 	if c.time > 0 {
 		tm = fit(inZone(f.Start, l.zone).Format("15:04:05"), c.time) + " "

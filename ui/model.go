@@ -1,17 +1,23 @@
 // Package ui is provtap's terminal UI: a live list of flows, the selected
 // flow's request and response with the analyzers' findings drawn in place,
-// the findings pane, copy as curl and save. One model per pane; the top
-// model (Model) routes messages and lays the panes out.
+// the findings pane, copy as curl and save.
+//
+// The flows and findings are a plain store (store.go). Each pane is its own
+// model; what is open over the panes (help, diff, a confirmation, the
+// prompt) is a stack of modes, and modes.go alone decides from it where a
+// key or the mouse goes and what the screen and the bottom line show. Panes
+// talk back to the top model (Model) with messages. Keys are in keymap.go,
+// colours in styles.go.
 package ui
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/charmbracelet/bubbles/help"
-	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
-	"github.com/provtap/provtap/analyze"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/provtap/provtap/capture"
 	"github.com/provtap/provtap/capture/export"
 	"github.com/provtap/provtap/capture/har"
@@ -28,6 +34,12 @@ type Options struct {
 	CapturePath string
 	// Live says CapturePath is being written: saving over it is refused.
 	Live bool
+	// ProxyURL is where clients point (http://127.0.0.1:8080), for the first
+	// screen; Reverse says clients call it instead of the target.
+	ProxyURL string
+	Reverse  bool
+	// CAPath is the CA certificate clients must trust (live, forward mode).
+	CAPath string
 	// Note is shown on the status line (e.g. "cut off: 12 whole flows").
 	Note string
 	// Follow starts with the newest flow selected and following the tail.
@@ -37,6 +49,9 @@ type Options struct {
 	// Select is the flow selected at start (0: the first, or the newest
 	// when following).
 	Select int
+	// Filter is the filter applied at start (`provtap open --filter`);
+	// CheckFilter says whether it is valid.
+	Filter string
 	// Copy puts the curl command on a clipboard (nil: NewClipboard on stdout).
 	Copy CopyFunc
 	// Save writes flows as a HAR file (nil: har.WriteHAR).
@@ -54,6 +69,9 @@ type Options struct {
 	Replayer proxy.Replayer
 	// Zone is the time zone flow times are shown in (nil: local time).
 	Zone *time.Location
+	// Sender sends the bytes of an edited request for e (nil: edit and
+	// resend is not available).
+	Sender RawSender
 }
 
 type focus int
@@ -64,7 +82,9 @@ const (
 	focusFindings
 )
 
-// Model is the top model.
+// Model is the top model: it holds the store of flows and findings, the
+// panes, and the stack of modes open over them (modes.go), and routes
+// messages.
 type Model struct {
 	opts   Options
 	feed   *Feed
@@ -73,16 +93,16 @@ type Model struct {
 	width  int
 	height int
 
-	all      rowsByID // every flow, in ID order
+	store    *store
 	filter   filter
-	findings []analyze.Finding // in arrival (flow) order
-	byFlow   map[int][]int     // flow ID → findings on it
-	byRel    map[int][]int     // flow ID → findings it is evidence for
-	counts   [4]int            // findings by severity
+	scan     scanState // the filter's scan of the store, while it runs
+	clearSeq int       // z: flows the store got before this one are not shown
 	recErr   error
 	note     string
 	closed   bool
 
+	modes    []mode // bottom first: the panes, then what is open over them
+	panes    paneMode
 	list     listPane
 	detail   detailPane
 	fpane    findingsPane
@@ -90,15 +110,17 @@ type Model struct {
 	helpPane helpPane
 	diff     diffPane
 	confirm  confirmPane
+	quitAsk  quitAsk
+	editor   editorPane
 	pending  *pendingReplay
 	// awaitReplay is a live replay's flow, selected when the feed brings it.
 	awaitReplay int
 	hints       help.Model
 	focus       focus
-	showHelp    bool
 
-	msg    string // the bottom line's message, until the next key
-	msgErr bool
+	msg     string // the bottom line's message, until the next key
+	msgErr  bool
+	initCmd tea.Cmd // what Init starts besides the feed (a filter's scan)
 }
 
 // NewModel makes the UI's model, with whatever feed already holds.
@@ -116,18 +138,23 @@ func NewModel(opts Options, feed *Feed) *Model {
 	if opts.Curl == nil {
 		opts.Curl = export.Curl
 	}
-	m := &Model{opts: opts, feed: feed, keys: defaultKeyMap(), st: newStyles(r), note: opts.Note,
-		byFlow: map[int][]int{}, byRel: map[int][]int{}}
+	m := &Model{opts: opts, feed: feed, keys: defaultKeyMap(), st: newStyles(r), note: opts.Note, store: newStore(opts.Store)}
+	m.panes = paneMode{m}
+	m.modes = []mode{&m.panes}
 	m.list = listPane{keys: &m.keys, st: m.st, follow: opts.Follow, zone: opts.Zone}
 	m.detail = newDetailPane(&m.keys, m.st)
 	m.detail.zone = opts.Zone
 	m.detail.lookup = m.flowByID
 	m.detail.load = m.fullOrSame
+	m.detail.setters = m.store.setters
 	m.fpane = newFindingsPane(&m.keys, m.st, m.describe)
+	m.fpane.resolve = m.withCAPath
 	m.prompt = newPromptPane(m.st)
-	m.helpPane = newHelpPane(&m.keys, m.st)
+	m.helpPane = newHelpPane(&m.keys, m.st, m.helpNotes)
 	m.diff = newDiffPane(&m.keys, m.st)
 	m.confirm = newConfirmPane(&m.keys, m.st, opts.Curl)
+	m.quitAsk = quitAsk{st: m.st}
+	m.editor = newEditorPane(m.st)
 	m.hints = help.New()
 	m.hints.Styles = m.st.help
 	m.hints.ShortSeparator = " · "
@@ -135,6 +162,9 @@ func NewModel(opts Options, feed *Feed) *Model {
 		m.focus = focusFindings
 	}
 	m.apply(feed.take())
+	if opts.Filter != "" {
+		m.initCmd = m.setFilter(opts.Filter)
+	}
 	if opts.Select > 0 {
 		m.list.selectID(opts.Select)
 		m.syncDetail()
@@ -145,9 +175,9 @@ func NewModel(opts Options, feed *Feed) *Model {
 // Init starts listening to the feed.
 func (m *Model) Init() tea.Cmd {
 	if m.closed {
-		return nil
+		return m.initCmd
 	}
-	return m.feed.wait()
+	return tea.Batch(m.initCmd, m.feed.wait())
 }
 
 type (
@@ -163,17 +193,25 @@ type (
 	}
 )
 
-// Update routes a message to the pane it concerns.
+// Update handles a message: keys and the mouse go to the modes (modes.go),
+// what the modes say back and what commands bring is handled here.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.layout()
+	case tea.KeyMsg:
+		return m, m.key(msg)
+	case tea.MouseMsg:
+		return m, m.mouse(msg)
 	case feedMsg:
-		m.apply(m.feed.take())
+		cmd := m.apply(m.feed.take())
 		if !m.closed {
-			return m, m.feed.wait()
+			return m, tea.Batch(cmd, m.feed.wait())
 		}
+		return m, cmd
+	case scanMsg:
+		return m, m.scanned(msg)
 	case copiedMsg:
 		if msg.err != nil {
 			return m, m.flash(true, "#%d as curl: %v", msg.id, msg.err)
@@ -186,169 +224,72 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.flash(false, "saved %d flows to %s", msg.n, msg.path)
 	case replayDoneMsg:
 		return m, m.replayDone(msg)
-	case tea.KeyMsg:
-		return m, m.key(msg)
-	case tea.MouseMsg:
-		m.mouse(msg)
+
+	// What the modes say back.
+	case closeMsg:
+		m.drop(msg.m)
+		m.layout()
+	case helpMsg:
+		m.push(&m.helpPane)
+	case quitMsg:
+		if m.opts.Live && !m.closed {
+			m.push(&m.quitAsk) // the proxy is serving: ask first
+			return m, nil
+		}
+		return m, tea.Quit
+	case jumpMsg:
+		return m, m.jumpTo(msg.id, "")
+	case selectMsg:
+		m.syncDetail()
+	case promptDoneMsg:
+		m.drop(&m.prompt)
+		if msg.kind == promptSave {
+			return m, m.save(msg.value)
+		}
+	case promptEditMsg:
+		if msg.kind == promptFilter {
+			return m, m.setFilter(msg.value)
+		}
+	case promptCancelMsg:
+		m.drop(&m.prompt)
+		if msg.kind == promptFilter {
+			return m, m.setFilter("")
+		}
+	case sendMsg:
+		if msg.plan.raw != nil {
+			return m, m.sendRaw(msg.plan)
+		}
+		return m, m.sendReplay(msg.plan)
+	case editedMsg:
+		m.drop(&m.editor)
+		m.layout()
+		return m, m.edited(msg)
+	case notSentMsg:
+		m.drop(&m.confirm)
+		m.drop(&m.editor)
+		m.layout()
+		return m, m.flash(false, "not sent: %s", msg.what)
+	case cancelReplayMsg:
+		return m, m.cancelReplay()
 	default:
 		if m.prompt.active() {
-			return m, m.prompt.Update(msg)
+			return m, m.prompt.Update(msg) // the cursor's blink
 		}
 	}
 	return m, nil
 }
 
-func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
-	k := &m.keys
-	if msg.String() == "ctrl+c" {
-		return tea.Quit
-	}
-	if m.prompt.active() {
-		return m.promptKey(msg)
-	}
-	if m.msg != "" {
-		m.msg = "" // any key dismisses the last message
-	}
-	if m.showHelp {
-		switch {
-		case key.Matches(msg, k.Quit):
-			return tea.Quit
-		case key.Matches(msg, k.Help), key.Matches(msg, k.Back):
-			m.showHelp = false
-		}
-		return nil
-	}
-	if m.confirm.active() {
-		return m.confirmKey(msg)
-	}
-	if m.diff.active() {
-		return m.diffKey(msg)
-	}
-	if m.pending != nil && key.Matches(msg, k.Back) {
-		return m.cancelReplay()
-	}
-	switch {
-	case key.Matches(msg, k.Quit):
-		return tea.Quit
-	case m.focus == focusFindings && key.Matches(msg, k.Replay):
-		return m.related() // r: the related flows, as before, in the findings pane
-	case key.Matches(msg, k.Replay):
-		return m.startReplay(false)
-	case key.Matches(msg, k.ReplayFix):
-		return m.startReplay(true)
-	case key.Matches(msg, k.Mark):
-		return m.markSelected()
-	case key.Matches(msg, k.Diff):
-		return m.openDiff()
-	case key.Matches(msg, k.Help):
-		m.showHelp = true
-	case key.Matches(msg, k.Filter):
-		return m.prompt.open(promptFilter, "/", m.filter.text)
-	case key.Matches(msg, k.Save):
-		return m.openSave()
-	case key.Matches(msg, k.Copy):
-		return m.copySelected()
-	case key.Matches(msg, k.Findings):
-		if m.focus == focusFindings {
-			m.focus = focusList
-		} else {
-			m.focus = focusFindings
-		}
-		m.layout()
-	case key.Matches(msg, k.Related):
-		return m.related()
-	case key.Matches(msg, k.NextMark):
-		m.nextMarked(1)
-	case key.Matches(msg, k.PrevMark):
-		m.nextMarked(-1)
-	case key.Matches(msg, k.Tab):
-		m.detail.switchTab()
-	case key.Matches(msg, k.Enter):
-		switch m.focus {
-		case focusList:
-			m.focus = focusDetail
-			m.layout()
-		case focusFindings:
-			if fd, ok := m.fpane.selected(); ok {
-				return m.jumpTo(fd.Flow, "")
-			}
-		}
-	case key.Matches(msg, k.Back):
-		switch {
-		case m.focus != focusList:
-			m.focus = focusList
-			m.layout()
-		case m.filter.active():
-			m.setFilter("")
-		}
-	default:
-		switch m.focus {
-		case focusList:
-			m.list.Update(msg)
-			m.syncDetail()
-		case focusDetail:
-			m.detail.Update(msg)
-		case focusFindings:
-			m.fpane.Update(msg)
-		}
-	}
-	return nil
-}
-
-func (m *Model) promptKey(msg tea.KeyMsg) tea.Cmd {
-	kind := m.prompt.kind
-	switch msg.Type {
-	case tea.KeyEnter:
-		m.prompt.close()
-		if kind == promptSave {
-			return m.save(m.prompt.value())
-		}
-		return nil
-	case tea.KeyEsc:
-		m.prompt.close()
-		if kind == promptFilter {
-			m.setFilter("")
-		}
-		return nil
-	}
-	cmd := m.prompt.Update(msg)
-	if kind == promptFilter {
-		m.setFilter(m.prompt.value())
-	}
-	return cmd
-}
-
-// mouse sends wheel and clicks to the pane under the pointer.
-func (m *Model) mouse(msg tea.MouseMsg) {
-	if m.showHelp || msg.Y < 1 {
-		return
-	}
-	y := msg.Y - 1 // below the status line
-	switch {
-	case m.confirm.active():
-		m.confirm.vp, _ = m.confirm.vp.Update(msg)
-		return
-	case m.diff.active():
-		m.diff.Update(msg)
-		return
-	}
-	if m.focus == focusFindings {
-		msg.Y = y
-		m.fpane.Update(msg)
-		return
-	}
-	if y < m.list.height {
-		msg.Y = y
-		m.list.Update(msg)
-		m.syncDetail()
-		return
-	}
-	msg.Y = y - m.list.height
-	m.detail.Update(msg)
-}
-
 // flash shows a message on the bottom line until the next key.
 func (m *Model) flash(isErr bool, format string, a ...any) tea.Cmd {
-	m.msg, m.msgErr = sprintf(format, a...), isErr
+	m.msg, m.msgErr = fmt.Sprintf(format, a...), isErr
 	return nil
+}
+
+// msgLine is the message, styled as good or bad news.
+func (m *Model) msgLine() string {
+	st := m.st.msgOK
+	if m.msgErr {
+		st = m.st.msgErr
+	}
+	return st.Render(ansi.Truncate(" "+oneLine(m.msg), m.width, "…"))
 }

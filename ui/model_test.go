@@ -32,8 +32,8 @@ func TestStreamedFlowsAppear(t *testing.T) {
 	}()
 	waitOutput(t, tm, "/scim/v2/Users", "/admin/users", "/admin/usergroups/", "6 flows", "4 findings")
 	got := finish(t, tm)
-	if len(got.all) != 6 || len(got.list.rows) != 6 {
-		t.Fatalf("rows: got %d (%d shown), want 6", len(got.all), len(got.list.rows))
+	if len(got.store.all) != 6 || len(got.list.rows) != 6 {
+		t.Fatalf("rows: got %d (%d shown), want 6", len(got.store.all), len(got.list.rows))
 	}
 	if id := got.list.selectedID(); id != 6 {
 		t.Errorf("following the tail: selected #%d, want #6", id)
@@ -78,7 +78,7 @@ func TestSelectionStaysWhileFlowsStream(t *testing.T) {
 	if got.list.cursor-got.list.offset != 9 {
 		t.Errorf("selected row moved on screen: line %d of the list, want 9 (as before the flows arrived)", got.list.cursor-got.list.offset)
 	}
-	for i, r := range got.all {
+	for i, r := range got.store.all {
 		if r.f.ID != i+1 {
 			t.Fatalf("rows out of order at %d: #%d", i, r.f.ID)
 		}
@@ -326,7 +326,7 @@ func TestHelpListsEveryKey(t *testing.T) {
 	}
 }
 
-// The findings pane lists worst first; enter jumps to the flow, e to its
+// The findings pane lists worst first; enter jumps to the flow, v to its
 // evidence.
 func TestFindingsPaneJumps(t *testing.T) {
 	feed, _, _ := seedFeed()
@@ -336,11 +336,11 @@ func TestFindingsPaneJumps(t *testing.T) {
 	waitOutput(t, tm, "Findings (4)")
 	typeKeys(tm, "j", "j", "enter")
 	waitOutput(t, tm, "− Cookie JSESSIONID — set by #5")
-	typeKeys(tm, "e") // in the list, r replays; e steps to the evidence
+	typeKeys(tm, "v") // r replays, v steps to the evidence, in every pane
 	waitOutput(t, tm, "#5: evidence for #6")
 	got := finish(t, tm)
 	if got.list.selectedID() != 5 || got.focus != focusList {
-		t.Errorf("after r: selected #%d, focus %v; want #5 in the list", got.list.selectedID(), got.focus)
+		t.Errorf("after v: selected #%d, focus %v; want #5 in the list", got.list.selectedID(), got.focus)
 	}
 }
 

@@ -40,7 +40,7 @@ func checkFrame(t *testing.T, name, frame string, w, h int) {
 func TestEveryViewFitsEverySize(t *testing.T) {
 	sizes := [][2]int{{80, 24}, {120, 40}, {60, 20}, {40, 12}, {24, 8}, {12, 4}, {200, 60}, {80, 2}, {80, 1}}
 	renderers := map[string]*lipgloss.Renderer{"none": plainRenderer(), "dark": colorRenderer(true), "light": colorRenderer(false)}
-	views := map[string][]string{"list": nil, "detail": {"n", "enter"}, "response": {"n", "tab"}, "findings": {"f"},
+	views := map[string][]string{"list": nil, "detail": {"n", "enter"}, "response": {"n", "tab"}, "cookies": {"n", "n", "tab", "tab"}, "findings": {"f"},
 		"help": {"?"}, "filter": {"/", "4", "0", "1"}, "save": {"s"}}
 	for rname, r := range renderers {
 		for vname, keys := range views {

@@ -29,34 +29,33 @@ type replayPlan struct {
 	kinds   []string // the findings the fix comes from
 	changes []string // "+ Cookie: JSESSIONID=…" lines, one per change
 	unknown []string // what a finding names without knowing the value
+	raw     []byte   // e: the edited bytes to send as they are (nil: a replay)
 }
 
 // replayDoneMsg carries a replay's result back to Update.
 type replayDoneMsg struct {
-	orig int
-	flow *capture.Flow
-	err  error
+	orig   int
+	flow   *capture.Flow
+	err    error
+	edited bool // sent by e
 }
 
-// pendingReplay is a replay on its way; esc cancels it.
+// pendingReplay is a replay on its way, a mode that only takes esc (which
+// cancels it) and says on the bottom line what is on its way.
 type pendingReplay struct {
 	orig   int
+	what   string // "replaying" (default) or what else is on its way
 	cancel context.CancelFunc
+	keys   *keyMap
+	st     *styles
 }
 
 // planReplay prepares the replay of f; fix applies missing (from the
 // findings named by kinds).
 func planReplay(f *capture.Flow, fix bool, kinds []string, missing []analyze.Missing) (*replayPlan, error) {
 	src := f
-	switch {
-	case src.Kind == capture.KindTLSFailure:
-		return nil, errors.New("a failed TLS handshake has no request to send")
-	case src.Kind == capture.KindWebSocket:
-		return nil, errors.New("a WebSocket connection cannot be replayed")
-	case src.Method == "" || src.Method == "CONNECT":
-		return nil, errors.New("it has no request to send")
-	case src.RequestBody.Truncated:
-		return nil, proxy.ErrTruncatedBody
+	if err := unsendable(src); err != nil {
+		return nil, err
 	}
 	req := *src
 	req.RequestHeaders = append([]capture.Header(nil), src.RequestHeaders...)
@@ -89,6 +88,24 @@ func planReplay(f *capture.Flow, fix bool, kinds []string, missing []analyze.Mis
 		return nil, errors.New("the finding names nothing the request lacked, so there is no fix to apply; r replays it as it was")
 	}
 	return p, nil
+}
+
+// unsendable says why f has no request that can be sent again (nil: it
+// has one). It needs only the flow's metadata.
+func unsendable(f *capture.Flow) error {
+	switch {
+	case f == nil:
+		return errors.New("no flow selected")
+	case f.Kind == capture.KindTLSFailure:
+		return errors.New("a failed TLS handshake has no request to send")
+	case f.Kind == capture.KindWebSocket:
+		return errors.New("a WebSocket connection cannot be replayed")
+	case f.Method == "" || f.Method == "CONNECT":
+		return errors.New("it has no request to send")
+	case f.RequestBody.Truncated:
+		return proxy.ErrTruncatedBody
+	}
+	return nil
 }
 
 // applyMissing adds one missing item to req and describes the change.

@@ -93,7 +93,8 @@ func TestReplayWithFixConfirmsAndSends(t *testing.T) {
 }
 
 // r replays the request as it was, with the same confirmation; in the
-// findings pane r still goes to the related flows.
+// findings pane too r replays (the finding's flow), and v goes to the
+// related flows.
 func TestReplayPlain(t *testing.T) {
 	feed, flows, _ := seedFeed()
 	rp := &fakeReplayer{nextID: len(flows)}
@@ -120,9 +121,15 @@ func TestReplayPlain(t *testing.T) {
 		t.Errorf("selected #%d after the replay", m.list.selectedID())
 	}
 	m.Update(press("f"))
-	m.Update(press("r"))
+	m.Update(press("v"))
 	if rp.count() != 1 || m.confirm.active() || !strings.Contains(m.msg, "evidence for") {
-		t.Errorf("r in the findings pane: %q, confirm %v", m.msg, m.confirm.active())
+		t.Errorf("v in the findings pane: %q, confirm %v", m.msg, m.confirm.active())
+	}
+	m.Update(press("f"))
+	m.Update(press("r"))
+	fd, _ := m.fpane.selected()
+	if !m.confirm.active() || m.confirm.plan.orig.ID != fd.Flow || rp.count() != 1 {
+		t.Errorf("r in the findings pane must ask to replay the finding's flow #%d", fd.Flow)
 	}
 }
 
@@ -288,8 +295,8 @@ func TestReplayLiveArrivesThroughFeed(t *testing.T) {
 		typeKeys(tm, "R", "y")
 		waitOutput(t, tm, "#7 PATCH 200 · replay of #6")
 		got := finish(t, tm)
-		if got.list.selectedID() != 7 || len(got.all) != 7 || got.awaitReplay != 0 {
-			t.Errorf("delay %v: selected #%d of %d flows", delay, got.list.selectedID(), len(got.all))
+		if got.list.selectedID() != 7 || len(got.store.all) != 7 || got.awaitReplay != 0 {
+			t.Errorf("delay %v: selected #%d of %d flows", delay, got.list.selectedID(), len(got.store.all))
 		}
 	}
 }

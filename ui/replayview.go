@@ -57,6 +57,11 @@ func (p *confirmPane) rebuild() {
 	}
 	pl, f := p.plan, p.plan.req
 	l := &lines{width: max(p.width, 20)}
+	if pl.raw != nil {
+		p.rawContent(l)
+		p.vp.SetContent(strings.Join(l.out, "\n"))
+		return
+	}
 	l.add(p.st.bold, oneLine(fmt.Sprintf("%s %s", methodText(f), f.URL)))
 	l.add(p.st.dim, oneLine(fmt.Sprintf("#%d was answered %s %s", pl.orig.ID, statusText(pl.orig), pl.orig.StatusText)))
 	l.out = append(l.out, "")
@@ -85,7 +90,10 @@ func (p *confirmPane) View() string {
 		return ""
 	}
 	what := fmt.Sprintf("[Replay #%d]", p.plan.orig.ID)
-	if p.plan.fix {
+	switch {
+	case p.plan.raw != nil:
+		what = fmt.Sprintf("[Send #%d as edited]", p.plan.orig.ID)
+	case p.plan.fix:
 		what = fmt.Sprintf("[Replay #%d with the fix]", p.plan.orig.ID)
 	}
 	left := " " + p.st.tabOn.Render(what) + " "
@@ -96,6 +104,119 @@ func (p *confirmPane) View() string {
 		title = left + p.st.dim.Render(strings.Repeat("─", gap)+" "+right)
 	}
 	return title + "\n" + p.vp.View()
+}
+
+// rawContent is the confirmation of an edited request: what changed, what
+// may surprise, and the exact bytes.
+func (p *confirmPane) rawContent(l *lines) {
+	pl, f := p.plan, p.plan.orig
+	l.add(p.st.bold, oneLine(fmt.Sprintf("Edited %s %s, to %s://%s", methodText(f), pathText(f), f.Scheme, hostPort(f))))
+	l.add(p.st.dim, oneLine(fmt.Sprintf("#%d was answered %s %s; the answer to this one becomes a new flow", f.ID, statusText(f), f.StatusText)))
+	l.out = append(l.out, "")
+	l.prose(p.st.msgErr, sideEffects, "  ")
+	l.out = append(l.out, "")
+	l.add(p.st.bold, "What you changed:")
+	for _, c := range pl.changes {
+		st := p.st.msgOK
+		if strings.HasPrefix(c, "-") {
+			st = p.st.missing
+		}
+		l.add(st, "  "+oneLine(c))
+	}
+	for _, w := range pl.unknown {
+		l.prose(p.st.warn, "  ! "+w, "    ")
+	}
+	l.out = append(l.out, "")
+	l.add(p.st.bold, fmt.Sprintf("The exact bytes (%d), sent as they are:", len(pl.raw)))
+	l.add(p.st.plain, sanitize(string(pl.raw)))
+	l.out = append(l.out, "", p.st.bold.Render("y or enter: send it · n or esc: cancel"))
+}
+
+// handle: y or enter sends, n, esc or q cancels; other keys and the mouse
+// scroll.
+func (p *confirmPane) handle(msg tea.Msg) out {
+	k, ok := msg.(tea.KeyMsg)
+	if !ok {
+		var cmd tea.Cmd
+		p.vp, cmd = p.vp.Update(msg)
+		return run(cmd)
+	}
+	switch s := k.String(); {
+	case s == "y" || s == "Y" || key.Matches(k, p.keys.Enter):
+		plan := p.plan
+		p.close()
+		return tell(sendMsg{plan})
+	case s == "n" || s == "N" || key.Matches(k, p.keys.Back) || key.Matches(k, p.keys.Quit):
+		what := fmt.Sprintf("the replay of #%d was cancelled", p.plan.orig.ID)
+		if p.plan.raw != nil {
+			what = fmt.Sprintf("the edited request of #%d was cancelled", p.plan.orig.ID)
+		}
+		p.close()
+		return tell(notSentMsg{what})
+	}
+	var cmd tea.Cmd
+	p.vp, cmd = p.vp.Update(k)
+	return run(cmd)
+}
+
+func (p *confirmPane) body(w, h int) (string, bool) { return block(p.View(), w, h), true }
+
+func (p *confirmPane) bottom(w int) (string, bool) {
+	return p.st.warn.Render(ansi.Truncate(" send this request? it has side effects · y/enter: send · n/esc: cancel · ↑↓ scroll", w, "…")), true
+}
+
+// handle: esc cancels the replay; everything else is for the modes below.
+func (p *pendingReplay) handle(msg tea.Msg) out {
+	if k, ok := msg.(tea.KeyMsg); ok && key.Matches(k, p.keys.Back) {
+		return tell(cancelReplayMsg{})
+	}
+	return passed
+}
+
+func (p *pendingReplay) body(int, int) (string, bool) { return "", false }
+
+func (p *pendingReplay) bottom(w int) (string, bool) {
+	what := p.what
+	if what == "" {
+		what = "replaying"
+	}
+	return p.st.warn.Render(ansi.Truncate(fmt.Sprintf(" %s #%d… (esc cancels)", what, p.orig), w, "…")), true
+}
+
+// fixFor is what R would add to f: the Missing of the selected finding
+// (in the findings pane) or of f's own findings, and their kinds.
+func (m *Model) fixFor(f *capture.Flow) (fds []analyze.Finding, kinds []string, missing []analyze.Missing) {
+	if fd, ok := m.fpane.selected(); ok && m.focus == focusFindings {
+		fds = []analyze.Finding{fd}
+	} else {
+		fds, _ = m.findingsOn(f.ID)
+	}
+	for _, fd := range fds {
+		if len(fd.Missing) > 0 {
+			kinds = append(kinds, fd.Kind)
+			missing = append(missing, fd.Missing...)
+		}
+	}
+	return fds, kinds, missing
+}
+
+// canReplay: r has something to do on f.
+func (m *Model) canReplay(f *capture.Flow) bool {
+	return m.opts.Replayer != nil && f != nil && unsendable(f) == nil
+}
+
+// canFix: R has a fix to apply to f (a finding names a value it lacked).
+func (m *Model) canFix(f *capture.Flow) bool {
+	if !m.canReplay(f) {
+		return false
+	}
+	_, _, missing := m.fixFor(f)
+	for _, ms := range missing {
+		if ms.Value != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // startReplay opens the confirmation for the target flow: as captured, or
@@ -111,27 +232,18 @@ func (m *Model) startReplay(fix bool) tea.Cmd {
 	if f == nil {
 		return m.flash(true, "no flow to replay yet")
 	}
-	var fds []analyze.Finding
-	if fix {
-		if fd, ok := m.fpane.selected(); ok && m.focus == focusFindings {
-			fds = []analyze.Finding{fd}
-		} else {
-			fds, _ = m.findingsOn(f.ID)
-		}
+	if err := unsendable(f); err != nil {
+		return m.flash(true, "#%d cannot be replayed: %v", f.ID, err)
 	}
-	var kinds []string
-	var missing []analyze.Missing
-	for _, fd := range fds {
-		if len(fd.Missing) > 0 {
-			kinds = append(kinds, fd.Kind)
-			missing = append(missing, fd.Missing...)
-		}
-	}
+	fds, kinds, missing := m.fixFor(f)
 	if fix && len(missing) == 0 {
 		if len(fds) == 0 {
 			return m.flash(true, "#%d has no finding, so there is no fix to apply; r replays it as it was", f.ID)
 		}
 		return m.flash(true, "#%d's findings name nothing the request lacked, so there is no fix to apply; r replays it as it was", f.ID)
+	}
+	if !fix {
+		kinds, missing = nil, nil
 	}
 	src, err := m.full(f)
 	if err != nil {
@@ -142,32 +254,21 @@ func (m *Model) startReplay(fix bool) tea.Cmd {
 		return m.flash(true, "#%d cannot be replayed: %v", f.ID, err)
 	}
 	m.confirm.open(plan)
+	m.push(&m.confirm)
 	m.layout()
 	return nil
 }
 
-// confirmKey: y or enter sends, n, esc or q cancels; other keys scroll.
-func (m *Model) confirmKey(msg tea.KeyMsg) tea.Cmd {
-	k := &m.keys
-	switch s := msg.String(); {
-	case s == "y" || s == "Y" || key.Matches(msg, k.Enter):
-		plan := m.confirm.plan
-		m.confirm.close()
-		m.layout()
-		ctx, cancel := context.WithCancel(context.Background())
-		m.pending = &pendingReplay{orig: plan.orig.ID, cancel: cancel}
-		send := sendReplay(ctx, m.opts.Replayer, plan)
-		return func() tea.Msg { return send() }
-	case s == "n" || s == "N" || key.Matches(msg, k.Back) || key.Matches(msg, k.Quit):
-		id := m.confirm.plan.orig.ID
-		m.confirm.close()
-		m.layout()
-		return m.flash(false, "not sent: the replay of #%d was cancelled", id)
-	default:
-		var cmd tea.Cmd
-		m.confirm.vp, cmd = m.confirm.vp.Update(msg)
-		return cmd
-	}
+// sendReplay sends a confirmed plan, off the UI goroutine; esc cancels it
+// while it is on its way.
+func (m *Model) sendReplay(plan *replayPlan) tea.Cmd {
+	m.drop(&m.confirm)
+	m.layout()
+	ctx, cancel := context.WithCancel(context.Background())
+	m.pending = &pendingReplay{orig: plan.orig.ID, cancel: cancel, keys: &m.keys, st: m.st}
+	m.push(m.pending)
+	send := sendReplay(ctx, m.opts.Replayer, plan)
+	return func() tea.Msg { return send() }
 }
 
 // replayDone shows the replay's answer as a new flow, selected. Live, the
@@ -176,14 +277,18 @@ func (m *Model) confirmKey(msg tea.KeyMsg) tea.Cmd {
 func (m *Model) replayDone(msg replayDoneMsg) tea.Cmd {
 	if m.pending != nil && m.pending.orig == msg.orig {
 		m.pending.cancel()
+		m.drop(m.pending)
 		m.pending = nil
 	}
-	f := msg.flow
+	f, what := msg.flow, "replay"
+	if msg.edited {
+		what = "edited resend"
+	}
 	if f == nil {
-		return m.flash(true, "replay of #%d failed: %v", msg.orig, msg.err)
+		return m.flash(true, "%s of #%d failed: %v", what, msg.orig, msg.err)
 	}
 	switch {
-	case m.all.find(f.ID) >= 0:
+	case m.store.row(f.ID) != nil:
 		m.jumpTo(f.ID, "")
 	case m.opts.Live && !m.closed:
 		m.awaitReplay = f.ID // the recorder owns f now: only the feed's copy is shown
@@ -196,9 +301,9 @@ func (m *Model) replayDone(msg replayDoneMsg) tea.Cmd {
 		if reason == "" {
 			reason = msg.err.Error()
 		}
-		return m.flash(true, "#%d, replay of #%d: %s", f.ID, msg.orig, oneLine(reason))
+		return m.flash(true, "#%d, %s of #%d: %s", f.ID, what, msg.orig, oneLine(reason))
 	}
-	return m.flash(false, "#%d, replay of #%d: %d %s (the original got %s)", f.ID, msg.orig, f.Status, f.StatusText, m.statusOf(msg.orig))
+	return m.flash(false, "#%d, %s of #%d: %d %s (the original got %s)", f.ID, what, msg.orig, f.Status, f.StatusText, m.statusOf(msg.orig))
 }
 
 func (m *Model) statusOf(id int) string {

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/provtap/provtap/analyze"
 )
@@ -18,7 +17,7 @@ func (m *Model) layout() {
 	w, body := m.width, max(m.height-2, 0)
 	m.prompt.setWidth(w)
 	m.hints.Width = w
-	m.helpPane.width, m.helpPane.height = w, body
+	m.helpPane.setSize(w, body)
 	listH, detailH := 0, 0
 	switch m.focus {
 	case focusList:
@@ -36,6 +35,7 @@ func (m *Model) layout() {
 	m.fpane.setSize(w, body)
 	m.diff.setSize(w, body)
 	m.confirm.setSize(w, body)
+	m.editor.setSize(w, body)
 	m.syncDetail()
 }
 
@@ -46,25 +46,9 @@ func (m *Model) View() string {
 		return ""
 	}
 	body := max(m.height-2, 0)
-	var parts []string
-	parts = append(parts, m.statusLine())
-	switch {
-	case body == 0:
-	case m.showHelp:
-		parts = append(parts, block(m.helpPane.View(), m.width, body))
-	case m.confirm.active():
-		parts = append(parts, block(m.confirm.View(), m.width, body))
-	case m.diff.active():
-		parts = append(parts, block(m.diff.View(), m.width, body))
-	case m.focus == focusFindings:
-		parts = append(parts, block(m.fpane.View(), m.width, body))
-	default:
-		if m.list.height > 0 {
-			parts = append(parts, block(m.list.View(), m.width, m.list.height))
-		}
-		if m.detail.height > 0 {
-			parts = append(parts, block(m.detail.View(), m.width, m.detail.height))
-		}
+	parts := []string{m.statusLine()}
+	if body > 0 {
+		parts = append(parts, m.body(m.width, body))
 	}
 	parts = append(parts, block(m.bottomLine(), m.width, 1))
 	out := strings.Join(parts, "\n")
@@ -101,17 +85,21 @@ func (m *Model) statusLine() string {
 	if m.width >= 110 {
 		segs = append(segs, "provtap")
 	}
-	if m.opts.Mode != "" {
-		segs = append(segs, m.opts.Mode)
+	if mode := m.opts.Mode; mode != "" {
+		if m.width < 100 && m.opts.ProxyURL != "" && !m.opts.Reverse {
+			mode = strings.TrimPrefix(m.opts.ProxyURL, "http://") // where clients point, in few cells
+		}
+		segs = append(segs, mode)
 	}
-	n := len(m.all)
-	if m.filter.active() {
-		segs = append(segs, fmt.Sprintf("%d of %d flows match /%s", len(m.list.rows), n, m.filter.text))
-	} else {
-		segs = append(segs, plural(n, "flow"))
+	segs = append(segs, m.filterStatus())
+	if m.list.order != sortFlow {
+		segs = append(segs, "sorted by "+m.list.order.String())
 	}
-	fs := plural(len(m.findings), "finding")
-	if e := m.counts[analyze.Error]; e > 0 {
+	if m.clearSeq > 0 {
+		segs = append(segs, fmt.Sprintf("%d cleared (Z shows them)", m.clearSeq))
+	}
+	fs := plural(len(m.store.findings), "finding")
+	if e := m.store.counts[analyze.Error]; e > 0 {
 		fs += fmt.Sprintf(" (%d ✖)", e)
 	}
 	segs = append(segs, fs)
@@ -138,8 +126,12 @@ func (m *Model) statusLine() string {
 			label = "rec "
 		}
 		room := m.width - ansi.StringWidth(left) - len(label) - 1
+		path := tildePath(m.opts.CapturePath)
+		if ansi.StringWidth(path) > room {
+			path = filepath.Base(path) // the name tells captures apart
+		}
 		if room >= 8 {
-			right = label + cutLeft(tildePath(m.opts.CapturePath), room)
+			right = label + cutLeft(path, room)
 		}
 	}
 	return m.st.bar.Render(fit(left+right, m.width))
@@ -161,42 +153,38 @@ func tildePath(p string) string {
 	return p
 }
 
-// bottomLine is the prompt being edited, else the last message, else the
-// key hints.
-func (m *Model) bottomLine() string {
-	switch {
-	case m.prompt.active():
-		return m.prompt.View()
-	case m.msg != "":
-		st := m.st.msgOK
-		if m.msgErr {
-			st = m.st.msgErr
-		}
-		return st.Render(ansi.Truncate(" "+oneLine(m.msg), m.width, "…"))
-	case m.showHelp:
-		return m.st.dim.Render(" ? or esc: back · q: quit")
-	case m.confirm.active():
-		return m.st.warn.Render(ansi.Truncate(" send this request? it has side effects · y/enter: send · n/esc: cancel · ↑↓ scroll", m.width, "…"))
-	case m.diff.active():
-		return m.st.dim.Render(ansi.Truncate(" ↑↓ scroll · esc/q: close the diff · < only left · > only right · ~ differs · ≈ noise", m.width, "…"))
-	case m.pending != nil:
-		return m.st.warn.Render(ansi.Truncate(fmt.Sprintf(" replaying #%d… (esc cancels)", m.pending.orig), m.width, "…"))
-	case m.focus == focusDetail:
-		return m.st.dim.Render(ansi.Truncate(" ↑↓ scroll · tab request/response · esc back to the list · c curl · r/R replay/fix · m/d mark/diff · ? help", m.width, "…"))
-	}
-	short, compact := m.keys.ShortHelp(), m.keys.compactHelp()
-	if m.focus == focusFindings { // r is the evidence there
-		for i, hs := range [][]key.Binding{short, compact} {
-			for j, b := range hs {
-				if b.Keys()[0] == "r" {
-					hs[j] = withHelp(m.keys.ReplayFix, [2]string{"r/R", "R"}[i], [2]string{"evidence/fix", "fix"}[i])
+// hint is one entry of the hint line: a key, what it does, and how much
+// it matters when the line is short (0: always shown; 3 goes first).
+type hint struct {
+	keys, desc string
+	rank       int
+}
+
+// hintLine lays hints out in w cells: with " · " between them when all
+// fit, else two spaces, else leaving out the least important. What a key
+// says here is what ? says, in fewer words.
+func (st *styles) hintLine(hs []hint, w int) string {
+	maxRank, sep := 0, "  "
+choose:
+	for r := 3; r >= 0; r-- {
+		for _, sp := range []string{" · ", "  "} {
+			width := 1 - ansi.StringWidth(sp)
+			for _, h := range hs {
+				if h.rank <= r {
+					width += ansi.StringWidth(h.keys) + 1 + ansi.StringWidth(h.desc) + ansi.StringWidth(sp)
 				}
+			}
+			if width <= w {
+				maxRank, sep = r, sp
+				break choose
 			}
 		}
 	}
-	full := m.hints.ShortHelpView(short)
-	if ansi.StringWidth(full) > m.width || strings.HasSuffix(ansi.Strip(full), "…") {
-		return m.hints.ShortHelpView(compact)
+	var parts []string
+	for _, h := range hs {
+		if h.rank <= maxRank {
+			parts = append(parts, st.help.ShortKey.Render(h.keys)+" "+st.help.ShortDesc.Render(h.desc))
+		}
 	}
-	return full
+	return " " + strings.Join(parts, st.help.ShortSeparator.Render(sep))
 }

@@ -26,6 +26,9 @@ type SetCookie struct {
 	MaxAge      int64 // seconds; <= 0 deletes
 	HasExpires  bool
 	Expires     time.Time
+	RawExpires  string   // the last Expires attribute as written (even one no date could be read from)
+	Partitioned bool     // CHIPS
+	Other       []string // attributes it does not know, as written
 	Raw         string
 }
 
@@ -55,6 +58,7 @@ func ParseSetCookie(line string) (c SetCookie, ok bool) {
 		case "expires":
 			// Chrome's HAR export gives session cookies the expiry
 			// 1969-12-31T23:59:59Z: that is "no expiry", not a deletion.
+			c.RawExpires = v
 			if t, ok := ParseCookieDate(v); ok && !t.Equal(chromeSessionExpiry) {
 				c.HasExpires, c.Expires = true, t
 			}
@@ -77,6 +81,12 @@ func ParseSetCookie(line string) (c SetCookie, ok bool) {
 			c.HTTPOnly = true
 		case "samesite":
 			c.SameSite = strings.ToLower(v)
+		case "partitioned":
+			c.Partitioned = true
+		default:
+			if a := strings.TrimSpace(attr); a != "" {
+				c.Other = append(c.Other, a)
+			}
 		}
 	}
 	return c, true

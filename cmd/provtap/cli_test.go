@@ -134,7 +134,7 @@ func TestBadInput(t *testing.T) {
 		tc{"export --out existing", []string{"export", in.good, "--flow", "1", "--out", in.notHAR}, "provtap export: " + in.notHAR + " exists; provtap never overwrites a file: choose another --out FILE", 2, false},
 		tc{"analyze no file", []string{"analyze"}, "provtap analyze: want exactly one capture file, got 0 arguments (usage: provtap analyze FILE [--format text|json|markdown] [--fail-on none|info|warning|error] [--utc | --zone ZONE])", 2, false},
 		tc{"export no file", []string{"export", "--flow", "1"}, "provtap export: want exactly one capture file, got 0 arguments (usage: provtap export FILE --flow N [--format curl|raw] [--redact] [--out FILE])", 2, false},
-		tc{"open no file", []string{"open"}, "provtap open: want exactly one capture file, got 0 arguments (usage: provtap open FILE [--upstream-proxy URL] [--upstream-ca FILE] [--insecure-upstream] [--utc | --zone ZONE])", 2, false},
+		tc{"open no file", []string{"open"}, "provtap open: want exactly one capture file, got 0 arguments (usage: provtap open FILE [--filter EXPR] [--upstream-proxy URL] [--upstream-ca FILE] [--insecure-upstream] [--utc | --zone ZONE])", 2, false},
 		tc{"open good file", []string{"open", "--insecure-upstream", "--upstream-proxy", "http://proxy.corp:3128", in.good}, "provtap open: the TUI needs a terminal (stdin and stdout); without one: provtap analyze " +
 			in.good + " for the findings, provtap export " + in.good + " --flow N for a request", 2, false},
 		tc{"open --upstream-proxy not a URL", []string{"open", in.good, "--upstream-proxy", "not a url"}, `provtap open: --upstream-proxy must be a URL like http://proxy.corp:3128, got "not a url"`, 2, false},

@@ -24,10 +24,18 @@ r replays the selected request, R replays it with the fix its finding names
 (after showing the exact request and asking: provisioning calls have side
 effects). Replays go straight to the server, or through --upstream-proxy,
 trusting --upstream-ca, and appear as new flows linked to the original; they
-are not written to FILE (s saves them to a new file).`
+are not written to FILE (s saves them to a new file). e opens the request as
+raw HTTP in $VISUAL or $EDITOR and, after the same confirmation, sends
+exactly what you saved.
+
+--filter takes the expression of the TUI's /: words match method, status,
+host, path, headers and bodies; status:4xx method:PATCH host:gw path:/Groups
+header:Cookie header:Authorization=Basic body:usert has:finding
+kind:dropped-cookie narrow it, -term negates, a OR b.`
 
 func cmdOpen(args []string, stdout, stderr io.Writer) int {
-	c := newCLI("provtap open", "provtap open FILE [--upstream-proxy URL] [--upstream-ca FILE] [--insecure-upstream] [--utc | --zone ZONE]", openAbout, stdout, stderr)
+	c := newCLI("provtap open", "provtap open FILE [--filter EXPR] [--upstream-proxy URL] [--upstream-ca FILE] [--insecure-upstream] [--utc | --zone ZONE]", openAbout, stdout, stderr)
+	filterExpr := c.fs.String("filter", "", "show only the flows matching `EXPR`, in the syntax of the TUI's / (e.g. 'status:4xx -method:GET', 'header:Cookie', 'body:usert')")
 	upstream := c.fs.String("upstream-proxy", "", "send replays through this corporate proxy `URL`")
 	var caFiles stringList
 	c.fs.Var(&caFiles, "upstream-ca", "also trust the CA certificates in this PEM `FILE` when replaying (an internal PKI); may be given more than once")
@@ -51,6 +59,9 @@ func cmdOpen(args []string, stdout, stderr io.Writer) int {
 	if err := clk.check(); err != nil {
 		return c.fail("%v", err)
 	}
+	if err := ui.CheckFilter(*filterExpr); err != nil {
+		return c.fail("--filter %q: %v", *filterExpr, err)
+	}
 	if len(caFiles) > 0 {
 		roots, err := loadRoots(caFiles)
 		if err != nil {
@@ -68,8 +79,10 @@ func cmdOpen(args []string, stdout, stderr io.Writer) int {
 	zone, _ := clk.location(capt.Flows)
 	toZone(capt.Flows, zone)
 	findings := analyze.Run(capt.Flows)
+	// One replayer numbers r, R and e's new flows after the capture's.
+	replayer := proxy.NewReplayer(replayOpts, lastID(capt.Flows))
 	opts := ui.Options{Mode: "file: " + filepath.Base(pos[0]), Zone: zone, Save: saveNew,
-		Replayer: proxy.NewReplayer(replayOpts, lastID(capt.Flows))}
+		Replayer: replayer, Sender: replayer, Filter: *filterExpr}
 	if abs, err := filepath.Abs(pos[0]); err == nil {
 		opts.CapturePath = abs
 	}

@@ -194,7 +194,14 @@ func runProxy(c *cli, cfg proxyConfig) int {
 	if cfg.noTUI {
 		return runHeadless(c, p, pl, mode, earlier)
 	}
-	return runLive(c, p, pl, earlier, ui.Options{Mode: mode, Note: note})
+	opts := ui.Options{Mode: mode, Note: note, Reverse: cfg.opts.Target != nil}
+	if ca := cfg.opts.CA; ca != nil {
+		opts.CAPath = ca.CertFile // the first screen says what to trust
+		if abs, err := filepath.Abs(ca.CertFile); err == nil {
+			opts.CAPath = abs
+		}
+	}
+	return runLive(c, p, pl, earlier, opts)
 }
 
 // loadRoots is the system's roots plus the --upstream-ca files.

@@ -100,7 +100,9 @@ func TestTmuxLiveProxy(t *testing.T) {
 		t.Errorf("the copied curl did not reproduce the 401: %s", out)
 	}
 
-	s.keys("q")
+	s.keys("q") // the proxy is serving: q asks first
+	s.waitScreen("quit? the proxy stops")
+	s.keys("y")
 	s.waitExit()
 	final, err := har.LoadHAR(matches[0])
 	if err != nil || final.Truncated || len(final.Flows) != 2 {
@@ -119,6 +121,8 @@ func TestTmuxDemo(t *testing.T) {
 	s.keys("Enter")
 	s.waitScreen("[Request]", "✖")
 	s.keys("q")
+	s.waitScreen("quit? the proxy stops")
+	s.keys("y")
 	s.waitExit()
 }
 

@@ -54,6 +54,12 @@ func runLive(c *cli, p liveProxy, pl *pipeline, earlier []*capture.Flow, opts ui
 		// flow comes back through Flows(), recorded and analyzed.
 		opts.Replayer = r
 	}
+	if s, ok := p.(ui.RawSender); ok && opts.Sender == nil {
+		opts.Sender = s // e sends edited bytes the same way
+	}
+	if u, ok := p.(interface{ URL() string }); ok && opts.ProxyURL == "" {
+		opts.ProxyURL = u.URL() // the first screen's HTTPS_PROXY=… line
+	}
 	if pl.rec != nil {
 		opts.CapturePath = pl.rec.Path()
 		opts.Store = pl.rec.Store()

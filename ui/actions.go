@@ -12,49 +12,27 @@ import (
 	"github.com/provtap/provtap/capture"
 )
 
-var sprintf = fmt.Sprintf
-
-// apply takes in what the feed collected: flows go in ID order (the
-// selection stays on its flow), findings mark their flows.
-func (m *Model) apply(b batch) {
+// apply takes in what the feed collected: flows go in the list's order
+// (the selection stays on its flow), findings mark their flows.
+func (m *Model) apply(b batch) tea.Cmd {
+	// Findings first: a flow that arrives with its findings is marked, and
+	// has:finding sees them.
+	var cmd tea.Cmd
+	restale := false
+	for _, fd := range b.findings {
+		restale = restale || m.store.row(fd.Flow) != nil
+	}
+	m.store.addFindings(b.findings)
 	for _, fed := range b.flows {
-		f := fed.f
-		if m.all.find(f.ID) >= 0 {
-			continue // a replay the UI added before the proxy delivered it
-		}
-		r := newRow(f, fed.loc)
-		for _, i := range m.byFlow[f.ID] {
-			r.mark = max(r.mark, m.findings[i].Severity)
-		}
-		var i int
-		m.all, i = m.all.insert(r)
-		switch {
-		case !m.filter.active():
-			m.list.rows = m.all
-			m.list.inserted(i)
-		case m.filter.match(r):
-			m.list.rows, i = m.list.rows.insert(r)
-			m.list.inserted(i)
+		if r := m.store.addFlow(fed.f, fed.loc); r != nil {
+			m.showArrived(r)
 		}
 	}
-	for _, fd := range b.findings {
-		idx := len(m.findings)
-		m.findings = append(m.findings, fd)
-		m.byFlow[fd.Flow] = append(m.byFlow[fd.Flow], idx)
-		for _, id := range fd.Related {
-			m.byRel[id] = append(m.byRel[id], idx)
-		}
-		if fd.Severity >= 0 && int(fd.Severity) < len(m.counts) {
-			m.counts[fd.Severity]++
-		}
-		if i := m.all.find(fd.Flow); i >= 0 {
-			m.all[i].mark = max(m.all[i].mark, fd.Severity)
-		}
+	if restale && m.filter.usesFindings() {
+		cmd = m.refresh() // findings on flows the filter had already judged
 	}
 	if len(b.findings) > 0 {
-		sorted := append([]analyze.Finding(nil), m.findings...)
-		analyze.SortFindings(sorted)
-		m.fpane.set(sorted)
+		m.fpane.set(m.store.worst)
 	}
 	if b.recErr != nil {
 		m.recErr = b.recErr
@@ -64,32 +42,12 @@ func (m *Model) apply(b batch) {
 	}
 	m.closed = b.closed
 	m.list.clamp()
-	if id := m.awaitReplay; id != 0 && m.all.find(id) >= 0 {
+	if id := m.awaitReplay; id != 0 && m.store.row(id) != nil {
 		m.awaitReplay = 0
 		m.jumpTo(id, "")
 	}
 	m.syncDetail()
-}
-
-// setFilter applies the `/` query to every flow.
-func (m *Model) setFilter(text string) {
-	q := newFilter(text)
-	if q.text == m.filter.text {
-		return
-	}
-	m.filter = q
-	if !q.active() {
-		m.list.setRows(m.all)
-	} else {
-		var rows rowsByID
-		for _, r := range m.all {
-			if q.match(r) {
-				rows = append(rows, r)
-			}
-		}
-		m.list.setRows(rows)
-	}
-	m.syncDetail()
+	return cmd
 }
 
 // syncDetail shows the selected flow in the detail pane when it changed (or
@@ -103,43 +61,23 @@ func (m *Model) syncDetail() {
 		return
 	}
 	own, ev := m.findingsOn(r.f.ID)
-	if m.detail.flow == r.f && len(own) == len(m.detail.own) && len(ev) == len(m.detail.evidence) {
+	fixable := m.canFix(r.f)
+	if m.detail.flow == r.f && len(own) == len(m.detail.own) && len(ev) == len(m.detail.evidence) && fixable == m.detail.fixable {
 		return
 	}
+	m.detail.fixable = fixable
 	m.detail.show(r.f, own, ev)
 }
 
 // findingsOn is a flow's own findings (worst first) and those it is
 // evidence for.
 func (m *Model) findingsOn(id int) (own, evidence []analyze.Finding) {
-	for _, i := range m.byFlow[id] {
-		own = append(own, m.findings[i])
-	}
-	for _, i := range m.byRel[id] {
-		evidence = append(evidence, m.findings[i])
-	}
-	analyze.SortFindings(own)
-	analyze.SortFindings(evidence)
-	return own, evidence
+	return m.store.findingsOn(id)
 }
 
 // full is f with its bodies: read back from the capture file when the UI
 // holds only its metadata (a live session), else f itself.
-func (m *Model) full(f *capture.Flow) (*capture.Flow, error) {
-	if f == nil {
-		return nil, nil
-	}
-	i := m.all.find(f.ID)
-	if i < 0 || !m.all[i].loc.Valid() || m.opts.Store == nil {
-		return f, nil
-	}
-	g, err := m.opts.Store.Load(m.all[i].loc)
-	if err != nil {
-		return f, fmt.Errorf("its bodies could not be read back from the capture file: %w", err)
-	}
-	g.ID = f.ID
-	return g, nil
-}
+func (m *Model) full(f *capture.Flow) (*capture.Flow, error) { return m.store.full(f) }
 
 // fullOrSame is full without the error: f as it is when it cannot be read.
 func (m *Model) fullOrSame(f *capture.Flow) *capture.Flow {
@@ -147,20 +85,14 @@ func (m *Model) fullOrSame(f *capture.Flow) *capture.Flow {
 	return g
 }
 
-func (m *Model) flowByID(id int) *capture.Flow {
-	if i := m.all.find(id); i >= 0 {
-		return m.all[i].f
-	}
-	return nil
-}
+func (m *Model) flowByID(id int) *capture.Flow { return m.store.flow(id) }
 
 // describe is a one-line summary of a flow for the findings pane.
 func (m *Model) describe(id int) string {
-	i := m.all.find(id)
-	if i < 0 {
+	f := m.store.flow(id)
+	if f == nil {
 		return fmt.Sprintf("#%d", id)
 	}
-	f := m.all[i].f
 	return oneLine(fmt.Sprintf("#%d %s %s → %s", id, methodText(f), pathText(f), statusText(f)))
 }
 
@@ -169,12 +101,20 @@ func (m *Model) jumpTo(id int, note string) tea.Cmd {
 	m.focus = focusList
 	m.layout()
 	if !m.list.selectID(id) {
-		if m.all.find(id) < 0 {
+		r := m.store.row(id)
+		if r == nil {
 			return m.flash(true, "flow #%d is not in this capture", id)
 		}
-		m.setFilter("")
+		var why []string
+		if m.filter.active() {
+			m.filter, why = filter{}, append(why, "filter cleared")
+		}
+		if r.seq < m.clearSeq {
+			m.clearSeq, why = 0, append(why, "cleared flows shown again")
+		}
+		m.refresh()
 		m.list.selectID(id)
-		note = strings.TrimSpace(note + " (filter cleared to show it)")
+		note = strings.TrimSpace(note + " (" + strings.Join(why, ", ") + " to show it)")
 	}
 	m.syncDetail()
 	if note != "" {
@@ -214,11 +154,12 @@ func (m *Model) related() tea.Cmd {
 	if next == fd.Flow {
 		what = "where it shows:"
 	}
-	again := "e"
-	if m.focus == focusFindings {
-		again = "r"
-	}
-	return m.jumpTo(next, fmt.Sprintf("%s #%d %s (%s: next related)", what, fd.Flow, fd.Kind, again))
+	return m.jumpTo(next, fmt.Sprintf("%s #%d %s (v: next related)", what, fd.Flow, fd.Kind))
+}
+
+// hasEvidence: the flow has a finding or is evidence for one (v goes somewhere).
+func (m *Model) hasEvidence(id int) bool {
+	return len(m.store.byFlow[id]) > 0 || len(m.store.byRel[id]) > 0
 }
 
 // nextMarked selects the next (dir 1) or previous (-1) shown flow with a finding.
@@ -303,12 +244,15 @@ func (m *Model) defaultSavePath() string {
 }
 
 func (m *Model) openSave() tea.Cmd {
+	if m.scanning() {
+		return m.flash(true, "not yet: the filter has read %d of %d flows; s saves what it shows when it is done", m.scan.read, m.store.len())
+	}
 	n := len(m.list.rows)
 	label := fmt.Sprintf("save %d flows to: ", n)
 	if m.filter.active() {
 		label = fmt.Sprintf("save the %d flows matching /%s to: ", n, m.filter.text)
 	}
-	return m.prompt.open(promptSave, label, m.defaultSavePath())
+	return m.openPrompt(promptSave, label, m.defaultSavePath())
 }
 
 // save writes the shown flows to path, off the UI goroutine.

@@ -1,0 +1,181 @@
+package ui
+
+import (
+	"bytes"
+	"strconv"
+	"strings"
+
+	"github.com/provtap/provtap/capture"
+)
+
+// subject is one flow as the filter sees it: the row's metadata at once,
+// the whole flow (headers and bodies) read through load only when a term
+// needs it, and at most once.
+//
+// A subject holds nothing the UI goroutine changes, so a background scan
+// (filterscan.go) can match it.
+type subject struct {
+	r     *row
+	kinds []string // the kinds of the findings on the flow
+	load  func(*row) *capture.Flow
+	full  *capture.Flow
+}
+
+func (s *subject) flow() *capture.Flow {
+	if s.full == nil {
+		s.full = s.r.f
+		if s.load != nil {
+			s.full = s.load(s.r)
+		}
+	}
+	return s.full
+}
+
+// needsFlow reports whether matching reads the whole flow (a bare word
+// that is not in the metadata, header:, body:): such filters run in smaller
+// chunks.
+func (q filter) needsFlow() bool {
+	for _, g := range q.and {
+		for _, t := range g {
+			if t.field == "" || t.field == "header" || t.field == "body" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// usesFindings reports whether the filter asks about findings (has:, kind:).
+func (q filter) usesFindings() bool {
+	for _, g := range q.and {
+		for _, t := range g {
+			if t.field == "has" || t.field == "kind" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// match reports whether the flow matches every group (a group: terms
+// joined by OR).
+func (q filter) match(s *subject) bool {
+	for _, g := range q.and {
+		ok := false
+		for _, t := range g {
+			if t.test(s) != t.neg {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func (t term) test(s *subject) bool {
+	f := s.r.f
+	switch t.field {
+	case "":
+		if len(t.value) == 3 && t.value[1:] == "xx" && t.value[0] >= '1' && t.value[0] <= '5' {
+			return statusIs(t.value, f) // 4xx: the status class, as before
+		}
+		if strings.Contains(s.r.hay, t.value) {
+			return true
+		}
+		full := s.flow()
+		return anyHeader(full, func(h capture.Header) bool {
+			return containsFold(h.Name, t.value) || containsFold(h.Value, t.value)
+		}) || bodyHas(full, t.value)
+	case "status":
+		return statusIs(t.value, f)
+	case "method":
+		return strings.ToLower(f.Method) == t.value
+	case "host":
+		return strings.Contains(strings.ToLower(hostPort(f)), t.value)
+	case "path":
+		p, _, _ := strings.Cut(pathText(f), "?")
+		return strings.Contains(strings.ToLower(p), t.value)
+	case "header":
+		return anyHeader(s.flow(), func(h capture.Header) bool {
+			return strings.EqualFold(h.Name, t.name) && (!t.hasEq || containsFold(h.Value, t.value))
+		})
+	case "body":
+		return bodyHas(s.flow(), t.value)
+	case "has":
+		if t.value == "replay" {
+			return f.ReplayOf != 0
+		}
+		return len(s.kinds) > 0
+	case "kind":
+		for _, k := range s.kinds {
+			if strings.EqualFold(k, t.value) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// statusIs matches a status pattern (401, 4xx, 40x) or err (no response).
+func statusIs(p string, f *capture.Flow) bool {
+	if p == "err" {
+		return f.Status == 0
+	}
+	if f.Status == 0 {
+		return false
+	}
+	code := strconv.Itoa(f.Status)
+	if len(code) != 3 {
+		return false
+	}
+	for i := 0; i < 3; i++ {
+		if p[i] != 'x' && p[i] != code[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func anyHeader(f *capture.Flow, ok func(capture.Header) bool) bool {
+	for _, hs := range [][]capture.Header{f.RequestHeaders, f.ResponseHeaders} {
+		for _, h := range hs {
+			if ok(h) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// bodyHas: the request or response body, decoded, contains the (lower-case)
+// text, ignoring case.
+func bodyHas(f *capture.Flow, text string) bool {
+	for _, b := range []struct {
+		body capture.Body
+		enc  string
+	}{{f.RequestBody, f.RequestHeader("Content-Encoding")}, {f.ResponseBody, f.ResponseHeader("Content-Encoding")}} {
+		if len(b.body.Bytes) == 0 {
+			continue
+		}
+		data, _ := capture.DecodedBody(b.body, b.enc)
+		if bytes.Contains(bytes.ToLower(data), []byte(text)) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsFold: s contains the lower-case sub, ignoring case.
+func containsFold(s, sub string) bool { return strings.Contains(strings.ToLower(s), sub) }
+
+// hostPort is host:port, the way the list shows a host when the port tells
+// flows apart (the default port of the scheme left out).
+func hostPort(f *capture.Flow) string {
+	if f.Port == 0 || f.Port == capture.DefaultPort(f.Scheme) {
+		return f.Host
+	}
+	return f.Host + ":" + strconv.Itoa(f.Port)
+}

@@ -1,0 +1,73 @@
+package ui
+
+import (
+	"sort"
+	"strings"
+)
+
+// sortKey is how the list is sorted; o cycles through them and back to
+// flow order.
+type sortKey int
+
+const (
+	sortFlow     sortKey = iota // flow ID: the order requests started
+	sortTime                    // newest first
+	sortStatus                  // failures first: no response, 5xx, 4xx …
+	sortDuration                // slowest first
+	sortSize                    // largest response first
+	sortHost                    // host:port A–Z
+	sortKeys
+)
+
+var sortNames = [sortKeys]string{"flow order", "time, newest first", "status, failures first", "duration, slowest first",
+	"size, largest first", "host"}
+
+func (k sortKey) String() string { return sortNames[k] }
+
+func (k sortKey) next() sortKey { return (k + 1) % sortKeys }
+
+// less orders two rows; ties go by flow ID, so every order is total.
+func (k sortKey) less(a, b *row) bool {
+	fa, fb := a.f, b.f
+	switch k {
+	case sortTime:
+		if !fa.Start.Equal(fb.Start) {
+			return fa.Start.After(fb.Start)
+		}
+	case sortStatus:
+		if sa, sb := statusRank(fa.Status), statusRank(fb.Status); sa != sb {
+			return sa > sb
+		}
+	case sortDuration:
+		if da, db := fa.Duration(), fb.Duration(); da != db {
+			return da > db
+		}
+	case sortSize:
+		if sa, sb := fa.ResponseBody.Size, fb.ResponseBody.Size; sa != sb {
+			return sa > sb
+		}
+	case sortHost:
+		if ha, hb := strings.ToLower(hostPort(fa)), strings.ToLower(hostPort(fb)); ha != hb {
+			return ha < hb
+		}
+	}
+	return fa.ID < fb.ID
+}
+
+// statusRank puts a flow without a response above every status.
+func statusRank(code int) int {
+	if code == 0 {
+		return 1000
+	}
+	return code
+}
+
+// sorted is rows in the order k (a new slice; rows is not changed).
+func (k sortKey) sorted(rows rowsByID) rowsByID {
+	out := append(rowsByID(nil), rows...)
+	less := func(i, j int) bool { return k.less(out[i], out[j]) }
+	if !sort.SliceIsSorted(out, less) {
+		sort.Slice(out, less)
+	}
+	return out
+}
