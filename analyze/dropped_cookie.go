@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/provtap/provtap/capture"
 )
 
 // KindDroppedCookie: a cookie an RFC 6265 client holding that store would
@@ -30,15 +32,19 @@ const KindDroppedCookie = "dropped-cookie"
 //   - otherwise info when the connection tied it, nothing when only the
 //     credentials did.
 type DroppedCookie struct {
-	held []*heldCookie
+	held    []*heldCookie // in deadline order (deadlines follow the flows' starts)
+	byStore map[*Store][]*heldCookie
 }
 
 // heldCookie is a finding that waits to see whether its request's new
-// session lives on.
+// session lives on. Its text is written only if it is released.
 type heldCookie struct {
-	fd       Finding
-	store    *Store // the store its response started
-	deadline time.Time
+	fx        *Facts // a sketch of the request: no bodies
+	c         *storedCookie
+	sev       Severity
+	store     *Store // the store its response started
+	deadline  time.Time
+	withdrawn bool
 }
 
 // sessionHorizon is how long a new session has to be presented before a
@@ -46,7 +52,7 @@ type heldCookie struct {
 const sessionHorizon = time.Minute
 
 // NewDroppedCookie returns the dropped-cookie analyzer.
-func NewDroppedCookie() *DroppedCookie { return &DroppedCookie{} }
+func NewDroppedCookie() *DroppedCookie { return &DroppedCookie{byStore: map[*Store][]*heldCookie{}} }
 
 // Name implements Analyzer.
 func (a *DroppedCookie) Name() string { return KindDroppedCookie }
@@ -77,59 +83,95 @@ func (a *DroppedCookie) Observe(fx *Facts, emit func(Finding)) {
 		if sev == None {
 			continue
 		}
+		if hold {
+			h := &heldCookie{fx: sketch(fx), c: c, sev: sev, store: fx.Next, deadline: fx.Flow.Start.Add(sessionHorizon)}
+			a.held = append(a.held, h)
+			a.byStore[h.store] = append(a.byStore[h.store], h)
+			continue
+		}
 		var fd Finding
 		if named {
 			fd = staleCookieFinding(fx, c, values, sev)
 		} else {
 			fd = droppedCookieFinding(fx, c, sev, forked)
 		}
-		fd.group = KindDroppedCookie + "\x00" + fx.Client.Key + "\x00" + c.Name + "\x00" + fx.API
-		if hold {
-			a.held = append(a.held, &heldCookie{fd: fd, store: fx.Next, deadline: fx.Flow.Start.Add(sessionHorizon)})
-			continue
-		}
-		emit(fd)
+		emit(grouped(fd, fx, c))
 	}
+}
+
+func grouped(fd Finding, fx *Facts, c *storedCookie) Finding {
+	fd.group = KindDroppedCookie + "\x00" + fx.Client.Key + "\x00" + c.Name + "\x00" + fx.API
+	return fd
+}
+
+// sketch keeps of fx what a held finding's text needs, and not its bodies:
+// a minute of a busy run is many flows.
+func sketch(fx *Facts) *Facts {
+	f := fx.Flow
+	g := &capture.Flow{ID: f.ID, Method: f.Method, Scheme: f.Scheme, Host: f.Host, Port: f.Port, Start: f.Start,
+		End: f.End, ConnID: f.ConnID, Status: f.Status}
+	for _, h := range f.RequestHeaders {
+		if strings.EqualFold(h.Name, "Cookie") || strings.EqualFold(h.Name, "User-Agent") {
+			g.RequestHeaders = append(g.RequestHeaders, h)
+		}
+	}
+	return &Facts{Flow: g, Path: fx.Path, API: fx.API, Refusal: fx.Refusal, SetCookies: fx.SetCookies,
+		Account: fx.Account, Client: fx.Client, Tie: fx.Tie, Store: fx.Store, Next: fx.Next}
 }
 
 // withdraw drops held findings whose new session this request presents:
 // that client keeps its own session.
 func (a *DroppedCookie) withdraw(fx *Facts) {
-	kept := a.held[:0]
-	for _, h := range a.held {
-		if h.store == fx.Store && fx.Flow.Start.Before(h.deadline) {
-			continue
+	for _, h := range a.byStore[fx.Store] {
+		if fx.Flow.Start.Before(h.deadline) {
+			h.withdrawn = true
 		}
-		kept = append(kept, h)
 	}
-	a.held = kept
+	delete(a.byStore, fx.Store)
+	a.trim()
 }
 
-// Holding implements Settler.
-func (a *DroppedCookie) Holding() int {
-	low := 0
-	for _, h := range a.held {
-		if low == 0 || h.fd.Flow < low {
-			low = h.fd.Flow
-		}
+// trim drops withdrawn findings from the front of the queue.
+func (a *DroppedCookie) trim() {
+	n := 0
+	for n < len(a.held) && a.held[n].withdrawn {
+		n++
 	}
-	return low
+	if n > 0 {
+		a.held = append(a.held[:0], a.held[n:]...)
+	}
+}
+
+// Holding implements Settler: the queue is in flow order and starts with a
+// finding still held.
+func (a *DroppedCookie) Holding() int {
+	if len(a.held) == 0 {
+		return 0
+	}
+	return a.held[0].fx.Flow.ID
 }
 
 // Settle implements Settler: held findings whose new session was not
 // presented within the horizon are released.
 func (a *DroppedCookie) Settle(t time.Time, emit func(Finding)) {
-	kept := a.held[:0]
-	for _, h := range a.held {
-		if t.Before(h.deadline) {
-			kept = append(kept, h)
+	n := 0
+	for ; n < len(a.held) && !t.Before(a.held[n].deadline); n++ {
+		h := a.held[n]
+		if list := a.byStore[h.store]; len(list) > 0 {
+			delete(a.byStore, h.store)
+		}
+		if h.withdrawn {
 			continue
 		}
-		h.fd.Detail += fmt.Sprintf(" No request presented the new session within %s either: the client keeps no cookies (or "+
+		fd := droppedCookieFinding(h.fx, h.c, h.sev, true)
+		fd.Detail += fmt.Sprintf(" No request presented the new session within %s either: the client keeps no cookies (or "+
 			"each call is a new client), and the server opens a session for every call.", sessionHorizon)
-		emit(h.fd)
+		emit(grouped(fd, h.fx, h.c))
 	}
-	a.held = kept
+	if n > 0 {
+		a.held = append(a.held[:0], a.held[n:]...)
+	}
+	a.trim()
 }
 
 func contains(vs []string, v string) bool {

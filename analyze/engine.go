@@ -24,8 +24,8 @@ type Engine struct {
 	analyzers []Analyzer
 	clients   *clientTracker
 
-	next    int                   // next flow ID to release from the reorder buffer
-	pending map[int]*capture.Flow // completed, waiting for a lower ID
+	next    int            // next flow ID to release from the reorder buffer
+	pending map[int]*Facts // completed, waiting for a lower ID
 	window  []*held               // released in order, waiting for a challenge to settle
 	last    time.Time             // latest start seen: the capture's clock
 	// outbuf holds findings until no earlier flow can get one: the engine
@@ -57,8 +57,8 @@ func NewEngine(as ...Analyzer) *Engine {
 	if len(as) == 0 {
 		as = All()
 	}
-	e := &Engine{analyzers: as, clients: newClientTracker(), next: 1, pending: map[int]*capture.Flow{}}
-	e.emitFn = func(fd Finding) { e.outbuf = append(e.outbuf, normalize(fd, e.current)) }
+	e := &Engine{analyzers: as, clients: newClientTracker(), next: 1, pending: map[int]*Facts{}}
+	e.emitFn = func(fd Finding) { e.push(normalize(fd, e.current)) }
 	return e
 }
 
@@ -76,13 +76,17 @@ const maxWindow = 4096
 
 // Add hands one completed flow to the engine and returns the findings that
 // became final with it, in flow order.
-func (e *Engine) Add(f *capture.Flow) []Finding {
+func (e *Engine) Add(f *capture.Flow) []Finding { return e.AddFacts(FactsOf(f)) }
+
+// AddFacts is Add for a flow whose facts were computed already (FactsOf,
+// on another goroutine: they depend on the flow alone).
+func (e *Engine) AddFacts(fx *Facts) []Finding {
 	var out []Finding
-	if f.ID < e.next {
+	if fx.Flow.ID < e.next {
 		// Arrived after analysis moved past it: analyze it alone, late.
-		return e.release(e.admit(f, out), false)
+		return e.release(e.admit(fx, out), false)
 	}
-	e.pending[f.ID] = f
+	e.pending[fx.Flow.ID] = fx
 	for {
 		g, ok := e.pending[e.next]
 		if !ok {
@@ -103,7 +107,9 @@ func (e *Engine) Add(f *capture.Flow) []Finding {
 // precede any more: not while a flow before them is unobserved or an
 // analyzer holds a finding on one (all, at the end).
 func (e *Engine) release(out []Finding, all bool) []Finding {
-	e.outbuf = append(e.outbuf, out...)
+	for _, fd := range out {
+		e.push(fd)
+	}
 	if len(e.outbuf) == 0 {
 		return nil
 	}
@@ -121,7 +127,6 @@ func (e *Engine) release(out []Finding, all bool) []Finding {
 			}
 		}
 	}
-	sort.SliceStable(e.outbuf, func(i, j int) bool { return e.outbuf[i].Flow < e.outbuf[j].Flow })
 	n := sort.Search(len(e.outbuf), func(i int) bool { return e.outbuf[i].Flow >= low })
 	if n == 0 {
 		return nil
@@ -129,6 +134,19 @@ func (e *Engine) release(out []Finding, all bool) []Finding {
 	done := append([]Finding(nil), e.outbuf[:n]...)
 	e.outbuf = append(e.outbuf[:0], e.outbuf[n:]...)
 	return done
+}
+
+// push adds a finding to outbuf, kept in flow order: findings mostly
+// arrive in order, so this is an append, and a held one moves back only
+// past later flows' findings.
+func (e *Engine) push(fd Finding) {
+	i := len(e.outbuf)
+	e.outbuf = append(e.outbuf, fd)
+	for i > 0 && e.outbuf[i-1].Flow > fd.Flow {
+		e.outbuf[i] = e.outbuf[i-1]
+		i--
+	}
+	e.outbuf[i] = fd
 }
 
 // Tick settles what waited for later traffic that did not come by now
@@ -165,8 +183,8 @@ func (e *Engine) lowestPending() int {
 
 // admit puts a flow, in ID order, into the lookahead window: it may answer
 // a challenge waiting there, or be one itself.
-func (e *Engine) admit(f *capture.Flow, out []Finding) []Finding {
-	fx := newFacts(f)
+func (e *Engine) admit(fx *Facts, out []Finding) []Finding {
+	f := fx.Flow
 	if f.Start.After(e.last) {
 		e.last = f.Start
 	}

@@ -51,9 +51,14 @@ func ReadHAR(r io.Reader) (*Capture, error) {
 	if !found {
 		return nil, fmt.Errorf("%w: no log.entries array", ErrNotHAR)
 	}
+	var raw json.RawMessage
 	for dec.More() {
 		var e harEntry
-		if err := dec.Decode(&e); err != nil {
+		err := dec.Decode(&raw)
+		if err == nil {
+			err = unmarshalEntry(raw, &e)
+		}
+		if err != nil {
 			if isTruncation(err) {
 				c.Truncated = true
 				break

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -29,6 +30,15 @@ type ScanResult struct {
 // fn in order). progress, if not nil, counts bytes processed over both passes
 // (2 × the file size in all).
 func ScanHAR(path string, progress *atomic.Int64, fn func(*capture.Flow)) (ScanResult, error) {
+	return ScanPrepared(path, progress, func(*capture.Flow) struct{} { return struct{}{} },
+		func(f *capture.Flow, _ struct{}) { fn(f) })
+}
+
+// ScanPrepared is ScanHAR with a step run on the decoding goroutines, in
+// parallel, before fn gets each flow in order: what the consumer needs of a
+// flow on its own (an analyzer's per-flow facts) costs no time on its one
+// goroutine.
+func ScanPrepared[T any](path string, progress *atomic.Int64, prepare func(*capture.Flow) T, fn func(*capture.Flow, T)) (ScanResult, error) {
 	file, err := os.Open(path)
 	if err != nil {
 		return ScanResult{}, err
@@ -39,7 +49,7 @@ func ScanHAR(path string, progress *atomic.Int64, fn func(*capture.Flow)) (ScanR
 		return res, fmt.Errorf("%s: %w", path, err)
 	}
 	sort.SliceStable(idx, func(i, j int) bool { return idx[i].start < idx[j].start })
-	if err := decodeInOrder(file, idx, progress, fn); err != nil {
+	if err := decodeInOrder(file, idx, progress, prepare, fn); err != nil {
 		return res, fmt.Errorf("%s: %w", path, err)
 	}
 	return res, nil
@@ -47,12 +57,13 @@ func ScanHAR(path string, progress *atomic.Int64, fn func(*capture.Flow)) (ScanR
 
 // decodeInOrder decodes entries in batches, several batches at once, and
 // calls fn for each flow in idx order.
-func decodeInOrder(file *os.File, idx []entrySpan, progress *atomic.Int64, fn func(*capture.Flow)) error {
+func decodeInOrder[T any](file *os.File, idx []entrySpan, progress *atomic.Int64, prepare func(*capture.Flow) T, fn func(*capture.Flow, T)) error {
 	const batch = 512
 	workers := max(1, runtime.GOMAXPROCS(0))
 	type result struct {
-		flows []*capture.Flow
-		err   error
+		flows    []*capture.Flow
+		prepared []T
+		err      error
 	}
 	var wg sync.WaitGroup
 	slots := make(chan chan result, workers) // in batch order; bounds memory to `workers` batches
@@ -66,7 +77,11 @@ func decodeInOrder(file *os.File, idx []entrySpan, progress *atomic.Int64, fn fu
 			go func(first int) {
 				defer wg.Done()
 				flows, err := decodeSpans(file, spans, first, progress)
-				out <- result{flows, err}
+				prepared := make([]T, len(flows))
+				for i, f := range flows {
+					prepared[i] = prepare(f)
+				}
+				out <- result{flows, prepared, err}
 			}(lo + 1)
 		}
 	}()
@@ -80,8 +95,8 @@ func decodeInOrder(file *os.File, idx []entrySpan, progress *atomic.Int64, fn fu
 			firstErr = r.err
 			continue
 		}
-		for _, f := range r.flows {
-			fn(f)
+		for i, f := range r.flows {
+			fn(f, r.prepared[i])
 		}
 	}
 	wg.Wait()
@@ -103,7 +118,7 @@ func decodeSpans(file *os.File, spans []entrySpan, firstID int, progress *atomic
 			progress.Add(e.n)
 		}
 		var he harEntry
-		if err := json.Unmarshal(data, &he); err != nil {
+		if err := unmarshalEntry(data, &he); err != nil {
 			return nil, fmt.Errorf("%w: entry %d: %v", ErrNotHAR, firstID+i, err)
 		}
 		f := flowFromEntry(&he)
@@ -137,14 +152,10 @@ func indexEntries(file *os.File, progress *atomic.Int64) ([]entrySpan, ScanResul
 	base := dec.InputOffset() // just after '['
 	r := bufio.NewReaderSize(io.NewSectionReader(file, base, 1<<62), 1<<20)
 	var (
-		idx      []entrySpan
-		pos      = base
-		depth    = 0 // 0: inside entries; 1: inside an entry object
-		inString bool
-		escaped  bool
-		start    int64
-		lead     []byte // the entry's own (depth 1) bytes, where startedDateTime is
-		closeAt  = -1
+		idx     []entrySpan
+		pos     = base
+		sc      spanScanner
+		closeAt = -1
 	)
 	for closeAt < 0 {
 		chunk, err := r.Peek(64 << 10)
@@ -154,45 +165,14 @@ func indexEntries(file *os.File, progress *atomic.Int64) ([]entrySpan, ScanResul
 			}
 			break
 		}
-		for i, c := range chunk {
-			if depth == 1 {
-				lead = append(lead, c)
-			}
-			if inString {
-				switch {
-				case escaped:
-					escaped = false
-				case c == '\\':
-					escaped = true
-				case c == '"':
-					inString = false
-				}
-				continue
-			}
-			switch c {
-			case '"':
-				inString = true
-			case '{', '[':
-				depth++
-				if depth == 1 {
-					if c != '{' {
-						return nil, res, fmt.Errorf("%w: entry %d is not an object", ErrNotHAR, len(idx)+1)
-					}
-					start = pos + int64(i)
-					lead = append(lead[:0], c)
-				}
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					e := entrySpan{off: start, n: pos + int64(i) + 1 - start}
-					e.start = entryStart(e, file, lead)
-					idx = append(idx, e)
-				}
-			}
-			if depth < 0 {
-				closeAt = i
-				break
-			}
+		var serr error
+		closeAt, serr = sc.scan(chunk, pos, func(start, end int64) {
+			e := entrySpan{off: start, n: end - start}
+			e.start = entryStart(e, file, sc.lead)
+			idx = append(idx, e)
+		})
+		if serr != nil {
+			return nil, res, fmt.Errorf("%w: entry %d %v", ErrNotHAR, len(idx)+1, serr)
 		}
 		n := len(chunk)
 		if closeAt >= 0 {
@@ -208,6 +188,116 @@ func indexEntries(file *os.File, progress *atomic.Int64) ([]entrySpan, ScanResul
 	// The entries array must be closed, then log and the document.
 	res.Truncated = closeAt < 0 || !tailCloses(r)
 	return idx, res, nil
+}
+
+// spanScanner finds the entries of log.entries in a stream of chunks: it
+// follows strings and nesting only, skipping string contents with
+// bytes.IndexByte, which is what makes the first pass fast.
+type spanScanner struct {
+	depth    int // 0: inside entries; 1: inside an entry object
+	inString bool
+	escaped  bool  // the previous chunk ended inside a string on an odd run of backslashes
+	start    int64 // offset of the current entry's '{'
+	lead     []byte
+}
+
+// leadKept bounds the entry's own (depth 1) bytes kept for startedDateTime:
+// its top-level fields are short; nested request and response are skipped.
+const leadKept = 8 << 10
+
+// structural marks the bytes that matter outside strings.
+var structural = [256]bool{'"': true, '{': true, '}': true, '[': true, ']': true}
+
+// scan goes through chunk (at file offset pos), calling entry for each
+// whole entry; closeAt is the index of the "]" that closes the entries
+// (-1 when not in this chunk).
+func (s *spanScanner) scan(chunk []byte, pos int64, entry func(start, end int64)) (closeAt int, err error) {
+	keep := func(b []byte) {
+		if s.depth == 1 && len(s.lead) < leadKept {
+			s.lead = append(s.lead, b[:min(len(b), leadKept-len(s.lead))]...)
+		}
+	}
+	for i := 0; i < len(chunk); {
+		if s.inString {
+			k := s.stringEnd(chunk[i:])
+			if k < 0 {
+				keep(chunk[i:])
+				return -1, nil
+			}
+			keep(chunk[i : i+k+1])
+			s.inString = false
+			i += k + 1
+			continue
+		}
+		j := i
+		for j < len(chunk) && !structural[chunk[j]] {
+			j++
+		}
+		keep(chunk[i:j])
+		if j == len(chunk) {
+			return -1, nil
+		}
+		c := chunk[j]
+		switch c {
+		case '"':
+			keep(chunk[j : j+1])
+			s.inString = true
+		case '{', '[':
+			s.depth++
+			if s.depth == 1 {
+				if c != '{' {
+					return -1, errors.New("is not an object")
+				}
+				s.start = pos + int64(j)
+				s.lead = s.lead[:0]
+			}
+			keep(chunk[j : j+1])
+		case '}', ']':
+			keep(chunk[j : j+1])
+			s.depth--
+			if s.depth == 0 {
+				entry(s.start, pos+int64(j)+1)
+			}
+			if s.depth < 0 {
+				return j, nil
+			}
+		}
+		i = j + 1
+	}
+	return -1, nil
+}
+
+// stringEnd is the index of the quote that ends the string b continues
+// (-1 when b ends first); it carries an escaping backslash to the next chunk.
+func (s *spanScanner) stringEnd(b []byte) int {
+	from := 0
+	for {
+		k := bytes.IndexByte(b[from:], '"')
+		if k < 0 {
+			run := 0
+			for run < len(b) && b[len(b)-1-run] == '\\' {
+				run++
+			}
+			if run == len(b) && s.escaped {
+				run++
+			}
+			s.escaped = run%2 == 1
+			return -1
+		}
+		q := from + k
+		run := 0
+		for q-1-run >= 0 && b[q-1-run] == '\\' {
+			run++
+		}
+		if q-run == 0 && s.escaped {
+			run++
+		}
+		s.escaped = false
+		if run%2 == 0 {
+			return q
+		}
+		from = q + 1
+	}
 }
 
 // tailCloses reports whether r, positioned at the "]" that ends the entries,

@@ -1,9 +1,11 @@
 package har_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,5 +68,34 @@ func TestScanHARBrowserLayout(t *testing.T) {
 	}
 	if got[0].Method != "GET" || got[1].Method != "PUT" || string(got[1].RequestBody.Bytes) != `}]"{[` {
 		t.Errorf("order or body wrong: %s %s %q", got[0].Method, got[1].Method, got[1].RequestBody.Bytes)
+	}
+}
+
+// The index pass skips strings in 64 KiB chunks: an escaped quote or a run
+// of backslashes split by a chunk boundary must not end a string early (nor
+// an escaped backslash keep it open).
+func TestScanHARSplitsEscapesAcrossChunks(t *testing.T) {
+	head := `{"log":{"entries":[`
+	entry := `{"startedDateTime":"2026-11-02T09:00:00Z","request":{"method":"GET","url":"http://h/a","headers":[{"name":"X","value":"`
+	// The pass reads the entries in 64 KiB chunks from just after "[".
+	boundary := 64 << 10
+	for _, tricky := range []string{`\\\"y`, `\\\\`, `\"q`, `\\\\\"z`} {
+		for pad := boundary - len(entry) - len(tricky) - 1; pad <= boundary-len(entry)+1; pad++ {
+			val := strings.Repeat("x", pad) + tricky
+			doc := head + entry + val + `"}]},"response":{"status":200}},` +
+				`{"startedDateTime":"2026-11-02T09:00:01Z","request":{"method":"POST","url":"http://h/b"},"response":{"status":201}}]}}`
+			if !json.Valid([]byte(doc)) {
+				t.Fatalf("test document for %q is not JSON", tricky)
+			}
+			path := filepath.Join(t.TempDir(), "c.har")
+			if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			res, err := har.ScanHAR(path, nil, func(f *capture.Flow) { got = append(got, f.Method) })
+			if err != nil || res.Truncated || strings.Join(got, ",") != "GET,POST" {
+				t.Fatalf("pad %d %q: %v truncated=%v flows %v", pad, tricky, err, res.Truncated, got)
+			}
+		}
 	}
 }

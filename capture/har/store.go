@@ -1,7 +1,6 @@
 package har
 
 import (
-	"encoding/json"
 	"errors"
 	"os"
 	"sync"
@@ -49,7 +48,7 @@ func (s *Store) Load(loc Loc) (*capture.Flow, error) {
 		return nil, err
 	}
 	var e harEntry
-	if err := json.Unmarshal(data, &e); err != nil {
+	if err := unmarshalEntry(data, &e); err != nil {
 		return nil, err
 	}
 	return flowFromEntry(&e), nil

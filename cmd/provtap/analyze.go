@@ -153,12 +153,12 @@ func analyzeWithProgress(path string, clk *clock, stderr io.Writer, add func(ana
 		}
 	}
 	zone, _ := clk.location(nil)
-	n, note, err := scanCapture(path, &progress, func(f *capture.Flow) {
+	n, note, err := scanCapture(path, &progress, func(f *capture.Flow, fx *analyze.Facts) {
 		if clk.fromCapture() && f.ID == 1 {
 			zone = f.Start.Location()
 		}
 		f.Start, f.End = f.Start.In(zone), f.End.In(zone)
-		hand(eng.Add(f))
+		hand(eng.AddFacts(fx))
 	})
 	hand(eng.Flush())
 	close(done)

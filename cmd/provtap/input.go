@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/provtap/provtap/analyze"
+
 	"github.com/provtap/provtap/capture"
 	"github.com/provtap/provtap/capture/har"
 )
@@ -105,11 +107,12 @@ func loadCapture(path string) (c *har.Capture, note string, err error) {
 
 // scanCapture streams a capture to fn (for analyze: a capture larger than
 // memory still works).
-func scanCapture(path string, progress *atomic.Int64, fn func(*capture.Flow)) (flows int, note string, err error) {
+func scanCapture(path string, progress *atomic.Int64, fn func(*capture.Flow, *analyze.Facts)) (flows int, note string, err error) {
 	if err := checkCapture(path); err != nil {
 		return 0, "", err
 	}
-	res, err := har.ScanHAR(path, progress, fn)
+	// Each flow's own facts are computed on the decoding goroutines.
+	res, err := har.ScanPrepared(path, progress, analyze.FactsOf, fn)
 	if err != nil {
 		return 0, "", captureError(path, err)
 	}

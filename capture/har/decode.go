@@ -1,0 +1,460 @@
+package har
+
+// A hand-written decoder for one HAR entry (one JSON object) into harEntry.
+//
+// It exists because encoding/json's reflection was most of `provtap analyze`
+// on large captures. It gives the same result as
+//
+//	json.Unmarshal(data, e)
+//
+// for every input that encoding/json accepts (decode_test.go and
+// decode_fuzz_test.go check this against encoding/json), including its less
+// obvious rules:
+//
+//   - object keys match field names exactly, else case-insensitively
+//     (bytes.EqualFold, so "\u017f" matches 's' and "\u212a" matches 'k');
+//     unknown keys are skipped, in any order;
+//   - a key that appears twice is decoded again into the same value: structs
+//     are merged, arrays reuse the elements already there;
+//   - null leaves strings, numbers, bools and structs as they were and sets
+//     slices and pointers to nil; [] gives an empty, non-nil slice;
+//   - strings: every escape, surrogate pairs joined, a lone or mismatched
+//     surrogate becomes U+FFFD, and so does each byte of invalid UTF-8;
+//   - integers must be integer literals in range, floats must be in range;
+//   - nesting deeper than 10000 is an error; only whitespace may follow.
+//
+// It rejects every input that encoding/json rejects, syntax and type errors
+// alike, but it stops at the first error, so when an input has both kinds
+// the kind it reports may differ. Syntax errors are *decodeError; type
+// errors are *json.UnmarshalTypeError whose Field is the JSON key (not the
+// full path). On error, *e holds whatever was decoded before it.
+//
+// Allocation: strings are copies, as with encoding/json, except that the
+// names and values of one headers (or queryString, params) array are cut
+// from one copy of that array's bytes; so keeping any of them keeps at most
+// that array's bytes alive, never the entry. Each slice is allocated once, at
+// its final length.
+
+import (
+	"encoding/json"
+	"sync"
+)
+
+// unmarshalEntry decodes one entry with decodeEntry; on an error it returns
+// encoding/json's (both reject the same inputs; encoding/json's message
+// names the full path of a field of the wrong type).
+func unmarshalEntry(data []byte, e *harEntry) error {
+	if err := decodeEntry(data, e); err != nil {
+		*e = harEntry{}
+		if jerr := json.Unmarshal(data, e); jerr != nil {
+			return jerr
+		}
+		return err
+	}
+	return nil
+}
+
+// decodeEntry decodes one JSON object, data, into e, as json.Unmarshal would.
+// data is not retained.
+func decodeEntry(data []byte, e *harEntry) error {
+	d := decoder{data: data}
+	d.skipWS()
+	switch d.peek() {
+	case '{':
+		d.entry(e)
+	case 'n':
+		d.literal("null")
+	default:
+		if d.pos < len(d.data) {
+			d.typeErrorValue(tEntry)
+		} else {
+			d.syntaxError("unexpected end of JSON input")
+		}
+	}
+	if d.err == nil {
+		d.skipWS()
+		if d.pos < len(d.data) {
+			d.syntaxError("invalid character after top-level value")
+		}
+	}
+	d.putBuf()
+	return d.err
+}
+
+// bufPool holds scratch space for decoding strings with escapes: usually a
+// few kB, needed for nearly every entry (bodies are JSON text).
+var bufPool = sync.Pool{New: func() any { return new([]byte) }}
+
+func (d *decoder) entry(e *harEntry) {
+	hint := 0
+	for f := d.openFields(tEntry, entryFields, &hint); f != end; f = d.nextField(entryFields, &hint) {
+		switch f {
+		case 0:
+			d.str(&e.StartedDateTime)
+		case 1:
+			d.float(&e.Time)
+		case 2:
+			d.request(&e.Request)
+		case 3:
+			d.response(&e.Response)
+		case 4: // struct{}: any object, its members ignored
+			var none int
+			for f := d.openFields(tCache, nil, &none); f != end; f = d.nextField(nil, &none) {
+				d.skipValue()
+			}
+		case 5:
+			d.timings(&e.Timings)
+		case 6:
+			d.str(&e.ServerIPAddress)
+		case 7:
+			d.str(&e.Connection)
+		case 8:
+			d.str(&e.ClientAddress)
+		case 9:
+			d.str(&e.Kind)
+		case 10:
+			d.str(&e.Error)
+		case 11:
+			d.str(&e.OriginalHost)
+		case 12:
+			d.int(&e.ReplayOf)
+		default:
+			d.skipValue()
+		}
+	}
+}
+
+var requestFields = []string{"method", "url", "httpVersion", "cookies", "headers", "queryString",
+	"postData", "headersSize", "bodySize", "_requestTarget"}
+
+func (d *decoder) request(r *harRequest) {
+	hint := 0
+	for f := d.openFields(tRequest, requestFields, &hint); f != end; f = d.nextField(requestFields, &hint) {
+		switch f {
+		case 0:
+			d.str(&r.Method)
+		case 1:
+			d.str(&r.URL)
+		case 2:
+			d.str(&r.HTTPVersion)
+		case 3:
+			d.cookies(&r.Cookies)
+		case 4:
+			d.nvs(&r.Headers)
+		case 5:
+			d.nvs(&r.QueryString)
+		case 6:
+			switch d.peek() {
+			case 'n':
+				d.literal("null")
+				r.PostData = nil
+			case '{':
+				if r.PostData == nil {
+					r.PostData = new(harPostData)
+				}
+				d.postData(r.PostData)
+			default:
+				d.typeErrorValue(tPostData)
+			}
+		case 7:
+			d.int64(&r.HeadersSize)
+		case 8:
+			d.int64(&r.BodySize)
+		case 9:
+			d.str(&r.RequestTarget)
+		default:
+			d.skipValue()
+		}
+	}
+}
+
+var responseFields = []string{"status", "statusText", "httpVersion", "cookies", "headers", "content",
+	"redirectURL", "headersSize", "bodySize"}
+
+func (d *decoder) response(r *harResponse) {
+	hint := 0
+	for f := d.openFields(tResponse, responseFields, &hint); f != end; f = d.nextField(responseFields, &hint) {
+		switch f {
+		case 0:
+			d.int(&r.Status)
+		case 1:
+			d.str(&r.StatusText)
+		case 2:
+			d.str(&r.HTTPVersion)
+		case 3:
+			d.cookies(&r.Cookies)
+		case 4:
+			d.nvs(&r.Headers)
+		case 5:
+			d.content(&r.Content)
+		case 6:
+			d.str(&r.RedirectURL)
+		case 7:
+			d.int64(&r.HeadersSize)
+		case 8:
+			d.int64(&r.BodySize)
+		default:
+			d.skipValue()
+		}
+	}
+}
+
+var postDataFields = []string{"mimeType", "text", "params", "encoding", "_truncated"}
+
+func (d *decoder) postData(p *harPostData) {
+	hint := 0
+	for f := d.openFields(tPostData, postDataFields, &hint); f != end; f = d.nextField(postDataFields, &hint) {
+		switch f {
+		case 0:
+			d.str(&p.MimeType)
+		case 1:
+			d.str(&p.Text)
+		case 2:
+			d.nvs(&p.Params)
+		case 3:
+			d.str(&p.Encoding)
+		case 4:
+			d.boolean(&p.Truncated)
+		default:
+			d.skipValue()
+		}
+	}
+}
+
+var contentFields = []string{"size", "compression", "mimeType", "text", "encoding", "_truncated", "_notDecoded"}
+
+func (d *decoder) content(c *harContent) {
+	hint := 0
+	for f := d.openFields(tContent, contentFields, &hint); f != end; f = d.nextField(contentFields, &hint) {
+		switch f {
+		case 0:
+			d.int64(&c.Size)
+		case 1:
+			d.int64(&c.Compression)
+		case 2:
+			d.str(&c.MimeType)
+		case 3:
+			d.str(&c.Text)
+		case 4:
+			d.str(&c.Encoding)
+		case 5:
+			d.boolean(&c.Truncated)
+		case 6:
+			d.boolean(&c.NotDecoded)
+		default:
+			d.skipValue()
+		}
+	}
+}
+
+var timingsFields = []string{"blocked", "dns", "connect", "send", "wait", "receive", "ssl"}
+
+func (d *decoder) timings(t *harTimings) {
+	hint := 0
+	for f := d.openFields(tTimings, timingsFields, &hint); f != end; f = d.nextField(timingsFields, &hint) {
+		switch f {
+		case 0:
+			d.float(&t.Blocked)
+		case 1:
+			d.float(&t.DNS)
+		case 2:
+			d.float(&t.Connect)
+		case 3:
+			d.float(&t.Send)
+		case 4:
+			d.float(&t.Wait)
+		case 5:
+			d.float(&t.Receive)
+		case 6:
+			d.float(&t.SSL)
+		default:
+			d.skipValue()
+		}
+	}
+}
+
+var nvFields = []string{"name", "value"}
+
+// Headers and query strings are most of an entry's strings. So that they
+// do not cost an allocation each, nvPending leaves the strings that need no
+// decoding (nearly all) in place and notes where they are; the caller then
+// cuts them all from one string of the array's bytes (finishNVs) or, when
+// that would keep much more than the strings alive, one string each.
+
+// nvRange is where a harNV's name and value are in d.data; -1 for none.
+type nvRange struct{ ns, ne, vs, ve int }
+
+func (d *decoder) nvPending(nv *harNV, r *nvRange) {
+	hint := 0
+	*r = nvRange{-1, -1, -1, -1}
+	for f := d.openFields(tNV, nvFields, &hint); f != end; f = d.nextField(nvFields, &hint) {
+		switch f {
+		case 0:
+			d.strOrRange(&nv.Name, &r.ns, &r.ne)
+		case 1:
+			d.strOrRange(&nv.Value, &r.vs, &r.ve)
+		default:
+			d.skipValue()
+		}
+	}
+}
+
+// finishNVs stores the strings that nvPending left in place.
+func (d *decoder) finishNVs(nvs []harNV, rs []nvRange) {
+	lo, hi, n := len(d.data), 0, 0
+	for _, r := range rs {
+		if r.ns >= 0 {
+			lo, hi, n = min(lo, r.ns), max(hi, r.ne), n+r.ne-r.ns
+		}
+		if r.vs >= 0 {
+			lo, hi, n = min(lo, r.vs), max(hi, r.ve), n+r.ve-r.vs
+		}
+	}
+	if hi <= lo {
+		return
+	}
+	if hi-lo > 2*n+64 { // mostly not strings: keep them apart
+		for i, r := range rs {
+			if r.ns >= 0 {
+				nvs[i].Name = string(d.data[r.ns:r.ne])
+			}
+			if r.vs >= 0 {
+				nvs[i].Value = string(d.data[r.vs:r.ve])
+			}
+		}
+		return
+	}
+	all := string(d.data[lo:hi])
+	for i, r := range rs {
+		if r.ns >= 0 {
+			nvs[i].Name = all[r.ns-lo : r.ne-lo]
+		}
+		if r.vs >= 0 {
+			nvs[i].Value = all[r.vs-lo : r.ve-lo]
+		}
+	}
+}
+
+// strOrRange is like str, but a string that needs no decoding is not
+// stored: *lo and *hi are set to where it is in d.data. A string that
+// does is stored and clears them; null leaves both as they are.
+func (d *decoder) strOrRange(p *string, lo, hi *int) {
+	if d.peek() != '"' {
+		d.str(p)
+		return
+	}
+	s := d.pos + 1
+	i := scanPlain(d.data, s)
+	if i < len(d.data) && d.data[i] == '"' {
+		d.pos = i + 1
+		*lo, *hi = s, i
+		return
+	}
+	*p = string(d.unquote(s, i))
+	*lo, *hi = -1, -1
+}
+
+var cookieFields = []string{"name", "value", "path", "domain", "expires", "httpOnly", "secure"}
+
+func (d *decoder) cookie(c *harCookie) {
+	hint := 0
+	for f := d.openFields(tCookie, cookieFields, &hint); f != end; f = d.nextField(cookieFields, &hint) {
+		switch f {
+		case 0:
+			d.str(&c.Name)
+		case 1:
+			d.str(&c.Value)
+		case 2:
+			d.str(&c.Path)
+		case 3:
+			d.str(&c.Domain)
+		case 4:
+			d.str(&c.Expires)
+		case 5:
+			d.boolean(&c.HTTPOnly)
+		case 6:
+			d.boolean(&c.Secure)
+		default:
+			d.skipValue()
+		}
+	}
+}
+
+// Slices. Into a nil or empty slice (the usual case), elements are decoded
+// into scratch space on the decoder and copied into a slice of exactly the
+// right length: one allocation. Into a slice that already has capacity (a
+// repeated key), elements are decoded in place as encoding/json does:
+// existing elements are decoded into (merged), the slice grows as needed and
+// is cut to the number of elements.
+
+func (d *decoder) nvs(p *[]harNV) {
+	open, isNull := d.openArray(tNVs)
+	if isNull {
+		*p = nil
+	}
+	if !open {
+		return
+	}
+	if cap(*p) == 0 {
+		scratch, ranges := d.nvBuf[:0], d.rangeBuf[:0]
+		for more := d.moreElements(true); more; more = d.moreElements(false) {
+			scratch, ranges = append(scratch, harNV{}), append(ranges, nvRange{})
+			d.nvPending(&scratch[len(scratch)-1], &ranges[len(ranges)-1])
+		}
+		out := append(make([]harNV, 0, len(scratch)), scratch...)
+		d.finishNVs(out, ranges)
+		*p = out
+		return
+	}
+	s, i := *p, 0
+	for more := d.moreElements(true); more; more = d.moreElements(false) {
+		if i >= cap(s) {
+			s = append(s[:cap(s)], harNV{})
+		}
+		if i >= len(s) {
+			s = s[:i+1]
+		}
+		var r nvRange
+		d.nvPending(&s[i], &r)
+		d.finishNVs(s[i:i+1], []nvRange{r})
+		i++
+	}
+	if i == 0 {
+		s = []harNV{}
+	}
+	*p = s[:i]
+}
+
+func (d *decoder) cookies(p *[]harCookie) {
+	open, isNull := d.openArray(tCookies)
+	if isNull {
+		*p = nil
+	}
+	if !open {
+		return
+	}
+	if cap(*p) == 0 {
+		scratch := d.cookieBuf[:0]
+		for more := d.moreElements(true); more; more = d.moreElements(false) {
+			scratch = append(scratch, harCookie{})
+			d.cookie(&scratch[len(scratch)-1])
+		}
+		*p = append(make([]harCookie, 0, len(scratch)), scratch...)
+		return
+	}
+	s, i := *p, 0
+	for more := d.moreElements(true); more; more = d.moreElements(false) {
+		if i >= cap(s) {
+			s = append(s[:cap(s)], harCookie{})
+		}
+		if i >= len(s) {
+			s = s[:i+1]
+		}
+		d.cookie(&s[i])
+		i++
+	}
+	if i == 0 {
+		s = []harCookie{}
+	}
+	*p = s[:i]
+}
