@@ -140,12 +140,39 @@ func clientIP(f *capture.Flow) string {
 // apiOf is the API a request went to, as people write it: scheme, host,
 // a port only when it is not the scheme's, and the base path.
 func apiOf(f *capture.Flow, path string) string {
+	seg, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	k := apiKey{f.Scheme, f.Host, f.Port, seg}
+	apis.Lock()
+	a, ok := apis.m[k]
+	apis.Unlock()
+	if ok {
+		return a
+	}
 	host := strings.ToLower(f.Host)
 	if f.Port != 0 && f.Port != capture.DefaultPort(f.Scheme) {
 		host += ":" + strconv.Itoa(f.Port)
 	}
-	return f.Scheme + "://" + host + basePath(path)
+	a = f.Scheme + "://" + host + basePath(path)
+	apis.Lock()
+	if len(apis.m) >= 4096 {
+		clear(apis.m)
+	}
+	apis.m[k] = a
+	apis.Unlock()
+	return a
 }
+
+// apis caches APIs by origin and first path segment: a capture has few.
+type apiKey struct {
+	scheme, host string
+	port         int
+	seg          string
+}
+
+var apis = struct {
+	sync.Mutex
+	m map[apiKey]string
+}{m: map[apiKey]string{}}
 
 // scimEndpoints are SCIM's resource endpoints (RFC 7644 §3.2): a path that
 // starts with one is mounted at the origin's root.

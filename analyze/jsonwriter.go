@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"strconv"
+
+	"github.com/provtap/provtap/capture"
 )
 
 // JSONWriter writes the stable JSON report of findings that arrive one at
@@ -21,8 +23,7 @@ type JSONWriter struct {
 	spill *os.File
 	buf   *bufio.Writer
 	set   *ProblemSet
-	line  bytes.Buffer
-	enc   *json.Encoder
+	line  []byte
 }
 
 // NewJSONWriter writes to out; the temporary file goes in dir ("" for the
@@ -32,29 +33,32 @@ func NewJSONWriter(out io.Writer, dir string) (*JSONWriter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("a temporary file for the findings: %w", err)
 	}
-	j := &JSONWriter{out: out, spill: f, buf: bufio.NewWriterSize(f, 256<<10), set: NewProblemSet()}
-	j.enc = json.NewEncoder(&j.line)
-	j.enc.SetEscapeHTML(false) // as Report.WriteJSON
-	return j, nil
+	return &JSONWriter{out: out, spill: f, buf: bufio.NewWriterSize(f, 256<<10), set: NewProblemSet()}, nil
 }
 
 // problemMark stands for the problem ID in a spilled finding until it is known.
 const problemMark = 987654321
 
-// Add records one finding.
+// Add records one finding. It is spilled already indented as the report
+// writes it, framed by its problem's index and its length, so Close only
+// copies it and puts the problem ID in.
 func (j *JSONWriter) Add(fd Finding) error {
 	idx := j.set.Add(fd)
 	if fd.Related == nil {
 		fd.Related = []int{}
 	}
 	fd.Problem = problemMark
-	j.line.Reset()
-	j.line.WriteString(strconv.Itoa(idx))
-	j.line.WriteByte('\t')
-	if err := j.enc.Encode(fd); err != nil { // ends with a newline
+	body := appendFinding(j.line[:0], &fd)
+	j.line = body
+	var head [32]byte
+	h := strconv.AppendInt(head[:0], int64(idx), 10)
+	h = append(h, ' ')
+	h = strconv.AppendInt(h, int64(len(body)), 10)
+	h = append(h, '\n')
+	if _, err := j.buf.Write(h); err != nil {
 		return err
 	}
-	_, err := j.buf.Write(j.line.Bytes())
+	_, err := j.buf.Write(body)
 	return err
 }
 
@@ -98,31 +102,71 @@ func (j *JSONWriter) Close(flows int) error {
 	}
 	r := bufio.NewReaderSize(j.spill, 256<<10)
 	mark := []byte(strconv.Itoa(problemMark))
-	var indented bytes.Buffer
+	var body []byte
 	for n := 0; ; n++ {
-		line, err := r.ReadBytes('\n')
-		if len(line) == 0 && err == io.EOF {
+		head, err := r.ReadSlice('\n')
+		if err == io.EOF && len(head) == 0 {
 			if n > 0 {
 				w.WriteString("\n  ")
 			}
 			break
 		}
-		if err != nil && err != io.EOF {
-			return err
+		if err != nil {
+			return fmt.Errorf("reading back the findings: %w", err)
 		}
-		tab := bytes.IndexByte(line, '\t')
-		idx, _ := strconv.Atoi(string(line[:tab]))
-		body := bytes.Replace(bytes.TrimSuffix(line[tab+1:], []byte("\n")), mark, []byte(strconv.Itoa(ids[idx])), 1)
-		indented.Reset()
-		if err := json.Indent(&indented, body, "    ", "  "); err != nil {
-			return err
+		var idx, size int
+		if _, err := fmt.Sscanf(string(head), "%d %d\n", &idx, &size); err != nil {
+			return fmt.Errorf("reading back the findings: %w", err)
+		}
+		if cap(body) < size {
+			body = make([]byte, size)
+		}
+		body = body[:size]
+		if _, err := io.ReadFull(r, body); err != nil {
+			return fmt.Errorf("reading back the findings: %w", err)
 		}
 		if n > 0 {
 			w.WriteByte(',')
 		}
 		w.WriteString("\n    ")
-		w.Write(indented.Bytes())
+		at := bytes.Index(body, mark)
+		w.Write(body[:at])
+		w.WriteString(strconv.Itoa(ids[idx]))
+		w.Write(body[at+len(mark):])
 	}
 	w.WriteString("]\n}\n")
 	return w.Flush()
+}
+
+// appendFinding writes fd as Report.WriteJSON does inside "findings" (by
+// hand: encoding/json's reflection and indenting were most of the cost of a
+// report with many findings; TestJSONWriterEqualsReport holds them equal).
+func appendFinding(b []byte, fd *Finding) []byte {
+	const in = "\n      "
+	b = append(b, "{"+in+`"kind": `...)
+	b = capture.AppendJSONString(b, fd.Kind)
+	b = append(b, ","+in+`"severity": `...)
+	b = capture.AppendJSONString(b, fd.Severity.String())
+	b = append(b, ","+in+`"flow": `...)
+	b = strconv.AppendInt(b, int64(fd.Flow), 10)
+	b = append(b, ","+in+`"related": [`...)
+	for i, id := range fd.Related {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, in+"  "...)
+		b = strconv.AppendInt(b, int64(id), 10)
+	}
+	if len(fd.Related) > 0 {
+		b = append(b, in...)
+	}
+	b = append(b, "],"+in+`"problem": `...)
+	b = strconv.AppendInt(b, int64(fd.Problem), 10)
+	b = append(b, ","+in+`"title": `...)
+	b = capture.AppendJSONString(b, fd.Title)
+	b = append(b, ","+in+`"detail": `...)
+	b = capture.AppendJSONString(b, fd.Detail)
+	b = append(b, ","+in+`"fix": `...)
+	b = capture.AppendJSONString(b, fd.Fix)
+	return append(b, "\n    }"...)
 }

@@ -2,7 +2,8 @@ package har
 
 import (
 	"strconv"
-	"unicode/utf8"
+
+	"github.com/provtap/provtap/capture"
 )
 
 // appendEntry encodes a HAR entry as JSON, by hand: the recorder does this
@@ -11,7 +12,7 @@ import (
 // json.Marshal's (harencode_test.go checks).
 func appendEntry(b []byte, e *harEntry) []byte {
 	b = append(b, `{"startedDateTime":`...)
-	b = appendString(b, e.StartedDateTime)
+	b = capture.AppendJSONString(b, e.StartedDateTime)
 	b = append(b, `,"time":`...)
 	b = appendFloat(b, e.Time)
 	b = append(b, `,"request":`...)
@@ -48,11 +49,11 @@ func appendEntry(b []byte, e *harEntry) []byte {
 
 func appendRequest(b []byte, r *harRequest) []byte {
 	b = append(b, `{"method":`...)
-	b = appendString(b, r.Method)
+	b = capture.AppendJSONString(b, r.Method)
 	b = append(b, `,"url":`...)
-	b = appendString(b, r.URL)
+	b = capture.AppendJSONString(b, r.URL)
 	b = append(b, `,"httpVersion":`...)
-	b = appendString(b, r.HTTPVersion)
+	b = capture.AppendJSONString(b, r.HTTPVersion)
 	b = append(b, `,"cookies":`...)
 	b = appendCookies(b, r.Cookies)
 	b = append(b, `,"headers":`...)
@@ -61,9 +62,9 @@ func appendRequest(b []byte, r *harRequest) []byte {
 	b = appendNVs(b, r.QueryString)
 	if pd := r.PostData; pd != nil {
 		b = append(b, `,"postData":{"mimeType":`...)
-		b = appendString(b, pd.MimeType)
+		b = capture.AppendJSONString(b, pd.MimeType)
 		b = append(b, `,"text":`...)
-		b = appendString(b, pd.Text)
+		b = capture.AppendJSONString(b, pd.Text)
 		b = appendOptString(b, "encoding", pd.Encoding)
 		if pd.Truncated {
 			b = append(b, `,"_truncated":true`...)
@@ -82,9 +83,9 @@ func appendResponse(b []byte, r *harResponse) []byte {
 	b = append(b, `{"status":`...)
 	b = strconv.AppendInt(b, int64(r.Status), 10)
 	b = append(b, `,"statusText":`...)
-	b = appendString(b, r.StatusText)
+	b = capture.AppendJSONString(b, r.StatusText)
 	b = append(b, `,"httpVersion":`...)
-	b = appendString(b, r.HTTPVersion)
+	b = capture.AppendJSONString(b, r.HTTPVersion)
 	b = append(b, `,"cookies":`...)
 	b = appendCookies(b, r.Cookies)
 	b = append(b, `,"headers":`...)
@@ -97,7 +98,7 @@ func appendResponse(b []byte, r *harResponse) []byte {
 		b = strconv.AppendInt(b, c.Compression, 10)
 	}
 	b = append(b, `,"mimeType":`...)
-	b = appendString(b, c.MimeType)
+	b = capture.AppendJSONString(b, c.MimeType)
 	b = appendOptString(b, "text", c.Text)
 	b = appendOptString(b, "encoding", c.Encoding)
 	if c.Truncated {
@@ -107,7 +108,7 @@ func appendResponse(b []byte, r *harResponse) []byte {
 		b = append(b, `,"_notDecoded":true`...)
 	}
 	b = append(b, `},"redirectURL":`...)
-	b = appendString(b, r.RedirectURL)
+	b = capture.AppendJSONString(b, r.RedirectURL)
 	b = append(b, `,"headersSize":`...)
 	b = strconv.AppendInt(b, r.HeadersSize, 10)
 	b = append(b, `,"bodySize":`...)
@@ -122,9 +123,9 @@ func appendNVs(b []byte, nvs []harNV) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, `{"name":`...)
-		b = appendString(b, nv.Name)
+		b = capture.AppendJSONString(b, nv.Name)
 		b = append(b, `,"value":`...)
-		b = appendString(b, nv.Value)
+		b = capture.AppendJSONString(b, nv.Value)
 		b = append(b, '}')
 	}
 	return append(b, ']')
@@ -137,9 +138,9 @@ func appendCookies(b []byte, cs []harCookie) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, `{"name":`...)
-		b = appendString(b, c.Name)
+		b = capture.AppendJSONString(b, c.Name)
 		b = append(b, `,"value":`...)
-		b = appendString(b, c.Value)
+		b = capture.AppendJSONString(b, c.Value)
 		b = appendOptString(b, "path", c.Path)
 		b = appendOptString(b, "domain", c.Domain)
 		b = appendOptString(b, "expires", c.Expires)
@@ -162,62 +163,9 @@ func appendOptString(b []byte, key, value string) []byte {
 	b = append(b, ',', '"')
 	b = append(b, key...)
 	b = append(b, '"', ':')
-	return appendString(b, value)
+	return capture.AppendJSONString(b, value)
 }
 
 func appendFloat(b []byte, f float64) []byte {
 	return strconv.AppendFloat(b, f, 'f', -1, 64)
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString writes s as a JSON string; invalid UTF-8 becomes U+FFFD, as
-// encoding/json does.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			// Valid JSON either way; escaped so the file is also valid JavaScript.
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }

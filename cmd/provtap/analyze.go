@@ -11,6 +11,7 @@ import (
 
 	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/proxy"
 )
 
 const analyzeAbout = `Explains the failures in a capture: dropped session cookies, credentials and
@@ -53,6 +54,7 @@ func cmdAnalyze(args []string, stdout, stderr io.Writer) int {
 		clk.zone = "capture"
 	}
 	threshold, _ := analyze.ParseSeverity(failOn.value)
+	proxy.TuneRuntime() // a small live heap: collect less often
 	// Memory follows the number of problems, not of findings: the JSON
 	// report streams its findings through a temporary file, the text and
 	// markdown reports show problems only.
