@@ -26,8 +26,8 @@ type Engine struct {
 
 	next    int            // next flow ID to release from the reorder buffer
 	pending map[int]*Facts // completed, waiting for a lower ID
-	window  []*held               // released in order, waiting for a challenge to settle
-	last    time.Time             // latest start seen: the capture's clock
+	window  []*held        // released in order, waiting for a challenge to settle
+	last    time.Time      // latest start seen: the capture's clock
 	// outbuf holds findings until no earlier flow can get one: the engine
 	// hands findings on in flow order.
 	outbuf  []Finding
