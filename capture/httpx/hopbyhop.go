@@ -50,14 +50,17 @@ func EndToEnd(hs []capture.Header) []capture.Header {
 	return out
 }
 
+// hopByHopCanonical are the hop-by-hop names as net/http keys its maps.
+var hopByHopCanonical = []string{"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization",
+	"Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
+
 // RemoveHopByHop deletes the hop-by-hop fields of h in place (the proxy's
-// view of a message it forwards).
+// view of a message it forwards; net/http's maps hold canonical keys).
 func RemoveHopByHop(h http.Header) {
-	named := connectionNamed(h.Values("Connection"))
-	for k := range h {
-		n := strings.ToLower(k)
-		if hopByHop[n] || named[n] {
-			delete(h, k)
-		}
+	for n := range connectionNamed(h["Connection"]) {
+		h.Del(n)
+	}
+	for _, k := range hopByHopCanonical {
+		delete(h, k)
 	}
 }
