@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/provtap/provtap/analyze"
+	"github.com/provtap/provtap/analyze/analyzetest"
 	"github.com/provtap/provtap/capture"
 	"github.com/provtap/provtap/capture/capturetest"
 )
@@ -52,18 +53,18 @@ type want struct {
 
 func expectExactly(t *testing.T, got []analyze.Finding, wants ...want) {
 	t.Helper()
-	ws := make([]capturetest.Want, len(wants))
+	ws := make([]analyzetest.Want, len(wants))
 	for i, w := range wants {
-		ws[i] = capturetest.Want{Kind: w.kind, Flow: w.flow, Sev: w.sev}
+		ws[i] = analyzetest.Want{Kind: w.kind, Flow: w.flow, Sev: w.sev}
 	}
-	capturetest.ExpectExactly(t, got, ws...)
+	analyzetest.ExpectExactly(t, got, ws...)
 }
 
 var (
-	expectQuiet = capturetest.ExpectQuiet
-	expectNone  = capturetest.ExpectNone
-	findingOf   = capturetest.FindingOf
-	lines       = capturetest.Lines
+	expectQuiet = analyzetest.ExpectQuiet
+	expectNone  = analyzetest.ExpectNone
+	findingOf   = analyzetest.FindingOf
+	lines       = analyzetest.Lines
 )
 
 const basicAuth = "Basic cHJvdmlzaW9uZXI6czNjcmV0"

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/provtap/provtap/analyze/analyzetest"
 	"github.com/provtap/provtap/capture/proxy"
 	"github.com/provtap/provtap/internal/scenario"
 
@@ -23,7 +24,7 @@ import (
 // is the quiet twin; sending Basic to the Bearer-only API is a scheme
 // mismatch.
 func TestBearerThroughProxy(t *testing.T) {
-	needTools(t, "java", "keytool")
+	capturetest.RequireTool(t, "java", "keytool")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	const ttl = time.Second
@@ -32,13 +33,13 @@ func TestBearerThroughProxy(t *testing.T) {
 		name  string
 		cfg   scenario.BearerClient
 		flows int
-		want  []finding6
+		want  []analyzetest.Want
 	}{
-		{"token kept past exp", scenario.BearerClient{Wait: wait}, 3, []finding6{{analyze.KindExpiredToken, 3, analyze.Error}}},
+		{"token kept past exp", scenario.BearerClient{Wait: wait}, 3, []analyzetest.Want{want(analyze.KindExpiredToken, 3, analyze.Error)}},
 		{"token refreshed in time", scenario.BearerClient{Wait: wait, Refresh: true}, 4, nil},
 		// The first call's Basic answers no challenge; the write after the
 		// Bearer challenge answers it with the wrong scheme.
-		{"Basic to a Bearer API", scenario.BearerClient{Basic: true}, 2, []finding6{{analyze.KindAuthSchemeMismatch, 2, analyze.Error}}},
+		{"Basic to a Bearer API", scenario.BearerClient{Basic: true}, 2, []analyzetest.Want{want(analyze.KindAuthSchemeMismatch, 2, analyze.Error)}},
 	}
 	runners := []struct {
 		name string
@@ -70,9 +71,9 @@ func TestBearerThroughProxy(t *testing.T) {
 					t.Fatalf("want a call refused with 401, got %v", err)
 				}
 				flows := rp.Flows(c.flows, 30*time.Second)
-				got := expectIssue6(t, flows, c.want...)
-				t.Logf("findings:\n  %s", findingLines(got))
-				if c.want == nil || c.want[0].kind != analyze.KindExpiredToken {
+				got := expectProtocol(t, flows, c.want...)
+				t.Logf("findings:\n  %s", analyzetest.Lines(got))
+				if c.want == nil || c.want[0].Kind != analyze.KindExpiredToken {
 					return
 				}
 				f := findingFor(t, got, analyze.KindExpiredToken)
@@ -94,7 +95,7 @@ func TestBearerThroughProxy(t *testing.T) {
 // with a real client: curl --anyauth sends nothing, reads the Basic
 // challenge, and answers it with Basic.
 func TestBasicChallengeAnsweredWithBasic(t *testing.T) {
-	needTools(t, "curl")
+	capturetest.RequireTool(t, "curl")
 	for _, tls := range []bool{false, true} {
 		t.Run(schemeOf(tls), func(t *testing.T) {
 			srv := scenario.Serve(&scenario.MovedAPI{}, tls)
@@ -110,7 +111,7 @@ func TestBasicChallengeAnsweredWithBasic(t *testing.T) {
 				!strings.HasPrefix(flows[1].RequestHeader("Authorization"), "Basic ") || flows[1].Status != 200 {
 				t.Fatalf("want a 401 challenge answered with Basic:\n  %s", flowLines(flows))
 			}
-			expectIssue6(t, flows)
+			expectProtocol(t, flows)
 		})
 	}
 }

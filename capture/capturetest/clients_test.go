@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/provtap/provtap/analyze"
+	"github.com/provtap/provtap/analyze/analyzetest"
 	"github.com/provtap/provtap/capture"
 	"github.com/provtap/provtap/capture/capturetest"
 	"github.com/provtap/provtap/internal/scenario"
@@ -84,7 +85,7 @@ func TestThreadsWithTheirOwnStoresAreQuiet(t *testing.T) {
 				})
 				mustSucceed(t, errs...)
 				flows, got := settle(t, rp, 12)
-				capturetest.ExpectQuiet(t, got)
+				analyzetest.ExpectQuiet(t, got)
 				if target.Sessions() != 4 {
 					t.Errorf("the server opened %d sessions, want one per thread", target.Sessions())
 				}
@@ -113,7 +114,7 @@ func TestThreadsSharingAPoolWithTheirOwnStoresAreQuiet(t *testing.T) {
 	})
 	mustSucceed(t, errs...)
 	flows, got := settle(t, rp, 24)
-	capturetest.ExpectQuiet(t, got)
+	analyzetest.ExpectQuiet(t, got)
 	logFlows(t, flows, got)
 }
 
@@ -135,7 +136,7 @@ func TestTwoAccountsInOneProcessAreQuiet(t *testing.T) {
 	})
 	mustSucceed(t, errs...)
 	flows, got := settle(t, rp, 12)
-	capturetest.ExpectQuiet(t, got)
+	analyzetest.ExpectQuiet(t, got)
 	logFlows(t, flows, got)
 }
 
@@ -158,12 +159,12 @@ func TestThreadsAgainstAOneSessionServer(t *testing.T) {
 		}
 	}
 	flows, got := settle(t, rp, 6)
-	capturetest.ExpectNoErrorUnlessRefused(t, got, refusedIDs(flows))
+	analyzetest.ExpectNoErrorUnlessRefused(t, got, refusedIDs(flows))
 	for _, f := range flows {
 		if f.Status != 401 {
 			continue
 		}
-		fd := capturetest.FindingOf(t, got, analyze.KindConcurrentSession, f.ID)
+		fd := analyzetest.FindingOf(t, got, analyze.KindConcurrentSession, f.ID)
 		if fd.Severity != analyze.Error || len(fd.Related) != 1 || fd.Related[0] != flows[0].ID {
 			t.Errorf("#%d: %s related %v, want error with #%d as evidence", f.ID, fd.Line(), fd.Related, flows[0].ID)
 		}
@@ -195,7 +196,7 @@ func TestAffinityCookiesOnSuccessAreQuiet(t *testing.T) {
 			p := scenario.Provisioner{Client: client(jar), Base: base, User: svcUser, Password: svcPass}
 			mustSucceed(t, p.Provision(scenario.NewAccountName()), p.Provision(scenario.NewAccountName()))
 			flows, got := settle(t, rp, 6)
-			capturetest.ExpectQuiet(t, got)
+			analyzetest.ExpectQuiet(t, got)
 			logFlows(t, flows, got)
 		})
 	}
@@ -211,8 +212,8 @@ func TestChallengeResponseIsQuiet(t *testing.T) {
 			p := scenario.Provisioner{Client: client(true), Base: base, User: svcUser, Password: svcPass, Challenged: true}
 			mustSucceed(t, p.Provision(scenario.NewAccountName()))
 			flows, got := settle(t, rp, 4)
-			capturetest.ExpectQuiet(t, got)
-			capturetest.ExpectNone(t, got, analyze.KindLostHeader, analyze.KindAuthSchemeMismatch)
+			analyzetest.ExpectQuiet(t, got)
+			analyzetest.ExpectNone(t, got, analyze.KindLostHeader, analyze.KindAuthSchemeMismatch)
 			logFlows(t, flows, got)
 		})
 	}
@@ -237,7 +238,7 @@ func TestChallengeAnsweredWithTheWrongScheme(t *testing.T) {
 	send(false)
 	send(true)
 	flows, got := settle(t, rp, 2)
-	capturetest.ExpectExactly(t, got, capturetest.Want{Kind: analyze.KindAuthSchemeMismatch, Flow: flows[1].ID, Sev: analyze.Error})
+	analyzetest.ExpectExactly(t, got, analyzetest.Want{Kind: analyze.KindAuthSchemeMismatch, Flow: flows[1].ID, Sev: analyze.Error})
 	logFlows(t, flows, got)
 }
 
@@ -255,12 +256,12 @@ func TestSSORedirectIsARefusal(t *testing.T) {
 		// The engine goes on with the next identity: bounced again.
 		_ = scenario.Provisioner{Client: c, Base: base, User: svcUser, Password: svcPass, SSO: true}.Provision(scenario.NewAccountName())
 		flows, got := settle(t, rp, 4)
-		capturetest.ExpectNoErrorUnlessRefused(t, got, refusedIDs(flows))
+		analyzetest.ExpectNoErrorUnlessRefused(t, got, refusedIDs(flows))
 		for _, f := range flows {
 			if f.Status != http.StatusFound {
 				continue
 			}
-			fd := capturetest.FindingOf(t, got, analyze.KindDroppedCookie, f.ID)
+			fd := analyzetest.FindingOf(t, got, analyze.KindDroppedCookie, f.ID)
 			if fd.Severity != analyze.Error {
 				t.Errorf("#%d bounced to sign-in: %s", f.ID, fd.Line())
 			}
@@ -272,7 +273,7 @@ func TestSSORedirectIsARefusal(t *testing.T) {
 		p := scenario.Provisioner{Client: client(true), Base: base, User: svcUser, Password: svcPass, SSO: true}
 		mustSucceed(t, p.Provision(scenario.NewAccountName()))
 		flows, got := settle(t, rp, 4)
-		capturetest.ExpectQuiet(t, got)
+		analyzetest.ExpectQuiet(t, got)
 		logFlows(t, flows, got)
 	})
 }
@@ -283,5 +284,5 @@ func logFlows(t *testing.T, flows []*capture.Flow, got []analyze.Finding) {
 		t.Logf("#%d conn %d %s %s → %d  cookie=%q set=%q", f.ID, f.ConnID, f.Method, f.Path(), f.Status,
 			f.RequestHeader("Cookie"), f.ResponseHeader("Set-Cookie"))
 	}
-	t.Logf("findings:\n  %s", capturetest.Lines(got))
+	t.Logf("findings:\n  %s", analyzetest.Lines(got))
 }

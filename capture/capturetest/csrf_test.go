@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/provtap/provtap/analyze/analyzetest"
 	"github.com/provtap/provtap/capture/proxy"
 	"github.com/provtap/provtap/internal/scenario"
 
@@ -27,19 +28,19 @@ var csrfCases = []struct {
 	name    string
 	cfg     scenario.CSRFClient
 	flows   int
-	want    []finding6
+	want    []analyzetest.Want
 	missing string // the Where of the finding's first Missing
 }{
 	{"token echoed with its session", scenario.CSRFCorrect, 2, nil, ""},
-	{"token not sent", scenario.CSRFNoToken, 2, []finding6{{analyze.KindCSRFToken, 2, analyze.Error}}, "header"},
-	{"session cookie not kept", scenario.CSRFNoCookies, 2, []finding6{{analyze.KindCSRFToken, 2, analyze.Error}}, "cookie"},
-	{"stale token", scenario.CSRFStale, 3, []finding6{{analyze.KindCSRFToken, 3, analyze.Error}}, "header"},
+	{"token not sent", scenario.CSRFNoToken, 2, []analyzetest.Want{want(analyze.KindCSRFToken, 2, analyze.Error)}, "header"},
+	{"session cookie not kept", scenario.CSRFNoCookies, 2, []analyzetest.Want{want(analyze.KindCSRFToken, 2, analyze.Error)}, "cookie"},
+	{"stale token", scenario.CSRFStale, 3, []analyzetest.Want{want(analyze.KindCSRFToken, 3, analyze.Error)}, "header"},
 }
 
 // TestCSRFThroughProxy drives the JDK connector (and Go's client over plain
 // http) against the CSRF server through the proxy.
 func TestCSRFThroughProxy(t *testing.T) {
-	needTools(t, "java", "keytool")
+	capturetest.RequireTool(t, "java", "keytool")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	type runner func(rp *capturetest.RunningProxy, base string, c scenario.CSRFClient) error
@@ -76,8 +77,8 @@ func TestCSRFThroughProxy(t *testing.T) {
 					t.Fatalf("want the POST refused with 403, got %v", err)
 				}
 				flows := rp.Flows(c.flows, 30*time.Second)
-				got := expectIssue6(t, flows, c.want...)
-				t.Logf("findings:\n  %s", findingLines(got))
+				got := expectProtocol(t, flows, c.want...)
+				t.Logf("findings:\n  %s", analyzetest.Lines(got))
 				if c.want == nil {
 					return
 				}

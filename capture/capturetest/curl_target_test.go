@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/provtap/provtap/analyze"
+	"github.com/provtap/provtap/analyze/analyzetest"
 	"github.com/provtap/provtap/capture/capturetest"
 	"github.com/provtap/provtap/internal/scenario"
 )
@@ -36,8 +37,8 @@ func TestCurlAnyAuthIsQuiet(t *testing.T) {
 			account := scenario.NewAccountName()
 			mustSucceed(t, c.Provision(clientContext(t), base, svcUser, svcPass, account))
 			flows, got := settle(t, rp, 4)
-			capturetest.ExpectQuiet(t, got)
-			capturetest.ExpectNone(t, got, analyze.KindLostHeader, analyze.KindAuthSchemeMismatch)
+			analyzetest.ExpectQuiet(t, got)
+			analyzetest.ExpectNone(t, got, analyze.KindLostHeader, analyze.KindAuthSchemeMismatch)
 			expectProvisioned(t, target, 1, account)
 			if flows[0].Status != 401 || flows[0].RequestHeader("Authorization") != "" || flows[1].RequestHeader("Authorization") == "" {
 				t.Errorf("want the first POST challenged and answered")

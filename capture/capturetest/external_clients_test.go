@@ -54,7 +54,7 @@ func expectRefused(t *testing.T, err error, step string) {
 // servers without a proxy, over https: failing configurations fail where
 // the scenarios say, correct ones succeed.
 func TestExternalClientsDirect(t *testing.T) {
-	requireBinaries(t, "curl", "java", "keytool")
+	RequireTool(t, "curl", "java", "keytool")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	clients := map[string]func(ca string, keepCookies bool) externalRunner{

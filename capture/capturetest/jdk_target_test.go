@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/provtap/provtap/analyze"
+	"github.com/provtap/provtap/analyze/analyzetest"
 	"github.com/provtap/provtap/capture"
 	"github.com/provtap/provtap/capture/capturetest"
 	"github.com/provtap/provtap/capture/proxy"
@@ -60,11 +61,11 @@ func checkJVMScenarios(t *testing.T, scs []*jvmScenario) {
 		t.Run(sc.name, func(t *testing.T) {
 			flows, got := settle(t, sc.rp, sc.flows)
 			if !sc.refused {
-				capturetest.ExpectQuiet(t, got)
+				analyzetest.ExpectQuiet(t, got)
 				expectProvisioned(t, sc.target, sc.sessions, sc.run.Accounts()...)
 			}
 			if sc.challenged {
-				capturetest.ExpectNone(t, got, analyze.KindLostHeader, analyze.KindAuthSchemeMismatch)
+				analyzetest.ExpectNone(t, got, analyze.KindLostHeader, analyze.KindAuthSchemeMismatch)
 				if flows[0].Status != 401 || flows[0].RequestHeader("Authorization") != "" {
 					t.Errorf("#%d: want the first request without credentials, challenged", flows[0].ID)
 				}

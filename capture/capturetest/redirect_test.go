@@ -20,7 +20,7 @@ import (
 // (127.0.0.1 → localhost) loses Authorization and the follow-up is refused;
 // a redirect on the same host keeps it (the quiet twin).
 func TestRedirectThroughProxy(t *testing.T) {
-	needTools(t, "curl")
+	capturetest.RequireTool(t, "curl")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	clients := map[string]func(rp *capturetest.RunningProxy, base string) error{
@@ -43,7 +43,7 @@ func TestRedirectThroughProxy(t *testing.T) {
 					t.Fatalf("want the redirected call refused with 401, got %v", err)
 				}
 				flows := rp.Flows(2, 20*time.Second)
-				got := expectIssue6(t, flows, finding6{analyze.KindAuthStrippedRedirect, 2, analyze.Error})
+				got := expectProtocol(t, flows, want(analyze.KindAuthStrippedRedirect, 2, analyze.Error))
 				f := findingFor(t, got, analyze.KindAuthStrippedRedirect)
 				if !strings.Contains(f.Detail, "another host (127.0.0.1 → localhost)") || len(f.Missing) != 1 ||
 					f.Missing[0].Value != flows[0].RequestHeader("Authorization") || !strings.Contains(f.Fix, newBase) {
@@ -61,7 +61,7 @@ func TestRedirectThroughProxy(t *testing.T) {
 				if len(flows) != 2 || flows[1].RequestHeader("Authorization") == "" || flows[1].Status != 200 {
 					t.Fatalf("want the credentials kept on the same host:\n  %s", flowLines(flows))
 				}
-				expectIssue6(t, flows)
+				expectProtocol(t, flows)
 			})
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/provtap/provtap/analyze"
+	"github.com/provtap/provtap/analyze/analyzetest"
 	"github.com/provtap/provtap/capture"
 	"github.com/provtap/provtap/capture/capturetest"
 	"github.com/provtap/provtap/capture/proxy"
@@ -77,11 +78,11 @@ func expectProvisioned(t *testing.T, target *scenario.Target, sessions int, acco
 // session as evidence, and nothing else.
 func expectSessionRefused(t *testing.T, got []analyze.Finding, refused, opened int) {
 	t.Helper()
-	capturetest.ExpectExactly(t, got,
-		capturetest.Want{Kind: analyze.KindDroppedCookie, Flow: refused, Sev: analyze.Error},
-		capturetest.Want{Kind: analyze.KindConcurrentSession, Flow: refused, Sev: analyze.Error})
+	analyzetest.ExpectExactly(t, got,
+		analyzetest.Want{Kind: analyze.KindDroppedCookie, Flow: refused, Sev: analyze.Error},
+		analyzetest.Want{Kind: analyze.KindConcurrentSession, Flow: refused, Sev: analyze.Error})
 	for _, kind := range []string{analyze.KindDroppedCookie, analyze.KindConcurrentSession} {
-		if fd := capturetest.FindingOf(t, got, kind, refused); !slices.Equal(fd.Related, []int{opened}) {
+		if fd := analyzetest.FindingOf(t, got, kind, refused); !slices.Equal(fd.Related, []int{opened}) {
 			t.Errorf("%s: evidence %v, want #%d (the session's)", fd.Line(), fd.Related, opened)
 		}
 	}
@@ -106,7 +107,7 @@ func expectAnsweredAndRefused(t *testing.T, flows []*capture.Flow, got []analyze
 // problem on the calls after the first.
 func expectWastedSessions(t *testing.T, flows []*capture.Flow, got []analyze.Finding) {
 	t.Helper()
-	capturetest.ExpectNoErrorUnlessRefused(t, got, refusedIDs(flows))
+	analyzetest.ExpectNoErrorUnlessRefused(t, got, refusedIDs(flows))
 	r := analyze.NewReport(len(flows), got)
 	if len(r.Problems) != 1 || r.Problems[0].Kind != analyze.KindDroppedCookie || r.Problems[0].Severity != analyze.Warning ||
 		r.Problems[0].Count != len(flows)-1 {
@@ -129,7 +130,7 @@ func expectThreadsQuiet(t *testing.T, thread func(ctx context.Context, rp *captu
 				return thread(ctx, rp, base, accounts[i])
 			})...)
 			flows, got := settle(t, rp, 12)
-			capturetest.ExpectQuiet(t, got)
+			analyzetest.ExpectQuiet(t, got)
 			expectProvisioned(t, target, 4, accounts...)
 			logFlows(t, flows, got)
 		})

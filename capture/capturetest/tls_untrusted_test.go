@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/provtap/provtap/analyze/analyzetest"
 	"github.com/provtap/provtap/capture/proxy"
 	"github.com/provtap/provtap/internal/scenario"
 
@@ -23,7 +24,7 @@ import (
 // which client, what its TLS stack answered, and how to trust the CA. A
 // client that trusts the CA is the quiet twin.
 func TestUntrustedCAThroughProxy(t *testing.T) {
-	needTools(t, "curl", "java")
+	capturetest.RequireTool(t, "curl", "java")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	clients := []struct {
@@ -56,14 +57,14 @@ func TestUntrustedCAThroughProxy(t *testing.T) {
 			rp.Flows(1, 20*time.Second)
 			time.Sleep(300 * time.Millisecond) // any retry the client makes
 			flows := rp.Flows(1, 0)
-			var want []finding6
+			var wants []analyzetest.Want
 			for _, f := range flows {
 				if f.Kind != capture.KindTLSFailure {
 					t.Fatalf("want only failed handshakes:\n  %s", flowLines(flows))
 				}
-				want = append(want, finding6{analyze.KindTLSUntrusted, f.ID, analyze.Error})
+				wants = append(wants, want(analyze.KindTLSUntrusted, f.ID, analyze.Error))
 			}
-			got := expectIssue6(t, flows, want...)
+			got := expectProtocol(t, flows, wants...)
 			f := findingFor(t, got, analyze.KindTLSUntrusted)
 			host, _, _ := strings.Cut(strings.TrimPrefix(srv.URL, "https://"), ":")
 			for _, s := range []string{"The client at 127.0.0.1 ", "trust provtap's CA", host} {
