@@ -5,7 +5,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -15,15 +14,6 @@ import (
 
 // requireBinaries fails (never skips) when a client the acceptance tests
 // need is missing: a skipped test would hide that nothing was checked.
-func requireBinaries(t *testing.T, names ...string) {
-	t.Helper()
-	for _, n := range names {
-		if _, err := exec.LookPath(n); err != nil {
-			t.Fatalf("%s is required for this test and is not installed: %v", n, err)
-		}
-	}
-}
-
 // serverCAFile writes an httptest TLS server's certificate as a PEM file
 // the external clients can trust.
 func serverCAFile(t *testing.T, srv *scenario.Server) string {

@@ -149,9 +149,7 @@ func TestExportFormats(t *testing.T) {
 // and run in bash reaches a server as the very bytes the client sent.
 func TestExportReplaysThroughHAR(t *testing.T) {
 	t.Parallel()
-	if _, err := exec.LookPath("curl"); err != nil {
-		t.Fatal("curl is required: ", err)
-	}
+	capturetest.RequireTool(t, "curl")
 	addr, got := rawEcho(t)
 	body := "{\"note\":\"it's $(not) `run`\",\"bin\":\"\x00\xff\"}\n"
 	f := exportFlow(1, "PATCH", "http://"+addr+"/admin/usergroups/[g1]?x={y}", 401,
@@ -175,9 +173,7 @@ func TestExportReplaysThroughHAR(t *testing.T) {
 // printed decoded.
 func TestExportChromeRequestDecodesTheAnswer(t *testing.T) {
 	t.Parallel()
-	if _, err := exec.LookPath("curl"); err != nil {
-		t.Fatal("curl is required: ", err)
-	}
+	capturetest.RequireTool(t, "curl")
 	answer := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"Resources":[]}`
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
@@ -300,9 +296,7 @@ func runBash(t *testing.T, cmd string) {
 // reaches the server as the bytes the client sent.
 func TestExportReplaysCapturedRequest(t *testing.T) {
 	t.Parallel()
-	if _, err := exec.LookPath("curl"); err != nil {
-		t.Fatal("curl is required: ", err)
-	}
+	capturetest.RequireTool(t, "curl")
 	addr, got := rawEcho(t)
 	body := "{\"note\":\"it's $(not) `run`\",\"bin\":\"\x00\xff\"}\n"
 	head := "Host: HOST\r\nuser-agent: Java-http-client/17.0.9\r\nAuthorization: " + exBasic + "\r\nX-Dup: 1\r\nX-Empty:\r\n" +
@@ -356,9 +350,7 @@ func TestExportReplaysCapturedRequest(t *testing.T) {
 // POST set succeeds.
 func TestExportSeed1Replay(t *testing.T) {
 	t.Parallel()
-	if _, err := exec.LookPath("curl"); err != nil {
-		t.Fatal("curl is required: ", err)
-	}
+	capturetest.RequireTool(t, "curl")
 	srv := scenario.Serve(scenario.NewSessionAPI(), false)
 	t.Cleanup(srv.Close)
 	rp := capturetest.StartProxy(t, proxy.Options{})

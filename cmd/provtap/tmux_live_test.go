@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/provtap/provtap/capture/capturetest"
+
 	"github.com/provtap/provtap/capture/export"
 	"github.com/provtap/provtap/capture/har"
 	"github.com/provtap/provtap/internal/scenario"
@@ -43,9 +45,7 @@ func curlEnv() []string {
 func TestTmuxLiveProxy(t *testing.T) {
 	t.Parallel()
 	requireTmux(t)
-	if _, err := exec.LookPath("curl"); err != nil {
-		t.Fatal("curl is not installed: the live TUI test sends traffic with it")
-	}
+	capturetest.RequireTool(t, "curl")
 	bin := provtapBinary(t)
 	dir := t.TempDir()
 	home := filepath.Join(dir, "home")

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/provtap/provtap/capture/capturetest"
+
 	"github.com/provtap/provtap/capture/export"
 	"github.com/provtap/provtap/capture/har"
 
@@ -70,9 +72,7 @@ func requireTmux(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("tmux does not run on Windows")
 	}
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Fatal("tmux is not installed: the TUI tests drive provtap in tmux (apt-get install tmux; .ci/run does)")
-	}
+	capturetest.RequireTool(t, "tmux")
 }
 
 // startTmux runs argv in a w×h tmux window with a clean environment: no X
