@@ -12,8 +12,10 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -50,7 +52,9 @@ func caPaths(home string) (certFile, keyFile string) {
 }
 
 // LoadOrCreateCA loads the CA from home, creating home (0700, when missing) and a new CA
-// (key 0600) on first use or when the existing one has expired.
+// (key 0600) on first use or when the existing one has expired. A CA that
+// replaces an expired one keeps its scope: an expiry never widens what the
+// CA can sign for.
 func LoadOrCreateCA(home string) (*CA, error) {
 	ca, err := LoadCA(home)
 	if err == nil && time.Now().Before(ca.Cert.NotAfter.Add(-24*time.Hour)) {
@@ -59,7 +63,11 @@ func LoadOrCreateCA(home string) (*CA, error) {
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}
-	return CreateCA(home)
+	var scope []string
+	if ca != nil {
+		scope = ca.Scope()
+	}
+	return CreateCA(home, scope...)
 }
 
 // LoadCA reads an existing CA from home.
@@ -99,7 +107,12 @@ func LoadCA(home string) (*CA, error) {
 
 // CreateCA generates a new CA in home, replacing any existing one. A home
 // it creates is 0700; an existing one keeps its mode.
-func CreateCA(home string) (*CA, error) {
+//
+// With scope (DNS domains, as ParseScope returns them) the certificate
+// carries critical X.509 name constraints: it is valid only for names in
+// those domains and for no IP address, so even a stolen key can sign for
+// nothing else, and the proxy intercepts only hosts in scope (InScope).
+func CreateCA(home string, scope ...string) (*CA, error) {
 	if _, err := os.Stat(home); errors.Is(err, os.ErrNotExist) {
 		if err := os.MkdirAll(home, 0o700); err != nil {
 			return nil, err
@@ -135,6 +148,19 @@ func CreateCA(home string) (*CA, error) {
 		MaxPathLenZero:        true,
 		SubjectKeyId:          skid[:],
 	}
+	if len(scope) > 0 {
+		if _, err := ParseScope(strings.Join(scope, ",")); err != nil {
+			return nil, err
+		}
+		tmpl.PermittedDNSDomainsCritical = true
+		tmpl.PermittedDNSDomains = scope
+		// Constraints are per name type: without these, the CA could still
+		// sign for any IP address.
+		tmpl.ExcludedIPRanges = []*net.IPNet{
+			{IP: net.IPv4zero.To4(), Mask: net.CIDRMask(0, 32)},
+			{IP: net.IPv6zero, Mask: net.CIDRMask(0, 128)},
+		}
+	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	if err != nil {
 		return nil, err
@@ -157,6 +183,100 @@ func CreateCA(home string) (*CA, error) {
 		return nil, err
 	}
 	return &CA{Cert: cert, Key: key, CertFile: certFile, KeyFile: keyFile, certPEM: certPEM}, nil
+}
+
+// Scope is the DNS domains the CA's certificate is constrained to, nil for
+// an unconstrained CA.
+func (ca *CA) Scope() []string {
+	if ca == nil || len(ca.Cert.PermittedDNSDomains) == 0 {
+		return nil
+	}
+	return append([]string(nil), ca.Cert.PermittedDNSDomains...)
+}
+
+// InScope reports whether the CA may sign for host, as a client checking
+// its name constraints decides: always for an unconstrained CA; for a
+// constrained one, a name equal to a domain or below it (below only, for a
+// domain written with a leading dot), and never an IP address.
+func (ca *CA) InScope(host string) bool {
+	scope := ca.Scope()
+	if len(scope) == 0 {
+		return true
+	}
+	host = strings.ToLower(strings.TrimSuffix(strings.Trim(host, "[]"), "."))
+	if host == "" || net.ParseIP(host) != nil {
+		return false
+	}
+	for _, d := range scope {
+		d = strings.ToLower(d)
+		if sub, ok := strings.CutPrefix(d, "."); ok {
+			if strings.HasSuffix(host, "."+sub) {
+				return true
+			}
+		} else if host == d || strings.HasSuffix(host, "."+d) {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseScope reads a --limit-to list: DNS domains separated by commas
+// ("example.com,.corp.example"). A domain covers itself and every name
+// below it; with a leading dot only the names below it. The result is
+// lower case, in the order given, without repeats. Wildcards, IP addresses,
+// URLs and names that are not DNS names are refused with the reason.
+func ParseScope(list string) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	for _, raw := range strings.Split(list, ",") {
+		d := strings.ToLower(strings.TrimSpace(raw))
+		if d == "" {
+			if strings.TrimSpace(list) == "" {
+				return nil, errors.New("no domain given: want a list like example.com,.corp.example")
+			}
+			return nil, fmt.Errorf("an empty domain in %q: separate domains with single commas", list)
+		}
+		if err := checkScopeDomain(d); err != nil {
+			return nil, err
+		}
+		if !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+func checkScopeDomain(d string) error {
+	switch {
+	case net.ParseIP(strings.Trim(d, "[]")) != nil:
+		return fmt.Errorf("%s is an IP address: a name-constrained CA covers DNS names only, and hosts called by address are tunnelled", d)
+	case strings.Contains(d, "://") || strings.ContainsAny(d, "/:"):
+		return fmt.Errorf("%s is not a domain: give the host name only, like example.com", d)
+	case strings.Contains(d, "*"):
+		return fmt.Errorf("%s: no wildcards; example.com already covers every name below it (.example.com only those below)", d)
+	}
+	name := strings.TrimPrefix(d, ".")
+	if strings.HasSuffix(name, ".") {
+		return fmt.Errorf("%s: leave out the trailing dot", d)
+	}
+	for _, label := range strings.Split(name, ".") {
+		if label == "" || len(label) > 63 {
+			return fmt.Errorf("%s is not a DNS name (an empty or too long label)", d)
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			switch {
+			case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '_':
+			case c == '-' && i > 0 && i < len(label)-1:
+			case c >= 0x80:
+				return fmt.Errorf("%s: write an international name in its xn-- (punycode) form, as certificates carry it", d)
+			default:
+				return fmt.Errorf("%s is not a DNS name (%q is not allowed in it)", d, c)
+			}
+		}
+	}
+	return nil
 }
 
 func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
