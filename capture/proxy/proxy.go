@@ -121,7 +121,7 @@ func Listen(opts Options) (*Proxy, error) {
 		p.authValue = "Basic " + base64.StdEncoding.EncodeToString([]byte(opts.ProxyAuth))
 	}
 	if opts.CA != nil {
-		p.mitm, err = mitm.NewConfig(opts.CA.Cert, opts.CA.Key)
+		p.mitm, err = mitm.NewConfig(opts.CA.Signer, opts.CA.Key)
 		if err != nil {
 			ln.Close()
 			return nil, err

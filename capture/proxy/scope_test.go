@@ -79,12 +79,24 @@ func TestScopedCACertificate(t *testing.T) {
 	if got := loaded.Scope(); !reflect.DeepEqual(got, []string{"example.com", ".corp.example"}) {
 		t.Fatalf("scope read back: %q", got)
 	}
-	if !loaded.Cert.PermittedDNSDomainsCritical || len(loaded.Cert.ExcludedIPRanges) != 2 {
-		t.Errorf("constraints: critical %v, excluded IPs %v", loaded.Cert.PermittedDNSDomainsCritical, loaded.Cert.ExcludedIPRanges)
+	// Two levels, both constrained; only the intermediate's key is kept (the
+	// JDK does not apply a trusted root's own constraints).
+	for _, c := range []*x509.Certificate{loaded.Cert, loaded.Signer} {
+		if !c.IsCA || !c.PermittedDNSDomainsCritical || len(c.ExcludedIPRanges) != 2 || !reflect.DeepEqual(c.PermittedDNSDomains, ca.Scope()) {
+			t.Errorf("%s: CA %v, critical %v, excluded IPs %v, domains %q", c.Subject.CommonName, c.IsCA, c.PermittedDNSDomainsCritical, c.ExcludedIPRanges, c.PermittedDNSDomains)
+		}
 	}
-	roots := x509.NewCertPool()
+	if loaded.Signer.Equal(loaded.Cert) || loaded.Signer.CheckSignatureFrom(loaded.Cert) != nil || !loaded.Signer.MaxPathLenZero ||
+		loaded.SignerFile != filepath.Join(home, "ca-signer.pem") || loaded.Cert.MaxPathLen != 1 {
+		t.Errorf("the intermediate: %+v", loaded.Signer.Subject)
+	}
+	if pub := loaded.Key.Public().(*ecdsa.PublicKey); !pub.Equal(loaded.Signer.PublicKey) || pub.Equal(loaded.Cert.PublicKey) {
+		t.Error("the key kept is not the intermediate's alone")
+	}
+	roots, intermediates := x509.NewCertPool(), x509.NewCertPool()
 	roots.AddCert(ca.Cert)
-	cfg, err := mitm.NewConfig(ca.Cert, ca.Key)
+	intermediates.AddCert(loaded.Signer)
+	cfg, err := mitm.NewConfig(ca.Signer, ca.Key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,14 +109,17 @@ func TestScopedCACertificate(t *testing.T) {
 			t.Errorf("InScope(%q) = %v, want %v", host, got, in)
 		}
 		leaf := mintedLeaf(t, cfg, host)
-		_, verr := leaf.Verify(x509.VerifyOptions{Roots: roots, DNSName: host})
+		_, verr := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: intermediates, DNSName: host})
 		if (verr == nil) != in {
 			t.Errorf("%s: a certificate the CA minted verifies: %v (in scope: %v)", host, verr, in)
 		}
 	}
-	unscoped, err := proxy.CreateCA(t.TempDir())
+	unscoped, err := proxy.CreateCA(home)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(home, "ca-signer.pem")); !os.IsNotExist(err) || unscoped.SignerFile != "" || !unscoped.Signer.Equal(unscoped.Cert) {
+		t.Errorf("an unconstrained CA after a constrained one kept its intermediate: %v", err)
 	}
 	if unscoped.Scope() != nil || unscoped.Cert.PermittedDNSDomains != nil || unscoped.Cert.ExcludedIPRanges != nil ||
 		!unscoped.InScope("anything.example") || !unscoped.InScope("10.1.2.3") {
@@ -184,8 +199,8 @@ func TestOutOfScopeConnectIsTunnelled(t *testing.T) {
 		t.Fatalf("in scope: %v", err)
 	}
 	res.Body.Close()
-	if issuer := res.TLS.PeerCertificates[0].Issuer.CommonName; issuer != ca.Cert.Subject.CommonName {
-		t.Errorf("in scope: the certificate is from %q, not provtap's CA", issuer)
+	if chain := res.TLS.VerifiedChains[0]; len(chain) != 3 || !chain[1].Equal(ca.Signer) || !chain[2].Equal(ca.Cert) {
+		t.Errorf("in scope: the certificate is not provtap's, through its intermediate: %d certificates, issuer %q", len(chain), chain[0].Issuer.CommonName)
 	}
 	// Out of scope: only the server's own root is trusted, and that suffices.
 	res, err = client(pki.CAPEM).Get("https://login.other.test:" + port + "/login")

@@ -60,6 +60,9 @@ func cmdCA(args []string, stdout, stderr io.Writer) int {
 		if !*regen {
 			return c.fail("--limit-to applies to a new CA: add --regenerate (clients must then trust the new CA)")
 		}
+		if strings.TrimSpace(*limitTo) == "" {
+			return c.fail("--limit-to needs a value: domains like example.com,.corp.example")
+		}
 		var err error
 		if scope, err = proxy.ParseScope(*limitTo); err != nil {
 			return c.fail("--limit-to %s", err)
@@ -96,6 +99,10 @@ func cmdCA(args []string, stdout, stderr io.Writer) int {
 	until := ca.Cert.NotAfter.In(zone).Format("2006-01-02 15:04:05 MST")
 	fmt.Fprintf(stdout, "certificate  %s\nprivate key  %s (0600, keep it here)\nsubject      %s\nvalid until  %s (%s)\nscope        %s\n",
 		ca.CertFile, ca.KeyFile, ca.Cert.Subject.CommonName, until, expiresIn(time.Until(ca.Cert.NotAfter)), describeScope(ca.Scope()))
+	if ca.SignerFile != "" {
+		fmt.Fprintf(stdout, "signing CA   %s (an intermediate under it, limited the same way, whose key that is;\n"+
+			"             the root's own key was destroyed once it had signed it)\n", ca.SignerFile)
+	}
 	if *regen {
 		fmt.Fprintln(stdout, "\nA new CA was generated: clients that trusted the old one must import this one.")
 	}
@@ -125,7 +132,7 @@ func describeScope(scope []string) string {
 			parts = append(parts, d+" and the names below it")
 		}
 	}
-	return orList(parts) + "; no IP address (X.509 name constraints). Other hosts are tunnelled, not decrypted"
+	return strings.Join(parts, ", ") + "; no IP address (X.509 name constraints). Other hosts are tunnelled, not decrypted"
 }
 
 // expiresIn is how long until the CA expires, in days.

@@ -1,3 +1,5 @@
+//go:build !windows
+
 package main
 
 import (
@@ -16,6 +18,9 @@ import (
 	"github.com/provtap/provtap/capture/capturetest"
 	"github.com/provtap/provtap/capture/har"
 )
+
+// The hints run here are the Unix ones (sh, $JAVA_HOME); TestWindowsHints
+// checks the Windows rendering.
 
 // TestJVMHintsWork runs what `provtap ca --hints --for jvm` prints, as an
 // IdentityIQ admin would: the keytool commands build the truststore from a

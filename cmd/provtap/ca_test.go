@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"crypto/sha1"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/provtap/provtap/capture/capturetest"
 	"github.com/provtap/provtap/capture/proxy"
 )
 
@@ -40,9 +40,7 @@ func TestCAPemHintsAndRegenerate(t *testing.T) {
 	if bytes.Equal(pem1, pem2) {
 		t.Error("--regenerate kept the old CA")
 	}
-	if st, err := os.Stat(home + "/ca-key.pem"); err != nil || st.Mode().Perm() != 0o600 {
-		t.Errorf("regenerated key: %v %v", st, err)
-	}
+	capturetest.WantMode(t, filepath.Join(home, "ca-key.pem"), 0o600)
 }
 
 // provtap ca shows the scope and the expiry, and hints at constraining an
@@ -65,7 +63,10 @@ func TestCAScopeAndExpiry(t *testing.T) {
 	if code != 0 || errOut != "" {
 		t.Fatalf("ca --regenerate --limit-to: %d %s", code, errOut)
 	}
-	wantScope := "\nscope        example.com and the names below it or the names below corp.example; no IP address (X.509 name constraints). Other hosts are tunnelled, not decrypted\n"
+	wantScope := "\nscope        example.com and the names below it, the names below corp.example; no IP address (X.509 name constraints). Other hosts are tunnelled, not decrypted\n"
+	if !strings.Contains(out, "\nsigning CA   "+filepath.Join(home, "ca-signer.pem")+" (an intermediate under it") {
+		t.Errorf("ca --regenerate --limit-to does not show the signing intermediate:\n%s", out)
+	}
 	for _, args := range [][]string{nil, {"--hints"}} {
 		if args != nil {
 			_, out, _ = runProvtap(t, append([]string{"ca", "--home", home}, args...)...)
