@@ -3,6 +3,7 @@ package export
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -138,4 +139,88 @@ func TestCurlConfigCanary(t *testing.T) {
 			}
 		}
 	}
+}
+
+// parseCurlConfig reads a config file as curl 7.88's parseconfig does
+// (src/tool_parsecfg.c): per line, leading blanks skipped, '#' lines
+// ignored, the option up to a blank, '=' or ':', then blanks and
+// separators, then a "quoted" value with \t \n \r \v and \x for any other x,
+// or a bare word. A quoted value must end in its line.
+func parseCurlConfig(config string) ([]curlOpt, error) {
+	var opts []curlOpt
+	for _, line := range strings.Split(strings.TrimSuffix(config, "\n"), "\n") {
+		line = strings.TrimLeft(line, " \t")
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		end := strings.IndexAny(line, " \t=:")
+		if end < 0 {
+			opts = append(opts, curlOpt{name: line, flag: true})
+			continue
+		}
+		name, rest := line[:end], strings.TrimLeft(line[end:], " \t=:")
+		if rest == "" || rest[0] != '"' {
+			return nil, fmt.Errorf("%s: an unquoted value %q", name, rest)
+		}
+		var v strings.Builder
+		i, closed := 1, false
+		for ; i < len(rest); i++ {
+			c := rest[i]
+			if c == '"' {
+				closed = true
+				break
+			}
+			if c == '\\' && i+1 < len(rest) {
+				i++
+				c = map[byte]byte{'t': '\t', 'n': '\n', 'r': '\r', 'v': '\v'}[rest[i]]
+				if c == 0 {
+					c = rest[i]
+				}
+			}
+			v.WriteByte(c)
+		}
+		if !closed || strings.TrimSpace(rest[i+1:]) != "" {
+			return nil, fmt.Errorf("%s: the quoted value does not end the line: %q", name, rest)
+		}
+		opts = append(opts, curlOpt{name: name, value: v.String()})
+	}
+	return opts, nil
+}
+
+// FuzzCurlConfig: whatever the method, target, headers and body, every line
+// of the config reads back, as curl reads it, as exactly the option the
+// request needs: no value can end early or start an option of its own.
+func FuzzCurlConfig(f *testing.F) {
+	f.Add("PATCH", "/a?b=c", "X-A: 1\nAuthorization: Basic x", []byte(`{"a":"b"}`))
+	f.Add("GET", "/\"\\\n#", "X: \" \\\" \\\\\nY: \v\x1a\x00", []byte("\x00"))
+	f.Add("M\"", "*", "Host: h\"\nX:", []byte(strings.Repeat("é", 40000)))
+	f.Fuzz(func(t *testing.T, method, target, headers string, body []byte) {
+		fl := &capture.Flow{Method: method, Scheme: "https", Host: "h.example", Port: 8443, Target: target, Proto: "HTTP/1.1",
+			RequestBody: capture.Body{Bytes: body, Size: int64(len(body))}}
+		for _, l := range strings.Split(headers, "\n") {
+			if name, value, ok := strings.Cut(l, ":"); ok {
+				fl.RequestHeaders = append(fl.RequestHeaders, capture.Header{Name: name, Value: strings.TrimSpace(value)})
+			}
+		}
+		r := NewRequest(fl)
+		config, fileBody := r.CurlConfig("/tmp/x \"y\".body")
+		got, err := parseCurlConfig(config)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, config)
+		}
+		p := r.plan()
+		want := append(append([]curlOpt{}, p.head...), p.headers...)
+		switch {
+		case fileBody != nil:
+			want = append(want, curlOpt{name: "data-binary", value: "@/tmp/x \"y\".body"})
+			if !bytes.Equal(fileBody, r.body) {
+				t.Fatal("the body file is not the body")
+			}
+		case len(r.body) > 0:
+			want = append(want, curlOpt{name: "data-raw", value: string(r.body)})
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("curl reads\n%+v\nwant\n%+v\nconfig:\n%s", got, want, config)
+		}
+	})
 }

@@ -180,11 +180,7 @@ func CreateCA(home string, scope ...string) (*CA, error) {
 	}
 	hostname, _ := os.Hostname()
 	now := time.Now()
-	rootKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	root, err := caTemplate("provtap CA ("+hostname+")", rootKey, now, scope)
+	root, rootKey, err := caTemplate("provtap CA ("+hostname+")", now, scope)
 	if err != nil {
 		return nil, err
 	}
@@ -204,11 +200,7 @@ func CreateCA(home string, scope ...string) (*CA, error) {
 	var signerPEM []byte
 	if len(scope) > 0 {
 		// The intermediate that signs; the root's key ends with this function.
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			return nil, err
-		}
-		tmpl, err := caTemplate("provtap signing CA ("+hostname+")", key, now, scope)
+		tmpl, key, err := caTemplate("provtap signing CA ("+hostname+")", now, scope)
 		if err != nil {
 			return nil, err
 		}
@@ -247,16 +239,20 @@ func CreateCA(home string, scope ...string) (*CA, error) {
 	return ca, nil
 }
 
-// caTemplate is a CA certificate for key, valid for CAValidity from now,
-// with name constraints for scope (none when scope is empty).
-func caTemplate(cn string, key *ecdsa.PrivateKey, now time.Time, scope []string) (*x509.Certificate, error) {
+// caTemplate is a CA certificate for a new key, valid for CAValidity from
+// now, with name constraints for scope (none when scope is empty).
+func caTemplate(cn string, now time.Time, scope []string) (*x509.Certificate, *ecdsa.PrivateKey, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
 	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	pub, err := x509.MarshalPKIXPublicKey(key.Public())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	skid := sha1.Sum(pub)
 	tmpl := &x509.Certificate{
@@ -282,7 +278,7 @@ func caTemplate(cn string, key *ecdsa.PrivateKey, now time.Time, scope []string)
 			{IP: net.IPv6zero, Mask: net.CIDRMask(0, 128)},
 		}
 	}
-	return tmpl, nil
+	return tmpl, key, nil
 }
 
 // Scope is the DNS domains the CA's certificate is constrained to, nil for

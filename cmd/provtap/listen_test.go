@@ -7,6 +7,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/provtap/provtap/capture"
 )
 
 // A port already taken is one line: what probably holds it and the
@@ -47,5 +50,20 @@ func TestPortHolder(t *testing.T) {
 		if got := portHolder(addr); !strings.Contains(got, want) {
 			t.Errorf("%s: %q", addr, got)
 		}
+	}
+}
+
+// The headless line of a tunnel outside the CA's scope says so.
+func TestOutOfScopeFlowLine(t *testing.T) {
+	t.Parallel()
+	f := &capture.Flow{ID: 4, Kind: capture.KindOutOfScope, Method: "CONNECT", Status: 200, URL: "https://login.other.example:443/",
+		Start: time.Date(2025, 3, 4, 10, 0, 0, 0, time.UTC), RequestBody: capture.Body{Size: 517}, ResponseBody: capture.Body{Size: 4242}}
+	want := "10:00:00.000 #4 CONNECT 200 https://login.other.example:443/ 0s  tunnelled, not decrypted: outside the CA's scope (provtap ca); 517 bytes up, 4242 down"
+	if got := flowLine(f, time.UTC); got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+	f.Status, f.Error = 502, "upstream unreachable: connection refused"
+	if got := flowLine(f, time.UTC); !strings.HasSuffix(got, "  outside the CA's scope, not decrypted  ! upstream unreachable: connection refused") {
+		t.Errorf("unreachable: %q", got)
 	}
 }
