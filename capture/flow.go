@@ -36,13 +36,17 @@ const (
 	KindHTTP       = ""
 	KindTLSFailure = "tls-handshake-failed" // the client aborted the TLS handshake with provtap
 	KindWebSocket  = "websocket"            // an upgraded connection, recorded as one flow
+	// KindOutOfScope is a CONNECT to a host outside a name-constrained CA's
+	// domains (provtap ca --limit-to): tunnelled as is, not decrypted, one
+	// flow with the bytes each way as its body sizes.
+	KindOutOfScope = "tunnel-out-of-scope"
 )
 
 // Flow is one request/response exchange (or a failed attempt at one).
 type Flow struct {
 	ID     int       // 1-based, in order of request start
 	ConnID int64     // which client TCP/TLS connection carried it
-	Kind   string    // KindHTTP, KindTLSFailure, KindWebSocket
+	Kind   string    // KindHTTP, KindTLSFailure, KindWebSocket, KindOutOfScope
 	Start  time.Time // request start
 	End    time.Time // response end (or failure)
 

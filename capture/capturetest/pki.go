@@ -20,15 +20,16 @@ import (
 
 // InternalPKI is an internal certificate authority, as a company runs for
 // its own servers: a root no system trusts, and a server certificate it
-// signed for 127.0.0.1, ::1 and localhost.
+// signed for 127.0.0.1, ::1, localhost and the names given.
 type InternalPKI struct {
 	CAFile string // the root's PEM, for --upstream-ca or curl --cacert
 	CAPEM  []byte
 	server tls.Certificate
 }
 
-// NewInternalPKI makes a root and a server certificate valid for an hour.
-func NewInternalPKI(tb testing.TB) *InternalPKI {
+// NewInternalPKI makes a root and a server certificate valid for an hour,
+// for loopback and dnsNames.
+func NewInternalPKI(tb testing.TB, dnsNames ...string) *InternalPKI {
 	tb.Helper()
 	rootKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -50,7 +51,7 @@ func NewInternalPKI(tb testing.TB) *InternalPKI {
 	leaf := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "scim.corp.test"},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour), KeyUsage: x509.KeyUsageDigitalSignature,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:    []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}}
+		DNSNames:    append([]string{"localhost"}, dnsNames...), IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}}
 	leafDER, err := x509.CreateCertificate(rand.Reader, leaf, rootCert, leafKey.Public(), rootKey)
 	if err != nil {
 		tb.Fatal(err)

@@ -110,49 +110,66 @@ const maxArgBody = 64 << 10
 // "Expect: 100-continue" (1 KiB before 7.71, 1 MiB after).
 const expectThreshold = 1024
 
-// Curl is the request as a bash/zsh command (see the package function Curl).
-func (r *Request) Curl() string {
+// curlOpt is one curl option of the command that resends a request: its
+// long name without the dashes, and its value unless it is a flag.
+type curlOpt struct {
+	name, value string
+	flag        bool
+}
+
+// curlPlan is what makes curl send a request's bytes, whatever writes it
+// down: Curl as a bash/zsh command, CurlConfig as a config file.
+type curlPlan struct {
+	head    []curlOpt // protocol version, method, URL, request-target
+	headers []curlOpt // one -H each, in order, with curl's own switched off
+}
+
+// plan is the curl options that send r's method, target and headers (the
+// body is up to each writer).
+func (r *Request) plan() curlPlan {
 	hasBody := len(r.body) > 0
-	head := []string{"curl"}
+	var p curlPlan
+	opt := func(name, value string) { p.head = append(p.head, curlOpt{name: name, value: value}) }
+	flag := func(name string) { p.head = append(p.head, curlOpt{name: name, flag: true}) }
 	switch {
 	case r.proto == "HTTP/1.0":
-		head = append(head, "--http1.0")
+		flag("http1.0")
 	case r.scheme == "https":
 		// Else curl would negotiate HTTP/2, and send other bytes (an
 		// HTTP/2 capture is replayed as HTTP/1.1, like RawRequest).
-		head = append(head, "--http1.1")
+		flag("http1.1")
 	}
 	// -X HEAD would wait for a body that never comes, so -I; but curl
 	// refuses -I with data, so a HEAD with a body is -X HEAD.
 	switch {
 	case r.method == "HEAD" && !hasBody:
-		head = append(head, "-I")
+		flag("head")
 	case r.method == "GET" && !hasBody, r.method == "POST" && hasBody:
 	default:
-		head = append(head, "-X", shellWord(r.method))
+		opt("request", r.method)
 	}
 	if decodable(capture.HeaderValues(r.headers, "Accept-Encoding")) {
 		// The request's own Accept-Encoding is still sent as it was (a
 		// header given with -H replaces curl's); this only makes curl print
 		// the answer decoded rather than as gzip, br or zstd bytes.
-		head = append(head, "--compressed")
+		flag("compressed")
 	}
 	base := r.scheme + "://" + r.authority
 	if curlKeepsTarget(r.target) {
 		if strings.ContainsAny(r.target, "[]{}") {
-			head = append(head, "-g") // no URL globbing
+			flag("globoff") // no URL globbing
 		}
 		if hasDotSegment(r.target) {
-			head = append(head, "--path-as-is") // keep /./ and /../
+			flag("path-as-is") // keep /./ and /../
 		}
-		head = append(head, shellQuote(base+r.target))
+		opt("url", base+r.target)
 	} else {
 		// curl would percent-encode or cut these bytes in a URL.
-		head = append(head, shellQuote(base+"/"), "--request-target", shellQuote(r.target))
+		opt("url", base+"/")
+		opt("request-target", r.target)
 	}
 
-	var lines []string
-	hdr := func(s string) { lines = append(lines, "-H "+shellQuote(s)) }
+	hdr := func(s string) { p.headers = append(p.headers, curlOpt{name: "header", value: s}) }
 	// curl sends its Host first; a custom "Host: x" takes that slot as
 	// "Host: x". Anything else is sent in place after clearing curl's.
 	hosts := 0
@@ -192,10 +209,43 @@ func (r *Request) Curl() string {
 	if len(r.body) > expectThreshold && !capture.HasHeader(r.headers, "Expect") {
 		hdr("Expect:")
 	}
+	return p
+}
 
+// shellShort are the options Curl writes in their short form.
+var shellShort = map[string]string{"request": "-X", "head": "-I", "globoff": "-g", "header": "-H"}
+
+// shellArg is o as bash/zsh words: the URL bare, the method as a word.
+func shellArg(o curlOpt) string {
+	name := shellShort[o.name]
+	if name == "" {
+		name = "--" + o.name
+	}
+	switch {
+	case o.flag:
+		return name
+	case o.name == "url":
+		return shellQuote(o.value)
+	case o.name == "request":
+		return name + " " + shellWord(o.value)
+	}
+	return name + " " + shellQuote(o.value)
+}
+
+// Curl is the request as a bash/zsh command (see the package function Curl).
+func (r *Request) Curl() string {
+	p := r.plan()
+	head := []string{"curl"}
+	for _, o := range p.head {
+		head = append(head, shellArg(o))
+	}
+	var lines []string
+	for _, o := range p.headers {
+		lines = append(lines, shellArg(o))
+	}
 	var pre string
 	switch {
-	case !hasBody:
+	case len(r.body) == 0:
 	case len(r.body) <= maxArgBody && bytes.IndexByte(r.body, 0) < 0:
 		// --data-raw, unlike -d and --data-binary, reads no file for "@…".
 		lines = append(lines, "--data-raw "+shellQuote(string(r.body)))
@@ -363,8 +413,9 @@ func singleQuote(s string) string {
 }
 
 // printfFormat is a quoted printf format that prints body exactly: % and \
-// doubled, control and non-UTF-8 bytes as \xHH (which bash's and zsh's printf
-// both read), a leading '-' escaped so printf cannot take it for an option.
+// doubled, control and non-UTF-8 bytes and the single quote as \xHH (which
+// bash's and zsh's printf both read), a leading '-' escaped so printf cannot
+// take it for an option.
 func printfFormat(body []byte) string {
 	var b strings.Builder
 	b.Grow(len(body) + len(body)/8)
@@ -378,6 +429,10 @@ func printfFormat(body []byte) string {
 			b.WriteString("%%")
 		case r == '\\':
 			b.WriteString(`\\`)
+		case r == '\'':
+			// Not '\'': a shell joins every quoted piece of a word anew,
+			// which takes minutes for a 10 MiB body of many quotes.
+			b.WriteString(`\x27`)
 		case r == '\r':
 			b.WriteString(`\r`)
 		case r == '\t':

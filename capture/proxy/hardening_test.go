@@ -104,6 +104,10 @@ func TestProxyAuthRequired(t *testing.T) {
 	if err != nil || res.StatusCode != http.StatusProxyAuthRequired {
 		t.Fatalf("without credentials: %v %v", res, err)
 	}
+	// The challenge is what makes a client (Apache HttpClient) send its credentials.
+	if got := res.Header.Get("Proxy-Authenticate"); got != `Basic realm="provtap"` {
+		t.Errorf("the 407 challenges with %q", got)
+	}
 	pu, _ := url.Parse(rp.URL)
 	pu.User = url.UserPassword("alice", "s3cret")
 	client := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(pu)}}

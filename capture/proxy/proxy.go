@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/subtle"
@@ -13,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -27,7 +29,7 @@ import (
 
 // Options configure a Proxy.
 type Options struct {
-	Listen           string   // address to listen on, e.g. 127.0.0.1:8080
+	Listen           string   // address to listen on (default DefaultListen)
 	Target           *url.URL // reverse mode: forward every request to this base URL
 	UpstreamProxy    *url.URL // chain to a corporate proxy
 	InsecureUpstream bool     // accept upstream certificates that do not verify
@@ -44,7 +46,17 @@ type Options struct {
 	// NumberAfter is the last flow number already taken (a capture being
 	// continued): the first flow is NumberAfter+1.
 	NumberAfter int
+
+	// Dial opens the TCP connections to upstream servers and to the
+	// upstream proxy (nil: a net.Dialer, 15 s to connect). Tests use it to
+	// give names to local servers.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
+
+// DefaultListen is where the proxy listens unless told otherwise. Not
+// 8080: that is Tomcat's default (IdentityIQ and many connector hosts run
+// Tomcat) and the port of most other debugging proxies.
+const DefaultListen = "127.0.0.1:8877"
 
 // DefaultMaxBody is --max-body's default.
 const DefaultMaxBody = 1 << 20
@@ -98,7 +110,7 @@ func Listen(opts Options) (*Proxy, error) {
 		return nil, errors.New("forward mode needs a CA")
 	}
 	if opts.Listen == "" {
-		opts.Listen = "127.0.0.1:8080"
+		opts.Listen = DefaultListen
 	}
 	ln, err := net.Listen("tcp", opts.Listen)
 	if err != nil {
@@ -109,7 +121,7 @@ func Listen(opts Options) (*Proxy, error) {
 		p.authValue = "Basic " + base64.StdEncoding.EncodeToString([]byte(opts.ProxyAuth))
 	}
 	if opts.CA != nil {
-		p.mitm, err = mitm.NewConfig(opts.CA.Cert, opts.CA.Key)
+		p.mitm, err = mitm.NewConfig(opts.CA.Signer, opts.CA.Key)
 		if err != nil {
 			ln.Close()
 			return nil, err
@@ -242,6 +254,15 @@ func (p *Proxy) connect(req *http.Request, cc *clientConn) {
 		_ = brw.Flush()
 		return
 	}
+	authority := req.Host
+	if authority == "" {
+		authority = req.URL.Host
+	}
+	host, port := hostPort(authority, "https")
+	if !p.opts.CA.InScope(host) {
+		p.tunnelOutOfScope(req, cc, brw, host, port)
+		return
+	}
 	if _, err := brw.WriteString("HTTP/1.1 200 Connection Established\r\n\r\n"); err != nil {
 		return
 	}
@@ -252,17 +273,8 @@ func (p *Proxy) connect(req *http.Request, cc *clientConn) {
 	if _, err := brw.Reader.Peek(1); err != nil {
 		return
 	}
-	// Take what martian's reader buffered and read the connection directly
-	// from here on: martian may start another read on brw when the tunnel
-	// ends, and the two must not share the bufio.Reader.
-	pending := make([]byte, brw.Reader.Buffered())
-	_, _ = io.ReadFull(brw.Reader, pending)
+	pending := takeBuffered(brw.Reader)
 	first := pending[:1]
-	authority := req.Host
-	if authority == "" {
-		authority = req.URL.Host
-	}
-	host, port := hostPort(authority, "https")
 	base := &peekedConn{Conn: cc, r: io.MultiReader(bytes.NewReader(pending), cc)}
 	inner := &clientConn{id: cc.id, connectHost: net.JoinHostPort(host, fmt.Sprint(port)), authed: true, idle: p.opts.ClientIdle}
 	if first[0] == 0x16 { // a TLS handshake record
@@ -285,6 +297,75 @@ func (p *Proxy) connect(req *http.Request, cc *clientConn) {
 		inner.Close()
 	}
 	<-done
+}
+
+// takeBuffered returns what martian's reader has buffered from the client.
+// The connection is read directly after that: martian may start another
+// read on its reader when the tunnel ends, and the two must not share it.
+func takeBuffered(r *bufio.Reader) []byte {
+	pending := make([]byte, r.Buffered())
+	_, _ = io.ReadFull(r, pending)
+	return pending
+}
+
+// tunnelOutOfScope answers a CONNECT to a host outside the CA's scope
+// (provtap ca --limit-to): provtap may not sign for it, so the bytes pass
+// through untouched and the client's TLS meets the real server's
+// certificate. The tunnel is one flow, KindOutOfScope, completed when it
+// closes, with the bytes each way as its body sizes; a host provtap cannot
+// reach is answered 502, and the flow says why.
+func (p *Proxy) tunnelOutOfScope(req *http.Request, cc *clientConn, brw *bufio.ReadWriter, host string, port int) {
+	id, start := p.nextID()
+	addr := net.JoinHostPort(host, strconv.Itoa(port))
+	f := &capture.Flow{ID: id, ConnID: cc.id, Kind: capture.KindOutOfScope, Start: start, ClientAddr: cc.RemoteAddr().String(),
+		Scheme: "https", Host: host, Port: port, Method: http.MethodConnect, URL: "https://" + addr + "/",
+		Target: req.RequestURI, Proto: req.Proto, RequestHeaders: withoutProxyAuth(headersFromMap(req.Host, req.Header))}
+	defer func() { f.End = time.Now(); p.queue.push(f) }()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	up, err := p.sender.tcpTo(ctx, addr)
+	cancel()
+	if err != nil {
+		status, msg := describeUpstreamError(err, p.opts.UpstreamProxy)
+		f.Status, f.StatusText, f.Error = status, http.StatusText(status), msg
+		res := textResponse(req, status, msg)
+		res.Close = true
+		f.ResponseHeaders = headersFromMap("", res.Header)
+		_ = res.Write(brw)
+		_ = brw.Flush()
+		return
+	}
+	defer up.Close()
+	f.Status, f.StatusText, f.ResponseProto = http.StatusOK, "Connection Established", "HTTP/1.1"
+	if _, err := brw.WriteString("HTTP/1.1 200 Connection Established\r\n\r\n"); err != nil {
+		return
+	}
+	if err := brw.Flush(); err != nil {
+		return
+	}
+	cc.stopRemembering()
+	pending := takeBuffered(brw.Reader)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { // client → server
+		defer wg.Done()
+		n, err := io.Copy(up, io.MultiReader(bytes.NewReader(pending), cc))
+		f.RequestBody.Size = n
+		if err != nil {
+			up.Close() // a client gone or idle: nothing more comes back either
+			return
+		}
+		// The client is done sending. A server that answers its half-close
+		// with silence instead of closing must not hold the tunnel open.
+		closeWrite(up)
+		_ = up.SetReadDeadline(time.Now().Add(5 * time.Second))
+	}()
+	go func() { // server → client
+		defer wg.Done()
+		n, _ := io.Copy(cc, up)
+		f.ResponseBody.Size = n
+		closeWrite(cc)
+	}()
+	wg.Wait()
 }
 
 func (p *Proxy) rejectConnect(req *http.Request, cc *clientConn, brw interface {

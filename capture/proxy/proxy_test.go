@@ -216,10 +216,7 @@ func TestCAKeyAndHomeArePrivate(t *testing.T) {
 		t.Fatal(err)
 	}
 	for path, want := range map[string]os.FileMode{home: 0o700, ca.KeyFile: 0o600} {
-		st, err := os.Stat(path)
-		if err != nil || st.Mode().Perm() != want {
-			t.Errorf("%s: mode %v, want %v (%v)", path, st.Mode().Perm(), want, err)
-		}
+		capturetest.WantMode(t, path, want)
 	}
 	again, err := proxy.LoadOrCreateCA(home)
 	if err != nil || !again.Cert.Equal(ca.Cert) {

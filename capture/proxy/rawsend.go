@@ -24,12 +24,12 @@ import (
 // verification): a replay must put on the wire what the exported curl
 // command shows, which net/http (sorted headers, HTTP/2) would not.
 type rawSender struct {
-	opts   Options
-	dialer net.Dialer
+	opts        Options
+	dialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 func newRawSender(opts Options) *rawSender {
-	return &rawSender{opts: opts, dialer: net.Dialer{Timeout: 15 * time.Second}}
+	return &rawSender{opts: opts, dialContext: dialFunc(opts)}
 }
 
 // send writes raw to orig's upstream and records the exchange as flow id.
@@ -96,31 +96,15 @@ func (s *rawSender) send(ctx context.Context, orig *capture.Flow, raw []byte, id
 // itself is the peer (viaProxy: the request needs an absolute-form target).
 func (s *rawSender) dial(ctx context.Context, scheme, authority string) (conn net.Conn, viaProxy bool, err error) {
 	host, port := hostPort(authority, scheme)
-	addr := net.JoinHostPort(host, strconv.Itoa(port))
-	up := s.opts.UpstreamProxy
-	switch {
-	case up == nil:
-		conn, err = s.dialer.DialContext(ctx, "tcp", addr)
-	default:
-		paddr := up.Host
-		if up.Port() == "" {
-			paddr = net.JoinHostPort(up.Hostname(), strconv.Itoa(capture.DefaultPort(up.Scheme)))
-		}
-		conn, err = s.dialer.DialContext(ctx, "tcp", paddr)
-		if err == nil && scheme == "https" {
-			err = s.connect(ctx, conn, addr)
-		} else if err == nil {
-			viaProxy = true
-		}
+	if s.opts.UpstreamProxy != nil && scheme != "https" {
+		conn, err = s.dialContext(ctx, "tcp", s.proxyAddr())
+		return conn, err == nil, err
 	}
-	if err != nil {
-		if conn != nil {
-			conn.Close()
-		}
+	if conn, err = s.tcpTo(ctx, net.JoinHostPort(host, strconv.Itoa(port))); err != nil {
 		return nil, false, err
 	}
 	if scheme != "https" {
-		return conn, viaProxy, nil
+		return conn, false, nil
 	}
 	cfg := upstreamTLS(s.opts)
 	cfg.ServerName = host
@@ -131,6 +115,32 @@ func (s *rawSender) dial(ctx context.Context, scheme, authority string) (conn ne
 		return nil, false, err
 	}
 	return tc, false, nil
+}
+
+// tcpTo opens a byte stream to addr (host:port): a TCP connection, or a
+// CONNECT tunnel through the upstream proxy when one is configured.
+func (s *rawSender) tcpTo(ctx context.Context, addr string) (net.Conn, error) {
+	if s.opts.UpstreamProxy == nil {
+		return s.dialContext(ctx, "tcp", addr)
+	}
+	conn, err := s.dialContext(ctx, "tcp", s.proxyAddr())
+	if err != nil {
+		return nil, err
+	}
+	if err := s.connect(ctx, conn, addr); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
+}
+
+// proxyAddr is the upstream proxy's host:port.
+func (s *rawSender) proxyAddr() string {
+	up := s.opts.UpstreamProxy
+	if up.Port() == "" {
+		return net.JoinHostPort(up.Hostname(), strconv.Itoa(capture.DefaultPort(up.Scheme)))
+	}
+	return up.Host
 }
 
 // connect opens a CONNECT tunnel to addr through the upstream proxy.

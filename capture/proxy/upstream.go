@@ -25,9 +25,8 @@ import (
 // host halves throughput), no transparent decompression (bodies are
 // forwarded as sent), HTTP/2 when the upstream offers it.
 func newTransport(opts Options) *http.Transport {
-	dialer := &net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}
 	t := &http.Transport{
-		DialContext:           dialer.DialContext,
+		DialContext:           dialFunc(opts),
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          2048,
 		MaxIdleConnsPerHost:   256,
@@ -41,6 +40,16 @@ func newTransport(opts Options) *http.Transport {
 		t.Proxy = http.ProxyURL(opts.UpstreamProxy)
 	}
 	return t
+}
+
+// dialFunc is how provtap opens TCP connections to upstream servers and to
+// the upstream proxy: Options.Dial, else a net.Dialer (15 s to connect).
+func dialFunc(opts Options) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	if opts.Dial != nil {
+		return opts.Dial
+	}
+	d := &net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}
+	return d.DialContext
 }
 
 // upstreamTLS is how provtap verifies upstream servers, for the proxy's
@@ -65,7 +74,6 @@ func (u *upstream) RoundTrip(req *http.Request) (*http.Response, error) {
 	var res *http.Response
 	if x.reject == http.StatusProxyAuthRequired {
 		res = textResponse(req, x.reject, "proxy authentication required (provtap --proxy-auth)")
-		res.Header.Set("Proxy-Authenticate", `Basic realm="provtap"`)
 	} else {
 		var err error
 		res, err = u.p.transport.RoundTrip(req)
@@ -94,6 +102,11 @@ func (u *upstream) RoundTrip(req *http.Request) (*http.Response, error) {
 	// The client speaks HTTP/1.1 to us whatever the upstream spoke.
 	res.Proto, res.ProtoMajor, res.ProtoMinor = "HTTP/1.1", 1, 1
 	httpx.RemoveHopByHop(res.Header)
+	if x.reject == http.StatusProxyAuthRequired {
+		// Hop-by-hop, but this hop's own: the challenge a client (Apache
+		// HttpClient) needs before it sends its proxy credentials.
+		res.Header.Set("Proxy-Authenticate", `Basic realm="provtap"`)
+	}
 	rec := newBodyRecorder(res.Body, &f.ResponseBody, u.p.opts.MaxBody, res.ContentLength, x.responseDone)
 	if res.Body == nil {
 		rec.rc = http.NoBody

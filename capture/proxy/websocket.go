@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"io"
 	"net"
@@ -130,12 +131,19 @@ func (p *Proxy) dialUpstream(req *http.Request) (net.Conn, error) {
 	if _, _, err := net.SplitHostPort(addr); err != nil {
 		addr = net.JoinHostPort(strings.Trim(addr, "[]"), map[bool]string{true: "443", false: "80"}[req.URL.Scheme == "https"])
 	}
-	d := &net.Dialer{Timeout: 15 * time.Second}
-	if req.URL.Scheme != "https" {
-		return d.Dial("tcp", addr)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	c, err := p.sender.dialContext(ctx, "tcp", addr)
+	if err != nil || req.URL.Scheme != "https" {
+		return c, err
 	}
 	host, _, _ := net.SplitHostPort(addr)
-	return tls.DialWithDialer(d, "tcp", addr, &tls.Config{ServerName: host, InsecureSkipVerify: p.opts.InsecureUpstream, RootCAs: p.opts.UpstreamRoots, NextProtos: []string{"http/1.1"}})
+	tc := tls.Client(c, &tls.Config{ServerName: host, InsecureSkipVerify: p.opts.InsecureUpstream, RootCAs: p.opts.UpstreamRoots, NextProtos: []string{"http/1.1"}})
+	if err := tc.HandshakeContext(ctx); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return tc, nil
 }
 
 func closeWrite(c net.Conn) {

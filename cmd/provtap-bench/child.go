@@ -125,7 +125,7 @@ func serveBare(home string) ([]string, func() string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	mc, err := mitm.NewConfig(ca.Cert, ca.Key)
+	mc, err := mitm.NewConfig(ca.Signer, ca.Key)
 	if err != nil {
 		return nil, nil, err
 	}

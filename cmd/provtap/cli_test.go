@@ -5,11 +5,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/provtap/provtap/capture"
 )
 
 // badInputs are the files a user can get wrong, made once for the table.
 type badInputs struct {
 	dir, good, cut, empty, notHAR, missing, home string
+	// special holds a request with a binary body (flow 1) and a tunnel to a
+	// host outside a scoped CA (flow 2).
+	special string
 }
 
 func makeBadInputs(t *testing.T) badInputs {
@@ -25,6 +30,11 @@ func makeBadInputs(t *testing.T) badInputs {
 	os.WriteFile(in.cut, data[:strings.LastIndex(string(data), "]")], 0o600)
 	os.WriteFile(in.empty, nil, 0o600)
 	os.WriteFile(in.notHAR, []byte("hello"), 0o600)
+	bin := exportFlow(1, "PUT", "https://idm.example.com/blob", 200, []capture.Header{{Name: "Host", Value: "idm.example.com"}}, nil, "\x00\x01\xff", "")
+	tunnel := exportFlow(2, "CONNECT", "https://login.other.example:443/", 200, nil, nil, "", "")
+	tunnel.Kind, tunnel.Host, tunnel.Port, tunnel.Target = capture.KindOutOfScope, "login.other.example", 443, "login.other.example:443"
+	in.special = writeCapture(t, bin, tunnel)
+	os.WriteFile(filepath.Join(dir, "taken.curl.body"), nil, 0o600)
 	return in
 }
 
@@ -119,7 +129,23 @@ func TestBadInput(t *testing.T) {
 		tc{"analyze --format xml", []string{"analyze", in.good, "--format", "xml"}, "provtap analyze: --format xml: want text, json or markdown", 2, false},
 		tc{"analyze --fail-on fatal", []string{"analyze", in.good, "--fail-on", "fatal"}, "provtap analyze: --fail-on fatal: want none, info, warning or error", 2, false},
 		tc{"analyze two files", []string{"analyze", in.good, in.good}, "provtap analyze: want exactly one capture file, got 2 arguments (usage: provtap analyze FILE [--format text|json|markdown] [--fail-on none|info|warning|error] [--utc | --zone ZONE])", 2, false},
-		tc{"export --format har", []string{"export", in.good, "--flow", "1", "--format", "har"}, "provtap export: --format har: want curl or raw", 2, false},
+		tc{"export --format har", []string{"export", in.good, "--flow", "1", "--format", "har"}, "provtap export: --format har: want curl, curl-config or raw", 2, false},
+		tc{"export curl-config of a binary body to stdout", []string{"export", in.special, "--flow", "1", "--format", "curl-config"},
+			"provtap export: flow 1's body (3 bytes, not text a config line can hold) goes in a file beside the config: add --out FILE, which writes FILE and FILE.body", 2, false},
+		tc{"export curl-config onto an existing body file", []string{"export", in.special, "--flow", "1", "--format", "curl-config", "--out", filepath.Join(in.dir, "taken.curl")},
+			"provtap export: " + filepath.Join(in.dir, "taken.curl.body") + " exists; provtap never overwrites a file: choose another --out FILE (its body goes in FILE.body)", 2, false},
+		tc{"export a tunnel outside the CA's scope", []string{"export", in.special, "--flow", "2"},
+			"provtap export: flow 2 has no request to export (a tunnel to a host outside the CA's scope: provtap passed it through without decrypting it)", 2, false},
+		tc{"ca --for without --hints", []string{"ca", "--for", "jvm", "--home", in.home}, "provtap ca: --for chooses what --hints prints; add --hints", 2, false},
+		tc{"ca --listen without --hints", []string{"ca", "--listen", "10.0.0.1:3128", "--home", in.home}, "provtap ca: --listen chooses what --hints prints; add --hints", 2, false},
+		tc{"ca --for bsd", []string{"ca", "--hints", "--for", "bsd", "--home", in.home}, "provtap ca: --for bsd: want jvm, windows, linux, macos or curl", 2, false},
+		tc{"ca --hints --listen no port", []string{"ca", "--hints", "--listen", "10.0.0.1", "--home", in.home}, "provtap ca: --listen 10.0.0.1: want host:port, like 127.0.0.1:8877", 2, false},
+		tc{"ca --limit-to without --regenerate", []string{"ca", "--limit-to", "example.com", "--home", in.home}, "provtap ca: --limit-to applies to a new CA: add --regenerate (clients must then trust the new CA)", 2, false},
+		tc{"ca --limit-to empty", []string{"ca", "--regenerate", "--limit-to", "", "--home", in.home}, "provtap ca: --limit-to needs a value: domains like example.com,.corp.example", 2, false},
+		tc{"ca --limit-to a wildcard", []string{"ca", "--regenerate", "--limit-to", "example.com,*.corp.example", "--home", in.home}, "provtap ca: --limit-to *.corp.example: no wildcards; example.com already covers every name below it (.example.com only those below)", 2, false},
+		tc{"ca --limit-to an IP address", []string{"ca", "--regenerate", "--limit-to", "10.0.0.0", "--home", in.home}, "provtap ca: --limit-to 10.0.0.0 is an IP address: a name-constrained CA covers DNS names only, and hosts called by address are tunnelled", 2, false},
+		tc{"ca --limit-to a URL", []string{"ca", "--regenerate", "--limit-to", "https://idm.example.com", "--home", in.home}, "provtap ca: --limit-to https://idm.example.com is not a domain: give the host name only, like example.com", 2, false},
+		tc{"ca --limit-to", []string{"ca", "--regenerate", "--limit-to"}, "provtap ca: --limit-to needs a value", 2, false},
 		tc{"diff --width x", []string{"diff", in.good, "1", "2", "--width", "x"}, "provtap diff: --width x: not a whole number", 2, false},
 		tc{"--max-body x", []string{"--max-body", "x"}, "provtap: --max-body x: not a whole number", 2, false},
 		tc{"--no-tui=maybe", []string{"--no-tui=maybe"}, "provtap: --no-tui=maybe: want true or false", 2, false},
@@ -133,7 +159,7 @@ func TestBadInput(t *testing.T) {
 		tc{"redact onto an existing file", []string{"redact", in.good, in.good}, "provtap redact: " + in.good + " exists; provtap never overwrites a file: give redact a new OUT file", 2, false},
 		tc{"export --out existing", []string{"export", in.good, "--flow", "1", "--out", in.notHAR}, "provtap export: " + in.notHAR + " exists; provtap never overwrites a file: choose another --out FILE", 2, false},
 		tc{"analyze no file", []string{"analyze"}, "provtap analyze: want exactly one capture file, got 0 arguments (usage: provtap analyze FILE [--format text|json|markdown] [--fail-on none|info|warning|error] [--utc | --zone ZONE])", 2, false},
-		tc{"export no file", []string{"export", "--flow", "1"}, "provtap export: want exactly one capture file, got 0 arguments (usage: provtap export FILE --flow N [--format curl|raw] [--redact] [--out FILE])", 2, false},
+		tc{"export no file", []string{"export", "--flow", "1"}, "provtap export: want exactly one capture file, got 0 arguments (usage: provtap export FILE --flow N [--format curl|curl-config|raw] [--redact] [--out FILE])", 2, false},
 		tc{"open no file", []string{"open"}, "provtap open: want exactly one capture file, got 0 arguments (usage: provtap open FILE [--filter EXPR] [--upstream-proxy URL] [--upstream-ca FILE] [--insecure-upstream] [--utc | --zone ZONE])", 2, false},
 		tc{"open good file", []string{"open", "--insecure-upstream", "--upstream-proxy", "http://proxy.corp:3128", in.good}, "provtap open: the TUI needs a terminal (stdin and stdout); without one: provtap analyze " +
 			in.good + " for the findings, provtap export " + in.good + " --flow N for a request", 2, false},

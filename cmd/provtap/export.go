@@ -3,6 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"runtime"
 
 	"github.com/provtap/provtap/capture/export"
 	"github.com/provtap/provtap/capture/redact"
@@ -17,6 +20,15 @@ const exportAbout = `Prints one request of a capture so it can be sent again.
                   When the request accepted gzip, deflate, br or zstd (one this
                   machine's curl decodes), --compressed makes curl print the
                   answer decoded; the request still says what it said.
+  --format curl-config
+                  the same as a curl config file, for curl -K FILE (curl.exe -K
+                  in cmd.exe or PowerShell): one option per line, values in
+                  curl's double quotes, no shell quoting, so it works on every
+                  OS and in every shell. A body of printable text up to 64 KiB
+                  is written into it; any other body (binary, NUL bytes, not
+                  UTF-8, larger) goes in a second file, FILE.body, that the
+                  config names by its absolute path (keep the two together, or
+                  edit its data-binary line): such a flow needs --out FILE.
   --format raw    the request as HTTP/1.1 bytes, exactly.
 
 Flow numbers are the ones provtap open and provtap analyze show.
@@ -26,11 +38,11 @@ the command can be posted where others read it (it no longer authenticates).
 of stdout: a Windows shell's ">" may re-encode what it writes.`
 
 func cmdExport(args []string, stdout, stderr io.Writer) int {
-	c := newCLI("provtap export", "provtap export FILE --flow N [--format curl|raw] [--redact] [--out FILE]", exportAbout, stdout, stderr)
+	c := newCLI("provtap export", "provtap export FILE --flow N [--format curl|curl-config|raw] [--redact] [--out FILE]", exportAbout, stdout, stderr)
 	var n flowNumber
 	c.fs.Var(&n, "flow", "the number `N` of the flow to export (1 is the first request)")
-	format := newChoice("curl", "curl", "raw")
-	c.fs.Var(format, "format", "the output `FORMAT`: curl (a bash/zsh command) or raw (the HTTP/1.1 request bytes)")
+	format := newChoice("curl", "curl", "curl-config", "raw")
+	c.fs.Var(format, "format", "the output `FORMAT`: curl (a bash/zsh command), curl-config (a file for curl -K, any OS and shell) or raw (the HTTP/1.1 request bytes)")
 	redacted := c.fs.Bool("redact", false, "replace credentials, cookies, keys and tokens by pseudonyms first")
 	outFile := c.fs.String("out", "", "write to this new `FILE` instead of stdout")
 	pos, code, ok := c.parse(args)
@@ -62,10 +74,22 @@ func cmdExport(args []string, stdout, stderr io.Writer) int {
 		c.warn("warning: flow %d's request body was cut at %d of %d bytes (--max-body); the export sends only those %d bytes",
 			n, len(b.Bytes), b.Size, len(b.Bytes))
 	}
-	var out []byte
-	if format.value == "raw" {
+	var out, body []byte
+	var bodyFile string
+	switch format.value {
+	case "raw":
 		out = export.RawRequest(f)
-	} else {
+	case "curl-config":
+		if *outFile != "" {
+			bodyFile = absPath(*outFile) + ".body"
+		}
+		var config string
+		config, body = export.CurlConfig(f, bodyFile)
+		if body != nil && *outFile == "" {
+			return c.fail("flow %d's body (%d bytes, not text a config line can hold) goes in a file beside the config: add --out FILE, which writes FILE and FILE.body", n, len(body))
+		}
+		out = []byte(config)
+	default:
 		out = []byte(export.Curl(f) + "\n")
 	}
 	if *outFile == "" {
@@ -74,17 +98,53 @@ func cmdExport(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	file, err := createNew(*outFile, "choose another --out FILE")
-	if err != nil {
+	if body != nil {
+		// Both files are new, or neither is written.
+		for _, p := range []struct{ path, instead string }{{*outFile, "choose another --out FILE"},
+			{bodyFile, "choose another --out FILE (its body goes in FILE.body)"}} {
+			if _, err := os.Lstat(p.path); err == nil {
+				return c.fail("%v", existsError(p.path, p.instead))
+			}
+		}
+	}
+	if err := writeNew(*outFile, out, "choose another --out FILE"); err != nil {
 		return c.fail("%v", err)
 	}
-	if _, err := file.Write(out); err != nil {
-		file.Close()
-		return c.fail("writing %s: %v", *outFile, err)
+	curl := "curl"
+	if runtime.GOOS == "windows" {
+		curl = "curl.exe"
 	}
-	if err := file.Close(); err != nil {
-		return c.fail("writing %s: %v", *outFile, err)
+	if body != nil {
+		if err := writeNew(bodyFile, body, "choose another --out FILE (its body goes in FILE.body)"); err != nil {
+			os.Remove(*outFile)
+			return c.fail("%v", err)
+		}
+		fmt.Fprintf(stdout, "wrote flow %d to %s and its body to %s: %s -K %s\n", n, *outFile, filepath.Base(bodyFile), curl, *outFile)
+		return 0
+	}
+	if format.value == "curl-config" {
+		fmt.Fprintf(stdout, "wrote flow %d to %s: %s -K %s\n", n, *outFile, curl, *outFile)
+		return 0
 	}
 	fmt.Fprintf(stdout, "wrote flow %d to %s\n", n, *outFile)
 	return 0
+}
+
+// writeNew writes data to a new file at path (0600), never over an existing
+// one (existsError with instead).
+func writeNew(path string, data []byte, instead string) error {
+	file, err := createNew(path, instead)
+	if err != nil {
+		return err
+	}
+	if _, err := file.Write(data); err != nil {
+		file.Close()
+		os.Remove(path)
+		return fmt.Errorf("writing %s: %v", path, err)
+	}
+	if err := file.Close(); err != nil {
+		os.Remove(path)
+		return fmt.Errorf("writing %s: %v", path, err)
+	}
+	return nil
 }

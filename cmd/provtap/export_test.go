@@ -108,9 +108,7 @@ func TestExportRedactCommand(t *testing.T) {
 				t.Errorf("seed %d: %s still holds %q", i+1, out, s)
 			}
 		}
-		if st, _ := os.Stat(out); st.Mode().Perm() != 0o600 {
-			t.Errorf("mode %v, want 0600", st.Mode().Perm())
-		}
+		capturetest.WantMode(t, out, 0o600)
 		orig, _ := har.LoadHAR(in)
 		red, err := har.LoadHAR(out)
 		if err != nil {

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/provtap/provtap/capture/capturetest"
 	"github.com/provtap/provtap/capture/har"
 )
 
@@ -41,6 +42,7 @@ func startHeadlessAt(t *testing.T, home, record string, extra ...string) *headle
 	h := &headless{record: record, lines: make(chan string, 100), rest: make(chan string, 100)}
 	args := append([]string{"--no-tui", "--home", home, "--listen", "127.0.0.1:0", "--record", h.record}, extra...)
 	h.cmd = exec.Command(provtapBinary(t), args...)
+	prepareInterrupt(h.cmd)
 	stdout, _ := h.cmd.StdoutPipe()
 	stderr, _ := h.cmd.StderrPipe()
 	if err := h.cmd.Start(); err != nil {
@@ -79,7 +81,10 @@ func startHeadlessAt(t *testing.T, home, record string, extra ...string) *headle
 // start-up.
 func (h *headless) stop(t *testing.T) (error, []string) {
 	t.Helper()
-	h.cmd.Process.Signal(os.Interrupt)
+	if err := interrupt(h.cmd.Process); err != nil {
+		t.Errorf("interrupting provtap: %v", err)
+		h.cmd.Process.Kill()
+	}
 	var rest []string
 	for l := range h.rest {
 		rest = append(rest, l)
@@ -141,7 +146,9 @@ func TestSIGINTClosesValidPrivateHAR(t *testing.T) {
 	up := okUpstream(t)
 	h := startHeadless(t)
 	h.send(t, 2, up)
-	h.cmd.Process.Signal(os.Interrupt)
+	if err := interrupt(h.cmd.Process); err != nil {
+		t.Fatal(err)
+	}
 	if err := h.cmd.Wait(); err != nil {
 		t.Fatalf("exit after SIGINT: %v", err)
 	}
@@ -158,10 +165,7 @@ func TestSIGINTClosesValidPrivateHAR(t *testing.T) {
 	if err := json.Unmarshal(data, &doc); err != nil || doc.Log.Version != "1.2" || len(doc.Log.Entries) != 2 {
 		t.Fatalf("capture is not complete HAR 1.2 with 2 entries: %v %+v", err, doc.Log.Version)
 	}
-	st, _ := os.Stat(h.record)
-	if st.Mode().Perm() != 0o600 {
-		t.Errorf("capture mode %v, want 0600", st.Mode().Perm())
-	}
+	capturetest.WantMode(t, h.record, 0o600)
 }
 
 func TestNonLoopbackListenNeedsProxyAuth(t *testing.T) {

@@ -140,7 +140,7 @@ func pickFlow(path string, flows []*capture.Flow, n int, forWhat string) (*captu
 		return nil, fmt.Errorf("no flow %d: %s has %s (1-%d)", n, path, flowCount(total), total)
 	}
 	f := flows[n-1]
-	if f.Kind == capture.KindTLSFailure || f.Method == "" {
+	if f.Kind == capture.KindTLSFailure || f.Kind == capture.KindOutOfScope || f.Method == "" {
 		return nil, fmt.Errorf("flow %d has no request to %s (%s)", n, forWhat, describeKind(f))
 	}
 	return f, nil
@@ -150,6 +150,8 @@ func describeKind(f *capture.Flow) string {
 	switch {
 	case f.Kind == capture.KindTLSFailure:
 		return "the client gave up during the TLS handshake"
+	case f.Kind == capture.KindOutOfScope:
+		return "a tunnel to a host outside the CA's scope: provtap passed it through without decrypting it"
 	case f.Error != "":
 		return f.Error
 	}

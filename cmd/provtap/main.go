@@ -26,10 +26,10 @@ func commands() []command {
 	return []command{
 		{"open", "the TUI on a saved capture (HAR from provtap or any other tool)", cmdOpen},
 		{"analyze", "explain the failures in a capture (text, json, markdown)", cmdAnalyze},
-		{"export", "one request of a capture as a curl command or raw HTTP", cmdExport},
+		{"export", "one request of a capture as curl (bash, or a curl -K file for any shell) or raw HTTP", cmdExport},
 		{"redact", "a copy of a capture safe to share (secrets replaced by pseudonyms)", cmdRedact},
 		{"diff", "compare two requests of a capture side by side", cmdDiff},
-		{"ca", "where provtap's CA is, its PEM, and how to trust it", cmdCA},
+		{"ca", "where provtap's CA is, its scope, how to trust it (and undo it); a scoped CA", cmdCA},
 		{"demo", "both seed failures reproduced locally, through the proxy, in the TUI", cmdDemo},
 		{"version", "print provtap's version (also --version)", cmdVersion},
 		{"help", `this overview; "provtap help COMMAND" explains a command`, cmdHelp},

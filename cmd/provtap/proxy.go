@@ -47,7 +47,7 @@ func cmdProxy(args []string, stdout, stderr io.Writer) int {
 	var cfg proxyConfig
 	var target, upstream string
 	fs := c.fs
-	fs.StringVar(&cfg.opts.Listen, "listen", "127.0.0.1:8080", "`ADDR` to listen on (a non-loopback address needs --proxy-auth)")
+	fs.StringVar(&cfg.opts.Listen, "listen", proxy.DefaultListen, "`ADDR` to listen on (a non-loopback address needs --proxy-auth); the default is not 8080, Tomcat's")
 	fs.StringVar(&target, "target", "", "reverse mode: clients call provtap's address instead of this base `URL`; no proxy settings or CA trust needed")
 	fs.StringVar(&upstream, "upstream-proxy", "", "send upstream traffic through this corporate proxy `URL` (checked once at start-up)")
 	fs.Var(&cfg.caFiles, "upstream-ca", "also trust the CA certificates in this PEM `FILE` for upstream TLS (an internal PKI); may be given more than once")
@@ -112,7 +112,7 @@ func checkListen(addr, auth string) error {
 	}
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("--listen %s: want host:port, like 127.0.0.1:8080", addr)
+		return fmt.Errorf("--listen %s: want host:port, like %s", addr, proxy.DefaultListen)
 	}
 	if host == "localhost" {
 		return nil
@@ -170,7 +170,7 @@ func runProxy(c *cli, cfg proxyConfig) int {
 	proxy.TuneRuntime()
 	p, err := proxy.Listen(cfg.opts)
 	if err != nil {
-		return fail("--listen %s: %v", cfg.opts.Listen, listenProblem(err))
+		return fail("--listen %s: %v", cfg.opts.Listen, listenProblem(cfg.opts.Listen, err))
 	}
 	if rec == nil {
 		if rec, err = newRecorder(cfg); err != nil {
@@ -266,16 +266,6 @@ func newRecorder(cfg proxyConfig) (*har.Recorder, error) {
 	return rec, nil
 }
 
-// listenProblem is why the proxy could not listen, without Go's "listen
-// tcp" prefix.
-func listenProblem(err error) string {
-	var op *net.OpError
-	if errors.As(err, &op) && op.Err != nil {
-		return op.Err.Error()
-	}
-	return err.Error()
-}
-
 // newDefaultRecorder is a new capture file under dir named after the time,
 // numbered when another provtap started within the same second.
 func newDefaultRecorder(dir, stem string) (*har.Recorder, error) {
@@ -308,7 +298,14 @@ func flowLine(f *capture.Flow, zone *time.Location) string {
 	}
 	line := fmt.Sprintf("%s #%d %-7s %s %s %s", f.Start.In(zone).Format("15:04:05.000"), f.ID, f.Method, status,
 		f.URL, shortDuration(f.Duration()))
+	if f.Kind == capture.KindOutOfScope && f.Error == "" {
+		line += fmt.Sprintf("  tunnelled, not decrypted: outside the CA's scope (provtap ca); %d bytes up, %d down",
+			f.RequestBody.Size, f.ResponseBody.Size)
+	}
 	if f.Error != "" {
+		if f.Kind == capture.KindOutOfScope {
+			line += "  outside the CA's scope, not decrypted"
+		}
 		line += "  ! " + f.Error
 	}
 	return line

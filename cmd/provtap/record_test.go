@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/provtap/provtap/capture/capturetest"
 	"github.com/provtap/provtap/capture/har"
 )
 
@@ -166,9 +167,7 @@ func TestHomeKeepsItsMode(t *testing.T) {
 	if code, _, errOut := runProvtap(t, "ca", "--home", fresh); code != 0 || errOut != "" {
 		t.Fatalf("exit %d, %s", code, errOut)
 	}
-	if st, _ := os.Stat(fresh); st.Mode().Perm() != 0o700 {
-		t.Errorf("a new home is %04o, want 0700", st.Mode().Perm())
-	}
+	capturetest.WantMode(t, fresh, 0o700)
 	shared := filepath.Join(dir, "shared")
 	os.Mkdir(shared, 0o755)
 	os.Chmod(shared, 0o755)
@@ -181,18 +180,14 @@ func TestHomeKeepsItsMode(t *testing.T) {
 			t.Errorf("run %d: exit %d, stderr %q\nwant %q", i, code, errOut, want)
 		}
 	}
-	if st, _ := os.Stat(shared); st.Mode().Perm() != 0o755 {
-		t.Errorf("the existing home became %04o", st.Mode().Perm())
-	}
+	capturetest.WantMode(t, shared, 0o755)
 	// The proxy too leaves it as it is.
 	h := startHeadlessAt(t, shared, filepath.Join(dir, "cap.har"))
 	if !strings.Contains(strings.Join(h.startup, "\n"), "provtap: warning: "+shared+" (mode 0755)") {
 		t.Errorf("the proxy did not warn: %q", h.startup)
 	}
 	h.stop(t)
-	if st, _ := os.Stat(shared); st.Mode().Perm() != 0o755 {
-		t.Errorf("the proxy changed the home to %04o", st.Mode().Perm())
-	}
+	capturetest.WantMode(t, shared, 0o755)
 }
 
 // The TUI's save and export --out write new files only.
@@ -223,7 +218,5 @@ func TestSaveAndExportOutNeverOverwrite(t *testing.T) {
 	if b, err := os.ReadFile(out); err != nil || !strings.HasPrefix(string(b), "curl --http1.1 -X PATCH 'https://idm.example.com/admin/usergroups/") {
 		t.Errorf("export --out wrote %q (%v)", b, err)
 	}
-	if st, _ := os.Stat(out); st.Mode().Perm() != 0o600 {
-		t.Errorf("export --out mode %04o", st.Mode().Perm())
-	}
+	capturetest.WantMode(t, out, 0o600)
 }

@@ -56,6 +56,9 @@ func provtapBinary(t *testing.T) string {
 			return
 		}
 		binDir, binPath = dir, filepath.Join(dir, "provtap")
+		if runtime.GOOS == "windows" {
+			binPath += ".exe" // else Windows looks for provtap.exe and finds nothing
+		}
 		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
