@@ -141,11 +141,11 @@ func ipOr(ip, fallback string) string {
 
 // tlsTrustFix repeats the essentials of `provtap ca --hints`.
 func tlsTrustFix() string {
-	return "Make the connector's runtime trust provtap's CA, <provtap home>/ca.pem (`provtap ca` prints where it is; " +
-		"`provtap ca --hints` prints every command with the real path), then restart the connector. " +
-		"JVM connector: keytool -importcert -noprompt -alias provtap -file <provtap home>/ca.pem " +
-		"-keystore \"$JAVA_HOME/lib/security/cacerts\" -storepass changeit " +
-		"(Java 8: $JAVA_HOME/jre/lib/security/cacerts; or a separate truststore with -Djavax.net.ssl.trustStore=…). " +
+	return "Make the connector's runtime trust provtap's CA, <provtap home>/ca.pem, then restart the connector; " +
+		"`provtap ca --hints --for jvm|windows|linux|macos|curl` prints every command with the real paths, and how to undo them. " +
+		"JVM connector: a truststore made from a copy of the JDK's cacerts plus the CA (keytool -importkeystore from cacerts, " +
+		"then keytool -importcert -noprompt -alias provtap -file <provtap home>/ca.pem into the copy), passed with " +
+		"-Djavax.net.ssl.trustStore=<the copy> so the JVM's other HTTPS keeps working. " +
 		"Windows (.NET connectors; PowerShell as administrator): certutil -addstore Root <provtap home>\\ca.pem. " +
 		"curl: --cacert <provtap home>/ca.pem. Linux system store: copy it to /usr/local/share/ca-certificates/provtap.crt " +
 		"and run update-ca-certificates. Or avoid TLS to provtap altogether: reverse mode (provtap --target https://target) " +

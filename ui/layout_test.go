@@ -70,7 +70,7 @@ func TestFixWrapsAtSpaces(t *testing.T) {
 	if len(findings) == 0 || !strings.Contains(findings[0].Fix, "-Djavax.net.ssl.trustStore") {
 		t.Fatalf("no tls-untrusted fix to test with: %+v", findings)
 	}
-	fix := strings.ReplaceAll(findings[0].Fix, "<provtap home>/ca.pem", caPath)
+	fix := strings.NewReplacer("<provtap home>/ca.pem", caPath, `<provtap home>\ca.pem`, caPath).Replace(findings[0].Fix)
 	for _, w := range []int{80, 100, 133, 160} {
 		fd := NewFeed()
 		fd.AddAll([]*capture.Flow{tlsFail}, findings)
