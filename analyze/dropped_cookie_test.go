@@ -11,7 +11,7 @@ import (
 
 const api = "https://iam.example.com"
 
-// seed1 is SCENARIOS §1: POST opens a session, the cookie-less PATCH is refused.
+// seed1 is the first seed failure (the README): POST opens a session, the cookie-less PATCH is refused.
 func seed1(withJar bool) *capt {
 	c := newCapt()
 	c.add("POST", api+"/admin/users", 201, hdr("Authorization", basicAuth), hdr("Content-Type", "application/json"),

@@ -12,7 +12,7 @@ const scim = "https://scim-gw.example.net"
 
 const subKey = "3f9c2a7d51e84b0c9a6f2d1e8b7c4a50"
 
-// seed2 is SCENARIOS §2: the key travels on reads only.
+// seed2 is the second seed failure (the README): the key travels on reads only.
 func seed2(inHeader, inQuery, onWrites bool) *capt {
 	c := newCapt()
 	opts := func(write bool) []flowOpt {

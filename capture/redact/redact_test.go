@@ -38,7 +38,7 @@ const (
 	seed2Key     = "4f2b9c7d1e8a4b6c9d0e1f2a3b4c5d6e"
 )
 
-// seedSession is SCENARIOS.md #1: POST opens a session (JSESSIONID), the
+// seedSession is the first seed failure (the session the connector did not keep): POST opens a session (JSESSIONID), the
 // PATCH without the cookie is refused, a replay with the cookie works.
 func seedSession() []*capture.Flow {
 	base := "https://idm.example.com"
@@ -58,7 +58,7 @@ func seedSession() []*capture.Flow {
 	}
 }
 
-// seedSubscription is SCENARIOS.md #2: the key rides on reads only.
+// seedSubscription is the second seed failure: the key rides on reads only.
 func seedSubscription() []*capture.Flow {
 	base := "https://gw.example.com/scim/v2"
 	auth := capture.Header{Name: "Authorization", Value: "Basic c2NpbTpTY2ltUGFzczk5"}
