@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
@@ -21,7 +22,8 @@ type Report struct {
 	findings int // how many there were
 }
 
-// NewReport sorts a copy of the findings (worst first, then by flow),
+// NewReport sorts a copy of the findings by flow (as provtap analyze writes
+// them),
 // groups them into problems and never holds nil slices, so JSON shows []
 // rather than null. The same findings always give the same report.
 func NewReport(flows int, findings []Finding) Report {
@@ -32,7 +34,7 @@ func NewReport(flows int, findings []Finding) Report {
 			fs[i].Related = []int{}
 		}
 	}
-	SortFindings(fs)
+	sortByFlow(fs)
 	ps := Problems(fs)
 	if ps == nil {
 		ps = []*Problem{}
@@ -244,3 +246,18 @@ func mdEscape(s string) string {
 }
 
 func mdCell(s string) string { return strings.ReplaceAll(mdEscape(s), "|", `\|`) }
+
+// sortByFlow orders findings by flow, then kind and title: the order the
+// engine hands them on in, and the JSON report's.
+func sortByFlow(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		switch {
+		case a.Flow != b.Flow:
+			return a.Flow < b.Flow
+		case a.Kind != b.Kind:
+			return a.Kind < b.Kind
+		}
+		return a.Title < b.Title
+	})
+}
