@@ -34,12 +34,10 @@ type curlResult struct {
 	body   string
 }
 
-func (c Curl) call(ctx context.Context, method, url, user, pass string, headers []string, body string) (curlResult, error) {
-	bin, err := exec.LookPath("curl")
-	if err != nil {
-		return curlResult{}, fmt.Errorf("the curl binary is not installed: %w", err)
-	}
-	args := []string{"-sS", "-X", method, "-u", user + ":" + pass, "-w", "\n%{http_code}"}
+// connArgs are the options that take curl to the server: through the proxy
+// (or straight there), trusting the CA given.
+func (c Curl) connArgs() []string {
+	var args []string
 	if c.Proxy != "" {
 		// An empty --noproxy list overrides NO_PROXY, which often names 127.0.0.1.
 		args = append(args, "--proxy", c.Proxy, "--noproxy", "")
@@ -52,6 +50,15 @@ func (c Curl) call(ctx context.Context, method, url, user, pass string, headers 
 	if c.Insecure {
 		args = append(args, "-k")
 	}
+	return args
+}
+
+func (c Curl) call(ctx context.Context, method, url, user, pass string, headers []string, body string) (curlResult, error) {
+	bin, err := exec.LookPath("curl")
+	if err != nil {
+		return curlResult{}, fmt.Errorf("the curl binary is not installed: %w", err)
+	}
+	args := append([]string{"-sS", "-X", method, "-u", user + ":" + pass, "-w", "\n%{http_code}"}, c.connArgs()...)
 	if c.AnyAuth {
 		args = append(args, "--anyauth")
 	}

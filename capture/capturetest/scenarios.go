@@ -50,18 +50,8 @@ func (c Curl) RunMoved(ctx context.Context, baseURL string) error {
 	if err != nil {
 		return fmt.Errorf("the curl binary is not installed: %w", err)
 	}
-	args := []string{"-sS", "-L", "-u", scenario.MovedUser + ":" + scenario.MovedPassword, "-H", "Accept: " + scenario.SCIMType, "-w", "\n%{http_code}"}
-	if c.Proxy != "" {
-		args = append(args, "--proxy", c.Proxy, "--noproxy", "")
-	} else {
-		args = append(args, "--noproxy", "*")
-	}
-	if c.CAFile != "" {
-		args = append(args, "--cacert", c.CAFile)
-	}
-	if c.Insecure {
-		args = append(args, "-k")
-	}
+	args := append([]string{"-sS", "-L", "-u", scenario.MovedUser + ":" + scenario.MovedPassword, "-H", "Accept: " + scenario.SCIMType,
+		"-w", "\n%{http_code}"}, c.connArgs()...)
 	url := scenario.MovedURL(baseURL)
 	out, err := exec.CommandContext(ctx, bin, append(args, url)...).Output()
 	if err != nil {

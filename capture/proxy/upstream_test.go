@@ -3,7 +3,6 @@ package proxy_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -18,17 +17,6 @@ import (
 	"github.com/provtap/provtap/capture/proxy"
 )
 
-func get(t *testing.T, c *http.Client, u string) (int, string) {
-	t.Helper()
-	res, err := c.Get(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(b)
-}
-
 // An upstream on an internal PKI: refused, with the way out named, until
 // its CA is among the upstream roots; then it works without
 // InsecureUpstream. Replays use the same roots.
@@ -42,12 +30,12 @@ func TestUpstreamRoots(t *testing.T) {
 	}
 	target, _ := url.Parse(up.URL)
 	without := capturetest.StartProxy(t, proxy.Options{Target: target})
-	if status, body := get(t, http.DefaultClient, without.URL+"/Users"); status != 502 ||
+	if status, body := capturetest.Get(t, http.DefaultClient, without.URL+"/Users"); status != 502 ||
 		!strings.Contains(body, "not trusted") || !strings.Contains(body, "--upstream-ca FILE") {
 		t.Errorf("without the CA: %d %q", status, body)
 	}
 	with := capturetest.StartProxy(t, proxy.Options{Target: target, UpstreamRoots: roots})
-	if status, body := get(t, http.DefaultClient, with.URL+"/Users"); status != 200 || body != `{"ok":true}` {
+	if status, body := capturetest.Get(t, http.DefaultClient, with.URL+"/Users"); status != 200 || body != `{"ok":true}` {
 		t.Errorf("with the CA: %d %q", status, body)
 	}
 	f := &capture.Flow{ID: 1, Method: "GET", URL: up.URL + "/Users", Target: "/Users", Scheme: "https",
@@ -85,7 +73,7 @@ func TestUpstreamProxyDown(t *testing.T) {
 	}
 	rp := capturetest.StartProxy(t, proxy.Options{UpstreamProxy: dead})
 	for _, u := range []string{"http://scim.corp.test/Users", "https://scim.corp.test/Users"} {
-		status, body := get(t, rp.Client(), u)
+		status, body := capturetest.Get(t, rp.Client(), u)
 		if status != 502 || !strings.Contains(body, "the upstream proxy "+dead.String()+" (--upstream-proxy) is unreachable") {
 			t.Errorf("%s: %d %q", u, status, body)
 		}
@@ -102,7 +90,7 @@ func TestNumberAfter(t *testing.T) {
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	t.Cleanup(up.Close)
 	rp := capturetest.StartProxy(t, proxy.Options{NumberAfter: 17})
-	get(t, rp.Client(), up.URL+"/a")
+	capturetest.Get(t, rp.Client(), up.URL+"/a")
 	if fs := rp.Flows(1, 10*time.Second); len(fs) != 1 || fs[0].ID != 18 {
 		t.Errorf("flows %v", fs)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -14,17 +13,6 @@ import (
 	"github.com/provtap/provtap/capture/capturetest"
 	"github.com/provtap/provtap/capture/proxy"
 )
-
-func getBody(t *testing.T, c *http.Client, u string) (int, string) {
-	t.Helper()
-	res, err := c.Get(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(b)
-}
 
 // A target on an internal PKI: without --upstream-ca the request fails
 // with a 502 that names the flag; with it the request goes through, and
@@ -48,7 +36,7 @@ func TestUpstreamCA(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			h := startHeadlessAt(t, filepath.Join(dir, "home"), filepath.Join(dir, "cap.har"), append([]string{"--target", up.URL}, c.flags...)...)
-			status, body := getBody(t, http.DefaultClient, h.proxy.String()+"/scim/v2/Users")
+			status, body := capturetest.Get(t, http.DefaultClient, h.proxy.String()+"/scim/v2/Users")
 			if status != c.status || !strings.Contains(body, c.body) {
 				t.Errorf("got %d %q, want %d with %q", status, body, c.status, c.body)
 			}
@@ -78,7 +66,7 @@ func TestUpstreamProxyCheckedAtStartUp(t *testing.T) {
 	if h.startup[0] != want {
 		t.Errorf("start-up line %q\nwant %q", h.startup[0], want)
 	}
-	status, body := getBody(t, &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(h.proxy)}}, "http://scim.corp.test/Users")
+	status, body := capturetest.Get(t, &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(h.proxy)}}, "http://scim.corp.test/Users")
 	if status != 502 || !strings.Contains(body, "the upstream proxy "+dead+" (--upstream-proxy) is unreachable") {
 		t.Errorf("through the dead upstream proxy: %d %q", status, body)
 	}
@@ -92,7 +80,7 @@ func TestUpstreamProxyCheckedAtStartUp(t *testing.T) {
 	if m := answeredLine.FindStringSubmatch(h.startup[0]); m == nil || m[1] != corp.URL {
 		t.Errorf("start-up line %q", h.startup[0])
 	}
-	if status, body := getBody(t, &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(h.proxy)}}, up+"/Users"); status != 200 || body != `{"id":"1"}` {
+	if status, body := capturetest.Get(t, &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(h.proxy)}}, up+"/Users"); status != 200 || body != `{"id":"1"}` {
 		t.Errorf("through the upstream proxy: %d %q", status, body)
 	}
 	if fs := corp.Flows(1, 10*time.Second); len(fs) != 1 {
