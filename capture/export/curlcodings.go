@@ -2,6 +2,7 @@ package export
 
 import (
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -41,4 +42,43 @@ func withFeatures(codings map[string]bool, version string) map[string]bool {
 		}
 	}
 	return codings
+}
+
+// decodable reports an Accept-Encoding holding a content coding curl
+// decodes with --compressed (see CurlCodings): gzip and deflate, which
+// every curl build decodes, and br and zstd when the curl on this machine
+// was built with them. The request still sends its own Accept-Encoding.
+func decodable(values []string) bool { return decodableBy(values, CurlCodings()) }
+
+func decodableBy(values []string, codings map[string]bool) bool {
+	for _, v := range values {
+		for _, c := range strings.Split(v, ",") {
+			name, params, _ := strings.Cut(c, ";")
+			if refused(params) {
+				continue
+			}
+			switch name = strings.ToLower(strings.TrimSpace(name)); name {
+			case "gzip", "x-gzip", "deflate", "*":
+				return true
+			case "br", "zstd":
+				if codings[name] {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// refused reports a q=0 parameter: the coding is not acceptable.
+func refused(params string) bool {
+	for _, p := range strings.Split(params, ";") {
+		k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+		if strings.EqualFold(strings.TrimSpace(k), "q") {
+			if q, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && q == 0 {
+				return true
+			}
+		}
+	}
+	return false
 }

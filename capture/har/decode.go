@@ -458,3 +458,6 @@ func (d *decoder) cookies(p *[]harCookie) {
 	}
 	*p = s[:i]
 }
+
+var entryFields = []string{"startedDateTime", "time", "request", "response", "cache", "timings",
+	"serverIPAddress", "connection", "_clientAddress", "_kind", "_error", "_originalHost", "_replayOf"}

@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/provtap/provtap/capture"
-	"github.com/provtap/provtap/capture/httpx"
 )
 
 // HAR 1.2 types. Only what provtap writes or reads; `_`-prefixed fields are
@@ -208,56 +207,6 @@ func entryFromFlow(f *capture.Flow) harEntry {
 	}
 	e.Response.Content = content
 	return e
-}
-
-func queryString(raw string) []harNV {
-	out := []harNV{}
-	u, err := url.Parse(raw)
-	if err != nil || u.RawQuery == "" {
-		return out
-	}
-	for _, kv := range strings.Split(u.RawQuery, "&") {
-		if kv == "" {
-			continue
-		}
-		k, v, _ := strings.Cut(kv, "=")
-		if uk, err := url.QueryUnescape(k); err == nil {
-			k = uk
-		}
-		if uv, err := url.QueryUnescape(v); err == nil {
-			v = uv
-		}
-		out = append(out, harNV{k, v})
-	}
-	return out
-}
-
-func requestCookies(hs []capture.Header) []harCookie {
-	out := []harCookie{}
-	for _, v := range capture.HeaderValues(hs, "Cookie") {
-		for _, p := range httpx.ParseCookie(v) {
-			out = append(out, harCookie{Name: p.Name, Value: v[p.ValueStart:p.End]})
-		}
-	}
-	return out
-}
-
-// responseCookies is the HAR cookies array of a response: every cookie of
-// every Set-Cookie line, as an RFC 6265 client reads its attributes.
-func responseCookies(hs []capture.Header) []harCookie {
-	out := []harCookie{}
-	for _, line := range httpx.SetCookieLines(capture.HeaderValues(hs, "Set-Cookie")) {
-		sc, ok := httpx.ParseSetCookie(line)
-		if !ok {
-			continue
-		}
-		c := harCookie{Name: sc.Name, Value: sc.Value, Path: sc.Path, Domain: sc.Domain, HTTPOnly: sc.HTTPOnly, Secure: sc.Secure}
-		if sc.HasExpires {
-			c.Expires = sc.Expires.UTC().Format(time.RFC3339)
-		}
-		out = append(out, c)
-	}
-	return out
 }
 
 // flowFromEntry converts a HAR entry from provtap or another tool.
