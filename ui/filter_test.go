@@ -108,7 +108,7 @@ func matchIDs(t *testing.T, m *Model, expr string) []int {
 	for _, r := range m.store.all {
 		s := m.subject(r)
 		if q.match(&s) {
-			out = append(out, r.f.ID)
+			out = append(out, r.id)
 		}
 	}
 	return out

@@ -49,7 +49,7 @@ func (m *Model) plainView() bool {
 // subject is r as the filter sees it.
 func (m *Model) subject(r *row) subject {
 	st := m.store
-	return subject{r: r, kinds: st.kinds(r.f.ID), load: func(r *row) *capture.Flow {
+	return subject{r: r, kinds: st.kinds(r), load: func(r *row) *capture.Flow {
 		f, _ := st.fullRow(r) // the same read-back as Model.full
 		return f
 	}}
@@ -57,7 +57,7 @@ func (m *Model) subject(r *row) subject {
 
 // shown reports whether the list shows r.
 func (m *Model) shown(r *row) bool {
-	if r.seq < m.clearSeq {
+	if int(r.seq) < m.clearSeq {
 		return false
 	}
 	if !m.filter.active() {
@@ -114,7 +114,7 @@ func (m *Model) refresh() tea.Cmd {
 	if n == len(all) {
 		return nil
 	}
-	m.scan.next, m.scan.read, m.scan.stop = all[n].f.ID, n, &atomic.Bool{}
+	m.scan.next, m.scan.read, m.scan.stop = all[n].id, n, &atomic.Bool{}
 	return m.scanChunk()
 }
 
@@ -133,7 +133,7 @@ func (m *Model) scanChunk() tea.Cmd {
 	}
 	m.scan.next = m.store.lastID() + 1
 	if end < len(all) {
-		m.scan.next = all[end].f.ID
+		m.scan.next = all[end].id
 	}
 	q, gen, stop, cleared := m.filter, m.scan.gen, m.scan.stop, m.clearSeq
 	return func() tea.Msg {
@@ -142,7 +142,7 @@ func (m *Model) scanChunk() tea.Cmd {
 			if stop.Load() {
 				return nil
 			}
-			if items[k].r.seq >= cleared && q.match(&items[k]) {
+			if int(items[k].r.seq) >= cleared && q.match(&items[k]) {
 				hits = append(hits, items[k].r)
 			}
 		}
@@ -172,8 +172,8 @@ func (m *Model) showArrived(r *row) {
 	switch {
 	case m.plainView():
 		m.list.rows = m.store.all
-		m.list.inserted(m.store.all.find(r.f.ID))
-	case m.scanning() && r.f.ID >= m.scan.next:
+		m.list.inserted(m.store.all.find(r.id))
+	case m.scanning() && r.id >= m.scan.next:
 		// the scan gets to it
 	case m.shown(r):
 		m.list.add(r)

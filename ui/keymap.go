@@ -12,7 +12,7 @@ type keyMap struct {
 	Filter, Findings, Evidence, NextMark    key.Binding
 	PrevMark, Mark, Diff, Replay, ReplayFix key.Binding
 	Edit, Copy, Save, Sort, Clear, Unclear  key.Binding
-	Help, Quit                              key.Binding
+	Expand, Collapse, Help, Quit            key.Binding
 }
 
 func defaultKeyMap() keyMap {
@@ -41,6 +41,8 @@ func defaultKeyMap() keyMap {
 		Sort:      key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "sort: time status dur size host")),
 		Clear:     key.NewBinding(key.WithKeys("z"), key.WithHelp("z", "clear the view (file kept)")),
 		Unclear:   key.NewBinding(key.WithKeys("Z"), key.WithHelp("Z", "show cleared flows again")),
+		Expand:    key.NewBinding(key.WithKeys("right"), key.WithHelp("→", "open a problem")),
+		Collapse:  key.NewBinding(key.WithKeys("left"), key.WithHelp("←", "close a problem")),
 		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit (asks while proxying)")),
 	}
@@ -50,7 +52,7 @@ func defaultKeyMap() keyMap {
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Enter, k.Back, k.Tab},
-		{k.Filter, k.Sort, k.Clear, k.Unclear, k.Findings, k.Evidence, k.NextMark, k.PrevMark},
+		{k.Filter, k.Sort, k.Clear, k.Unclear, k.Findings, k.Expand, k.Collapse, k.Evidence, k.NextMark, k.PrevMark},
 		{k.Copy, k.Replay, k.ReplayFix, k.Edit, k.Mark, k.Diff, k.Save, k.Help, k.Quit},
 	}
 }

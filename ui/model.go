@@ -144,10 +144,11 @@ func NewModel(opts Options, feed *Feed) *Model {
 	m.list = listPane{keys: &m.keys, st: m.st, follow: opts.Follow, zone: opts.Zone}
 	m.detail = newDetailPane(&m.keys, m.st)
 	m.detail.zone = opts.Zone
-	m.detail.lookup = m.flowByID
+	m.detail.lookup = m.fullByID
 	m.detail.load = m.fullOrSame
 	m.detail.setters = m.store.setters
-	m.fpane = newFindingsPane(&m.keys, m.st, m.describe)
+	m.fpane = newFindingsPane(&m.keys, m.st, &m.store.fnd, m.describe)
+	m.fpane.finding = m.findingOf
 	m.fpane.resolve = m.withCAPath
 	m.prompt = newPromptPane(m.st)
 	m.helpPane = newHelpPane(&m.keys, m.st, m.helpNotes)

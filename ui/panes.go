@@ -64,7 +64,11 @@ func (m *Model) paneHints() []hint {
 	var hs []hint
 	switch m.focus {
 	case focusFindings:
-		hs = append([]hint{{"↑↓", "move", 3}, {"enter", "go to flow", 0}, {"v", "evidence", 0}, {"c", "curl", 1}}, acts...)
+		enter := "requests"
+		if m.fpane.curID != 0 {
+			enter = "go to flow"
+		}
+		hs = append([]hint{{"↑↓", "move", 3}, {"enter", enter, 0}, {"v", "evidence", 0}, {"c", "curl", 1}}, acts...)
 		hs = append(hs, hint{"f/esc", "close", 0}, hint{"?", "help", 0}, hint{"q", "quit", 2})
 	case focusDetail:
 		hs = append([]hint{{"↑↓", "scroll", 3}, {"tab", "request/response/cookies", 0}, {"esc", "list", 0}, {"c", "curl", 0}}, acts...)
