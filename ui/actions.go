@@ -17,25 +17,39 @@ import (
 func (m *Model) apply(b batch) tea.Cmd {
 	// Findings first: a flow that arrives with its findings is marked, and
 	// has:finding sees them.
-	var cmd tea.Cmd
-	restale := false
-	for _, fd := range b.findings {
-		restale = restale || m.store.row(fd.Flow) != nil
-	}
-	m.store.addFindings(b.findings)
-	for _, fed := range b.flows {
-		if r := m.store.addFlow(fed.f, fed.loc); r != nil {
-			m.showArrived(r)
+	// Everything here costs the batch, not the flows so far.
+	var stale []*row // flows the filter judged before their findings came
+	if m.filter.usesFindings() {
+		for _, fd := range b.findings {
+			if r := m.store.row(fd.Flow); r != nil && (len(stale) == 0 || stale[len(stale)-1] != r) {
+				stale = append(stale, r)
+			}
 		}
 	}
-	if restale && m.filter.usesFindings() {
-		cmd = m.refresh() // findings on flows the filter had already judged
+	m.store.addFindings(b.findings)
+	if b.zone != nil && b.zone != m.list.zone {
+		m.opts.Zone, m.list.zone, m.detail.zone = b.zone, b.zone, b.zone
+	}
+	for _, fed := range b.flows {
+		if r := m.store.addFlow(fed.f, fed.loc); r != nil {
+			var whole *capture.Flow
+			if fed.whole {
+				whole = fed.f
+			}
+			m.showArrived(r, whole)
+		}
+	}
+	for _, r := range stale {
+		m.rejudge(r)
 	}
 	if b.recErr != nil {
 		m.recErr = b.recErr
 	}
 	if b.note != nil {
 		m.note = *b.note
+	}
+	if b.closed && !m.closed && m.opts.SelectWorst && !m.touched {
+		m.selectWorst()
 	}
 	m.closed = b.closed
 	m.list.clamp()
@@ -44,7 +58,15 @@ func (m *Model) apply(b batch) tea.Cmd {
 		m.jumpTo(id, "")
 	}
 	m.syncDetail()
-	return cmd
+	return nil
+}
+
+// selectWorst selects the worst problem's first flow (`provtap open`,
+// once every flow is in).
+func (m *Model) selectWorst() {
+	if ps := m.store.fnd.problems(); len(ps) > 0 && len(ps[0].Flows) > 0 {
+		m.list.selectID(ps[0].First().Flow)
+	}
 }
 
 // syncDetail shows the selected flow in the detail pane when it changed (or

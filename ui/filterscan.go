@@ -167,16 +167,40 @@ func (m *Model) scanned(msg scanMsg) tea.Cmd {
 	return m.scanChunk()
 }
 
-// showArrived puts a flow that just arrived in the list when it is shown.
-func (m *Model) showArrived(r *row) {
+// showArrived puts a flow that just arrived in the list when it is shown;
+// whole, when not nil, is the flow with its headers and bodies, which the
+// filter then need not read back.
+func (m *Model) showArrived(r *row, whole *capture.Flow) {
 	switch {
 	case m.plainView():
 		m.list.rows = m.store.all
 		m.list.inserted(m.store.all.find(r.id))
 	case m.scanning() && r.id >= m.scan.next:
 		// the scan gets to it
-	case m.shown(r):
+	case int(r.seq) < m.clearSeq:
+	case !m.filter.active():
 		m.list.add(r)
+	default:
+		s := m.subject(r)
+		s.full = whole
+		if m.filter.match(&s) {
+			m.list.add(r)
+		}
+	}
+}
+
+// rejudge shows or hides a flow the filter had judged before new findings
+// on it came (has:, kind:).
+func (m *Model) rejudge(r *row) {
+	if m.plainView() || m.scanning() && r.id >= m.scan.next {
+		return // shown anyway, or the scan gets to it
+	}
+	i := m.list.indexOf(r.id)
+	switch show := m.shown(r); {
+	case show && i < 0:
+		m.list.add(r)
+	case !show && i >= 0:
+		m.list.remove(i)
 	}
 }
 

@@ -29,6 +29,7 @@ type findingsPane struct {
 	cur    *analyze.Problem          // the selected problem
 	curID  int                       // the selected request of it (0: the problem's own line)
 	line   int                       // the selected line
+	moved  bool                      // the user moved the selection (else it stays on the worst)
 	offset int                       // the first line on screen
 	width  int
 	height int
@@ -52,9 +53,7 @@ func newFindingsPane(keys *keyMap, st *styles, src *findingStore, describe func(
 // refresh takes in new findings (sorting the problems again) and keeps
 // the selection on its problem and request.
 func (p *findingsPane) refresh() {
-	if p.src.dirty || p.probs == nil {
-		p.probs = p.src.problems()
-	}
+	p.probs = p.src.problems() // sorted again only when findings came since
 	p.starts = p.starts[:0]
 	n := 0
 	for _, pr := range p.probs {
@@ -65,7 +64,7 @@ func (p *findingsPane) refresh() {
 		}
 	}
 	p.starts = append(p.starts, n)
-	if p.cur == nil && len(p.probs) > 0 {
+	if (p.cur == nil || !p.moved) && len(p.probs) > 0 {
 		p.cur = p.probs[0]
 	}
 	p.line = 0
@@ -100,6 +99,7 @@ func (p *findingsPane) at(line int) (*analyze.Problem, int) {
 
 // moveTo selects a line.
 func (p *findingsPane) moveTo(line int) {
+	p.moved = true
 	p.line = min(max(line, 0), max(p.lines()-1, 0))
 	p.cur, p.curID = p.at(p.line)
 	p.clamp()
@@ -164,6 +164,7 @@ func (p *findingsPane) setOpen(open bool) {
 	if p.cur == nil {
 		return
 	}
+	p.moved = true
 	if open {
 		p.open[p.cur] = true
 	} else {

@@ -102,6 +102,17 @@ func (l *listPane) add(r *row) {
 	l.inserted(i)
 }
 
+// remove takes the row at index i out, keeping the selection on its flow
+// (or the next one when it is the one removed).
+func (l *listPane) remove(i int) {
+	l.rows = append(l.rows[:i:i], l.rows[i+1:]...)
+	if i < l.cursor {
+		l.cursor--
+		l.offset = max(l.offset-1, 0)
+	}
+	l.clamp()
+}
+
 // indexOf is the index of the flow's row, or -1.
 func (l *listPane) indexOf(id int) int {
 	if l.order == sortFlow {

@@ -44,6 +44,9 @@ type Options struct {
 	Note string
 	// Follow starts with the newest flow selected and following the tail.
 	Follow bool
+	// SelectWorst selects the worst problem's first flow once the feed is
+	// closed (every flow of a file is in), unless a key was pressed.
+	SelectWorst bool
 	// ShowFindings opens on the findings pane.
 	ShowFindings bool
 	// Select is the flow selected at start (0: the first, or the newest
@@ -118,6 +121,7 @@ type Model struct {
 	hints       help.Model
 	focus       focus
 
+	touched bool   // a key was pressed
 	msg     string // the bottom line's message, until the next key
 	msgErr  bool
 	initCmd tea.Cmd // what Init starts besides the feed (a filter's scan)

@@ -120,6 +120,7 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	if msg.String() == "ctrl+c" {
 		return tea.Quit
 	}
+	m.touched = true
 	if m.typing() {
 		return m.route(msg)
 	}

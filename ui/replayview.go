@@ -187,7 +187,7 @@ func (p *pendingReplay) bottom(w int) (string, bool) {
 // (in the findings pane) or of f's own findings, and their kinds.
 func (m *Model) fixFor(f *capture.Flow) (fds []analyze.Finding, kinds []string, missing []analyze.Missing) {
 	var shown []shownFinding
-	if fd, ok := m.fpane.selected(); ok && m.focus == focusFindings {
+	if fd, ok := m.fpane.selected(); m.focus == focusFindings && ok {
 		shown = []shownFinding{fd}
 	} else {
 		shown, _ = m.findingsOn(f.ID)
