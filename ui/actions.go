@@ -219,25 +219,8 @@ func (m *Model) nextMarked(dir int) {
 	m.flash(false, "no more flows with findings that way")
 }
 
-func (m *Model) copySelected() tea.Cmd {
-	f := m.targetFlow()
-	if f == nil {
-		return m.flash(true, "no flow to copy yet")
-	}
-	text := m.opts.Curl(m.fullOrSame(f))
-	id := f.ID
-	copyFn := m.opts.Copy
-	if copyFn == nil {
-		copyFn = NewClipboard(nil, false, m.captureDir()).Copy
-	}
-	return func() tea.Msg {
-		how, err := copyFn(text, id)
-		return copiedMsg{id: id, how: how, err: err}
-	}
-}
-
-// targetFlow is the flow `c` copies: the selected finding's in the
-// findings pane, else the selected flow.
+// targetFlow is the flow the keys act on (c copies, r replays): the
+// selected line's in the findings pane, else the selected flow.
 func (m *Model) targetFlow() *capture.Flow {
 	if m.focus == focusFindings {
 		if id := m.fpane.targetID(); id != 0 {

@@ -139,6 +139,10 @@ func press(k string) tea.KeyMsg {
 		return tea.KeyMsg{Type: tea.KeyCtrlU}
 	case "pgdown":
 		return tea.KeyMsg{Type: tea.KeyPgDown}
+	case "down":
+		return tea.KeyMsg{Type: tea.KeyDown}
+	case "up":
+		return tea.KeyMsg{Type: tea.KeyUp}
 	}
 	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
 }
@@ -176,4 +180,11 @@ func typeKeys(tm *teatest.TestModel, keys ...string) {
 	for _, k := range keys {
 		tm.Send(press(k))
 	}
+}
+
+// flowOfFile is the flow a copy's file name is for (provtap-flow-6.curl.sh: 6).
+func flowOfFile(name string) int {
+	name = strings.TrimPrefix(name, "provtap-flow-")
+	n, _ := strconv.Atoi(name[:strings.IndexAny(name+".", ".-")])
+	return n
 }

@@ -206,10 +206,10 @@ func TestCopyIsExactlyTheExport(t *testing.T) {
 	var mu sync.Mutex
 	var copied string
 	var copiedID int
-	opts := Options{Renderer: plainRenderer(), Copy: func(text string, id int) (string, error) {
+	opts := Options{Renderer: plainRenderer(), Copy: func(text, file string) (string, error) {
 		mu.Lock()
 		defer mu.Unlock()
-		copied, copiedID = text, id
+		copied, copiedID = text, flowOfFile(file)
 		return "copied to the test clipboard", nil
 	}}
 	m := NewModel(opts, feed)
@@ -350,7 +350,8 @@ func TestFindingsPaneJumps(t *testing.T) {
 func TestCopyFromFindingsPane(t *testing.T) {
 	feed, flows, _ := seedFeed()
 	var got int
-	m := NewModel(Options{Renderer: plainRenderer(), ShowFindings: true, Copy: func(text string, id int) (string, error) {
+	m := NewModel(Options{Renderer: plainRenderer(), ShowFindings: true, Copy: func(text, file string) (string, error) {
+		id := flowOfFile(file)
 		if text != export.Curl(flows[id-1]) {
 			t.Errorf("copied text is not flow #%d's curl", id)
 		}
@@ -360,7 +361,7 @@ func TestCopyFromFindingsPane(t *testing.T) {
 	m.Update(sizeMsg(100, 30))
 	m.Update(press("j"))
 	m.Update(press("j"))
-	cmd := m.copySelected()
+	cmd := m.copyAs(copyCurl)
 	m.Update(cmd())
 	if got != 6 {
 		t.Errorf("copied #%d, want #6 (the third finding's flow)", got)

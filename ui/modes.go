@@ -167,6 +167,17 @@ func (m *Model) body(w, h int) string {
 	return ""
 }
 
+// bodyBelow is what the modes under md draw (for a mode drawn over them).
+func (m *Model) bodyBelow(md mode, w, h int) string {
+	i := slices.Index(m.modes, md)
+	for i--; i >= 0; i-- {
+		if s, ok := m.modes[i].body(w, h); ok {
+			return s
+		}
+	}
+	return ""
+}
+
 // bottomLine: a prompt being typed into, else the last message, else what
 // the top mode that says something says (its keys).
 func (m *Model) bottomLine() string {

@@ -71,10 +71,10 @@ func (m *Model) paneHints() []hint {
 		hs = append([]hint{{"↑↓", "move", 3}, {"enter", enter, 0}, {"v", "evidence", 0}, {"c", "curl", 1}}, acts...)
 		hs = append(hs, hint{"f/esc", "close", 0}, hint{"?", "help", 0}, hint{"q", "quit", 2})
 	case focusDetail:
-		hs = append([]hint{{"↑↓", "scroll", 3}, {"tab", "request/response/cookies", 0}, {"esc", "list", 0}, {"c", "curl", 0}}, acts...)
+		hs = append([]hint{{"↑↓", "scroll", 3}, {"tab", "request/response/cookies", 0}, {"esc", "list", 0}, {"c", "curl", 0}, {"C", "copy as", 3}}, acts...)
 		hs = append(hs, hint{"m/d", "diff", 2}, hint{"?", "help", 0}, hint{"q", "quit", 2})
 	default:
-		hs = append([]hint{{"↑↓", "move", 2}, {"enter", "open", 0}, {"/", "filter", 0}, {"f", "findings", 0}, {"c", "curl", 0}}, acts...)
+		hs = append([]hint{{"↑↓", "move", 2}, {"enter", "open", 0}, {"/", "filter", 0}, {"f", "findings", 0}, {"c", "curl", 0}, {"C", "copy as", 3}}, acts...)
 		hs = append(hs, hint{"m/d", "diff", 2}, hint{"o", "sort", 3}, hint{"s", "save", 0}, hint{"?", "help", 0}, hint{"q", "quit", 2})
 	}
 	return hs
@@ -102,7 +102,9 @@ func (m *Model) paneKey(msg tea.KeyMsg) out {
 	case key.Matches(msg, k.Save):
 		return run(m.openSave())
 	case key.Matches(msg, k.Copy):
-		return run(m.copySelected())
+		return run(m.copyAs(copyCurl))
+	case key.Matches(msg, k.CopyAs):
+		return run(m.openCopyMenu())
 	case key.Matches(msg, k.Findings):
 		if m.focus == focusFindings {
 			m.focus = focusList

@@ -80,7 +80,7 @@ func TestTmuxLiveProxy(t *testing.T) {
 		t.Errorf("after k: %q", row)
 	}
 	s.keys("j", "c")
-	s.waitScreen("#2 as curl: copied by OSC 52 to tmux's buffer")
+	s.waitScreen("#2 as curl: copied into tmux's paste buffer (tmux accepted it")
 
 	matches, _ := filepath.Glob(filepath.Join(home, "captures", "*.har"))
 	if len(matches) != 1 {

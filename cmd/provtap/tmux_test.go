@@ -279,7 +279,7 @@ func TestTmuxOpen(t *testing.T) {
 	s.waitScreen("− Cookie JSESSIONID — set by #5", "#6 PATCH 401")
 
 	s.keys("c")
-	s.waitScreen("#6 as curl: copied by OSC 52 to tmux's buffer")
+	s.waitScreen("#6 as curl: copied into tmux's paste buffer (tmux accepted it")
 	s.waitBuffer(export.Curl(flows[5]))
 
 	s.keys("?")
