@@ -113,4 +113,3 @@ func TestCopyFlowWithoutRequest(t *testing.T) {
 		t.Errorf("%d copies made", n)
 	}
 }
-
