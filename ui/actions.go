@@ -210,7 +210,7 @@ func (m *Model) hasEvidence(id int) bool { return m.store.hasEvidence(id) }
 func (m *Model) nextMarked(dir int) {
 	rows := m.list.rows
 	for i := m.list.cursor + dir; i >= 0 && i < len(rows); i += dir {
-		if rows[i].mark > analyze.None {
+		if rows[i].sev() > analyze.None {
 			m.list.selectID(rows[i].id)
 			m.syncDetail()
 			return

@@ -314,25 +314,25 @@ func (l *listPane) writeRow(b *strings.Builder, r *row, c columns, sel bool) {
 	if c.size > 0 {
 		s := "-"
 		if r.status != 0 {
-			s = humanSize(r.respSize)
+			s = humanSize(int64(r.respSize))
 		}
 		size = " " + fitRight(s, c.size)
 	}
 	if c.dur > 0 {
 		dur = " " + fitRight(humanDuration(r.dur), c.dur)
 	}
-	mark := severityMark(r.mark)
+	mark := severityMark(r.sev())
 	if sel {
 		line := cur + mark + id + " " + tm + method + " " + status + " " + host + path + size + dur
 		b.WriteString(l.st.selected.Render(fit(line, l.width)))
 		return
 	}
 	b.WriteString(cur)
-	b.WriteString(l.st.severityStyle(r.mark).Render(mark))
+	b.WriteString(l.st.severityStyle(r.sev()).Render(mark))
 	b.WriteString(id)
 	b.WriteByte(' ')
 	b.WriteString(l.st.dim.Render(tm))
-	b.WriteString(l.st.methodStyle(r.method).Render(method))
+	b.WriteString(l.st.methodStyle(r.methodName()).Render(method))
 	b.WriteByte(' ')
 	b.WriteString(l.statusStyle(r).Render(status))
 	b.WriteByte(' ')

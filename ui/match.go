@@ -113,7 +113,7 @@ func (t term) test(s *subject) bool {
 	case "status":
 		return statusIs(t.value, int(r.status))
 	case "method":
-		return strings.ToLower(r.method) == t.value
+		return strings.ToLower(r.methodName()) == t.value
 	case "host":
 		return containsFold(r.host, t.value)
 	case "path":

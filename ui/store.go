@@ -2,8 +2,10 @@ package ui
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
+	"unsafe"
 
 	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture"
@@ -22,19 +24,24 @@ import (
 type store struct {
 	all    rowsByID // every flow, in ID order
 	fnd    findingStore
-	files  *har.Store       // reads flows back from the capture file (nil: none)
-	added  int              // flows added so far: the next row's seq
-	setBy  map[string][]int // cookie name → flows whose response set it (for the cookies tab)
-	hostW  int              // the widest host:port, for the list's host column
+	files  *har.Store         // reads flows back from the capture file (nil: none)
+	added  int                // flows added so far: the next row's seq
+	setBy  map[string][]int32 // cookie name → flows whose response set it (for the cookies tab)
+	hostW  int                // the widest host:port, for the list's host column
 	names  map[string]string
 	slab   []row            // rows are allocated here, slabRows at a time
+	arena  []byte           // the rows' paths are kept here, arenaBytes at a time
+	more   map[int][]fref   // the findings of a flow after its first (row.f0)
 	recent [4]*capture.Flow // the flows last read back, newest first
 }
 
-const slabRows = 1024
+const (
+	slabRows   = 1024
+	arenaBytes = 256 << 10
+)
 
 func newStore(files *har.Store) *store {
-	return &store{fnd: newFindingStore(), setBy: map[string][]int{}, files: files, names: map[string]string{}}
+	return &store{fnd: newFindingStore(), setBy: map[string][]int32{}, files: files, names: map[string]string{}, more: map[int][]fref{}}
 }
 
 // intern is one copy of s for all the rows that share it (hosts, kinds).
@@ -62,26 +69,67 @@ func (s *store) addFlow(f *capture.Flow, loc har.Loc) *row {
 	if len(s.slab) == cap(s.slab) {
 		s.slab = make([]row, 0, slabRows)
 	}
-	s.slab = append(s.slab, *newRow(f, loc, s.intern(f.Kind), s.intern(hp)))
+	s.slab = s.slab[:len(s.slab)+1]
 	r := &s.slab[len(s.slab)-1]
+	fillRow(r, f, loc)
+	r.host = s.intern(hp)
+	p, cut := rowPath(f)
+	r.path = s.keep(p)
+	if cut {
+		r.flags |= rowPathCut
+	}
 	r.seq = int32(s.added)
 	s.added++
 	s.hostW = max(s.hostW, len(hp))
 	for _, line := range setCookieLines(f) {
 		if c, err := parseSetCookie(line); err == nil {
 			name := s.intern(c.Name)
-			s.setBy[name] = append(s.setBy[name], f.ID)
+			s.setBy[name] = append(s.setBy[name], int32(f.ID))
 		}
 	}
 	if refs, ok := s.fnd.pend[f.ID]; ok {
 		delete(s.fnd.pend, f.ID)
 		for _, ref := range refs {
-			r.fnd = append(r.fnd, ref)
-			r.mark = max(r.mark, analyze.Severity(ref.sev))
+			s.attach(r, ref)
 		}
 	}
 	s.all, _ = s.all.insert(r)
 	return r
+}
+
+// keep is a copy of p in the arena: no allocation of its own, and nothing
+// of the flow it came from kept alive.
+func (s *store) keep(p string) string {
+	if len(p) == 0 {
+		return ""
+	}
+	if len(s.arena)+len(p) > cap(s.arena) {
+		s.arena = make([]byte, 0, max(arenaBytes, len(p)))
+	}
+	at := len(s.arena)
+	s.arena = append(s.arena, p...)
+	return unsafe.String(&s.arena[at], len(p))
+}
+
+// attach records a finding on its row.
+func (s *store) attach(r *row, ref fref) {
+	if r.nf == 0 {
+		r.f0, r.f0sev = ref.problem, ref.sev
+	} else {
+		s.more[r.id] = append(s.more[r.id], ref)
+	}
+	if r.nf < math.MaxUint8 {
+		r.nf++
+	}
+	r.mark = max(r.mark, ref.sev)
+}
+
+// refs is the findings on a row.
+func (s *store) refs(r *row) []fref {
+	if r.nf == 0 {
+		return nil
+	}
+	return append([]fref{{problem: r.f0, sev: r.f0sev}}, s.more[r.id]...)
 }
 
 // addFindings records findings and marks the flows they are on.
@@ -89,8 +137,7 @@ func (s *store) addFindings(fds []analyze.Finding) {
 	for _, fd := range fds {
 		ref := s.fnd.add(fd)
 		if r := s.row(fd.Flow); r != nil {
-			r.fnd = append(r.fnd, ref)
-			r.mark = max(r.mark, fd.Severity)
+			s.attach(r, ref)
 		} else {
 			s.fnd.pend[fd.Flow] = append(s.fnd.pend[fd.Flow], ref)
 		}
@@ -130,7 +177,7 @@ func (s *store) flow(id int) *capture.Flow {
 func (s *store) findingsOn(id int) (own, evidence []shownFinding) {
 	var refs []fref
 	if r := s.row(id); r != nil {
-		refs = r.fnd
+		refs = s.refs(r)
 	} else {
 		refs = s.fnd.pend[id]
 	}
@@ -140,7 +187,7 @@ func (s *store) findingsOn(id int) (own, evidence []shownFinding) {
 // hasEvidence: the flow has a finding or is evidence for a kept one.
 func (s *store) hasEvidence(id int) bool {
 	r := s.row(id)
-	return r != nil && len(r.fnd) > 0 || len(s.fnd.byRel[id]) > 0
+	return r != nil && r.nf > 0 || len(s.fnd.byRel[id]) > 0
 }
 
 // full is f with its headers and bodies: read back from the capture file
@@ -188,7 +235,10 @@ func (s *store) fullRow(r *row) (*capture.Flow, error) {
 // setters is the flows whose responses set the cookie name before f
 // started, newest first, read back whole.
 func (s *store) setters(name string, f *capture.Flow) []*capture.Flow {
-	ids := append([]int(nil), s.setBy[name]...)
+	var ids []int
+	for _, id := range s.setBy[name] {
+		ids = append(ids, int(id))
+	}
 	sort.Sort(sort.Reverse(sort.IntSlice(ids)))
 	var out []*capture.Flow
 	for _, id := range ids {
@@ -207,7 +257,7 @@ func (s *store) setters(name string, f *capture.Flow) []*capture.Flow {
 // kinds is the kinds of the findings on a flow (for has: and kind:).
 func (s *store) kinds(r *row) []string {
 	var out []string
-	for _, ref := range r.fnd {
+	for _, ref := range s.refs(r) {
 		out = append(out, s.fnd.kinds[ref.problem])
 	}
 	return out

@@ -169,17 +169,15 @@ func cli(args []string, stdout, stderr io.Writer) int {
 	default:
 		cfg.mitmdump = *mitm
 	}
-	if cfg.scale > 0 {
-		r, err := runScale(cfg)
-		if err != nil {
-			fmt.Fprintln(stderr, "provtap-bench:", err)
-			return 1
-		}
-		r.print(stdout)
-		return 0
+	var mode func(config) (result, error) // the other modes
+	switch {
+	case cfg.scale > 0:
+		mode = func(c config) (result, error) { return runScale(c) }
+	case cfg.mem:
+		mode = func(c config) (result, error) { return runMem(c) }
 	}
-	if cfg.mem {
-		r, err := runMem(cfg)
+	if mode != nil {
+		r, err := mode(cfg)
 		if err != nil {
 			fmt.Fprintln(stderr, "provtap-bench:", err)
 			return 1
@@ -197,6 +195,13 @@ func cli(args []string, stdout, stderr io.Writer) int {
 	}
 	rep.print(stdout)
 	return 0
+}
+
+// result is what the -mem and -scale modes print; not ok: a measurement
+// failed or a limit was exceeded (exit status 1).
+type result interface {
+	print(io.Writer)
+	ok() bool
 }
 
 // printHelp is --help: what the benchmark runs, the targets, each flag.

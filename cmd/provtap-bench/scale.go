@@ -180,6 +180,11 @@ func loadAvg() float64 {
 	return v
 }
 
+// ok: every measurement ran (a MISS is a figure, not a failure).
+func (r *scaleReport) ok() bool {
+	return (r.openErr == nil || !ptyWorks) && r.analyzeErr == nil && r.tuiErr == nil
+}
+
 func (r *scaleReport) print(w io.Writer) {
 	fmt.Fprintf(w, "provtap-bench -scale %d: %d flows generated in %.1f s (%.0f MB), %d CPUs, load average %.2f before, %.2f after\n",
 		r.n, r.flows, r.gen.Seconds(), r.sizeMB, runtime.NumCPU(), r.load1, r.loadLast)

@@ -22,7 +22,7 @@ type openTiming struct {
 	peakMB     int64
 }
 
-var flowsRe = regexp.MustCompile(`│ (\d+) flows? │([^\n│]*)`)
+var flowsRe = regexp.MustCompile(`│ (\d+) flows? │([^\n]*)`)
 
 // timeOpen runs `provtap open path` on a pseudo-terminal, answering the
 // terminal queries a real terminal answers, and times its screens until

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -95,6 +96,12 @@ func tuiChild(in, dir string, total int) int {
 	time.Sleep(50 * time.Millisecond)
 	p50, p99, keys := kt.percentiles()
 	fmt.Printf("rss flows=%d mb=%d\n", n, procStatusKB(os.Getpid(), "VmRSS")/1024)
+	if path := os.Getenv("PROVTAP_BENCH_HEAP"); path != "" { // where the memory goes, for a developer
+		if f, err := os.Create(path); err == nil {
+			pprof.WriteHeapProfile(f)
+			f.Close()
+		}
+	}
 	fmt.Printf("done flows=%d secs=%.1f hwm=%d keys=%d p50=%s p99=%s\n", n, secs, procStatusKB(os.Getpid(), "VmHWM")/1024,
 		keys, p50, p99)
 	feed.Close()

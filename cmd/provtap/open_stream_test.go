@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -100,17 +101,14 @@ func TestOpenStreamsAndAgreesWithAnalyze(t *testing.T) {
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 }
 
+// waitScreen waits until the program has drawn every one of subs.
 func waitScreen(t *testing.T, tm *teatest.TestModel, subs ...string) {
 	t.Helper()
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+	drawn := func(b []byte) bool {
 		s := ansi.Strip(string(b))
-		for _, sub := range subs {
-			if !strings.Contains(s, sub) {
-				return false
-			}
-		}
-		return true
-	}, teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+		return !slices.ContainsFunc(subs, func(sub string) bool { return !strings.Contains(s, sub) })
+	}
+	teatest.WaitFor(t, tm.Output(), drawn, teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
 }
 
 func plural(n int, word string) string {
