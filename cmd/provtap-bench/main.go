@@ -91,7 +91,8 @@ frame ≤ 0.5 s up to 100,000 flows and ≤ 1 s above, fully loaded ≤ 10 s
 with progress shown and ≤ 400 MB; analyze ≤ 0.25× jq's time and ≤ 300 MB;
 the live TUI ≤ 300 MB at 10⁶ flows, flat after warm-up, a key's p99 ≤
 100 ms at ≥ 5,000 flows/s. The provtap measured is --provtap, else the
-one beside this binary, else on PATH, else built from this module.
+one beside this binary, else on PATH, else built from this module;
+PROVTAP_BENCH_HEAP=FILE writes the TUI child's heap profile to FILE.
 
 --mem instead checks provtap's memory: a 50 MB upload and a 64 MB download
 (https, verified by length and CRC-32 at the far end) and --mem-c
