@@ -44,9 +44,10 @@ type config struct {
 	memConns   int
 	memDur     time.Duration
 	progress   io.Writer
-	scale      int    // -scale N: the large-capture mode
-	seed       int64  // its corpus's seed
-	provtap    string // the provtap binary it measures
+	scale      int             // -scale N: the large-capture mode
+	seed       int64           // its corpus's seed
+	provtap    string          // the provtap binary it measures
+	parts      map[string]bool // what scale mode measures: open, analyze, tui
 }
 
 const benchAbout = `Measures what putting provtap between a connector and its target costs,
@@ -92,7 +93,7 @@ with progress shown and ≤ 400 MB; analyze ≤ 0.25× jq's time and ≤ 300 MB;
 the live TUI ≤ 300 MB at 10⁶ flows, flat after warm-up, a key's p99 ≤
 100 ms at ≥ 5,000 flows/s. The provtap measured is --provtap, else the
 one beside this binary, else on PATH, else built from this module;
-PROVTAP_BENCH_HEAP=FILE writes the TUI child's heap profile to FILE.
+--scale-parts picks some of them; PROVTAP_BENCH_HEAP=FILE writes the TUI child's heap profile to FILE.
 
 --mem instead checks provtap's memory: a 50 MB upload and a 64 MB download
 (https, verified by length and CRC-32 at the far end) and --mem-c
@@ -121,6 +122,7 @@ func cli(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&cfg.memDur, "mem-d", 8*time.Second, "`DURATION` of the connection load in memory mode")
 	fs.IntVar(&cfg.scale, "scale", 0, "scale mode: generate a capture of `N` flows and measure open, analyze and the live TUI on it")
 	fs.Int64Var(&cfg.seed, "seed", 1, "the generated capture's `SEED` in scale mode")
+	parts := fs.String("scale-parts", "open,analyze,tui", "what scale mode measures, comma-separated: `PARTS` of open, analyze (with jq), tui")
 	fs.StringVar(&cfg.provtap, "provtap", "auto", "the provtap `BINARY` scale mode measures: auto (beside this binary, on PATH, or built)")
 	quiet := fs.Bool("q", false, "no progress lines on stderr")
 	if err := fs.Parse(args); err != nil {
@@ -160,6 +162,14 @@ func cli(args []string, stdout, stderr io.Writer) int {
 	}
 	if !*quiet {
 		cfg.progress = stderr
+	}
+	cfg.parts = map[string]bool{}
+	for _, p := range strings.Split(*parts, ",") {
+		if p != "open" && p != "analyze" && p != "tui" {
+			fmt.Fprintf(stderr, "provtap-bench: --scale-parts %s: %q is not open, analyze or tui\n", *parts, p)
+			return 2
+		}
+		cfg.parts[p] = true
 	}
 	switch *mitm {
 	case "none":

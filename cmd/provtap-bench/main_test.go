@@ -90,7 +90,7 @@ func TestHelp(t *testing.T) {
 	for _, want := range []string{"usage: provtap-bench [flags]", "  direct ", "  bare ", "  provtap ", "  mitmdump ", "≥ 0.90", "--mem instead",
 		"\n  -c CONNECTIONS\n", "\n  -d DURATION\n", "\n  --rounds ROUNDS\n", "\n  --targets TARGETS\n", "\n  --provtap-consumer CONSUMER\n",
 		"\n  --mem-c CONNECTIONS\n", "\n  --mitmdump BINARY\n", "\n  -q\n", "\n  --h2\n", "\n  --cpuprofile PREFIX\n", "\n  --schemes SCHEMES\n", "\n  --mem\n", "\n  --mem-d DURATION\n",
-		"-scale N instead", "\n  --scale N\n", "\n  --seed SEED\n", "\n  --provtap BINARY\n"} {
+		"-scale N instead", "\n  --scale N\n", "\n  --seed SEED\n", "\n  --provtap BINARY\n", "\n  --scale-parts PARTS\n"} {
 		if !strings.Contains(help, want) {
 			t.Errorf("--help lacks %q:\n%s", want, help)
 		}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bufio"
+	"encoding/gob"
 	"fmt"
 	"io"
 	"os"
@@ -13,7 +15,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/provtap/provtap/capture"
 	"github.com/provtap/provtap/capture/capturetest"
+	"github.com/provtap/provtap/capture/har"
 )
 
 // -scale N: a night's run of N flows, generated (capturetest.GenerateCorpus:
@@ -43,6 +47,7 @@ type scaleReport struct {
 	tuiDone         map[string]string
 	tuiErr          error
 	load1, loadLast float64
+	skipped         map[string]bool // parts not measured (--scale-parts)
 }
 
 func runScale(cfg config) (*scaleReport, error) {
@@ -74,16 +79,24 @@ func runScale(cfg config) (*scaleReport, error) {
 		return nil, err
 	}
 
+	want := func(part string) bool { return cfg.parts == nil || cfg.parts[part] }
+	rep.skipped = map[string]bool{"open": !want("open"), "analyze": !want("analyze"), "tui": !want("tui")}
 	say("provtap open…")
-	if ptyWorks {
+	switch {
+	case !want("open"):
+	case ptyWorks:
 		rep.open, rep.openErr = timeOpen(rep.bin, rep.path, rep.flows, 10*time.Minute)
-	} else {
+	default:
 		rep.openErr = fmt.Errorf("not timed: it needs a pseudo-terminal (Linux)")
 	}
 
 	say("provtap analyze --format json…")
-	rep.analyze, rep.analyzeMB, rep.analyzeErr = timeRun(rep.bin, "analyze", "--format", "json", rep.path)
-	if jq, err := exec.LookPath("jq"); err != nil {
+	if want("analyze") {
+		rep.analyze, rep.analyzeMB, rep.analyzeErr = timeRun(rep.bin, "analyze", "--format", "json", rep.path)
+	}
+	if jq, err := exec.LookPath("jq"); !want("analyze") {
+		// not asked for
+	} else if err != nil {
 		rep.jqNote = "jq is not installed: the ratio is not measured (apt-get install jq)"
 	} else {
 		say("jq '.log.entries|length'…")
@@ -95,7 +108,9 @@ func runScale(cfg config) (*scaleReport, error) {
 	}
 
 	say("the live TUI under %d flows…", rep.flows)
-	rep.tuiQuarters, rep.tuiDone, rep.tuiErr = runTUIChild(rep.path, dir, rep.flows)
+	if want("tui") {
+		rep.tuiQuarters, rep.tuiDone, rep.tuiErr = runTUIChild(rep.path, dir, rep.flows)
+	}
 	rep.loadLast = loadAvg()
 	return rep, nil
 }
@@ -127,12 +142,34 @@ func runTUIChild(path, dir string, flows int) ([]string, map[string]string, erro
 	if err != nil {
 		return nil, nil, err
 	}
-	cmd := exec.Command(exe, childFlag, "-role", "tui", "-in", path, "-dir", dir, "-flows", strconv.Itoa(flows))
+	cmd := exec.Command(exe, childFlag, "-role", "tui", "-dir", dir, "-flows", strconv.Itoa(flows))
 	cmd.Stderr = os.Stderr
-	out, err := cmd.Output()
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	var stdout strings.Builder
+	cmd.Stdout = &stdout
+	if err := cmd.Start(); err != nil {
+		return nil, nil, err
+	}
+	w := bufio.NewWriterSize(stdin, 1<<20)
+	enc := gob.NewEncoder(w)
+	_, scanErr := har.ScanHAR(path, nil, func(f *capture.Flow) {
+		if err := enc.Encode(f); err != nil {
+			return // the child is gone; Wait says why
+		}
+	})
+	w.Flush()
+	stdin.Close()
+	err = cmd.Wait()
+	if err == nil {
+		err = scanErr
+	}
+	out := stdout.String()
 	var quarters []string
 	var done map[string]string
-	for _, line := range strings.Split(string(out), "\n") {
+	for _, line := range strings.Split(out, "\n") {
 		switch {
 		case strings.HasPrefix(line, "rss "):
 			kv := parseKV(line)
@@ -205,7 +242,9 @@ func (r *scaleReport) print(w io.Writer) {
 	if r.n <= 100_000 {
 		frameGoal = 500 * time.Millisecond
 	}
-	if r.openErr != nil {
+	if r.skipped["open"] {
+		// not asked for
+	} else if r.openErr != nil {
 		line("open: first frame", r.openErr.Error(), fmt.Sprintf("≤ %v", frameGoal), false, false)
 	} else {
 		o := r.open
@@ -222,7 +261,9 @@ func (r *scaleReport) print(w io.Writer) {
 		line("open: fully loaded", secs(o.loaded)+", "+progress, "≤ 10s with progress shown", o.loaded <= 10*time.Second && (o.progress || quick), true)
 		line("open: peak RSS", fmt.Sprintf("%d MB", o.peakMB), "≤ 400 MB", o.peakMB <= 400, true)
 	}
-	if r.analyzeErr != nil {
+	if r.skipped["analyze"] {
+		// not asked for
+	} else if r.analyzeErr != nil {
 		line("analyze --format json", r.analyzeErr.Error(), "≤ 0.25× jq's time", false, false)
 	} else {
 		ratio, known := "", r.jq > 0
@@ -234,7 +275,9 @@ func (r *scaleReport) print(w io.Writer) {
 		line("analyze --format json", secs(r.analyze)+ratio, "≤ 0.25× jq's time", known && r.analyze.Seconds() <= 0.25*r.jq.Seconds(), known)
 		line("analyze: peak RSS", fmt.Sprintf("%d MB", r.analyzeMB), "≤ 300 MB", r.analyzeMB <= 300, true)
 	}
-	if r.tuiErr != nil || r.tuiDone == nil {
+	if r.skipped["tui"] {
+		// not asked for
+	} else if r.tuiErr != nil || r.tuiDone == nil {
 		line("live TUI: RSS", fmt.Sprint("failed: ", r.tuiErr), "≤ 300 MB at 10⁶ flows, flat after warm-up", false, false)
 	} else {
 		d := r.tuiDone

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bufio"
+	"encoding/gob"
 	"fmt"
 	"io"
 	"os"
@@ -22,7 +24,8 @@ import (
 )
 
 // tuiChild is the live TUI under load, in a process of its own so its RSS
-// is its own: the flows of the capture in go the way a live session's do —
+// is its own: the flows the parent sends (gob on stdin) go the way a live
+// session's do —
 // recorded to a new capture file (har.Pump), analyzed (analyze.Engine),
 // fed without their bodies to the real ui model, which holds a row per
 // flow and reads the rest back through the recorder's Store — as fast as
@@ -30,7 +33,7 @@ import (
 // renderer; a key is sent every 10 ms and a frame drawn with it, and each
 // key's time from sending to handled is kept. It prints "rss" lines at
 // each quarter of the flows and a "done" line.
-func tuiChild(in, dir string, total int) int {
+func tuiChild(dir string, total int) int {
 	rec, err := har.NewRecorder(filepath.Join(dir, "live.har"))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "provtap-bench child:", err)
@@ -66,10 +69,19 @@ func tuiChild(in, dir string, total int) int {
 		}
 	}()
 
+	// The flows come from the parent, which reads the capture (its index
+	// is not the live session's memory), as a proxy hands them over.
 	flows := make(chan *capture.Flow, 1024)
 	go func() {
 		defer close(flows)
-		har.ScanHAR(in, nil, func(f *capture.Flow) { flows <- f })
+		dec := gob.NewDecoder(bufio.NewReaderSize(os.Stdin, 1<<20))
+		for {
+			f := new(capture.Flow)
+			if err := dec.Decode(f); err != nil {
+				return
+			}
+			flows <- f
+		}
 	}()
 	eng := analyze.NewEngine()
 	start := time.Now()
