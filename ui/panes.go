@@ -146,6 +146,8 @@ func (m *Model) paneKey(msg tea.KeyMsg) out {
 		case m.filter.active():
 			return run(m.setFilter(""))
 		}
+	case key.Matches(msg, k.Expand, k.Collapse) && m.focus == focusFindings:
+		return m.fpane.Update(msg)
 	case key.Matches(msg, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom):
 		switch m.focus {
 		case focusList:
