@@ -20,8 +20,13 @@ import (
 )
 
 const openAbout = `Opens the TUI on a saved capture: a HAR file from provtap, Chrome DevTools,
-Firefox, mitmproxy, Proxyman, Charles or any other tool. The analyzers run
-over it as they do live, and the flow of the worst finding is selected.
+Firefox, mitmproxy, Proxyman, Charles or any other tool. The first screen
+shows as soon as the file is indexed; the flows fill in as they are read,
+the status line saying how far it got, and the analyzers run over them as
+they do live. Once all are in, the flow of the worst problem is selected
+(unless you pressed a key). The TUI keeps a line per flow and reads the
+rest back from FILE when it shows it, so a capture larger than memory
+opens.
 
 A capture cut off mid-write (a recorder that was killed) or still being
 recorded opens with every whole flow written so far, and says so.
