@@ -179,8 +179,14 @@ func (c *Clipboard) osc52(text string) (string, bool) {
 	case c.getenv("TMUX") != "":
 		// tmux's own command could not be run: a plain OSC 52, which tmux
 		// keeps and passes on only when its settings let it.
-		what = "sent by OSC 52 through tmux (not confirmed: tmux keeps it only with set -g set-clipboard on, " +
-			"and passes it to a terminal that supports OSC 52)"
+		// Sent twice: plain, for set-clipboard on, and wrapped for
+		// passthrough, for allow-passthrough on.
+		if _, err := seq.WriteTo(c.Out); err != nil {
+			return "", false
+		}
+		seq = seq.Tmux()
+		what = "sent by OSC 52 through tmux (not confirmed: tmux takes it only with set -g set-clipboard on, " +
+			"or hands it to the terminal with set -g allow-passthrough on; a terminal without OSC 52 ignores it)"
 	case strings.HasPrefix(c.getenv("TERM"), "screen"):
 		seq = seq.Screen()
 		what = "sent by OSC 52 through screen to the terminal's clipboard (not confirmed: a terminal without OSC 52 ignores it)"

@@ -124,7 +124,7 @@ func TestClipboardOSC52OnlySent(t *testing.T) {
 		want string
 	}{
 		{"tmux without its command", env("TMUX", "/tmp/tmux-0/default,1,0", "TERM", "screen-256color"), true, "\x1b]52;c;" + b64 + "\x07",
-			"sent by OSC 52 through tmux (not confirmed: tmux keeps it only with set -g set-clipboard on, and passes it to a terminal that supports OSC 52)"},
+			"sent by OSC 52 through tmux (not confirmed: tmux takes it only with set -g set-clipboard on, or hands it to the terminal with set -g allow-passthrough on; a terminal without OSC 52 ignores it)"},
 		{"ssh", env("SSH_TTY", "/dev/pts/3", "TERM", "xterm-256color"), false, "\x1b]52;c;" + b64 + "\x07",
 			"sent by OSC 52 over SSH to your local terminal's clipboard (not confirmed: a terminal without OSC 52 ignores it)"},
 		{"terminal", env("TERM", "xterm-256color"), true, "\x1b]52;c;" + b64 + "\x07",
@@ -144,6 +144,9 @@ func TestClipboardOSC52OnlySent(t *testing.T) {
 		}
 		if !strings.HasPrefix(out.String(), c.seq) {
 			t.Errorf("%s: wrote %q, want prefix %q", c.name, out.String(), c.seq)
+		}
+		if wrapped := strings.Contains(out.String(), "\x1bPtmux;"); wrapped != strings.HasPrefix(c.name, "tmux") {
+			t.Errorf("%s: tmux passthrough sent %v: %q", c.name, wrapped, out.String())
 		}
 		b, err := os.ReadFile(path)
 		if st, _ := os.Stat(path); err != nil || string(b) != curlText+"\n" || st.Mode().Perm() != 0o600 {
