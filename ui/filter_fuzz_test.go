@@ -28,7 +28,7 @@ func FuzzFilter(f *testing.F) {
 		}
 		hits := map[int]bool{}
 		for _, r := range m.store.all {
-			sub := m.subject(r)
+			sub := m.subjectFor(q, r)
 			hits[r.id] = q.match(&sub)
 		}
 		if len(q.and) != 1 || len(q.and[0]) != 1 || q.and[0][0].neg || strings.HasPrefix(q.text, "-") {
@@ -43,7 +43,7 @@ func FuzzFilter(f *testing.F) {
 			t.Fatalf("%q parses but %q OR itself does not: %v", q.text, q.text, err)
 		}
 		for _, r := range m.store.all {
-			a, b := m.subject(r), m.subject(r)
+			a, b := m.subjectFor(neg, r), m.subjectFor(or, r)
 			if neg.match(&a) == hits[r.id] || or.match(&b) != hits[r.id] {
 				t.Fatalf("%q on #%d: %v, negated %v, OR itself %v", q.text, r.id, hits[r.id], neg.match(&a), or.match(&b))
 			}

@@ -106,7 +106,7 @@ func matchIDs(t *testing.T, m *Model, expr string) []int {
 	}
 	var out []int
 	for _, r := range m.store.all {
-		s := m.subject(r)
+		s := m.subjectFor(q, r)
 		if q.match(&s) {
 			out = append(out, r.id)
 		}

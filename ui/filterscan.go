@@ -46,10 +46,18 @@ func (m *Model) plainView() bool {
 	return !m.filter.active() && m.clearSeq == 0 && m.list.order == sortFlow
 }
 
-// subject is r as the filter sees it.
-func (m *Model) subject(r *row) subject {
+// subject is r as the current filter sees it.
+func (m *Model) subject(r *row) subject { return m.subjectFor(m.filter, r) }
+
+// subjectFor is r as the filter q sees it: the kinds of its findings only
+// when q asks about findings.
+func (m *Model) subjectFor(q filter, r *row) subject {
 	st := m.store
-	return subject{r: r, kinds: st.kinds(r), load: func(r *row) *capture.Flow {
+	var kinds []string
+	if q.usesFindings() {
+		kinds = st.kinds(r)
+	}
+	return subject{r: r, kinds: kinds, load: func(r *row) *capture.Flow {
 		f, _ := st.fullRow(r) // the same read-back as Model.full
 		return f
 	}}
