@@ -17,28 +17,39 @@ import (
 func (m *Model) apply(b batch) tea.Cmd {
 	// Findings first: a flow that arrives with its findings is marked, and
 	// has:finding sees them.
-	var cmd tea.Cmd
-	restale := false
-	for _, fd := range b.findings {
-		restale = restale || m.store.row(fd.Flow) != nil
-	}
-	m.store.addFindings(b.findings)
-	for _, fed := range b.flows {
-		if r := m.store.addFlow(fed.f, fed.loc); r != nil {
-			m.showArrived(r)
+	// Everything here costs the batch, not the flows so far.
+	var stale []*row // flows the filter judged before their findings came
+	if m.filter.usesFindings() {
+		for _, fd := range b.findings {
+			if r := m.store.row(fd.Flow); r != nil && (len(stale) == 0 || stale[len(stale)-1] != r) {
+				stale = append(stale, r)
+			}
 		}
 	}
-	if restale && m.filter.usesFindings() {
-		cmd = m.refresh() // findings on flows the filter had already judged
+	m.store.addFindings(b.findings)
+	if b.zone != nil && b.zone != m.list.zone {
+		m.opts.Zone, m.list.zone, m.detail.zone = b.zone, b.zone, b.zone
 	}
-	if len(b.findings) > 0 {
-		m.fpane.set(m.store.worst)
+	for _, fed := range b.flows {
+		if r := m.store.addFlow(fed.f, fed.loc); r != nil {
+			var whole *capture.Flow
+			if fed.whole {
+				whole = fed.f
+			}
+			m.showArrived(r, whole)
+		}
+	}
+	for _, r := range stale {
+		m.rejudge(r)
 	}
 	if b.recErr != nil {
 		m.recErr = b.recErr
 	}
 	if b.note != nil {
 		m.note = *b.note
+	}
+	if b.closed && !m.closed && m.opts.SelectWorst && !m.touched {
+		m.selectWorst()
 	}
 	m.closed = b.closed
 	m.list.clamp()
@@ -47,7 +58,15 @@ func (m *Model) apply(b batch) tea.Cmd {
 		m.jumpTo(id, "")
 	}
 	m.syncDetail()
-	return cmd
+	return nil
+}
+
+// selectWorst selects the worst problem's first flow (`provtap open`,
+// once every flow is in).
+func (m *Model) selectWorst() {
+	if ps := m.store.fnd.problems(); len(ps) > 0 && len(ps[0].Flows) > 0 {
+		m.list.selectID(ps[0].First().Flow)
+	}
 }
 
 // syncDetail shows the selected flow in the detail pane when it changed (or
@@ -60,23 +79,35 @@ func (m *Model) syncDetail() {
 		}
 		return
 	}
-	own, ev := m.findingsOn(r.f.ID)
-	fixable := m.canFix(r.f)
-	if m.detail.flow == r.f && len(own) == len(m.detail.own) && len(ev) == len(m.detail.evidence) && fixable == m.detail.fixable {
+	own, ev := m.findingsOn(r.id)
+	f := r.meta()
+	fixable := m.canFix(f)
+	if m.detail.flow != nil && m.detail.flow.ID == r.id && len(own) == len(m.detail.own) && len(ev) == len(m.detail.evidence) && fixable == m.detail.fixable {
 		return
 	}
 	m.detail.fixable = fixable
-	m.detail.show(r.f, own, ev)
+	m.detail.show(f, own, ev)
 }
 
 // findingsOn is a flow's own findings (worst first) and those it is
 // evidence for.
-func (m *Model) findingsOn(id int) (own, evidence []analyze.Finding) {
+func (m *Model) findingsOn(id int) (own, evidence []shownFinding) {
 	return m.store.findingsOn(id)
 }
 
-// full is f with its bodies: read back from the capture file when the UI
-// holds only its metadata (a live session), else f itself.
+// findingOf is a flow's finding of one problem, for the findings pane.
+func (m *Model) findingOf(id int, p *analyze.Problem) (shownFinding, bool) {
+	own, _ := m.findingsOn(id)
+	for _, fd := range own {
+		if m.store.fnd.problem(fd.problem) == p {
+			return fd, true
+		}
+	}
+	return shownFinding{}, false
+}
+
+// full is f with its headers and bodies, read back from the capture file
+// when the UI holds only its row, else f itself.
 func (m *Model) full(f *capture.Flow) (*capture.Flow, error) { return m.store.full(f) }
 
 // fullOrSame is full without the error: f as it is when it cannot be read.
@@ -85,15 +116,24 @@ func (m *Model) fullOrSame(f *capture.Flow) *capture.Flow {
 	return g
 }
 
+// flowByID is the flow's metadata (row.meta); full reads the rest.
 func (m *Model) flowByID(id int) *capture.Flow { return m.store.flow(id) }
+
+// fullByID is the whole flow (nil when there is none).
+func (m *Model) fullByID(id int) *capture.Flow {
+	if f := m.store.flow(id); f != nil {
+		return m.fullOrSame(f)
+	}
+	return nil
+}
 
 // describe is a one-line summary of a flow for the findings pane.
 func (m *Model) describe(id int) string {
-	f := m.store.flow(id)
-	if f == nil {
+	r := m.store.row(id)
+	if r == nil {
 		return fmt.Sprintf("#%d", id)
 	}
-	return oneLine(fmt.Sprintf("#%d %s %s → %s", id, methodText(f), pathText(f), statusText(f)))
+	return oneLine(fmt.Sprintf("#%d %s %s → %s", id, r.methodText(), r.path, r.statusText()))
 }
 
 // jumpTo selects a flow in the list, clearing a filter that hides it.
@@ -109,7 +149,7 @@ func (m *Model) jumpTo(id int, note string) tea.Cmd {
 		if m.filter.active() {
 			m.filter, why = filter{}, append(why, "filter cleared")
 		}
-		if r.seq < m.clearSeq {
+		if int(r.seq) < m.clearSeq {
 			m.clearSeq, why = 0, append(why, "cleared flows shown again")
 		}
 		m.refresh()
@@ -124,10 +164,13 @@ func (m *Model) jumpTo(id int, note string) tea.Cmd {
 }
 
 // related goes to the evidence of the finding at hand: in the findings pane
-// the selected finding's first related flow; elsewhere the next flow (after
-// the selected one) among the worst finding's flow and its related flows.
+// the selected finding's; elsewhere the worst finding on (or evidenced by)
+// the selected flow's. It steps to the next flow (after the selected one)
+// among the finding's flow and its related flows. A finding whose text was
+// not kept (findstore.go) has no evidence of its own: v goes to the flow
+// whose finding explains the problem.
 func (m *Model) related() tea.Cmd {
-	var fd analyze.Finding
+	var fd shownFinding
 	var ok bool
 	cur := m.list.selectedID()
 	if m.focus == focusFindings {
@@ -140,6 +183,9 @@ func (m *Model) related() tea.Cmd {
 	}
 	if !ok {
 		return m.flash(true, "no finding here, so no related flows")
+	}
+	if fd.same != 0 {
+		return m.jumpTo(fd.same, fmt.Sprintf("explains the problem of #%d (%s): its evidence is kept here (v: next related)", fd.Flow, fd.Kind))
 	}
 	ids := append([]int{fd.Flow}, fd.Related...)
 	sort.Ints(ids)
@@ -158,16 +204,14 @@ func (m *Model) related() tea.Cmd {
 }
 
 // hasEvidence: the flow has a finding or is evidence for one (v goes somewhere).
-func (m *Model) hasEvidence(id int) bool {
-	return len(m.store.byFlow[id]) > 0 || len(m.store.byRel[id]) > 0
-}
+func (m *Model) hasEvidence(id int) bool { return m.store.hasEvidence(id) }
 
 // nextMarked selects the next (dir 1) or previous (-1) shown flow with a finding.
 func (m *Model) nextMarked(dir int) {
 	rows := m.list.rows
 	for i := m.list.cursor + dir; i >= 0 && i < len(rows); i += dir {
-		if rows[i].mark > analyze.None {
-			m.list.selectID(rows[i].f.ID)
+		if rows[i].sev() > analyze.None {
+			m.list.selectID(rows[i].id)
 			m.syncDetail()
 			return
 		}
@@ -175,33 +219,19 @@ func (m *Model) nextMarked(dir int) {
 	m.flash(false, "no more flows with findings that way")
 }
 
-func (m *Model) copySelected() tea.Cmd {
-	f := m.targetFlow()
-	if f == nil {
-		return m.flash(true, "no flow to copy yet")
-	}
-	text := m.opts.Curl(m.fullOrSame(f))
-	id := f.ID
-	copyFn := m.opts.Copy
-	if copyFn == nil {
-		copyFn = NewClipboard(nil, false, m.captureDir()).Copy
-	}
-	return func() tea.Msg {
-		how, err := copyFn(text, id)
-		return copiedMsg{id: id, how: how, err: err}
-	}
-}
-
-// targetFlow is the flow `c` copies: the selected finding's in the
-// findings pane, else the selected flow.
+// targetFlow is the flow the keys act on (c copies, r replays): the
+// selected line's in the findings pane, else the selected flow.
 func (m *Model) targetFlow() *capture.Flow {
 	if m.focus == focusFindings {
-		if fd, ok := m.fpane.selected(); ok {
-			return m.flowByID(fd.Flow)
+		if id := m.fpane.targetID(); id != 0 {
+			return m.flowByID(id)
 		}
 	}
 	if r := m.list.selected(); r != nil {
-		return r.f
+		if d := m.detail.flow; d != nil && d.ID == r.id {
+			return d // read back already
+		}
+		return r.meta()
 	}
 	return nil
 }
@@ -218,7 +248,7 @@ func (m *Model) captureDir() string {
 func (m *Model) flowsToSave() []*capture.Flow {
 	out := make([]*capture.Flow, len(m.list.rows))
 	for i, r := range m.list.rows {
-		out[i] = r.f
+		out[i], _ = m.store.fullRow(r)
 	}
 	return out
 }

@@ -28,8 +28,8 @@ type detailPane struct {
 	vp       viewport.Model
 	tab      int
 	flow     *capture.Flow
-	own      []analyze.Finding // findings on this flow, worst first
-	evidence []analyze.Finding // findings this flow is evidence for
+	own      []shownFinding // findings on this flow, worst first
+	evidence []shownFinding // findings this flow is evidence for
 	width    int
 	height   int // lines, including the title line
 	built    string
@@ -60,7 +60,7 @@ func (d *detailPane) setSize(w, h int) {
 
 // show sets the flow and its findings; the scroll position is kept only
 // when it is the same flow (new findings arrived for it).
-func (d *detailPane) show(f *capture.Flow, own, evidence []analyze.Finding) {
+func (d *detailPane) show(f *capture.Flow, own, evidence []shownFinding) {
 	same := f != nil && d.flow != nil && f.ID == d.flow.ID
 	switch {
 	case same:
@@ -194,6 +194,9 @@ func (d *detailPane) content() string {
 	for _, fd := range d.own {
 		st := d.st.severityStyle(fd.Severity)
 		l.prose(st, severityMark(fd.Severity)+" "+fd.Kind+": "+oneLine(fd.Title), "  ")
+		if fd.same != 0 {
+			l.prose(d.st.dim, "  "+sameProblem(fd), "    ")
+		}
 	}
 	for _, fd := range d.evidence {
 		l.add(d.st.dim, fmt.Sprintf("evidence for #%d (%s)", fd.Flow, fd.Kind))

@@ -22,6 +22,7 @@ type Feed struct {
 	recErr   error
 	note     string
 	noteSet  bool
+	zone     *time.Location
 	closed   bool
 	notify   chan struct{} // capacity 1: "something is waiting"
 	done     chan struct{} // closed by Close
@@ -39,8 +40,9 @@ func NewFeed() *Feed {
 
 // fedFlow is a flow and where the capture file keeps it whole.
 type fedFlow struct {
-	f   *capture.Flow
-	loc har.Loc
+	f     *capture.Flow
+	loc   har.Loc
+	whole bool // f has its headers and bodies (decoded from the file)
 }
 
 // Add hands the UI one completed flow (nil for none) and the findings the
@@ -55,9 +57,37 @@ func (fd *Feed) Add(f *capture.Flow, findings []analyze.Finding) {
 func (fd *Feed) AddStored(f *capture.Flow, loc har.Loc, findings []analyze.Finding) {
 	fd.mu.Lock()
 	if f != nil {
-		fd.flows = append(fd.flows, fedFlow{f, loc})
+		fd.flows = append(fd.flows, fedFlow{f: f, loc: loc})
 	}
 	fd.findings = append(fd.findings, findings...)
+	fd.mu.Unlock()
+	fd.poke()
+}
+
+// AddWhole is AddStored for a flow decoded whole from the capture file at
+// loc (`provtap open` streaming it): the filter judges it as it arrives
+// without reading it back, and the UI keeps only its row.
+func (fd *Feed) AddWhole(f *capture.Flow, loc har.Loc, findings []analyze.Finding) {
+	fd.mu.Lock()
+	fd.flows = append(fd.flows, fedFlow{f: f, loc: loc, whole: true})
+	fd.findings = append(fd.findings, findings...)
+	fd.mu.Unlock()
+	fd.poke()
+}
+
+// Backlog is how many flows wait for the UI to take them: a producer that
+// may wait (a file being read) waits while it is large.
+func (fd *Feed) Backlog() int {
+	fd.mu.Lock()
+	defer fd.mu.Unlock()
+	return len(fd.flows)
+}
+
+// SetZone sets the time zone flows are shown in, once the producer knows
+// it (the capture's own, from its first flow).
+func (fd *Feed) SetZone(z *time.Location) {
+	fd.mu.Lock()
+	fd.zone = z
 	fd.mu.Unlock()
 	fd.poke()
 }
@@ -111,13 +141,14 @@ type batch struct {
 	findings []analyze.Finding
 	recErr   error
 	note     *string
+	zone     *time.Location
 	closed   bool
 }
 
 func (fd *Feed) take() batch {
 	fd.mu.Lock()
 	defer fd.mu.Unlock()
-	b := batch{flows: fd.flows, findings: fd.findings, recErr: fd.recErr, closed: fd.closed}
+	b := batch{flows: fd.flows, findings: fd.findings, recErr: fd.recErr, closed: fd.closed, zone: fd.zone}
 	if fd.noteSet {
 		n := fd.note
 		b.note = &n

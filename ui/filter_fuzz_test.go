@@ -28,8 +28,8 @@ func FuzzFilter(f *testing.F) {
 		}
 		hits := map[int]bool{}
 		for _, r := range m.store.all {
-			sub := m.subject(r)
-			hits[r.f.ID] = q.match(&sub)
+			sub := m.subjectFor(q, r)
+			hits[r.id] = q.match(&sub)
 		}
 		if len(q.and) != 1 || len(q.and[0]) != 1 || q.and[0][0].neg || strings.HasPrefix(q.text, "-") {
 			return
@@ -43,9 +43,9 @@ func FuzzFilter(f *testing.F) {
 			t.Fatalf("%q parses but %q OR itself does not: %v", q.text, q.text, err)
 		}
 		for _, r := range m.store.all {
-			a, b := m.subject(r), m.subject(r)
-			if neg.match(&a) == hits[r.f.ID] || or.match(&b) != hits[r.f.ID] {
-				t.Fatalf("%q on #%d: %v, negated %v, OR itself %v", q.text, r.f.ID, hits[r.f.ID], neg.match(&a), or.match(&b))
+			a, b := m.subjectFor(neg, r), m.subjectFor(or, r)
+			if neg.match(&a) == hits[r.id] || or.match(&b) != hits[r.id] {
+				t.Fatalf("%q on #%d: %v, negated %v, OR itself %v", q.text, r.id, hits[r.id], neg.match(&a), or.match(&b))
 			}
 		}
 	})

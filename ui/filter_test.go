@@ -106,9 +106,9 @@ func matchIDs(t *testing.T, m *Model, expr string) []int {
 	}
 	var out []int
 	for _, r := range m.store.all {
-		s := m.subject(r)
+		s := m.subjectFor(q, r)
 		if q.match(&s) {
-			out = append(out, r.f.ID)
+			out = append(out, r.id)
 		}
 	}
 	return out
@@ -283,5 +283,30 @@ func TestFilterChunkedWithProgress(t *testing.T) {
 	}
 	if s := screen(m, 140, 30); !strings.Contains(s, fmt.Sprintf("%d of %d flows match /body:needle", n/10, n)) {
 		t.Errorf("status line after the scan:\n%s", strings.SplitN(s, "\n", 2)[0])
+	}
+}
+
+// Findings that come after their flow (an analyzer settles a few flows
+// later) show or hide it under has: and kind: without reading the list
+// again.
+func TestLateFindingsRejudgeTheFilter(t *testing.T) {
+	feed := NewFeed()
+	feed.AddAll(seedFlows(), nil)
+	m := NewModel(Options{Renderer: plainRenderer(), Filter: "has:finding"}, feed)
+	m.Update(sizeMsg(100, 30))
+	if len(m.list.rows) != 0 {
+		t.Fatalf("no finding yet, rows %v", ids(m.list.rows))
+	}
+	feed.Add(nil, []analyze.Finding{{Kind: "lost-header", Severity: analyze.Error, Flow: 4, Title: "x"}})
+	m.Update(feedMsg{})
+	if got := ids(m.list.rows); !equalInts(got, []int{4}) || !strings.Contains(screen(m, 100, 30), "1 of 6 flows match /has:finding") {
+		t.Errorf("after the finding on #4: rows %v", got)
+	}
+	m.setFilter("-has:finding")
+	m.list.selectID(3)
+	feed.Add(nil, []analyze.Finding{{Kind: "dropped-cookie", Severity: analyze.Warning, Flow: 2, Title: "y"}})
+	m.Update(feedMsg{})
+	if got := ids(m.list.rows); !equalInts(got, []int{1, 3, 5, 6}) || m.list.selectedID() != 3 {
+		t.Errorf("after the finding on #2: rows %v, selected #%d", got, m.list.selectedID())
 	}
 }

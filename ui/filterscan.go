@@ -46,10 +46,18 @@ func (m *Model) plainView() bool {
 	return !m.filter.active() && m.clearSeq == 0 && m.list.order == sortFlow
 }
 
-// subject is r as the filter sees it.
-func (m *Model) subject(r *row) subject {
+// subject is r as the current filter sees it.
+func (m *Model) subject(r *row) subject { return m.subjectFor(m.filter, r) }
+
+// subjectFor is r as the filter q sees it: the kinds of its findings only
+// when q asks about findings.
+func (m *Model) subjectFor(q filter, r *row) subject {
 	st := m.store
-	return subject{r: r, kinds: st.kinds(r.f.ID), load: func(r *row) *capture.Flow {
+	var kinds []string
+	if q.usesFindings() {
+		kinds = st.kinds(r)
+	}
+	return subject{r: r, kinds: kinds, load: func(r *row) *capture.Flow {
 		f, _ := st.fullRow(r) // the same read-back as Model.full
 		return f
 	}}
@@ -57,7 +65,7 @@ func (m *Model) subject(r *row) subject {
 
 // shown reports whether the list shows r.
 func (m *Model) shown(r *row) bool {
-	if r.seq < m.clearSeq {
+	if int(r.seq) < m.clearSeq {
 		return false
 	}
 	if !m.filter.active() {
@@ -114,7 +122,7 @@ func (m *Model) refresh() tea.Cmd {
 	if n == len(all) {
 		return nil
 	}
-	m.scan.next, m.scan.read, m.scan.stop = all[n].f.ID, n, &atomic.Bool{}
+	m.scan.next, m.scan.read, m.scan.stop = all[n].id, n, &atomic.Bool{}
 	return m.scanChunk()
 }
 
@@ -133,7 +141,7 @@ func (m *Model) scanChunk() tea.Cmd {
 	}
 	m.scan.next = m.store.lastID() + 1
 	if end < len(all) {
-		m.scan.next = all[end].f.ID
+		m.scan.next = all[end].id
 	}
 	q, gen, stop, cleared := m.filter, m.scan.gen, m.scan.stop, m.clearSeq
 	return func() tea.Msg {
@@ -142,7 +150,7 @@ func (m *Model) scanChunk() tea.Cmd {
 			if stop.Load() {
 				return nil
 			}
-			if items[k].r.seq >= cleared && q.match(&items[k]) {
+			if int(items[k].r.seq) >= cleared && q.match(&items[k]) {
 				hits = append(hits, items[k].r)
 			}
 		}
@@ -167,16 +175,40 @@ func (m *Model) scanned(msg scanMsg) tea.Cmd {
 	return m.scanChunk()
 }
 
-// showArrived puts a flow that just arrived in the list when it is shown.
-func (m *Model) showArrived(r *row) {
+// showArrived puts a flow that just arrived in the list when it is shown;
+// whole, when not nil, is the flow with its headers and bodies, which the
+// filter then need not read back.
+func (m *Model) showArrived(r *row, whole *capture.Flow) {
 	switch {
 	case m.plainView():
 		m.list.rows = m.store.all
-		m.list.inserted(m.store.all.find(r.f.ID))
-	case m.scanning() && r.f.ID >= m.scan.next:
+		m.list.inserted(m.store.all.find(r.id))
+	case m.scanning() && r.id >= m.scan.next:
 		// the scan gets to it
-	case m.shown(r):
+	case int(r.seq) < m.clearSeq:
+	case !m.filter.active():
 		m.list.add(r)
+	default:
+		s := m.subject(r)
+		s.full = whole
+		if m.filter.match(&s) {
+			m.list.add(r)
+		}
+	}
+}
+
+// rejudge shows or hides a flow the filter had judged before new findings
+// on it came (has:, kind:).
+func (m *Model) rejudge(r *row) {
+	if m.plainView() || m.scanning() && r.id >= m.scan.next {
+		return // shown anyway, or the scan gets to it
+	}
+	i := m.list.indexOf(r.id)
+	switch show := m.shown(r); {
+	case show && i < 0:
+		m.list.add(r)
+	case !show && i >= 0:
+		m.list.remove(i)
 	}
 }
 

@@ -128,20 +128,14 @@ func sizeMsg(w, h int) tea.WindowSizeMsg { return tea.WindowSizeMsg{Width: w, He
 
 // press is the key message for a key name ("enter", "esc", "tab", "ctrl+u") or runes.
 func press(k string) tea.KeyMsg {
-	switch k {
-	case "enter":
-		return tea.KeyMsg{Type: tea.KeyEnter}
-	case "esc":
-		return tea.KeyMsg{Type: tea.KeyEsc}
-	case "tab":
-		return tea.KeyMsg{Type: tea.KeyTab}
-	case "ctrl+u":
-		return tea.KeyMsg{Type: tea.KeyCtrlU}
-	case "pgdown":
-		return tea.KeyMsg{Type: tea.KeyPgDown}
+	if t, ok := namedKeys[k]; ok {
+		return tea.KeyMsg{Type: t}
 	}
 	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
 }
+
+var namedKeys = map[string]tea.KeyType{"enter": tea.KeyEnter, "esc": tea.KeyEsc, "tab": tea.KeyTab, "ctrl+u": tea.KeyCtrlU,
+	"pgdown": tea.KeyPgDown, "down": tea.KeyDown, "up": tea.KeyUp, "right": tea.KeyRight, "left": tea.KeyLeft}
 
 // startTUI runs m in teatest at w×h.
 func startTUI(t *testing.T, m *Model, w, h int) *teatest.TestModel {
@@ -176,4 +170,11 @@ func typeKeys(tm *teatest.TestModel, keys ...string) {
 	for _, k := range keys {
 		tm.Send(press(k))
 	}
+}
+
+// flowOfFile is the flow a copy's file name is for (provtap-flow-6.curl.sh: 6).
+func flowOfFile(name string) int {
+	name = strings.TrimPrefix(name, "provtap-flow-")
+	n, _ := strconv.Atoi(name[:strings.IndexAny(name+".", ".-")])
+	return n
 }

@@ -11,8 +11,9 @@ type keyMap struct {
 	Enter, Back, Tab                        key.Binding
 	Filter, Findings, Evidence, NextMark    key.Binding
 	PrevMark, Mark, Diff, Replay, ReplayFix key.Binding
-	Edit, Copy, Save, Sort, Clear, Unclear  key.Binding
-	Help, Quit                              key.Binding
+	Edit, Copy, CopyAs, Save, Sort, Clear   key.Binding
+	Unclear                                 key.Binding
+	Expand, Collapse, Help, Quit            key.Binding
 }
 
 func defaultKeyMap() keyMap {
@@ -37,10 +38,13 @@ func defaultKeyMap() keyMap {
 		ReplayFix: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "replay with the fix")),
 		Edit:      key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit the request, send it")),
 		Copy:      key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy request as curl")),
+		CopyAs:    key.NewBinding(key.WithKeys("C"), key.WithHelp("C", "copy as… (menu)")),
 		Save:      key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "save the capture (HAR)")),
 		Sort:      key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "sort: time status dur size host")),
 		Clear:     key.NewBinding(key.WithKeys("z"), key.WithHelp("z", "clear the view (file kept)")),
 		Unclear:   key.NewBinding(key.WithKeys("Z"), key.WithHelp("Z", "show cleared flows again")),
+		Expand:    key.NewBinding(key.WithKeys("right"), key.WithHelp("→", "open a problem")),
+		Collapse:  key.NewBinding(key.WithKeys("left"), key.WithHelp("←", "close a problem")),
 		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit (asks while proxying)")),
 	}
@@ -50,8 +54,8 @@ func defaultKeyMap() keyMap {
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Enter, k.Back, k.Tab},
-		{k.Filter, k.Sort, k.Clear, k.Unclear, k.Findings, k.Evidence, k.NextMark, k.PrevMark},
-		{k.Copy, k.Replay, k.ReplayFix, k.Edit, k.Mark, k.Diff, k.Save, k.Help, k.Quit},
+		{k.Filter, k.Sort, k.Clear, k.Unclear, k.Findings, k.Expand, k.Collapse, k.Evidence, k.NextMark, k.PrevMark},
+		{k.Copy, k.CopyAs, k.Replay, k.ReplayFix, k.Edit, k.Mark, k.Diff, k.Save, k.Help, k.Quit},
 	}
 }
 

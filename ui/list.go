@@ -9,7 +9,6 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
-	"github.com/provtap/provtap/capture"
 )
 
 // listPane is the flow table. It is virtualised: View formats only the rows
@@ -47,7 +46,7 @@ func (l *listPane) selected() *row {
 
 func (l *listPane) selectedID() int {
 	if r := l.selected(); r != nil {
-		return r.f.ID
+		return r.id
 	}
 	return 0
 }
@@ -103,13 +102,24 @@ func (l *listPane) add(r *row) {
 	l.inserted(i)
 }
 
+// remove takes the row at index i out, keeping the selection on its flow
+// (or the next one when it is the one removed).
+func (l *listPane) remove(i int) {
+	l.rows = append(l.rows[:i:i], l.rows[i+1:]...)
+	if i < l.cursor {
+		l.cursor--
+		l.offset = max(l.offset-1, 0)
+	}
+	l.clamp()
+}
+
 // indexOf is the index of the flow's row, or -1.
 func (l *listPane) indexOf(id int) int {
 	if l.order == sortFlow {
 		return l.rows.find(id)
 	}
 	for i, r := range l.rows {
-		if r.f.ID == id {
+		if r.id == id {
 			return i
 		}
 	}
@@ -205,7 +215,7 @@ func (l *listPane) layout() columns {
 		c.method = 8 // CONNECT, PROPFIND
 	}
 	if n := len(l.rows); n > 0 {
-		c.id = max(3, len(strconv.Itoa(l.rows[n-1].f.ID)))
+		c.id = max(3, len(strconv.Itoa(l.rows[n-1].id)))
 	}
 	if w >= 70 {
 		c.time = 8
@@ -277,61 +287,63 @@ func (l *listPane) View() string {
 // writeRow formats one flow. The selected row is one reverse-coloured bar
 // (and has the ▶ that survives NO_COLOR); others colour method and status.
 func (l *listPane) writeRow(b *strings.Builder, r *row, c columns, sel bool) {
-	f := r.f
 	cur := " "
 	if sel {
 		cur = "▶"
-	} else if f.ID == l.marked {
+	} else if r.id == l.marked {
 		cur = "◆"
 	}
-	id := fitRight(strconv.Itoa(f.ID), c.id)
-	method := fit(methodText(f), c.method)
-	status := fit(statusText(f), c.status)
-	p := oneLine(pathText(f))
-	if f.ReplayOf != 0 {
-		p = "↻#" + strconv.Itoa(f.ReplayOf) + " " + p // a replay, and of which flow
+	id := fitRight(strconv.Itoa(r.id), c.id)
+	method := fit(r.methodText(), c.method)
+	status := fit(r.statusText(), c.status)
+	p := oneLine(r.path)
+	if r.flags&rowPathCut != 0 {
+		p += "…"
+	}
+	if r.replayOf != 0 {
+		p = "↻#" + strconv.Itoa(int(r.replayOf)) + " " + p // a replay, and of which flow
 	}
 	path := fit(p, c.path)
 	var host, tm, size, dur string
 	if c.host > 0 {
-		host = fit(oneLine(hostPort(f)), c.host) + " "
+		host = fit(oneLine(r.host), c.host) + " "
 	}
 	if c.time > 0 {
-		tm = fit(inZone(f.Start, l.zone).Format("15:04:05"), c.time) + " "
+		tm = fit(inZone(r.startTime(), l.zone).Format("15:04:05"), c.time) + " "
 	}
 	if c.size > 0 {
 		s := "-"
-		if f.Status != 0 {
-			s = humanSize(f.ResponseBody.Size)
+		if r.status != 0 {
+			s = humanSize(int64(r.respSize))
 		}
 		size = " " + fitRight(s, c.size)
 	}
 	if c.dur > 0 {
-		dur = " " + fitRight(humanDuration(f.Duration()), c.dur)
+		dur = " " + fitRight(humanDuration(r.dur), c.dur)
 	}
-	mark := severityMark(r.mark)
+	mark := severityMark(r.sev())
 	if sel {
 		line := cur + mark + id + " " + tm + method + " " + status + " " + host + path + size + dur
 		b.WriteString(l.st.selected.Render(fit(line, l.width)))
 		return
 	}
 	b.WriteString(cur)
-	b.WriteString(l.st.severityStyle(r.mark).Render(mark))
+	b.WriteString(l.st.severityStyle(r.sev()).Render(mark))
 	b.WriteString(id)
 	b.WriteByte(' ')
 	b.WriteString(l.st.dim.Render(tm))
-	b.WriteString(l.st.methodStyle(f.Method).Render(method))
+	b.WriteString(l.st.methodStyle(r.methodName()).Render(method))
 	b.WriteByte(' ')
-	b.WriteString(l.statusStyle(f).Render(status))
+	b.WriteString(l.statusStyle(r).Render(status))
 	b.WriteByte(' ')
 	b.WriteString(host)
 	b.WriteString(path)
 	b.WriteString(l.st.dim.Render(size + dur))
 }
 
-func (l *listPane) statusStyle(f *capture.Flow) lipgloss.Style {
-	if f.Status == 0 {
+func (l *listPane) statusStyle(r *row) lipgloss.Style {
+	if r.status == 0 {
 		return l.st.status[0]
 	}
-	return l.st.statusStyle(f.Status)
+	return l.st.statusStyle(int(r.status))
 }

@@ -23,12 +23,33 @@ type subject struct {
 
 func (s *subject) flow() *capture.Flow {
 	if s.full == nil {
-		s.full = s.r.f
 		if s.load != nil {
 			s.full = s.load(s.r)
+		} else {
+			s.full = s.r.meta()
 		}
 	}
 	return s.full
+}
+
+// inMeta reports whether the lower-case word is in the row's method,
+// status, host:port or path (the whole path read back when the row holds
+// only its start).
+func (s *subject) inMeta(word string) bool {
+	r := s.r
+	if containsFold(r.methodText(), word) || containsFold(r.statusText(), word) || containsFold(r.host, word) {
+		return true
+	}
+	return containsFold(s.path(), word)
+}
+
+// path is the path cell: the row's, or the whole flow's when the row's was
+// shortened.
+func (s *subject) path() string {
+	if s.r.flags&rowPathCut != 0 {
+		return pathText(s.flow())
+	}
+	return s.r.path
 }
 
 // needsFlow reports whether matching reads the whole flow (a bare word
@@ -76,13 +97,13 @@ func (q filter) match(s *subject) bool {
 }
 
 func (t term) test(s *subject) bool {
-	f := s.r.f
+	r := s.r
 	switch t.field {
 	case "":
 		if len(t.value) == 3 && t.value[1:] == "xx" && t.value[0] >= '1' && t.value[0] <= '5' {
-			return statusIs(t.value, f) // 4xx: the status class, as before
+			return statusIs(t.value, int(r.status)) // 4xx: the status class, as before
 		}
-		if strings.Contains(s.r.hay, t.value) {
+		if s.inMeta(t.value) {
 			return true
 		}
 		full := s.flow()
@@ -90,14 +111,14 @@ func (t term) test(s *subject) bool {
 			return containsFold(h.Name, t.value) || containsFold(h.Value, t.value)
 		}) || bodyHas(full, t.value)
 	case "status":
-		return statusIs(t.value, f)
+		return statusIs(t.value, int(r.status))
 	case "method":
-		return strings.ToLower(f.Method) == t.value
+		return strings.ToLower(r.methodName()) == t.value
 	case "host":
-		return strings.Contains(strings.ToLower(hostPort(f)), t.value)
+		return containsFold(r.host, t.value)
 	case "path":
-		p, _, _ := strings.Cut(pathText(f), "?")
-		return strings.Contains(strings.ToLower(p), t.value)
+		p, _, _ := strings.Cut(s.path(), "?")
+		return containsFold(p, t.value)
 	case "header":
 		return anyHeader(s.flow(), func(h capture.Header) bool {
 			return strings.EqualFold(h.Name, t.name) && (!t.hasEq || containsFold(h.Value, t.value))
@@ -106,7 +127,7 @@ func (t term) test(s *subject) bool {
 		return bodyHas(s.flow(), t.value)
 	case "has":
 		if t.value == "replay" {
-			return f.ReplayOf != 0
+			return r.replayOf != 0
 		}
 		return len(s.kinds) > 0
 	case "kind":
@@ -120,14 +141,14 @@ func (t term) test(s *subject) bool {
 }
 
 // statusIs matches a status pattern (401, 4xx, 40x) or err (no response).
-func statusIs(p string, f *capture.Flow) bool {
+func statusIs(p string, status int) bool {
 	if p == "err" {
-		return f.Status == 0
+		return status == 0
 	}
-	if f.Status == 0 {
+	if status == 0 {
 		return false
 	}
-	code := strconv.Itoa(f.Status)
+	code := strconv.Itoa(status)
 	if len(code) != 3 {
 		return false
 	}

@@ -44,6 +44,9 @@ type Options struct {
 	Note string
 	// Follow starts with the newest flow selected and following the tail.
 	Follow bool
+	// SelectWorst selects the worst problem's first flow once the feed is
+	// closed (every flow of a file is in), unless a key was pressed.
+	SelectWorst bool
 	// ShowFindings opens on the findings pane.
 	ShowFindings bool
 	// Select is the flow selected at start (0: the first, or the newest
@@ -61,6 +64,13 @@ type Options struct {
 	Renderer *lipgloss.Renderer
 	// Curl renders a flow as the curl command `c` copies (nil: export.Curl).
 	Curl func(*capture.Flow) string
+	// CurlConfig renders a flow as a curl config file (`curl -K FILE`: no
+	// shell quoting, so cmd.exe and PowerShell run it too), offered by `C`
+	// (nil: the menu says it is not available).
+	//
+	// HOOK(export.CurlConfig): capture/export is gaining CurlConfig(f); once
+	// it is in, NewModel defaults this to it (and cmd/provtap needs nothing).
+	CurlConfig func(*capture.Flow) []byte
 	// Store reads back flows fed with a location (Feed.AddStored): the
 	// capture file being recorded.
 	Store *har.Store
@@ -112,12 +122,14 @@ type Model struct {
 	confirm  confirmPane
 	quitAsk  quitAsk
 	editor   editorPane
+	copyMenu copyMenu
 	pending  *pendingReplay
 	// awaitReplay is a live replay's flow, selected when the feed brings it.
 	awaitReplay int
 	hints       help.Model
 	focus       focus
 
+	touched bool   // a key was pressed
 	msg     string // the bottom line's message, until the next key
 	msgErr  bool
 	initCmd tea.Cmd // what Init starts besides the feed (a filter's scan)
@@ -144,10 +156,11 @@ func NewModel(opts Options, feed *Feed) *Model {
 	m.list = listPane{keys: &m.keys, st: m.st, follow: opts.Follow, zone: opts.Zone}
 	m.detail = newDetailPane(&m.keys, m.st)
 	m.detail.zone = opts.Zone
-	m.detail.lookup = m.flowByID
+	m.detail.lookup = m.fullByID
 	m.detail.load = m.fullOrSame
 	m.detail.setters = m.store.setters
-	m.fpane = newFindingsPane(&m.keys, m.st, m.describe)
+	m.fpane = newFindingsPane(&m.keys, m.st, &m.store.fnd, m.describe)
+	m.fpane.finding = m.findingOf
 	m.fpane.resolve = m.withCAPath
 	m.prompt = newPromptPane(m.st)
 	m.helpPane = newHelpPane(&m.keys, m.st, m.helpNotes)
@@ -155,6 +168,7 @@ func NewModel(opts Options, feed *Feed) *Model {
 	m.confirm = newConfirmPane(&m.keys, m.st, opts.Curl)
 	m.quitAsk = quitAsk{st: m.st}
 	m.editor = newEditorPane(m.st)
+	m.copyMenu = copyMenu{keys: &m.keys, st: m.st}
 	m.hints = help.New()
 	m.hints.Styles = m.st.help
 	m.hints.ShortSeparator = " · "
@@ -182,9 +196,10 @@ func (m *Model) Init() tea.Cmd {
 
 type (
 	copiedMsg struct {
-		id  int
-		how string
-		err error
+		id   int
+		what string // "as curl", "as raw HTTP", …
+		how  string
+		err  error
 	}
 	savedMsg struct {
 		path string
@@ -214,9 +229,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.scanned(msg)
 	case copiedMsg:
 		if msg.err != nil {
-			return m, m.flash(true, "#%d as curl: %v", msg.id, msg.err)
+			return m, m.flash(true, "#%d %s: %v", msg.id, msg.what, msg.err)
 		}
-		return m, m.flash(false, "#%d as curl: %s", msg.id, msg.how)
+		return m, m.flash(false, "#%d %s: %s", msg.id, msg.what, msg.how)
 	case savedMsg:
 		if msg.err != nil {
 			return m, m.flash(true, "not saved: %v", msg.err)
@@ -229,6 +244,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case closeMsg:
 		m.drop(msg.m)
 		m.layout()
+	case copyChosenMsg:
+		m.drop(msg.m)
+		return m, m.copyAs(msg.format)
 	case helpMsg:
 		m.push(&m.helpPane)
 	case quitMsg:

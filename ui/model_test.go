@@ -79,8 +79,8 @@ func TestSelectionStaysWhileFlowsStream(t *testing.T) {
 		t.Errorf("selected row moved on screen: line %d of the list, want 9 (as before the flows arrived)", got.list.cursor-got.list.offset)
 	}
 	for i, r := range got.store.all {
-		if r.f.ID != i+1 {
-			t.Fatalf("rows out of order at %d: #%d", i, r.f.ID)
+		if r.id != i+1 {
+			t.Fatalf("rows out of order at %d: #%d", i, r.id)
 		}
 	}
 }
@@ -115,7 +115,7 @@ func TestFilter(t *testing.T) {
 	typeKeys(tm, "enter")
 	waitOutput(t, tm, "1 of 6 flows match /PATCH scim")
 	got := finish(t, tm)
-	if len(got.list.rows) != 1 || got.list.rows[0].f.ID != 4 {
+	if len(got.list.rows) != 1 || got.list.rows[0].id != 4 {
 		t.Fatalf("PATCH scim: got %v, want #4 only", ids(got.list.rows))
 	}
 
@@ -146,7 +146,7 @@ func TestFilter(t *testing.T) {
 func ids(rs rowsByID) []int {
 	var out []int
 	for _, r := range rs {
-		out = append(out, r.f.ID)
+		out = append(out, r.id)
 	}
 	return out
 }
@@ -206,10 +206,10 @@ func TestCopyIsExactlyTheExport(t *testing.T) {
 	var mu sync.Mutex
 	var copied string
 	var copiedID int
-	opts := Options{Renderer: plainRenderer(), Copy: func(text string, id int) (string, error) {
+	opts := Options{Renderer: plainRenderer(), Copy: func(text, file string) (string, error) {
 		mu.Lock()
 		defer mu.Unlock()
-		copied, copiedID = text, id
+		copied, copiedID = text, flowOfFile(file)
 		return "copied to the test clipboard", nil
 	}}
 	m := NewModel(opts, feed)
@@ -326,15 +326,17 @@ func TestHelpListsEveryKey(t *testing.T) {
 	}
 }
 
-// The findings pane lists worst first; enter jumps to the flow, v to its
-// evidence.
+// The findings pane lists problems worst first; enter opens one to its
+// requests, enter on a request jumps to the flow, v to its evidence.
 func TestFindingsPaneJumps(t *testing.T) {
 	feed, _, _ := seedFeed()
 	m := NewModel(Options{Renderer: plainRenderer()}, feed)
 	tm := startTUI(t, m, 100, 30)
 	typeKeys(tm, "f")
-	waitOutput(t, tm, "Findings (4)")
+	waitOutput(t, tm, "Problems (4, from 4 findings)")
 	typeKeys(tm, "j", "j", "enter")
+	waitOutput(t, tm, "▾✖ error   concurrent-session     1×  #6", "      #6 PATCH /admin/usergroups/")
+	typeKeys(tm, "j", "enter")
 	waitOutput(t, tm, "− Cookie JSESSIONID — set by #5")
 	typeKeys(tm, "v") // r replays, v steps to the evidence, in every pane
 	waitOutput(t, tm, "#5: evidence for #6")
@@ -348,7 +350,8 @@ func TestFindingsPaneJumps(t *testing.T) {
 func TestCopyFromFindingsPane(t *testing.T) {
 	feed, flows, _ := seedFeed()
 	var got int
-	m := NewModel(Options{Renderer: plainRenderer(), ShowFindings: true, Copy: func(text string, id int) (string, error) {
+	m := NewModel(Options{Renderer: plainRenderer(), ShowFindings: true, Copy: func(text, file string) (string, error) {
+		id := flowOfFile(file)
 		if text != export.Curl(flows[id-1]) {
 			t.Errorf("copied text is not flow #%d's curl", id)
 		}
@@ -358,7 +361,7 @@ func TestCopyFromFindingsPane(t *testing.T) {
 	m.Update(sizeMsg(100, 30))
 	m.Update(press("j"))
 	m.Update(press("j"))
-	cmd := m.copySelected()
+	cmd := m.copyAs(copyCurl)
 	m.Update(cmd())
 	if got != 6 {
 		t.Errorf("copied #%d, want #6 (the third finding's flow)", got)

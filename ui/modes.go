@@ -120,6 +120,7 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	if msg.String() == "ctrl+c" {
 		return tea.Quit
 	}
+	m.touched = true
 	if m.typing() {
 		return m.route(msg)
 	}
@@ -159,6 +160,17 @@ func (m *Model) mouse(msg tea.MouseMsg) tea.Cmd {
 // body is what the top mode that draws one draws.
 func (m *Model) body(w, h int) string {
 	for i := len(m.modes) - 1; i >= 0; i-- {
+		if s, ok := m.modes[i].body(w, h); ok {
+			return s
+		}
+	}
+	return ""
+}
+
+// bodyBelow is what the modes under md draw (for a mode drawn over them).
+func (m *Model) bodyBelow(md mode, w, h int) string {
+	i := slices.Index(m.modes, md)
+	for i--; i >= 0; i-- {
 		if s, ok := m.modes[i].body(w, h); ok {
 			return s
 		}

@@ -28,30 +28,29 @@ func (k sortKey) next() sortKey { return (k + 1) % sortKeys }
 
 // less orders two rows; ties go by flow ID, so every order is total.
 func (k sortKey) less(a, b *row) bool {
-	fa, fb := a.f, b.f
 	switch k {
 	case sortTime:
-		if !fa.Start.Equal(fb.Start) {
-			return fa.Start.After(fb.Start)
+		if a.start != b.start {
+			return a.start > b.start
 		}
 	case sortStatus:
-		if sa, sb := statusRank(fa.Status), statusRank(fb.Status); sa != sb {
+		if sa, sb := statusRank(int(a.status)), statusRank(int(b.status)); sa != sb {
 			return sa > sb
 		}
 	case sortDuration:
-		if da, db := fa.Duration(), fb.Duration(); da != db {
-			return da > db
+		if a.dur != b.dur {
+			return a.dur > b.dur
 		}
 	case sortSize:
-		if sa, sb := fa.ResponseBody.Size, fb.ResponseBody.Size; sa != sb {
-			return sa > sb
+		if a.respSize != b.respSize {
+			return a.respSize > b.respSize
 		}
 	case sortHost:
-		if ha, hb := strings.ToLower(hostPort(fa)), strings.ToLower(hostPort(fb)); ha != hb {
+		if ha, hb := strings.ToLower(a.host), strings.ToLower(b.host); ha != hb {
 			return ha < hb
 		}
 	}
-	return fa.ID < fb.ID
+	return a.id < b.id
 }
 
 // statusRank puts a flow without a response above every status.

@@ -64,13 +64,17 @@ func (m *Model) paneHints() []hint {
 	var hs []hint
 	switch m.focus {
 	case focusFindings:
-		hs = append([]hint{{"↑↓", "move", 3}, {"enter", "go to flow", 0}, {"v", "evidence", 0}, {"c", "curl", 1}}, acts...)
+		enter := "requests"
+		if m.fpane.curID != 0 {
+			enter = "go to flow"
+		}
+		hs = append([]hint{{"↑↓", "move", 3}, {"enter", enter, 0}, {"v", "evidence", 0}, {"c", "curl", 1}}, acts...)
 		hs = append(hs, hint{"f/esc", "close", 0}, hint{"?", "help", 0}, hint{"q", "quit", 2})
 	case focusDetail:
-		hs = append([]hint{{"↑↓", "scroll", 3}, {"tab", "request/response/cookies", 0}, {"esc", "list", 0}, {"c", "curl", 0}}, acts...)
+		hs = append([]hint{{"↑↓", "scroll", 3}, {"tab", "request/response/cookies", 0}, {"esc", "list", 0}, {"c", "curl", 0}, {"C", "copy as", 3}}, acts...)
 		hs = append(hs, hint{"m/d", "diff", 2}, hint{"?", "help", 0}, hint{"q", "quit", 2})
 	default:
-		hs = append([]hint{{"↑↓", "move", 2}, {"enter", "open", 0}, {"/", "filter", 0}, {"f", "findings", 0}, {"c", "curl", 0}}, acts...)
+		hs = append([]hint{{"↑↓", "move", 2}, {"enter", "open", 0}, {"/", "filter", 0}, {"f", "findings", 0}, {"c", "curl", 0}, {"C", "copy as", 3}}, acts...)
 		hs = append(hs, hint{"m/d", "diff", 2}, hint{"o", "sort", 3}, hint{"s", "save", 0}, hint{"?", "help", 0}, hint{"q", "quit", 2})
 	}
 	return hs
@@ -98,7 +102,9 @@ func (m *Model) paneKey(msg tea.KeyMsg) out {
 	case key.Matches(msg, k.Save):
 		return run(m.openSave())
 	case key.Matches(msg, k.Copy):
-		return run(m.copySelected())
+		return run(m.copyAs(copyCurl))
+	case key.Matches(msg, k.CopyAs):
+		return run(m.openCopyMenu())
 	case key.Matches(msg, k.Findings):
 		if m.focus == focusFindings {
 			m.focus = focusList
@@ -140,6 +146,8 @@ func (m *Model) paneKey(msg tea.KeyMsg) out {
 		case m.filter.active():
 			return run(m.setFilter(""))
 		}
+	case key.Matches(msg, k.Expand, k.Collapse) && m.focus == focusFindings:
+		return m.fpane.Update(msg)
 	case key.Matches(msg, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom):
 		switch m.focus {
 		case focusList:

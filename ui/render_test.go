@@ -137,7 +137,7 @@ func TestMouse(t *testing.T) {
 	}
 	// A click on the list's third row (screen line 1 status + 1 header + 2).
 	m.Update(tea.MouseMsg{X: 5, Y: 4, Button: tea.MouseButtonLeft, Action: tea.MouseActionPress})
-	if id := m.list.rows[m.list.offset+2].f.ID; m.list.selectedID() != id {
+	if id := m.list.rows[m.list.offset+2].id; m.list.selectedID() != id {
 		t.Errorf("click: #%d, want #%d", m.list.selectedID(), id)
 	}
 	// The wheel over the detail pane scrolls it, not the list.

@@ -186,12 +186,14 @@ func (p *pendingReplay) bottom(w int) (string, bool) {
 // fixFor is what R would add to f: the Missing of the selected finding
 // (in the findings pane) or of f's own findings, and their kinds.
 func (m *Model) fixFor(f *capture.Flow) (fds []analyze.Finding, kinds []string, missing []analyze.Missing) {
-	if fd, ok := m.fpane.selected(); ok && m.focus == focusFindings {
-		fds = []analyze.Finding{fd}
+	var shown []shownFinding
+	if fd, ok := m.fpane.selected(); m.focus == focusFindings && ok {
+		shown = []shownFinding{fd}
 	} else {
-		fds, _ = m.findingsOn(f.ID)
+		shown, _ = m.findingsOn(f.ID)
 	}
-	for _, fd := range fds {
+	for _, fd := range shown {
+		fds = append(fds, fd.Finding)
 		if len(fd.Missing) > 0 {
 			kinds = append(kinds, fd.Kind)
 			missing = append(missing, fd.Missing...)

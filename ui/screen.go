@@ -18,6 +18,8 @@ func (m *Model) emptyText() []string {
 	switch {
 	case m.store.len() == 0 && m.opts.Live:
 		return []string{"waiting for flows…"}
+	case m.store.len() == 0 && !m.closed:
+		return []string{"reading the capture…"}
 	case m.store.len() == 0:
 		return []string{"no flows in this capture"}
 	case m.scanning():

@@ -2,8 +2,10 @@ package ui
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
+	"unsafe"
 
 	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture"
@@ -12,83 +14,133 @@ import (
 
 // store is every flow the UI was given and the analyzers' findings on them,
 // indexed the ways the panes ask: a flow by ID, the findings on a flow, the
-// findings a flow is evidence for, the worst first. It knows nothing of the
-// terminal, so it is tested on its own (store_test.go).
+// findings a flow is evidence for, the problems worst first. It knows
+// nothing of the terminal, so it is tested on its own (store_test.go).
 //
-// A live session hands over flows without their bodies (har.WithoutBodies)
-// and where the capture file keeps them whole; full reads them back.
+// A flow is kept as a compact row (row.go); its headers and bodies are read
+// back from the capture file (files) when a pane needs them. Findings are
+// kept as findstore.go says. Adding a batch costs the batch, not the
+// flows or findings so far.
 type store struct {
-	all      rowsByID          // every flow, in ID order
-	findings []analyze.Finding // in arrival (flow) order
-	byFlow   map[int][]int     // flow ID → findings on it
-	byRel    map[int][]int     // flow ID → findings it is evidence for
-	counts   [4]int            // findings by severity
-	worst    []analyze.Finding // findings, worst first (sorted on arrival)
-	files    *har.Store        // reads flows back from the capture file (nil: none)
-	added    int               // flows added so far: the next row's seq
-	setBy    map[string][]int  // cookie name → flows whose response set it (for the cookies tab)
-	hostW    int               // the widest host:port, for the list's host column
+	all    rowsByID // every flow, in ID order
+	fnd    findingStore
+	files  *har.Store         // reads flows back from the capture file (nil: none)
+	added  int                // flows added so far: the next row's seq
+	setBy  map[string][]int32 // cookie name → flows whose response set it (for the cookies tab)
+	hostW  int                // the widest host:port, for the list's host column
+	names  map[string]string
+	slab   []row            // rows are allocated here, slabRows at a time
+	arena  []byte           // the rows' paths are kept here, arenaBytes at a time
+	more   map[int][]fref   // the findings of a flow after its first (row.f0)
+	recent [4]*capture.Flow // the flows last read back, newest first
 }
+
+const (
+	slabRows   = 1024
+	arenaBytes = 256 << 10
+)
 
 func newStore(files *har.Store) *store {
-	return &store{byFlow: map[int][]int{}, byRel: map[int][]int{}, setBy: map[string][]int{}, files: files}
+	return &store{fnd: newFindingStore(), setBy: map[string][]int32{}, files: files, names: map[string]string{}, more: map[int][]fref{}}
 }
 
-// row is one flow in the list, with what the list needs precomputed.
-type row struct {
-	f    *capture.Flow    // without its bodies when loc is valid
-	loc  har.Loc          // where the capture file holds the whole flow
-	hay  string           // lower-case "method status host:port path" for the filter
-	seq  int              // the order the store received it in
-	mark analyze.Severity // worst finding on this flow
-}
-
-func newRow(f *capture.Flow, loc har.Loc) *row {
-	hay := strings.ToLower(methodText(f) + " " + statusText(f) + " " + hostPort(f) + " " + pathText(f))
-	return &row{f: f, loc: loc, hay: hay}
+// intern is one copy of s for all the rows that share it (hosts, kinds).
+func (s *store) intern(v string) string {
+	if x, ok := s.names[v]; ok {
+		return x
+	}
+	v = strings.Clone(v)
+	s.names[v] = v
+	return v
 }
 
 // addFlow adds a flow and returns its row; nil when the store has that
-// flow already (a replay the UI added before the proxy delivered it).
+// flow already (a replay the UI added before the proxy delivered it). The
+// store keeps f itself only when loc is not valid (the capture file does
+// not hold it).
 func (s *store) addFlow(f *capture.Flow, loc har.Loc) *row {
 	if s.all.find(f.ID) >= 0 {
 		return nil
 	}
-	r := newRow(f, loc)
-	r.seq = s.added
+	if s.files == nil {
+		loc = har.Loc{}
+	}
+	hp := hostPort(f)
+	if len(s.slab) == cap(s.slab) {
+		s.slab = make([]row, 0, slabRows)
+	}
+	s.slab = s.slab[:len(s.slab)+1]
+	r := &s.slab[len(s.slab)-1]
+	fillRow(r, f, loc)
+	r.host = s.intern(hp)
+	p, cut := rowPath(f)
+	r.path = s.keep(p)
+	if cut {
+		r.flags |= rowPathCut
+	}
+	r.seq = int32(s.added)
 	s.added++
-	s.hostW = max(s.hostW, len(hostPort(f)))
+	s.hostW = max(s.hostW, len(hp))
 	for _, line := range setCookieLines(f) {
 		if c, err := parseSetCookie(line); err == nil {
-			s.setBy[c.Name] = append(s.setBy[c.Name], f.ID)
+			name := s.intern(c.Name)
+			s.setBy[name] = append(s.setBy[name], int32(f.ID))
 		}
 	}
-	for _, i := range s.byFlow[f.ID] {
-		r.mark = max(r.mark, s.findings[i].Severity)
+	if refs, ok := s.fnd.pend[f.ID]; ok {
+		delete(s.fnd.pend, f.ID)
+		for _, ref := range refs {
+			s.attach(r, ref)
+		}
 	}
 	s.all, _ = s.all.insert(r)
 	return r
 }
 
+// keep is a copy of p in the arena: no allocation of its own, and nothing
+// of the flow it came from kept alive.
+func (s *store) keep(p string) string {
+	if len(p) == 0 {
+		return ""
+	}
+	if len(s.arena)+len(p) > cap(s.arena) {
+		s.arena = make([]byte, 0, max(arenaBytes, len(p)))
+	}
+	at := len(s.arena)
+	s.arena = append(s.arena, p...)
+	return unsafe.String(&s.arena[at], len(p))
+}
+
+// attach records a finding on its row.
+func (s *store) attach(r *row, ref fref) {
+	if r.nf == 0 {
+		r.f0, r.f0sev = ref.problem, ref.sev
+	} else {
+		s.more[r.id] = append(s.more[r.id], ref)
+	}
+	if r.nf < math.MaxUint8 {
+		r.nf++
+	}
+	r.mark = max(r.mark, ref.sev)
+}
+
+// refs is the findings on a row.
+func (s *store) refs(r *row) []fref {
+	if r.nf == 0 {
+		return nil
+	}
+	return append([]fref{{problem: r.f0, sev: r.f0sev}}, s.more[r.id]...)
+}
+
 // addFindings records findings and marks the flows they are on.
 func (s *store) addFindings(fds []analyze.Finding) {
 	for _, fd := range fds {
-		idx := len(s.findings)
-		s.findings = append(s.findings, fd)
-		s.byFlow[fd.Flow] = append(s.byFlow[fd.Flow], idx)
-		for _, id := range fd.Related {
-			s.byRel[id] = append(s.byRel[id], idx)
-		}
-		if fd.Severity >= 0 && int(fd.Severity) < len(s.counts) {
-			s.counts[fd.Severity]++
-		}
+		ref := s.fnd.add(fd)
 		if r := s.row(fd.Flow); r != nil {
-			r.mark = max(r.mark, fd.Severity)
+			s.attach(r, ref)
+		} else {
+			s.fnd.pend[fd.Flow] = append(s.fnd.pend[fd.Flow], ref)
 		}
-	}
-	if len(fds) > 0 {
-		s.worst = append([]analyze.Finding(nil), s.findings...)
-		analyze.SortFindings(s.worst)
 	}
 }
 
@@ -100,7 +152,7 @@ func (s *store) lastID() int {
 	if len(s.all) == 0 {
 		return 0
 	}
-	return s.all[len(s.all)-1].f.ID
+	return s.all[len(s.all)-1].id
 }
 
 // row is the flow's row, or nil.
@@ -111,60 +163,82 @@ func (s *store) row(id int) *row {
 	return nil
 }
 
-// flow is the flow with that ID as the UI holds it (maybe without bodies).
+// flow is the flow with that ID as the row has it: metadata only (row.meta),
+// unless the capture file does not hold it. full reads the rest.
 func (s *store) flow(id int) *capture.Flow {
 	if r := s.row(id); r != nil {
-		return r.f
+		return r.meta()
 	}
 	return nil
 }
 
 // findingsOn is a flow's own findings and those it is evidence for, each
 // worst first.
-func (s *store) findingsOn(id int) (own, evidence []analyze.Finding) {
-	for _, i := range s.byFlow[id] {
-		own = append(own, s.findings[i])
+func (s *store) findingsOn(id int) (own, evidence []shownFinding) {
+	var refs []fref
+	if r := s.row(id); r != nil {
+		refs = s.refs(r)
+	} else {
+		refs = s.fnd.pend[id]
 	}
-	for _, i := range s.byRel[id] {
-		evidence = append(evidence, s.findings[i])
-	}
-	analyze.SortFindings(own)
-	analyze.SortFindings(evidence)
-	return own, evidence
+	return s.fnd.on(id, refs), s.fnd.evidenceFor(id)
+}
+
+// hasEvidence: the flow has a finding or is evidence for a kept one.
+func (s *store) hasEvidence(id int) bool {
+	r := s.row(id)
+	return r != nil && r.nf > 0 || len(s.fnd.byRel[id]) > 0
 }
 
 // full is f with its headers and bodies: read back from the capture file
-// when the store holds only its metadata, else f itself. On error f is
-// returned as it is, with why it could not be read.
+// when the store holds only its row, else f itself. On error f is returned
+// as it is, with why it could not be read. The last few flows read are
+// kept, so a frame that asks again does not read again.
 func (s *store) full(f *capture.Flow) (*capture.Flow, error) {
 	if f == nil {
 		return nil, nil
+	}
+	for _, g := range s.recent {
+		if g != nil && g.ID == f.ID {
+			return g, nil
+		}
 	}
 	r := s.row(f.ID)
 	if r == nil {
 		return f, nil
 	}
-	return s.fullRow(r)
+	g, err := s.fullRow(r)
+	if err == nil && g != r.full {
+		copy(s.recent[1:], s.recent[:])
+		s.recent[0] = g
+	}
+	return g, err
 }
 
 // fullRow is full for a row. It reads only the row and the capture file,
 // never the store's indexes, so a background scan may call it.
 func (s *store) fullRow(r *row) (*capture.Flow, error) {
+	if r.full != nil {
+		return r.full, nil
+	}
 	if !r.loc.Valid() || s.files == nil {
-		return r.f, nil
+		return r.meta(), nil
 	}
 	g, err := s.files.Load(r.loc)
 	if err != nil {
-		return r.f, fmt.Errorf("its bodies could not be read back from the capture file: %w", err)
+		return r.meta(), fmt.Errorf("its headers and bodies could not be read back from the capture file: %w", err)
 	}
-	g.ID = r.f.ID
+	g.ID = r.id
 	return g, nil
 }
 
 // setters is the flows whose responses set the cookie name before f
 // started, newest first, read back whole.
 func (s *store) setters(name string, f *capture.Flow) []*capture.Flow {
-	ids := append([]int(nil), s.setBy[name]...)
+	var ids []int
+	for _, id := range s.setBy[name] {
+		ids = append(ids, int(id))
+	}
 	sort.Sort(sort.Reverse(sort.IntSlice(ids)))
 	var out []*capture.Flow
 	for _, id := range ids {
@@ -181,10 +255,10 @@ func (s *store) setters(name string, f *capture.Flow) []*capture.Flow {
 }
 
 // kinds is the kinds of the findings on a flow (for has: and kind:).
-func (s *store) kinds(id int) []string {
+func (s *store) kinds(r *row) []string {
 	var out []string
-	for _, i := range s.byFlow[id] {
-		out = append(out, s.findings[i].Kind)
+	for _, ref := range s.refs(r) {
+		out = append(out, s.fnd.kinds[ref.problem])
 	}
 	return out
 }
@@ -194,13 +268,13 @@ type rowsByID []*row
 
 // search is the index of the first row whose ID is >= id.
 func (rs rowsByID) search(id int) int {
-	return sort.Search(len(rs), func(i int) bool { return rs[i].f.ID >= id })
+	return sort.Search(len(rs), func(i int) bool { return rs[i].id >= id })
 }
 
 // find is the index of the row with the given ID, or -1.
 func (rs rowsByID) find(id int) int {
 	i := rs.search(id)
-	if i < len(rs) && rs[i].f.ID == id {
+	if i < len(rs) && rs[i].id == id {
 		return i
 	}
 	return -1
@@ -210,10 +284,10 @@ func (rs rowsByID) find(id int) int {
 // append almost always.
 func (rs rowsByID) insert(r *row) (rowsByID, int) {
 	n := len(rs)
-	if n == 0 || rs[n-1].f.ID <= r.f.ID {
+	if n == 0 || rs[n-1].id <= r.id {
 		return append(rs, r), n
 	}
-	i := rs.search(r.f.ID)
+	i := rs.search(r.id)
 	rs = append(rs, nil)
 	copy(rs[i+1:], rs[i:])
 	rs[i] = r

@@ -98,8 +98,8 @@ func (m *Model) statusLine() string {
 	if m.clearSeq > 0 {
 		segs = append(segs, fmt.Sprintf("%d cleared (Z shows them)", m.clearSeq))
 	}
-	fs := plural(len(m.store.findings), "finding")
-	if e := m.store.counts[analyze.Error]; e > 0 {
+	fs := plural(m.store.fnd.total, "finding")
+	if e := m.store.fnd.counts[analyze.Error]; e > 0 {
 		fs += fmt.Sprintf(" (%d ✖)", e)
 	}
 	segs = append(segs, fs)

@@ -39,6 +39,14 @@ func ScanHAR(path string, progress *atomic.Int64, fn func(*capture.Flow)) (ScanR
 // flow on its own (an analyzer's per-flow facts) costs no time on its one
 // goroutine.
 func ScanPrepared[T any](path string, progress *atomic.Int64, prepare func(*capture.Flow) T, fn func(*capture.Flow, T)) (ScanResult, error) {
+	return ScanLocated(path, progress, nil, prepare, func(f *capture.Flow, _ Loc, t T) { fn(f, t) })
+}
+
+// ScanLocated is ScanPrepared that also hands fn where the file holds each
+// entry (for a Store opened on the same file: a reader that keeps only a
+// compact row per flow), and calls indexed, if not nil, once the first
+// pass has counted the entries (before the first flow is decoded).
+func ScanLocated[T any](path string, progress *atomic.Int64, indexed func(ScanResult), prepare func(*capture.Flow) T, fn func(*capture.Flow, Loc, T)) (ScanResult, error) {
 	file, err := os.Open(path)
 	if err != nil {
 		return ScanResult{}, err
@@ -49,6 +57,9 @@ func ScanPrepared[T any](path string, progress *atomic.Int64, prepare func(*capt
 		return res, fmt.Errorf("%s: %w", path, err)
 	}
 	sort.SliceStable(idx, func(i, j int) bool { return idx[i].start < idx[j].start })
+	if indexed != nil {
+		indexed(res)
+	}
 	if err := decodeInOrder(file, idx, progress, prepare, fn); err != nil {
 		return res, fmt.Errorf("%s: %w", path, err)
 	}
@@ -57,12 +68,13 @@ func ScanPrepared[T any](path string, progress *atomic.Int64, prepare func(*capt
 
 // decodeInOrder decodes entries in batches, several batches at once, and
 // calls fn for each flow in idx order.
-func decodeInOrder[T any](file *os.File, idx []entrySpan, progress *atomic.Int64, prepare func(*capture.Flow) T, fn func(*capture.Flow, T)) error {
+func decodeInOrder[T any](file *os.File, idx []entrySpan, progress *atomic.Int64, prepare func(*capture.Flow) T, fn func(*capture.Flow, Loc, T)) error {
 	const batch = 512
 	workers := max(1, runtime.GOMAXPROCS(0))
 	type result struct {
 		flows    []*capture.Flow
 		prepared []T
+		spans    []entrySpan
 		err      error
 	}
 	var wg sync.WaitGroup
@@ -81,7 +93,7 @@ func decodeInOrder[T any](file *os.File, idx []entrySpan, progress *atomic.Int64
 				for i, f := range flows {
 					prepared[i] = prepare(f)
 				}
-				out <- result{flows, prepared, err}
+				out <- result{flows, prepared, spans, err}
 			}(lo + 1)
 		}
 	}()
@@ -96,7 +108,7 @@ func decodeInOrder[T any](file *os.File, idx []entrySpan, progress *atomic.Int64
 			continue
 		}
 		for i, f := range r.flows {
-			fn(f, r.prepared[i])
+			fn(f, Loc{Off: r.spans[i].off, Len: r.spans[i].n}, r.prepared[i])
 		}
 	}
 	wg.Wait()

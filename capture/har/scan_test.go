@@ -99,3 +99,36 @@ func TestScanHARSplitsEscapesAcrossChunks(t *testing.T) {
 		}
 	}
 }
+
+// ScanLocated hands each flow with where the file holds it: a Store opened
+// on the file reads the same flow back, and indexed is told the count
+// before the first flow.
+func TestScanLocatedReadsBack(t *testing.T) {
+	var flows []*capture.Flow
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	for i, off := range []int{2, 1, 3} {
+		flows = append(flows, &capture.Flow{Start: t0.Add(time.Duration(off) * time.Millisecond), Method: "POST",
+			URL: fmt.Sprintf("http://x/%d", off), Status: 201, RequestBody: capture.Body{Bytes: []byte(fmt.Sprint("body", i)), Size: 5}})
+	}
+	path := filepath.Join(t.TempDir(), "c.har")
+	if err := har.WriteHAR(path, flows); err != nil {
+		t.Fatal(err)
+	}
+	st := har.OpenStore(path)
+	defer st.Close()
+	counted, seen := -1, 0
+	_, err := har.ScanLocated(path, nil, func(r har.ScanResult) { counted = r.Flows; _ = seen },
+		func(*capture.Flow) int { return 0 }, func(f *capture.Flow, loc har.Loc, _ int) {
+			if counted != 3 {
+				t.Errorf("flow %d before the count (%d)", f.ID, counted)
+			}
+			seen++
+			back, err := st.Load(loc)
+			if err != nil || back.URL != f.URL || string(back.RequestBody.Bytes) != string(f.RequestBody.Bytes) {
+				t.Errorf("flow %d read back as %+v, %v", f.ID, back, err)
+			}
+		})
+	if err != nil || seen != 3 {
+		t.Fatalf("scan: %v, %d flows", err, seen)
+	}
+}

@@ -44,8 +44,13 @@ func childMain(args []string) int {
 	h2 := fs.Bool("h2", false, "upstream offers HTTP/2 over TLS")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of this process")
 	consumer := fs.String("consumer", "full", "provtap's flow consumer: full, record, analyze or drain")
+	dir := fs.String("dir", "", "where the live TUI records (tui)")
+	flows := fs.Int("flows", 0, "how many flows the capture holds (tui)")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *role == "tui" {
+		return tuiChild(*dir, *flows)
 	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)

@@ -44,42 +44,11 @@ type config struct {
 	memConns   int
 	memDur     time.Duration
 	progress   io.Writer
+	scale      int             // -scale N: the large-capture mode
+	seed       int64           // its corpus's seed
+	provtap    string          // the provtap binary it measures
+	parts      map[string]bool // what scale mode measures: open, analyze, tui
 }
-
-const benchAbout = `Measures what putting provtap between a connector and its target costs,
-side by side with the alternatives, on this machine.
-
-It starts a SCIM-like upstream (GET /scim/v2/Users/{id}, a small JSON user,
-over http and https) and reaches it through each target, in interleaved
-rounds so that the machine's drift hits every target alike:
-
-  direct    no proxy: the machine's ceiling for this load
-  bare      martian with provtap's upstream transport and MITM, recording
-            and analyzing nothing: what the proxy machinery costs
-  provtap   provtap as --no-tui runs it: every flow recorded to a HAR
-            file and analyzed (see --provtap-consumer)
-  mitmdump  mitmproxy's mitmdump, when it is on PATH (or --mitmdump)
-
-https goes through CONNECT and the proxy's MITM, as a connector's calls do.
-The upstream and the Go proxies run as child processes of this binary, each
-with its own Go runtime; the load generator is this process, a lean
-HTTP/1.1 client on -c keep-alive connections.
-
-It prints, per target and scheme: requests per second, p50 and p99 latency,
-errors, the proxy process's CPU time and read/write system calls per
-request, and req/s per round. Then the ratios, each beside the target
-provtap is held to: req/s provtap/bare ≥ 0.90, req/s provtap/mitmdump
-≥ 12 over http and ≥ 10 over https, p99 provtap/bare ≤ 1.50, and, for
-information, proxy CPU per request provtap/bare and req/s bare/direct.
-Last, what provtap recorded and analyzed, and each proxy's peak RSS.
-
---mem instead checks provtap's memory: a 50 MB upload and a 64 MB download
-(https, verified by length and CRC-32 at the far end) and --mem-c
-connections at once for --mem-d; it exits 1 when a transfer fails or the
-peak RSS exceeds 250 MB.
-
-Exit status: 0 when it ran, 1 when a measurement failed, 2 for a wrong
-command line.`
 
 func cli(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("provtap-bench", flag.ContinueOnError)
@@ -98,6 +67,10 @@ func cli(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&cfg.mem, "mem", false, "memory mode: provtap's peak RSS under a 50 MB upload, a 64 MB download and --mem-c connections")
 	fs.IntVar(&cfg.memConns, "mem-c", 500, "`CONNECTIONS` at once in memory mode (half http, half https)")
 	fs.DurationVar(&cfg.memDur, "mem-d", 8*time.Second, "`DURATION` of the connection load in memory mode")
+	fs.IntVar(&cfg.scale, "scale", 0, "scale mode: generate a capture of `N` flows and measure open, analyze and the live TUI on it")
+	fs.Int64Var(&cfg.seed, "seed", 1, "the generated capture's `SEED` in scale mode")
+	parts := fs.String("scale-parts", "open,analyze,tui", "what scale mode measures, comma-separated: `PARTS` of open, analyze (with jq), tui")
+	fs.StringVar(&cfg.provtap, "provtap", "auto", "the provtap `BINARY` scale mode measures: auto (beside this binary, on PATH, or built)")
 	quiet := fs.Bool("q", false, "no progress lines on stderr")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -137,6 +110,14 @@ func cli(args []string, stdout, stderr io.Writer) int {
 	if !*quiet {
 		cfg.progress = stderr
 	}
+	cfg.parts = map[string]bool{}
+	for _, p := range strings.Split(*parts, ",") {
+		if p != "open" && p != "analyze" && p != "tui" {
+			fmt.Fprintf(stderr, "provtap-bench: --scale-parts %s: %q is not open, analyze or tui\n", *parts, p)
+			return 2
+		}
+		cfg.parts[p] = true
+	}
 	switch *mitm {
 	case "none":
 	case "auto":
@@ -146,8 +127,15 @@ func cli(args []string, stdout, stderr io.Writer) int {
 	default:
 		cfg.mitmdump = *mitm
 	}
-	if cfg.mem {
-		r, err := runMem(cfg)
+	var mode func(config) (result, error) // the other modes
+	switch {
+	case cfg.scale > 0:
+		mode = func(c config) (result, error) { return runScale(c) }
+	case cfg.mem:
+		mode = func(c config) (result, error) { return runMem(c) }
+	}
+	if mode != nil {
+		r, err := mode(cfg)
 		if err != nil {
 			fmt.Fprintln(stderr, "provtap-bench:", err)
 			return 1
@@ -165,26 +153,6 @@ func cli(args []string, stdout, stderr io.Writer) int {
 	}
 	rep.print(stdout)
 	return 0
-}
-
-// printHelp is --help: what the benchmark runs, the targets, each flag.
-func printHelp(w io.Writer, fs *flag.FlagSet) {
-	fmt.Fprintf(w, "usage: provtap-bench [flags]\n\n%s\n\nflags:\n", benchAbout)
-	fs.VisitAll(func(f *flag.Flag) {
-		arg, usage := flag.UnquoteUsage(f)
-		dash := "--"
-		if len(f.Name) == 1 {
-			dash = "-"
-		}
-		line := "  " + dash + f.Name
-		if arg != "" {
-			line += " " + arg
-		}
-		if d := f.DefValue; d != "" && d != "0" && d != "false" {
-			usage += " (default " + d + ")"
-		}
-		fmt.Fprintf(w, "%s\n        %s\n", line, usage)
-	})
 }
 
 // target is one way of reaching the upstream.

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -87,7 +89,8 @@ func TestHelp(t *testing.T) {
 	help := out.String()
 	for _, want := range []string{"usage: provtap-bench [flags]", "  direct ", "  bare ", "  provtap ", "  mitmdump ", "≥ 0.90", "--mem instead",
 		"\n  -c CONNECTIONS\n", "\n  -d DURATION\n", "\n  --rounds ROUNDS\n", "\n  --targets TARGETS\n", "\n  --provtap-consumer CONSUMER\n",
-		"\n  --mem-c CONNECTIONS\n", "\n  --mitmdump BINARY\n", "\n  -q\n", "\n  --h2\n", "\n  --cpuprofile PREFIX\n", "\n  --schemes SCHEMES\n", "\n  --mem\n", "\n  --mem-d DURATION\n"} {
+		"\n  --mem-c CONNECTIONS\n", "\n  --mitmdump BINARY\n", "\n  -q\n", "\n  --h2\n", "\n  --cpuprofile PREFIX\n", "\n  --schemes SCHEMES\n", "\n  --mem\n", "\n  --mem-d DURATION\n",
+		"-scale N instead", "\n  --scale N\n", "\n  --seed SEED\n", "\n  --provtap BINARY\n", "\n  --scale-parts PARTS\n"} {
 		if !strings.Contains(help, want) {
 			t.Errorf("--help lacks %q:\n%s", want, help)
 		}
@@ -103,4 +106,34 @@ func TestHelp(t *testing.T) {
 			t.Errorf("%s: exit %d, stderr %q, want %q", args, code, errb.String(), want)
 		}
 	}
+}
+
+// -scale runs its whole course on a small generated capture: open on a
+// pseudo-terminal, analyze beside jq, the live TUI child; each figure is
+// printed beside its goal (what the figures are is not a test's business).
+func TestScaleTiny(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "provtap")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/provtap/provtap/cmd/provtap").CombinedOutput(); err != nil {
+		t.Fatalf("building provtap: %v %s", err, out)
+	}
+	rep, err := runScale(config{scale: 400, seed: 1, provtap: bin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	rep.print(&out)
+	want := []string{"provtap-bench -scale 400: ", "analyze --format json", "analyze: peak RSS", "live TUI: RSS at each quarter",
+		"live TUI: peak RSS", "live TUI: a key while flows arrive", "≤ 300 MB at 10⁶ flows"}
+	if ptyWorks {
+		want = append(want, "open: first screen drawn", "open: first flows shown", "open: fully loaded", "open: peak RSS")
+	}
+	for _, w := range want {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("the report lacks %q:\n%s", w, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "failed") || rep.openErr != nil || rep.analyzeErr != nil || rep.tuiErr != nil {
+		t.Errorf("a measurement failed: open %v, analyze %v, tui %v\n%s", rep.openErr, rep.analyzeErr, rep.tuiErr, out.String())
+	}
+	t.Log("\n" + out.String())
 }

@@ -1,21 +1,32 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/har"
 	"github.com/provtap/provtap/capture/proxy"
 	"github.com/provtap/provtap/ui"
 )
 
 const openAbout = `Opens the TUI on a saved capture: a HAR file from provtap, Chrome DevTools,
-Firefox, mitmproxy, Proxyman, Charles or any other tool. The analyzers run
-over it as they do live, and the flow of the worst finding is selected.
+Firefox, mitmproxy, Proxyman, Charles or any other tool. The first screen
+shows as soon as the file is indexed; the flows fill in as they are read,
+the status line saying how far it got, and the analyzers run over them as
+they do live. Once all are in, the flow of the worst problem is selected
+(unless you pressed a key). The TUI keeps a line per flow and reads the
+rest back from FILE when it shows it, so a capture larger than memory
+opens.
 
 A capture cut off mid-write (a recorder that was killed) or still being
 recorded opens with every whole flow written so far, and says so.
@@ -69,49 +80,152 @@ func cmdOpen(args []string, stdout, stderr io.Writer) int {
 		}
 		replayOpts.UpstreamRoots = roots
 	}
-	capt, note, err := loadCapture(pos[0])
-	if err != nil {
+	if err := checkCapture(pos[0]); err != nil {
 		return c.fail("%v", err)
 	}
 	if !canRunTUI(stdout) {
 		return c.fail("the TUI needs a terminal (stdin and stdout); without one: provtap analyze %s for the findings, provtap export %s --flow N for a request", pos[0], pos[0])
 	}
-	zone, _ := clk.location(capt.Flows)
-	toZone(capt.Flows, zone)
-	findings := analyze.Run(capt.Flows)
-	// One replayer numbers r, R and e's new flows after the capture's.
-	replayer := proxy.NewReplayer(replayOpts, lastID(capt.Flows))
-	opts := ui.Options{Mode: "file: " + filepath.Base(pos[0]), Zone: zone, Save: saveNew,
-		Replayer: replayer, Sender: replayer, Filter: *filterExpr}
+	zone, _ := clk.location(nil)
+	// One replayer numbers r, R and e's new flows after the capture's,
+	// once the index pass has counted them.
+	replayer := &lateReplayer{opts: replayOpts, ready: make(chan struct{})}
+	store := har.OpenStore(pos[0])
+	defer store.Close()
+	opts := ui.Options{Mode: "file: " + filepath.Base(pos[0]), Zone: zone, Save: saveNew, Store: store,
+		Replayer: replayer, Sender: replayer, Filter: *filterExpr, SelectWorst: true}
 	if abs, err := filepath.Abs(pos[0]); err == nil {
 		opts.CapturePath = abs
 	}
-	if note != "" {
-		if strings.Contains(note, "still being recorded") {
-			opts.Note = fmt.Sprintf("still being recorded: showing the %s written so far", flowCount(len(capt.Flows)))
-		} else {
-			opts.Note = fmt.Sprintf("file cut off: showing the %d whole flows before the cut", len(capt.Flows))
-		}
-	}
-	if len(findings) > 0 {
-		worst := append([]analyze.Finding(nil), findings...)
-		analyze.SortFindings(worst)
-		opts.Select = worst[0].Flow
+	if clk.fromCapture() {
+		opts.Zone = nil // the first flow's, when it is decoded
 	}
 	feed := ui.NewFeed()
-	feed.AddAll(capt.Flows, findings)
-	feed.Close()
+	go streamCapture(pos[0], feed, replayer, opts.Zone, nil)
 	if err := ui.Run(opts, feed); err != nil {
 		return c.fail("%v", err)
 	}
 	return 0
 }
 
-// lastID is the highest flow number: replays are numbered after it.
-func lastID(flows []*capture.Flow) int {
-	n := len(flows)
-	for _, f := range flows {
-		n = max(n, f.ID)
+// streamCapture feeds the UI a capture as it is read: har's index pass
+// first (the status line shows its progress), then every flow in start
+// order as it is decoded (on every core), analyzed as it goes, with the
+// findings the engine gives out. The UI keeps a row per flow and reads the
+// rest back from the file, so a capture larger than memory opens. zone nil:
+// the capture's own (its first flow's). gate, if not nil, is called after
+// each flow is fed, with how many were (tests hold the stream there).
+func streamCapture(path string, feed *ui.Feed, replayer *lateReplayer, zone *time.Location, gate func(n int64)) {
+	defer feed.Close()
+	var progress atomic.Int64
+	var total int64
+	if st, err := os.Stat(path); err == nil {
+		total = 2 * st.Size() // both passes
 	}
-	return n
+	var flows atomic.Int64
+	indexed := make(chan int, 1)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		n := -1
+		for {
+			select {
+			case <-stop:
+				return
+			case n = <-indexed:
+			case <-tick.C:
+			}
+			pct := 0
+			if total > 0 {
+				pct = int(100 * progress.Load() / total)
+			}
+			if n < 0 {
+				feed.SetNote(fmt.Sprintf("indexing %s… %d%%", filepath.Base(path), pct))
+			} else {
+				feed.SetNote(fmt.Sprintf("loading: %d of %s read and analyzed… %d%%", flows.Load(), flowCount(n), pct))
+			}
+		}
+	}()
+	eng := analyze.NewEngine()
+	res, err := har.ScanLocated(path, &progress, func(r har.ScanResult) {
+		replayer.set(r.Flows)
+		indexed <- r.Flows
+	}, analyze.FactsOf, func(f *capture.Flow, loc har.Loc, fx *analyze.Facts) {
+		if zone == nil && !f.Start.IsZero() {
+			zone = f.Start.Location()
+			feed.SetZone(zone)
+		}
+		if zone != nil {
+			f.Start, f.End = f.Start.In(zone), f.End.In(zone)
+		}
+		feed.AddWhole(f, loc, eng.AddFacts(fx))
+		n := flows.Add(1)
+		if gate != nil {
+			gate(n)
+		}
+		if n%4096 == 0 {
+			for feed.Backlog() > 20_000 { // decoded whole flows, waiting: bounded
+				time.Sleep(5 * time.Millisecond) // the UI takes a batch per frame
+			}
+		}
+	})
+	replayer.set(res.Flows) // when the index pass failed
+	feed.Add(nil, eng.Flush())
+	switch {
+	case err != nil:
+		feed.SetNote(oneLineErr(captureError(path, err)))
+	case res.Truncated && har.BeingRecorded(path):
+		feed.SetNote(fmt.Sprintf("still being recorded: showing the %s written so far", flowCount(res.Flows)))
+	case res.Truncated:
+		feed.SetNote(fmt.Sprintf("file cut off: showing the %d whole flows before the cut", res.Flows))
+	default:
+		feed.SetNote("")
+	}
+}
+
+func oneLineErr(err error) string {
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	return s
+}
+
+// lateReplayer is open's replayer before the index pass has counted the
+// flows (new flows are numbered after them): a replay asked for sooner
+// waits for the count.
+type lateReplayer struct {
+	opts  proxy.Options
+	once  sync.Once
+	ready chan struct{}
+	r     *proxy.OfflineReplayer
+}
+
+func (l *lateReplayer) set(flows int) {
+	l.once.Do(func() {
+		l.r = proxy.NewReplayer(l.opts, flows)
+		close(l.ready)
+	})
+}
+
+func (l *lateReplayer) wait(ctx context.Context) error {
+	select {
+	case <-l.ready:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (l *lateReplayer) Replay(ctx context.Context, f *capture.Flow) (*capture.Flow, error) {
+	if err := l.wait(ctx); err != nil {
+		return nil, err
+	}
+	return l.r.Replay(ctx, f)
+}
+
+func (l *lateReplayer) SendRaw(ctx context.Context, orig *capture.Flow, raw []byte) (*capture.Flow, error) {
+	if err := l.wait(ctx); err != nil {
+		return nil, err
+	}
+	return l.r.SendRaw(ctx, orig, raw)
 }

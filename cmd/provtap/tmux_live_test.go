@@ -80,7 +80,7 @@ func TestTmuxLiveProxy(t *testing.T) {
 		t.Errorf("after k: %q", row)
 	}
 	s.keys("j", "c")
-	s.waitScreen("#2 as curl: copied by OSC 52 to tmux's buffer")
+	s.waitScreen("#2 as curl: copied into tmux's paste buffer (tmux accepted it")
 
 	matches, _ := filepath.Glob(filepath.Join(home, "captures", "*.har"))
 	if len(matches) != 1 {
@@ -117,8 +117,8 @@ func TestTmuxDemo(t *testing.T) {
 	bin := provtapBinary(t)
 	dir := t.TempDir()
 	s := startTmux(t, 100, 30, dir, bin, "demo", "--home", filepath.Join(dir, "demo"))
-	s.waitScreen("Findings (", "concurrent-session", "dropped-cookie", "lost-header", "lost-query-param")
-	s.keys("Enter")
+	s.waitScreen("Problems (", "concurrent-session", "dropped-cookie", "lost-header", "lost-query-param")
+	s.keys("Enter", "j", "Enter") // the worst problem's first request
 	s.waitScreen("[Request]", "✖")
 	s.keys("q")
 	s.waitScreen("quit? the proxy stops")

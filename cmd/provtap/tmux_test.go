@@ -275,12 +275,14 @@ func TestTmuxOpen(t *testing.T) {
 	s.waitScreen("│ 6 flows │")
 
 	s.keys("f")
-	s.waitScreen("Findings (4), worst first", "concurrent-session", "dropped-cookie", "lost-header", "lost-query-param")
-	s.keys("j", "j", "Enter")
+	s.waitScreen("Problems (4, from 4 findings), worst first", "concurrent-session", "dropped-cookie", "lost-header", "lost-query-param")
+	s.keys("j", "j", "Enter") // opens the third problem to its requests
+	s.waitScreen("▾✖ error   concurrent-session")
+	s.keys("j", "Enter")
 	s.waitScreen("− Cookie JSESSIONID — set by #5", "#6 PATCH 401")
 
 	s.keys("c")
-	s.waitScreen("#6 as curl: copied by OSC 52 to tmux's buffer")
+	s.waitScreen("#6 as curl: copied into tmux's paste buffer (tmux accepted it")
 	s.waitBuffer(export.Curl(flows[5]))
 
 	s.keys("?")
