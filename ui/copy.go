@@ -37,7 +37,7 @@ func noRequest(f *capture.Flow) string {
 	switch {
 	case f.Kind == capture.KindTLSFailure:
 		return "the client gave up during the TLS handshake, before sending one"
-	case f.Kind == kindOutOfScope:
+	case f.Kind == capture.KindOutOfScope:
 		return "a tunnel to a host outside the CA's scope: provtap passed it through unread"
 	case f.Method == "CONNECT":
 		return "a CONNECT tunnel; the requests inside it, if any, are flows of their own"
@@ -46,10 +46,6 @@ func noRequest(f *capture.Flow) string {
 	}
 	return ""
 }
-
-// kindOutOfScope is capture.KindOutOfScope (a CONNECT tunnelled untouched
-// past a name-constrained CA), which another branch adds to capture.
-const kindOutOfScope = "tunnel-out-of-scope"
 
 // copyAs copies the target flow's request in a format, off the UI goroutine.
 func (m *Model) copyAs(format copyFormat) tea.Cmd {
@@ -67,12 +63,8 @@ func (m *Model) copyAs(format copyFormat) tea.Cmd {
 	id, dir := f.ID, m.copyDir()
 	switch format {
 	case copyCurlConfig:
-		if m.opts.CurlConfig == nil {
-			return m.flash(true, "#%d: curl config files are not in this build yet (c copies bash curl, C 3 raw HTTP)", id)
-		}
-		data := m.opts.CurlConfig(full)
 		return func() tea.Msg {
-			path, err := writeNew(dir, fmt.Sprintf("provtap-flow-%d.curl.conf", id), data)
+			path, err := writeCurlConfig(dir, id, full)
 			if err != nil {
 				return copiedMsg{id: id, what: "as a curl config file", err: err}
 			}
@@ -174,4 +166,27 @@ func (c *copyMenu) body(w, h int) (string, bool) {
 
 func (c *copyMenu) bottom(w int) (string, bool) {
 	return c.st.dim.Render(ansi.Truncate(" ↑↓ choose · enter or 1-3: copy · esc: cancel", w, "…")), true
+}
+
+// writeCurlConfig writes f's request as a curl config file in dir, under a
+// name no earlier copy holds, and a body too large or binary for the
+// config beside it (the config names it); it returns the config's path.
+func writeCurlConfig(dir string, id int, f *capture.Flow) (string, error) {
+	path, err := writeNew(dir, fmt.Sprintf("provtap-flow-%d.curl.conf", id), nil)
+	if err != nil {
+		return "", err
+	}
+	bodyPath := strings.TrimSuffix(path, ".curl.conf") + ".body"
+	config, body := export.CurlConfig(f, bodyPath)
+	if body != nil {
+		if err := writeExclusive(bodyPath, body); err != nil {
+			os.Remove(path)
+			return "", err
+		}
+	}
+	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
+		os.Remove(path)
+		return "", err
+	}
+	return path, nil
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,10 +46,7 @@ func TestCopyMenu(t *testing.T) {
 	old := filepath.Join(dir, "provtap-flow-4.curl.conf")
 	os.WriteFile(old, []byte("an earlier copy"), 0o600)
 	clip := &testClipboard{}
-	config := func(f *capture.Flow) []byte {
-		return []byte("url = \"" + f.URL + "\"\nrequest = \"" + f.Method + "\"\n")
-	}
-	m := NewModel(Options{Renderer: plainRenderer(), CapturePath: filepath.Join(dir, "cap.har"), Copy: clip.copy, CurlConfig: config}, feed)
+	m := NewModel(Options{Renderer: plainRenderer(), CapturePath: filepath.Join(dir, "cap.har"), Copy: clip.copy}, feed)
 	tm := startTUI(t, m, 220, 30)
 	typeKeys(tm, "j", "j", "j", "C")
 	waitOutput(t, tm, "Copy #4's request as:", "1  bash curl", "2  curl config file", "3  raw HTTP", "enter or 1-3: copy · esc: cancel")
@@ -56,7 +54,7 @@ func TestCopyMenu(t *testing.T) {
 	path := filepath.Join(dir, "provtap-flow-4-2.curl.conf")
 	waitOutput(t, tm, "#4 as a curl config file: written to "+path+" (0600) · curl -K "+path+" sends it (curl.exe on Windows)")
 	b, err := os.ReadFile(path)
-	if st, _ := os.Stat(path); err != nil || string(b) != string(config(flows[3])) || st.Mode().Perm() != 0o600 {
+	if st, _ := os.Stat(path); err != nil || string(b) != wantConfig(flows[3], path) || st.Mode().Perm() != 0o600 {
 		t.Errorf("the config file: %q %v", b, err)
 	}
 	if b, _ := os.ReadFile(old); string(b) != "an earlier copy" {
@@ -75,15 +73,33 @@ func TestCopyMenu(t *testing.T) {
 	}
 }
 
-// Without a curl config renderer the menu says so and copies nothing.
-func TestCopyMenuWithoutCurlConfig(t *testing.T) {
-	feed, _, _ := seedFeed()
-	clip := &testClipboard{}
-	m := NewModel(Options{Renderer: plainRenderer(), Copy: clip.copy}, feed)
+// A binary request body goes in a file beside the config, which names it;
+// curl -K reads both.
+func TestCopyCurlConfigBinaryBody(t *testing.T) {
+	t0 := time.Date(2025, 3, 4, 10, 0, 0, 0, time.UTC)
+	body := []byte{0x1f, 0x8b, 0, 0xff, '\n', '"'}
+	flow := &capture.Flow{ID: 1, Kind: capture.KindHTTP, Method: "POST", URL: "https://idm.example.com/upload", Host: "idm.example.com", Port: 443,
+		Start: t0, Status: 200, Proto: "HTTP/1.1", RequestHeaders: []capture.Header{{Name: "Content-Type", Value: "application/octet-stream"}}, RequestBody: capture.Body{Bytes: body, Size: int64(len(body))}}
+	feed := NewFeed()
+	feed.AddAll([]*capture.Flow{flow}, []analyze.Finding{})
+	dir := t.TempDir()
+	m := NewModel(Options{Renderer: plainRenderer(), CapturePath: filepath.Join(dir, "cap.har")}, feed)
 	m.Update(sizeMsg(120, 30))
 	m.Update(press("C"))
-	m.Update(press("2"))
-	if !strings.Contains(m.msg, "curl config files are not in this build yet") || m.isOpen(&m.copyMenu) {
+	_, cmd := m.Update(press("2"))
+	if cmd == nil {
+		t.Fatalf("no copy ran: %q", m.msg)
+	}
+	m.Update(cmd())
+	config, bodyPath := filepath.Join(dir, "provtap-flow-1.curl.conf"), filepath.Join(dir, "provtap-flow-1.body")
+	got, err := os.ReadFile(bodyPath)
+	if err != nil || !bytes.Equal(got, body) {
+		t.Errorf("the body file holds %q (%v), want %q", got, err, body)
+	}
+	if b, _ := os.ReadFile(config); string(b) != wantConfig(flow, config) || !strings.Contains(string(b), bodyPath) {
+		t.Errorf("the config file: %q", b)
+	}
+	if !strings.Contains(m.msg, "curl -K "+config) {
 		t.Errorf("message %q", m.msg)
 	}
 }
@@ -95,7 +111,7 @@ func TestCopyFlowWithoutRequest(t *testing.T) {
 	flows := []*capture.Flow{
 		{ID: 1, Kind: capture.KindTLSFailure, Host: "idm.example.com", Port: 443, Start: t0, Error: "remote error: tls: unknown certificate authority"},
 		{ID: 2, Method: "CONNECT", Host: "idm.example.com", Port: 443, Start: t0.Add(time.Second), Status: 200},
-		{ID: 3, Kind: kindOutOfScope, Method: "CONNECT", Host: "login.example.org", Port: 443, Start: t0.Add(2 * time.Second), Status: 200},
+		{ID: 3, Kind: capture.KindOutOfScope, Method: "CONNECT", Host: "login.example.org", Port: 443, Start: t0.Add(2 * time.Second), Status: 200},
 	}
 	feed := NewFeed()
 	feed.AddAll(flows, []analyze.Finding{})
@@ -112,4 +128,10 @@ func TestCopyFlowWithoutRequest(t *testing.T) {
 	if _, _, n := clip.last(); n != 0 {
 		t.Errorf("%d copies made", n)
 	}
+}
+
+// wantConfig is the config file export writes for f saved at path.
+func wantConfig(f *capture.Flow, path string) string {
+	config, _ := export.CurlConfig(f, strings.TrimSuffix(path, ".curl.conf")+".body")
+	return config
 }

@@ -64,13 +64,6 @@ type Options struct {
 	Renderer *lipgloss.Renderer
 	// Curl renders a flow as the curl command `c` copies (nil: export.Curl).
 	Curl func(*capture.Flow) string
-	// CurlConfig renders a flow as a curl config file (`curl -K FILE`: no
-	// shell quoting, so cmd.exe and PowerShell run it too), offered by `C`
-	// (nil: the menu says it is not available).
-	//
-	// HOOK(export.CurlConfig): capture/export is gaining CurlConfig(f); once
-	// it is in, NewModel defaults this to it (and cmd/provtap needs nothing).
-	CurlConfig func(*capture.Flow) []byte
 	// Store reads back flows fed with a location (Feed.AddStored): the
 	// capture file being recorded.
 	Store *har.Store
