@@ -1,0 +1,793 @@
+package analyze
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/provtap/provtap/capture"
+)
+
+// KindSCIMPatchDialect: a SCIM PatchOp outside RFC 7644 §3.5.2 that the
+// server refused, or accepted and did not apply.
+const KindSCIMPatchDialect = "scim-patch-dialect"
+
+// SCIMPatchDialect reads the body of every SCIM PATCH (a PatchOp schema or
+// an "Operations" array, JSON) and looks for what RFC 7644 does not define
+// but connectors send: an op spelled "Replace" (Entra ID's casing) or not
+// an op at all, a boolean sent as a string ("active":"False"), a remove
+// without a path, a path-less add/replace whose value has dotted keys
+// ({"name.givenName":"x"}), "$ref": null. Then it judges what the server
+// made of it.
+//
+// Choices: error when the PATCH was refused for its body — a 400 or 422
+// (whatever its scimType, except uniqueness, tooMany, sensitive and
+// invalidVers, which are about something else) or a SCIM Error inside a
+// 2xx; a refusal about credentials or a session is left to the other
+// analyzers. A 2xx is checked against what the PatchOp meant: the
+// resource the 200 answered with, else the next GET of the same resource
+// by the same logical client within a minute of the capture's clock (the
+// finding is held until then; a write to the resource in between, or the
+// minute passing, ends the wait). A value the server did not take is a
+// warning (the server silently ignored it); a PatchOp the server applied
+// or that nothing verified is info (it works here; a strict server would
+// refuse it). Only what a PatchOp states can be checked: a path-less
+// remove is checked for the members it names being gone, not for the
+// members it should have kept (that needs the resource as it was before).
+// Texts quote the RFC exactly: it spells op as "add", "remove" or
+// "replace" and says nothing about case, so a server may compare exactly.
+type SCIMPatchDialect struct {
+	held  []*patchHeld          // accepted PATCHes awaiting a read-back, in flow order
+	byRes map[string]*patchHeld // resource (origin + path, lower case) → its latest held PATCH
+}
+
+// patchIssue is one departure from RFC 7644 in a PatchOp.
+type patchIssue struct {
+	code    string // "op-case", "op-unknown", "string-boolean", "remove-no-path", "dotted-key", "null-ref"
+	pointer string // JSON pointer into the request body: /Operations/0/op
+	sent    string // what was sent, as JSON: "op":"Replace"
+	expect  string // what RFC 7644 expects instead
+}
+
+// patchExpect is one thing a PatchOp, as its sender meant it, changes:
+// attr (a dotted path, an extension URN first) becomes value, or with
+// absent, loses it; with member, an array holding that value.
+type patchExpect struct {
+	attr   []string
+	value  any
+	absent bool
+	member bool
+}
+
+// patchHeld is an accepted non-conformant PATCH waiting for a GET.
+type patchHeld struct {
+	fd      Finding // the info finding it becomes if nothing contradicts it
+	flow    int
+	end     time.Time
+	client  string
+	path    string // for texts
+	res     string
+	api     string
+	issues  []patchIssue
+	expects []patchExpect
+	gone    bool // settled
+}
+
+const (
+	patchHorizon  = time.Minute
+	patchHeldKept = 256
+	patchOpSchema = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+)
+
+// NewSCIMPatchDialect returns the scim-patch-dialect analyzer.
+func NewSCIMPatchDialect() *SCIMPatchDialect {
+	return &SCIMPatchDialect{byRes: map[string]*patchHeld{}}
+}
+
+// Name implements Analyzer.
+func (a *SCIMPatchDialect) Name() string { return KindSCIMPatchDialect }
+
+// Observe implements Analyzer.
+func (a *SCIMPatchDialect) Observe(fx *Facts, emit func(Finding)) {
+	f := fx.Flow
+	if !fx.Analyzable {
+		return
+	}
+	if len(a.held) > 0 {
+		a.readBack(fx, emit)
+	}
+	if f.Method != "PATCH" || fx.Challenged || f.RequestBody.Size == 0 {
+		return
+	}
+	issues, expects, ok := patchIssues(f)
+	if !ok || len(issues) == 0 {
+		return
+	}
+	client := ""
+	if fx.Client != nil {
+		client = fx.Client.Key
+	}
+	res := resourceKey(fx)
+	group := KindSCIMPatchDialect + "\x00" + client + "\x00" + issueCodes(issues) + "\x00" + fx.API
+	if ref, refused := rejection(fx); refused {
+		if !patchRefusedForBody(fx, ref) {
+			return
+		}
+		fd := a.refusedFinding(fx, ref, issues)
+		fd.group = group + "\x00refused"
+		emit(fd)
+		return
+	}
+	if !succeeded(f) || f.Status >= 300 {
+		return
+	}
+	h := &patchHeld{flow: f.ID, end: f.End, client: client, path: shorten(pathOnly(f), 64), res: res, api: fx.API, issues: issues, expects: expects}
+	h.fd = a.acceptedFinding(f, h)
+	h.fd.group = group + "\x00accepted"
+	if len(expects) > 0 {
+		if doc, ok := resourceDoc(f.ResponseHeader("Content-Type"), fx.ResponseText()); ok {
+			// RFC 7644 §3.5.2: a 200 carries the resource as it now is.
+			if miss, ok := unmet(doc, expects); ok {
+				emit(a.ignoredFinding(h, 0, miss, group))
+			} else {
+				h.fd.Detail += " The resource the server answered with shows the change applied."
+				emit(h.fd)
+			}
+			return
+		}
+	}
+	if len(expects) == 0 {
+		emit(h.fd)
+		return
+	}
+	if old := a.byRes[res]; old != nil {
+		a.release(old, emit)
+	}
+	a.held = append(a.held, h)
+	a.byRes[res] = h
+	for len(a.held) > patchHeldKept {
+		a.release(a.held[0], emit)
+	}
+}
+
+// readBack settles held PATCHes with this flow: a GET of the resource by
+// the same client shows whether the change happened; another write to it
+// ends the wait.
+func (a *SCIMPatchDialect) readBack(fx *Facts, emit func(Finding)) {
+	f := fx.Flow
+	h := a.byRes[resourceKey(fx)]
+	if h == nil || h.gone || f.Start.Before(h.end) {
+		return
+	}
+	if f.Method != "GET" {
+		if isWrite(f.Method) {
+			a.release(h, emit)
+		}
+		return
+	}
+	if fx.Client == nil || fx.Client.Key != h.client || f.Status != 200 {
+		return
+	}
+	doc, ok := resourceDoc(f.ResponseHeader("Content-Type"), fx.ResponseText())
+	if !ok {
+		return
+	}
+	if miss, ok := unmet(doc, h.expects); ok {
+		h.gone = true
+		a.drop(h)
+		emit(a.ignoredFinding(h, f.ID, miss, strings.TrimSuffix(h.fd.group, "\x00accepted")))
+		return
+	}
+	h.fd.Related = related(h.flow, []int{f.ID})
+	h.fd.Detail += fmt.Sprintf(" GET #%d shows the change applied.", f.ID)
+	a.release(h, emit)
+}
+
+// release emits a held PATCH's info finding and forgets it.
+func (a *SCIMPatchDialect) release(h *patchHeld, emit func(Finding)) {
+	if h.gone {
+		return
+	}
+	h.gone = true
+	a.drop(h)
+	emit(h.fd)
+}
+
+func (a *SCIMPatchDialect) drop(h *patchHeld) {
+	if a.byRes[h.res] == h {
+		delete(a.byRes, h.res)
+	}
+	n := 0
+	for _, x := range a.held {
+		if x != h && !x.gone {
+			a.held[n] = x
+			n++
+		}
+	}
+	clear(a.held[n:])
+	a.held = a.held[:n]
+}
+
+// Holding implements Settler: the oldest PATCH still waiting for its GET.
+func (a *SCIMPatchDialect) Holding() int {
+	if len(a.held) == 0 {
+		return 0
+	}
+	return a.held[0].flow
+}
+
+// Settle implements Settler: a PATCH nobody read back within the horizon
+// is reported as accepted, unverified.
+func (a *SCIMPatchDialect) Settle(t time.Time, emit func(Finding)) {
+	for len(a.held) > 0 && !t.Before(a.held[0].end.Add(patchHorizon)) {
+		a.release(a.held[0], emit)
+	}
+}
+
+// resourceKey is the resource a request addresses: origin and path.
+func resourceKey(fx *Facts) string {
+	return strings.ToLower(fx.Origin + strings.TrimSuffix(fx.Path, "/"))
+}
+
+// patchRefusedForBody: the refusal is about what the PatchOp said, not who
+// sent it.
+func patchRefusedForBody(fx *Facts, ref Refusal) bool {
+	if ref.aboutAuthentication() && ref.How != "error-in-2xx" {
+		return false
+	}
+	st, _ := scimErrorOf(fx.ResponseText())
+	switch strings.ToLower(st) {
+	case "uniqueness", "toomany", "sensitive", "invalidvers":
+		return false
+	}
+	return fx.Flow.Status == 400 || fx.Flow.Status == 422 || ref.How == "error-in-2xx"
+}
+
+// scimErrorOf reads a SCIM Error's scimType and detail (or another
+// error body's message).
+func scimErrorOf(body []byte) (scimType, detail string) {
+	b := bytes.TrimSpace(body)
+	if len(b) == 0 || b[0] != '{' {
+		return "", ""
+	}
+	var doc struct {
+		ScimType string `json:"scimType"`
+		Detail   string `json:"detail"`
+	}
+	if json.Unmarshal(b, &doc) != nil {
+		return "", ""
+	}
+	if doc.Detail == "" {
+		doc.Detail = reasonFrom(b, "application/json")
+	}
+	return doc.ScimType, shorten(doc.Detail, 160)
+}
+
+func (a *SCIMPatchDialect) refusedFinding(fx *Facts, ref Refusal, issues []patchIssue) Finding {
+	f := fx.Flow
+	var d strings.Builder
+	fmt.Fprintf(&d, "This PATCH %s sent a PatchOp outside RFC 7644 §3.5.2: ", shorten(pathOnly(f), 60))
+	writeIssues(&d, issues)
+	d.WriteString(" The server refused it: ")
+	st, detail := scimErrorOf(fx.ResponseText())
+	if ref.How == "error-in-2xx" {
+		fmt.Fprintf(&d, "a SCIM Error under %d", f.Status)
+	} else {
+		d.WriteString(strconv.Itoa(f.Status))
+	}
+	if st != "" {
+		fmt.Fprintf(&d, " with scimType %q", st)
+	}
+	if detail != "" {
+		fmt.Fprintf(&d, ", detail “%s”", detail)
+	} else if ref.Reason != "" {
+		fmt.Fprintf(&d, ": “%s”", ref.Reason)
+	}
+	d.WriteString(".")
+	return Finding{Kind: KindSCIMPatchDialect, Severity: Error, Flow: f.ID, Related: []int{},
+		Title:  fmt.Sprintf("PATCH %s refused: %s", shorten(pathOnly(f), 64), issueHeadline(issues)),
+		Detail: d.String(), Fix: patchFix(issues)}
+}
+
+func (a *SCIMPatchDialect) acceptedFinding(f *capture.Flow, h *patchHeld) Finding {
+	var d strings.Builder
+	fmt.Fprintf(&d, "This PATCH %s sent a PatchOp outside RFC 7644 §3.5.2: ", shorten(pathOnly(f), 60))
+	writeIssues(&d, h.issues)
+	fmt.Fprintf(&d, " The server answered %d: it accepts this dialect; a strict SCIM server would refuse it (400 invalidValue, invalidSyntax or noTarget).", f.Status)
+	return Finding{Kind: KindSCIMPatchDialect, Severity: Info, Flow: f.ID, Related: []int{},
+		Title:  fmt.Sprintf("PATCH %s sent a non-RFC 7644 PatchOp (%s); the server took it", shorten(pathOnly(f), 64), issueHeadline(h.issues)),
+		Detail: d.String(), Fix: patchFix(h.issues)}
+}
+
+// ignoredFinding: the server answered 2xx but the resource (in the 200, or
+// GET #get) shows a change the PatchOp meant did not happen.
+func (a *SCIMPatchDialect) ignoredFinding(h *patchHeld, get int, miss string, group string) Finding {
+	path := h.path
+	var d strings.Builder
+	fmt.Fprintf(&d, "This PATCH %s sent a PatchOp outside RFC 7644 §3.5.2: ", path)
+	writeIssues(&d, h.issues)
+	where := "the resource the server answered with"
+	if get != 0 {
+		where = fmt.Sprintf("GET #%d of the same resource", get)
+	}
+	fmt.Fprintf(&d, " The server answered 2xx, but %s shows %s: it silently ignored what it could not parse.", where, miss)
+	fd := Finding{Kind: KindSCIMPatchDialect, Severity: Warning, Flow: h.flow, Related: related(h.flow, []int{get}),
+		Title:  fmt.Sprintf("PATCH %s answered 2xx but not applied: %s", path, issueHeadline(h.issues)),
+		Detail: d.String(), Fix: patchFix(h.issues)}
+	fd.group = group + "\x00ignored"
+	return fd
+}
+
+func writeIssues(d *strings.Builder, issues []patchIssue) {
+	for i, is := range issues {
+		if i > 0 {
+			d.WriteString(" ")
+		}
+		fmt.Fprintf(d, "%s is %s — %s.", is.pointer, is.sent, is.expect)
+	}
+}
+
+// issueHeadline names the issues briefly for a title.
+func issueHeadline(issues []patchIssue) string {
+	seen := map[string]bool{}
+	var parts []string
+	for _, is := range issues {
+		if seen[is.code] {
+			continue
+		}
+		seen[is.code] = true
+		switch is.code {
+		case "op-case", "op-unknown":
+			parts = append(parts, is.sent)
+		case "string-boolean":
+			parts = append(parts, "boolean as a string "+is.sent)
+		case "remove-no-path":
+			parts = append(parts, "remove without a path")
+		case "dotted-key":
+			parts = append(parts, "dotted key "+is.sent+" without a path")
+		case "null-ref":
+			parts = append(parts, `"$ref": null`)
+		}
+	}
+	return shorten(strings.Join(parts, ", "), 90)
+}
+
+func issueCodes(issues []patchIssue) string {
+	var codes []string
+	for _, is := range issues {
+		if len(codes) == 0 || !contains(codes, is.code) {
+			codes = append(codes, is.code)
+		}
+	}
+	sort.Strings(codes)
+	return strings.Join(codes, ",")
+}
+
+// patchFix says what to change, for the issues found, in a fixed order.
+func patchFix(issues []patchIssue) string {
+	has := map[string]bool{}
+	for _, is := range issues {
+		has[is.code] = true
+	}
+	var server []string
+	if has["op-case"] || has["op-unknown"] {
+		server = append(server, `compare "op" case-insensitively`)
+	}
+	if has["string-boolean"] {
+		server = append(server, `accept "True"/"False" for boolean attributes`)
+	}
+	if has["remove-no-path"] {
+		server = append(server, "treat a path-less remove with a value as removing exactly those values")
+	}
+	if has["dotted-key"] {
+		server = append(server, `read a dotted key in a path-less value as a sub-attribute path`)
+	}
+	if has["null-ref"] {
+		server = append(server, `ignore "$ref": null`)
+	}
+	return "Make the connector send RFC 7644 PATCH: for Microsoft Entra ID provisioning, add the feature flag " +
+		"`?aadOptscim062020` to the Tenant URL (lower-case ops, real booleans, removes with a path); for other connectors, " +
+		"their SCIM 2.0/RFC-compliant PATCH option or a PATCH body template that follows RFC 7644 §3.5.2. " +
+		"Or make the server's PATCH parsing lenient: " + strings.Join(server, "; ") + "."
+}
+
+// patchIssues parses f's request body as a PatchOp and lists what is
+// outside RFC 7644, and what the operations meant to change. ok is false
+// when the body is not a PatchOp.
+func patchIssues(f *capture.Flow) (issues []patchIssue, expects []patchExpect, ok bool) {
+	body := f.RequestBody.Bytes
+	if !f.RequestBody.Decoded && f.RequestHeader("Content-Encoding") != "" {
+		body = f.RequestText()
+	}
+	body = bytes.TrimSpace(body)
+	if len(body) < 2 || body[0] != '{' || !bytes.Contains(body, []byte("perations")) {
+		return nil, nil, false
+	}
+	if ct := f.RequestHeader("Content-Type"); ct != "" && !containsFold(ct, "json") {
+		return nil, nil, false
+	}
+	var doc map[string]any
+	if json.Unmarshal(body, &doc) != nil {
+		return nil, nil, false
+	}
+	var opsKey string
+	var ops []any
+	for _, k := range sortedKeys(doc) {
+		if strings.EqualFold(k, "Operations") {
+			if v, isArr := doc[k].([]any); isArr {
+				opsKey, ops = k, v
+				break
+			}
+		}
+	}
+	if opsKey == "" {
+		return nil, nil, false
+	}
+	for i, raw := range ops {
+		op, isObj := raw.(map[string]any)
+		if !isObj {
+			continue
+		}
+		base := "/" + opsKey + "/" + strconv.Itoa(i)
+		name, _ := lookupFold(op, "op")
+		opStr, _ := name.(string)
+		lower := strings.ToLower(opStr)
+		switch {
+		case lower != "add" && lower != "remove" && lower != "replace":
+			issues = append(issues, patchIssue{"op-unknown", base + "/op", `"op":` + jsonText(name),
+				`RFC 7644 §3.5.2: "op" MUST be one of "add", "remove" or "replace"`})
+			continue
+		case opStr != lower:
+			issues = append(issues, patchIssue{"op-case", base + "/op", `"op":` + jsonText(opStr),
+				`RFC 7644 §3.5.2 spells the operation "` + lower + `" ("op" … MAY be one of "add", "remove", or "replace") and does not make it case-insensitive: a server comparing exactly refuses "` + opStr + `"`})
+		}
+		pathV, _ := lookupFold(op, "path")
+		path, _ := pathV.(string)
+		value, hasValue := lookupFold(op, "value")
+		if lower == "remove" && strings.TrimSpace(path) == "" {
+			what := "remove without a path"
+			if hasValue {
+				what = "remove with a value and no path"
+			}
+			issues = append(issues, patchIssue{"remove-no-path", base, what + " " + shorten(jsonText(op), 80),
+				`RFC 7644 §3.5.2.2: "path" is REQUIRED for remove ("If "path" is unspecified, the operation fails with HTTP status code 400 and a "scimType" error code of "noTarget""); a server that accepts it anyway may read it as "remove all members" — send "path":"members[value eq \"<id>\"]"`})
+			for _, id := range memberValues(value) {
+				expects = append(expects, patchExpect{attr: []string{"members"}, value: id, absent: true, member: true})
+			}
+			continue
+		}
+		walkPatchValue(base+"/value", path, value, lower, 0, &issues)
+		expects = append(expects, opExpects(lower, path, value)...)
+	}
+	return issues, expects, true
+}
+
+// walkPatchValue finds string booleans, dotted keys (path-less only) and
+// null $refs in an operation's value.
+func walkPatchValue(ptr, path string, v any, op string, depth int, issues *[]patchIssue) {
+	if depth > 4 {
+		return
+	}
+	switch x := v.(type) {
+	case string:
+		attr := lastAttr(path)
+		if depth == 0 && isStringBool(x) && (boolAttrs[strings.ToLower(attr)] || x == "True" || x == "False") {
+			*issues = append(*issues, patchIssue{"string-boolean", ptr, jsonText(x) + " for " + attr,
+				"RFC 7643 §2.3.2: a boolean is the JSON literal true or false, not a string"})
+		}
+	case map[string]any:
+		for _, k := range sortedKeys(x) {
+			kp := ptr + "/" + pointerEscape(k)
+			val := x[k]
+			if k == "$ref" && val == nil {
+				*issues = append(*issues, patchIssue{"null-ref", kp, `"$ref":null`,
+					`RFC 7643 §2.3.7: "$ref" is a URI reference; leave it out rather than send null (servers that check references refuse null)`})
+				continue
+			}
+			if s, isStr := val.(string); isStr && isStringBool(s) && (boolAttrs[strings.ToLower(lastAttr(k))] || s == "True" || s == "False") {
+				*issues = append(*issues, patchIssue{"string-boolean", kp, fmt.Sprintf("%s:%s", jsonText(k), jsonText(s)),
+					"RFC 7643 §2.3.2: a boolean is the JSON literal true or false, not a string"})
+				continue
+			}
+			if depth == 0 && path == "" && (op == "add" || op == "replace") && strings.Contains(attrPart(k), ".") {
+				*issues = append(*issues, patchIssue{"dotted-key", kp, jsonText(k),
+					`RFC 7644 §3.5.2.1/§3.5.2.3: without "path" the value holds attributes as the resource does ({"name":{"givenName":…}}); a dotted name belongs in "path" ("path":"` + attrPart(k) + `")`})
+				continue
+			}
+			walkPatchValue(kp, "", val, op, depth+1, issues)
+		}
+	case []any:
+		for i, item := range x {
+			if _, isObj := item.(map[string]any); isObj {
+				walkPatchValue(ptr+"/"+strconv.Itoa(i), "", item, op, depth+1, issues)
+			}
+		}
+	}
+}
+
+// boolAttrs are the boolean attributes of RFC 7643's core and enterprise
+// schemas (and Entra's common extension).
+var boolAttrs = setOf("active", "primary", "display", "isSoftDeleted")
+
+func isStringBool(s string) bool { return strings.EqualFold(s, "true") || strings.EqualFold(s, "false") }
+
+// attrPart is an attribute name without its schema URN.
+func attrPart(k string) string {
+	if strings.HasPrefix(strings.ToLower(k), "urn:") {
+		if i := strings.LastIndexByte(k, ':'); i >= 0 {
+			return k[i+1:]
+		}
+	}
+	return k
+}
+
+// lastAttr is the last attribute of a path: "emails[type eq \"work\"].primary" → primary.
+func lastAttr(path string) string {
+	p := attrPart(path)
+	if i := strings.LastIndexByte(p, ']'); i >= 0 {
+		p = strings.TrimPrefix(p[i+1:], ".")
+	}
+	if i := strings.LastIndexByte(p, '.'); i >= 0 {
+		p = p[i+1:]
+	}
+	return p
+}
+
+// opExpects is what an add/replace/remove meant to change, where that is
+// checkable in a resource: simple paths, value maps, member lists.
+func opExpects(op, path string, v any) []patchExpect {
+	if strings.ContainsAny(path, "[]") {
+		// members[value eq "x"]: a remove of that member.
+		if op == "remove" {
+			attr, rest, _ := strings.Cut(path, "[")
+			if id, ok := eqValue(rest); ok && !strings.Contains(attr, ".") {
+				return []patchExpect{{attr: []string{attrPart(attr)}, value: id, absent: true, member: true}}
+			}
+		}
+		return nil
+	}
+	attr := splitAttr(path)
+	switch op {
+	case "remove":
+		if ids := memberValues(v); len(ids) > 0 {
+			var out []patchExpect
+			for _, id := range ids {
+				out = append(out, patchExpect{attr: attr, value: id, absent: true, member: true})
+			}
+			return out
+		}
+		return []patchExpect{{attr: attr, absent: true}}
+	}
+	var out []patchExpect
+	if path == "" {
+		m, isObj := v.(map[string]any)
+		if !isObj {
+			return nil
+		}
+		for _, k := range sortedKeys(m) {
+			out = append(out, valueExpects(splitAttr(k), m[k], 0)...)
+		}
+		return out
+	}
+	if ids := memberValues(v); len(ids) > 0 && op == "add" {
+		for _, id := range ids {
+			out = append(out, patchExpect{attr: attr, value: id, member: true})
+		}
+		return out
+	}
+	return valueExpects(attr, v, 0)
+}
+
+func valueExpects(attr []string, v any, depth int) []patchExpect {
+	switch x := v.(type) {
+	case string:
+		if isStringBool(x) {
+			return []patchExpect{{attr: attr, value: strings.EqualFold(x, "true")}}
+		}
+		return []patchExpect{{attr: attr, value: x}}
+	case bool, float64:
+		return []patchExpect{{attr: attr, value: x}}
+	case map[string]any:
+		if depth > 2 {
+			return nil
+		}
+		var out []patchExpect
+		for _, k := range sortedKeys(x) {
+			if k == "$ref" {
+				continue
+			}
+			out = append(out, valueExpects(append(append([]string(nil), attr...), splitAttr(k)...), x[k], depth+1)...)
+		}
+		return out
+	}
+	return nil
+}
+
+// splitAttr splits an attribute path: "urn:…:User:manager.value" →
+// ["urn:…:User", "manager", "value"]; "name.givenName" → ["name", "givenName"].
+func splitAttr(path string) []string {
+	if path == "" {
+		return nil
+	}
+	var out []string
+	if strings.HasPrefix(strings.ToLower(path), "urn:") {
+		i := strings.LastIndexByte(path, ':')
+		out = append(out, path[:i])
+		path = path[i+1:]
+		if path == "" {
+			return out
+		}
+	}
+	return append(out, strings.Split(path, ".")...)
+}
+
+// eqValue reads `value eq "x"]` (the filter of a members path).
+func eqValue(filter string) (string, bool) {
+	f := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(filter), "]"))
+	attr, rest, ok := strings.Cut(f, " ")
+	if !ok || !strings.EqualFold(attr, "value") {
+		return "", false
+	}
+	rest = strings.TrimSpace(rest)
+	if len(rest) < 4 || !strings.EqualFold(rest[:2], "eq") {
+		return "", false
+	}
+	v, err := strconv.Unquote(strings.TrimSpace(rest[2:]))
+	return v, err == nil
+}
+
+// memberValues are the "value"s of a list of {"value": id} objects.
+func memberValues(v any) []string {
+	arr, ok := v.([]any)
+	if !ok {
+		if m, isObj := v.(map[string]any); isObj {
+			if inner, found := lookupFold(m, "members"); found {
+				return memberValues(inner)
+			}
+		}
+		return nil
+	}
+	var out []string
+	for _, item := range arr {
+		if m, isObj := item.(map[string]any); isObj {
+			if id, found := lookupFold(m, "value"); found {
+				if s, isStr := id.(string); isStr {
+					out = append(out, s)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// resourceDoc parses a SCIM resource (a JSON object with an id or schemas).
+func resourceDoc(contentType string, body []byte) (map[string]any, bool) {
+	b := bytes.TrimSpace(body)
+	if len(b) < 2 || b[0] != '{' || contentType != "" && !containsFold(contentType, "json") {
+		return nil, false
+	}
+	var doc map[string]any
+	if json.Unmarshal(b, &doc) != nil {
+		return nil, false
+	}
+	if _, ok := lookupFold(doc, "id"); !ok {
+		return nil, false
+	}
+	if _, isList := lookupFold(doc, "Resources"); isList {
+		return nil, false
+	}
+	return doc, true
+}
+
+// unmet is the first expectation the resource contradicts, described.
+func unmet(doc map[string]any, expects []patchExpect) (string, bool) {
+	for _, e := range expects {
+		got, found := lookupPath(doc, e.attr)
+		name := strings.Join(e.attr, ".")
+		switch {
+		case e.member:
+			has := hasMember(got, e.value)
+			if has == e.absent {
+				if e.absent {
+					return fmt.Sprintf("%s still holding %s", name, jsonText(e.value)), true
+				}
+				return fmt.Sprintf("%s without %s", name, jsonText(e.value)), true
+			}
+		case e.absent:
+			if found && got != nil {
+				return fmt.Sprintf("%s still %s", name, jsonText(got)), true
+			}
+		default:
+			if !found {
+				return fmt.Sprintf("no %s (the PATCH set it to %s)", name, jsonText(e.value)), true
+			}
+			if !sameValue(got, e.value) {
+				return fmt.Sprintf("%s: %s where the PATCH meant %s", name, jsonText(got), jsonText(e.value)), true
+			}
+		}
+	}
+	return "", false
+}
+
+func sameValue(got, want any) bool {
+	switch w := want.(type) {
+	case string:
+		g, ok := got.(string)
+		return ok && strings.EqualFold(g, w)
+	case bool:
+		g, ok := got.(bool)
+		return ok && g == w
+	case float64:
+		g, ok := got.(float64)
+		return ok && g == w
+	}
+	return false
+}
+
+func hasMember(list any, id any) bool {
+	arr, _ := list.([]any)
+	for _, item := range arr {
+		if m, ok := item.(map[string]any); ok {
+			if v, found := lookupFold(m, "value"); found && sameValue(v, id) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func lookupPath(doc map[string]any, attr []string) (any, bool) {
+	var cur any = doc
+	for _, a := range attr {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = lookupFold(m, a); !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+// lookupFold finds a key case-insensitively (SCIM attribute names are,
+// RFC 7643 §2.1), the exact spelling first.
+func lookupFold(m map[string]any, key string) (any, bool) {
+	if v, ok := m[key]; ok {
+		return v, true
+	}
+	for _, k := range sortedKeys(m) {
+		if strings.EqualFold(k, key) {
+			return m[k], true
+		}
+	}
+	return nil, false
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func pointerEscape(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+}
+
+// jsonText is v as compact JSON (map keys sorted).
+func jsonText(v any) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(v) != nil {
+		return fmt.Sprint(v)
+	}
+	return strings.TrimSpace(b.String())
+}
