@@ -511,9 +511,11 @@ func walkPatchValue(ptr, path string, v any, op string, depth int, issues *[]pat
 
 // boolAttrs are the boolean attributes of RFC 7643's core and enterprise
 // schemas (and Entra's common extension).
-var boolAttrs = setOf("active", "primary", "display", "isSoftDeleted")
+var boolAttrs = setOf("active", "primary", "display", "issoftdeleted")
 
-func isStringBool(s string) bool { return strings.EqualFold(s, "true") || strings.EqualFold(s, "false") }
+func isStringBool(s string) bool {
+	return strings.EqualFold(s, "true") || strings.EqualFold(s, "false")
+}
 
 // attrPart is an attribute name without its schema URN.
 func attrPart(k string) string {

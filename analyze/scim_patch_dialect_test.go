@@ -11,7 +11,7 @@ import (
 )
 
 const (
-	patchAPI    = "https://scim.example.com/scim/v2"
+	patchAPI   = "https://scim.example.com/scim/v2"
 	scimBearer = "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJlbnRyYS1wcm92aXNpb25pbmcifQ."
 	userID     = "2819c223-7f76-453a-919d-413861904646"
 	groupID    = "e9e30dba-f08f-4109-8486-d5c6a331660a"
