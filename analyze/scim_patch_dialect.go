@@ -47,7 +47,7 @@ type SCIMPatchDialect struct {
 
 // patchIssue is one departure from RFC 7644 in a PatchOp.
 type patchIssue struct {
-	code    string // "op-case", "op-unknown", "string-boolean", "remove-no-path", "dotted-key", "null-ref"
+	code    string // "op-case", "op-unknown", "string-boolean", "remove-no-path", "remove-value", "dotted-key", "null-ref"
 	pointer string // JSON pointer into the request body: /Operations/0/op
 	sent    string // what was sent, as JSON: "op":"Replace"
 	expect  string // what RFC 7644 expects instead
@@ -347,6 +347,8 @@ func issueHeadline(issues []patchIssue) string {
 			parts = append(parts, "boolean as a string "+is.sent)
 		case "remove-no-path":
 			parts = append(parts, "remove without a path")
+		case "remove-value":
+			parts = append(parts, "remove with a value")
 		case "dotted-key":
 			parts = append(parts, "dotted key "+is.sent+" without a path")
 		case "null-ref":
@@ -380,7 +382,7 @@ func patchFix(issues []patchIssue) string {
 	if has["string-boolean"] {
 		server = append(server, `accept "True"/"False" for boolean attributes`)
 	}
-	if has["remove-no-path"] {
+	if has["remove-no-path"] || has["remove-value"] {
 		server = append(server, "treat a path-less remove with a value as removing exactly those values")
 	}
 	if has["dotted-key"] {
@@ -457,6 +459,14 @@ func patchIssues(f *capture.Flow) (issues []patchIssue, expects []patchExpect, o
 				`RFC 7644 §3.5.2.2: "path" is REQUIRED for remove ("If "path" is unspecified, the operation fails with HTTP status code 400 and a "scimType" error code of "noTarget""); a server that accepts it anyway may read it as "remove all members" — send "path":"members[value eq \"<id>\"]"`})
 			for _, id := range memberValues(value) {
 				expects = append(expects, patchExpect{attr: []string{"members"}, value: id, absent: true, member: true})
+			}
+			continue
+		}
+		if lower == "remove" && hasValue && !strings.ContainsAny(path, "[]") {
+			issues = append(issues, patchIssue{"remove-value", base + "/value", "a value on a remove of " + jsonText(path),
+				`RFC 7644 §3.5.2.2: a remove takes no value; "If the target location is a multi-valued attribute and no filter is specified, the attribute and all values are removed" — name the values in the path: "path":"` + path + `[value eq \"<id>\"]"`})
+			for _, id := range memberValues(value) {
+				expects = append(expects, patchExpect{attr: splitAttr(path), value: id, absent: true, member: true})
 			}
 			continue
 		}
