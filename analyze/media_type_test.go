@@ -163,3 +163,14 @@ func TestMediaTypeProblems(t *testing.T) {
 		t.Fatalf("problems %+v", r.Problems)
 	}
 }
+
+// BenchmarkMediaType: ns/flow of facts alone and with the analyzer on
+// SCIM traffic (scimTraffic: one write in twenty refused 415).
+func BenchmarkMediaType(b *testing.B) {
+	b.Run("facts", func(b *testing.B) { benchSCIM(b, func() analyze.Analyzer { return noop{} }) })
+	b.Run(analyze.KindMediaType, func(b *testing.B) { benchSCIM(b, func() analyze.Analyzer { return analyze.NewMediaType() }) })
+}
+
+func BenchmarkMediaTypeObserve(b *testing.B) {
+	benchObserve(b, func() analyze.Analyzer { return analyze.NewMediaType() })
+}

@@ -41,8 +41,9 @@ const KindSCIMPatchDialect = "scim-patch-dialect"
 // Texts quote the RFC exactly: it spells op as "add", "remove" or
 // "replace" and says nothing about case, so a server may compare exactly.
 type SCIMPatchDialect struct {
-	held  []*patchHeld          // accepted PATCHes awaiting a read-back, in flow order
-	byRes map[string]*patchHeld // resource (origin + path, lower case) → its latest held PATCH
+	held   []*patchHeld          // accepted PATCHes awaiting a read-back, in flow order
+	byRes  map[resKey]*patchHeld // resource → its latest held PATCH
+	parsed map[string]patchParse // request body → what it says
 }
 
 // patchIssue is one departure from RFC 7644 in a PatchOp.
@@ -65,27 +66,44 @@ type patchExpect struct {
 
 // patchHeld is an accepted non-conformant PATCH waiting for a GET.
 type patchHeld struct {
-	fd      Finding // the info finding it becomes if nothing contradicts it
-	flow    int
-	end     time.Time
-	client  string
-	path    string // for texts
-	res     string
-	api     string
+	flow   int
+	status int
+	end    time.Time
+	client string
+	path   string // for texts
+	res    resKey
+	group  string
+	p      *patchParse
+	readBy int    // the GET that showed it applied
+	note   string // how it was verified, for the detail
+	gone   bool   // settled
+}
+
+// resKey is the resource a request addresses: origin and path.
+type resKey struct{ origin, path string }
+
+func resourceKey(fx *Facts) resKey {
+	return resKey{fx.Origin, strings.TrimSuffix(fx.Path, "/")}
+}
+
+// patchParse is what patchIssues made of one request body.
+type patchParse struct {
 	issues  []patchIssue
 	expects []patchExpect
-	gone    bool // settled
+	ok      bool
+	// texts of the issues, made once per body
+	said, headline, fix, codes string
 }
 
 const (
 	patchHorizon  = time.Minute
 	patchHeldKept = 256
-	patchOpSchema = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+	patchBodies   = 256 // distinct PatchOp bodies remembered: connectors send the same one again and again
 )
 
 // NewSCIMPatchDialect returns the scim-patch-dialect analyzer.
 func NewSCIMPatchDialect() *SCIMPatchDialect {
-	return &SCIMPatchDialect{byRes: map[string]*patchHeld{}}
+	return &SCIMPatchDialect{byRes: map[resKey]*patchHeld{}, parsed: map[string]patchParse{}}
 }
 
 // Name implements Analyzer.
@@ -103,55 +121,77 @@ func (a *SCIMPatchDialect) Observe(fx *Facts, emit func(Finding)) {
 	if f.Method != "PATCH" || fx.Challenged || f.RequestBody.Size == 0 {
 		return
 	}
-	issues, expects, ok := patchIssues(f)
-	if !ok || len(issues) == 0 {
+	p := a.parse(f)
+	if !p.ok || len(p.issues) == 0 {
 		return
 	}
 	client := ""
 	if fx.Client != nil {
 		client = fx.Client.Key
 	}
-	res := resourceKey(fx)
-	group := KindSCIMPatchDialect + "\x00" + client + "\x00" + issueCodes(issues) + "\x00" + fx.API
+	group := KindSCIMPatchDialect + "\x00" + client + "\x00" + p.codes + "\x00" + fx.API
 	if ref, refused := rejection(fx); refused {
-		if !patchRefusedForBody(fx, ref) {
+		st, detail := scimErrorOf(fx.ResponseText())
+		if !patchRefusedForBody(fx, ref, st) {
 			return
 		}
-		fd := a.refusedFinding(fx, ref, issues)
+		fd := a.refusedFinding(fx, ref, &p, st, detail)
 		fd.group = group + "\x00refused"
 		emit(fd)
 		return
 	}
-	if !succeeded(f) || f.Status >= 300 {
+	if f.Status < 200 || f.Status >= 300 {
 		return
 	}
-	h := &patchHeld{flow: f.ID, end: f.End, client: client, path: shorten(pathOnly(f), 64), res: res, api: fx.API, issues: issues, expects: expects}
-	h.fd = a.acceptedFinding(f, h)
-	h.fd.group = group + "\x00accepted"
-	if len(expects) > 0 {
+	h := &patchHeld{flow: f.ID, status: f.Status, end: f.End, client: client, path: shorten(pathOnly(f), 64),
+		res: resourceKey(fx), group: group, p: &p}
+	if len(p.expects) > 0 {
 		if doc, ok := resourceDoc(f.ResponseHeader("Content-Type"), fx.ResponseText()); ok {
 			// RFC 7644 §3.5.2: a 200 carries the resource as it now is.
-			if miss, ok := unmet(doc, expects); ok {
-				emit(a.ignoredFinding(h, 0, miss, group))
+			if miss, ok := unmet(doc, p.expects); ok {
+				emit(a.ignoredFinding(h, 0, miss))
 			} else {
-				h.fd.Detail += " The resource the server answered with shows the change applied."
-				emit(h.fd)
+				h.note = " The resource the server answered with shows the change applied."
+				emit(a.acceptedFinding(h))
 			}
 			return
 		}
 	}
-	if len(expects) == 0 {
-		emit(h.fd)
+	if len(p.expects) == 0 {
+		emit(a.acceptedFinding(h))
 		return
 	}
-	if old := a.byRes[res]; old != nil {
+	if old := a.byRes[h.res]; old != nil {
 		a.release(old, emit)
 	}
 	a.held = append(a.held, h)
-	a.byRes[res] = h
+	a.byRes[h.res] = h
 	for len(a.held) > patchHeldKept {
 		a.release(a.held[0], emit)
 	}
+}
+
+// parse is patchIssues, remembered by body.
+func (a *SCIMPatchDialect) parse(f *capture.Flow) patchParse {
+	if f.RequestBody.Decoded || f.RequestHeader("Content-Encoding") == "" {
+		if p, ok := a.parsed[string(f.RequestBody.Bytes)]; ok && len(f.RequestBody.Bytes) <= 4096 {
+			return p
+		}
+	}
+	var p patchParse
+	p.issues, p.expects, p.ok = patchIssues(f)
+	if len(p.issues) > 0 {
+		var d strings.Builder
+		writeIssues(&d, p.issues)
+		p.said, p.headline, p.fix, p.codes = d.String(), issueHeadline(p.issues), patchFix(p.issues), issueCodes(p.issues)
+	}
+	if len(f.RequestBody.Bytes) <= 4096 && (f.RequestBody.Decoded || f.RequestHeader("Content-Encoding") == "") {
+		if len(a.parsed) >= patchBodies {
+			clear(a.parsed)
+		}
+		a.parsed[string(f.RequestBody.Bytes)] = p
+	}
+	return p
 }
 
 // readBack settles held PATCHes with this flow: a GET of the resource by
@@ -159,14 +199,15 @@ func (a *SCIMPatchDialect) Observe(fx *Facts, emit func(Finding)) {
 // ends the wait.
 func (a *SCIMPatchDialect) readBack(fx *Facts, emit func(Finding)) {
 	f := fx.Flow
+	if f.Method != "GET" && !isWrite(f.Method) {
+		return
+	}
 	h := a.byRes[resourceKey(fx)]
 	if h == nil || h.gone || f.Start.Before(h.end) {
 		return
 	}
 	if f.Method != "GET" {
-		if isWrite(f.Method) {
-			a.release(h, emit)
-		}
+		a.release(h, emit)
 		return
 	}
 	if fx.Client == nil || fx.Client.Key != h.client || f.Status != 200 {
@@ -176,14 +217,13 @@ func (a *SCIMPatchDialect) readBack(fx *Facts, emit func(Finding)) {
 	if !ok {
 		return
 	}
-	if miss, ok := unmet(doc, h.expects); ok {
+	if miss, ok := unmet(doc, h.p.expects); ok {
 		h.gone = true
 		a.drop(h)
-		emit(a.ignoredFinding(h, f.ID, miss, strings.TrimSuffix(h.fd.group, "\x00accepted")))
+		emit(a.ignoredFinding(h, f.ID, miss))
 		return
 	}
-	h.fd.Related = related(h.flow, []int{f.ID})
-	h.fd.Detail += fmt.Sprintf(" GET #%d shows the change applied.", f.ID)
+	h.readBy, h.note = f.ID, fmt.Sprintf(" GET #%d shows the change applied.", f.ID)
 	a.release(h, emit)
 }
 
@@ -194,7 +234,7 @@ func (a *SCIMPatchDialect) release(h *patchHeld, emit func(Finding)) {
 	}
 	h.gone = true
 	a.drop(h)
-	emit(h.fd)
+	emit(a.acceptedFinding(h))
 }
 
 func (a *SCIMPatchDialect) drop(h *patchHeld) {
@@ -228,18 +268,12 @@ func (a *SCIMPatchDialect) Settle(t time.Time, emit func(Finding)) {
 	}
 }
 
-// resourceKey is the resource a request addresses: origin and path.
-func resourceKey(fx *Facts) string {
-	return strings.ToLower(fx.Origin + strings.TrimSuffix(fx.Path, "/"))
-}
-
 // patchRefusedForBody: the refusal is about what the PatchOp said, not who
 // sent it.
-func patchRefusedForBody(fx *Facts, ref Refusal) bool {
+func patchRefusedForBody(fx *Facts, ref Refusal, st string) bool {
 	if ref.aboutAuthentication() && ref.How != "error-in-2xx" {
 		return false
 	}
-	st, _ := scimErrorOf(fx.ResponseText())
 	switch strings.ToLower(st) {
 	case "uniqueness", "toomany", "sensitive", "invalidvers":
 		return false
@@ -267,13 +301,12 @@ func scimErrorOf(body []byte) (scimType, detail string) {
 	return doc.ScimType, shorten(doc.Detail, 160)
 }
 
-func (a *SCIMPatchDialect) refusedFinding(fx *Facts, ref Refusal, issues []patchIssue) Finding {
+func (a *SCIMPatchDialect) refusedFinding(fx *Facts, ref Refusal, p *patchParse, st, detail string) Finding {
 	f := fx.Flow
 	var d strings.Builder
-	fmt.Fprintf(&d, "This PATCH %s sent a PatchOp outside RFC 7644 §3.5.2: ", shorten(pathOnly(f), 60))
-	writeIssues(&d, issues)
+	d.WriteString("This PATCH " + shorten(pathOnly(f), 64) + " sent a PatchOp outside RFC 7644 §3.5.2: ")
+	d.WriteString(p.said)
 	d.WriteString(" The server refused it: ")
-	st, detail := scimErrorOf(fx.ResponseText())
 	if ref.How == "error-in-2xx" {
 		fmt.Fprintf(&d, "a SCIM Error under %d", f.Status)
 	} else {
@@ -289,36 +322,38 @@ func (a *SCIMPatchDialect) refusedFinding(fx *Facts, ref Refusal, issues []patch
 	}
 	d.WriteString(".")
 	return Finding{Kind: KindSCIMPatchDialect, Severity: Error, Flow: f.ID, Related: []int{},
-		Title:  fmt.Sprintf("PATCH %s refused: %s", shorten(pathOnly(f), 64), issueHeadline(issues)),
-		Detail: d.String(), Fix: patchFix(issues)}
+		Title:  "PATCH " + shorten(pathOnly(f), 64) + " refused: " + p.headline,
+		Detail: d.String(), Fix: p.fix}
 }
 
-func (a *SCIMPatchDialect) acceptedFinding(f *capture.Flow, h *patchHeld) Finding {
+func (a *SCIMPatchDialect) acceptedFinding(h *patchHeld) Finding {
 	var d strings.Builder
-	fmt.Fprintf(&d, "This PATCH %s sent a PatchOp outside RFC 7644 §3.5.2: ", shorten(pathOnly(f), 60))
-	writeIssues(&d, h.issues)
-	fmt.Fprintf(&d, " The server answered %d: it accepts this dialect; a strict SCIM server would refuse it (400 invalidValue, invalidSyntax or noTarget).", f.Status)
-	return Finding{Kind: KindSCIMPatchDialect, Severity: Info, Flow: f.ID, Related: []int{},
-		Title:  fmt.Sprintf("PATCH %s sent a non-RFC 7644 PatchOp (%s); the server took it", shorten(pathOnly(f), 64), issueHeadline(h.issues)),
-		Detail: d.String(), Fix: patchFix(h.issues)}
+	fmt.Fprintf(&d, "This PATCH %s sent a PatchOp outside RFC 7644 §3.5.2: ", h.path)
+	d.WriteString(h.p.said)
+	fmt.Fprintf(&d, " The server answered %d: it accepts this dialect; a strict SCIM server would refuse it (400 invalidValue, invalidSyntax or noTarget).", h.status)
+	d.WriteString(h.note)
+	fd := Finding{Kind: KindSCIMPatchDialect, Severity: Info, Flow: h.flow, Related: related(h.flow, []int{h.readBy}),
+		Title:  "PATCH " + h.path + " sent a non-RFC 7644 PatchOp (" + h.p.headline + "); the server took it",
+		Detail: d.String(), Fix: h.p.fix}
+	fd.group = h.group + "\x00accepted"
+	return fd
 }
 
 // ignoredFinding: the server answered 2xx but the resource (in the 200, or
 // GET #get) shows a change the PatchOp meant did not happen.
-func (a *SCIMPatchDialect) ignoredFinding(h *patchHeld, get int, miss string, group string) Finding {
-	path := h.path
+func (a *SCIMPatchDialect) ignoredFinding(h *patchHeld, get int, miss string) Finding {
 	var d strings.Builder
-	fmt.Fprintf(&d, "This PATCH %s sent a PatchOp outside RFC 7644 §3.5.2: ", path)
-	writeIssues(&d, h.issues)
+	fmt.Fprintf(&d, "This PATCH %s sent a PatchOp outside RFC 7644 §3.5.2: ", h.path)
+	d.WriteString(h.p.said)
 	where := "the resource the server answered with"
 	if get != 0 {
 		where = fmt.Sprintf("GET #%d of the same resource", get)
 	}
-	fmt.Fprintf(&d, " The server answered 2xx, but %s shows %s: it silently ignored what it could not parse.", where, miss)
+	fmt.Fprintf(&d, " The server answered %d, but %s shows %s: it silently ignored what it could not parse.", h.status, where, miss)
 	fd := Finding{Kind: KindSCIMPatchDialect, Severity: Warning, Flow: h.flow, Related: related(h.flow, []int{get}),
-		Title:  fmt.Sprintf("PATCH %s answered 2xx but not applied: %s", path, issueHeadline(h.issues)),
-		Detail: d.String(), Fix: patchFix(h.issues)}
-	fd.group = group + "\x00ignored"
+		Title:  fmt.Sprintf("PATCH %s answered %d but not applied: %s", h.path, h.status, h.p.headline),
+		Detail: d.String(), Fix: h.p.fix}
+	fd.group = h.group + "\x00ignored"
 	return fd
 }
 
@@ -411,6 +446,9 @@ func patchIssues(f *capture.Flow) (issues []patchIssue, expects []patchExpect, o
 	}
 	if ct := f.RequestHeader("Content-Type"); ct != "" && !containsFold(ct, "json") {
 		return nil, nil, false
+	}
+	if looksConformant(body) {
+		return nil, nil, true
 	}
 	var doc map[string]any
 	if json.Unmarshal(body, &doc) != nil {
@@ -802,4 +840,52 @@ func jsonText(v any) string {
 		return fmt.Sprint(v)
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// looksConformant is a scan that proves, without decoding, that a PatchOp
+// has none of the issues patchIssues looks for: every "op" is "add" or
+// "replace" (a remove is always decoded), there are as many "path"s as
+// "op"s (so no path-less value with dotted keys), no "$ref" and no quoted
+// true or false. Anything else is decoded.
+func looksConformant(body []byte) bool {
+	if bytes.Contains(body, []byte(`"$ref"`)) || quotedBool(body) {
+		return false
+	}
+	ops, paths := 0, bytes.Count(body, []byte(`"path"`))
+	rest := body
+	for {
+		i := bytes.Index(rest, []byte(`"op"`))
+		if i < 0 {
+			break
+		}
+		rest = bytes.TrimLeft(rest[i+4:], " \t\r\n")
+		if len(rest) == 0 || rest[0] != ':' {
+			return false
+		}
+		rest = bytes.TrimLeft(rest[1:], " \t\r\n")
+		switch {
+		case bytes.HasPrefix(rest, []byte(`"add"`)), bytes.HasPrefix(rest, []byte(`"replace"`)):
+			ops++
+		default:
+			return false
+		}
+	}
+	return ops > 0 && paths >= ops
+}
+
+// quotedBool: "true" or "false", quoted, in any case.
+func quotedBool(b []byte) bool {
+	for i := 0; i+6 <= len(b); i++ {
+		if b[i] != '"' {
+			continue
+		}
+		c := b[i+1] | 0x20
+		if c == 't' && i+6 <= len(b) && b[i+5] == '"' && strings.EqualFold(string(b[i+1:i+5]), "true") {
+			return true
+		}
+		if c == 'f' && i+7 <= len(b) && b[i+6] == '"' && strings.EqualFold(string(b[i+1:i+6]), "false") {
+			return true
+		}
+	}
+	return false
 }

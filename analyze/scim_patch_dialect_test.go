@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/provtap/provtap/analyze"
+	"github.com/provtap/provtap/capture"
 	"github.com/provtap/provtap/capture/capturetest"
 )
 
@@ -125,7 +126,7 @@ func TestSCIMPatchDialectIgnored(t *testing.T) {
 	got := c.run()
 	expectExactly(t, got, want{analyze.KindSCIMPatchDialect, 1, analyze.Warning})
 	f := got[0]
-	if fmt.Sprint(f.Related) != "[2]" || !strings.Contains(f.Title, "answered 2xx but not applied") ||
+	if fmt.Sprint(f.Related) != "[2]" || !strings.Contains(f.Title, "answered 204 but not applied") ||
 		!strings.Contains(f.Detail, "GET #2 of the same resource shows active: true where the PATCH meant false") {
 		t.Errorf("related %v title %q\n%s", f.Related, f.Title, f.Detail)
 	}
@@ -246,4 +247,140 @@ func TestSCIMPatchDialectOneProblem(t *testing.T) {
 	if n := len(r.Problems); n != 1 || r.Problems[0].Count != 50 {
 		t.Fatalf("%d problems: %+v", n, r.Problems)
 	}
+}
+
+// scimTraffic is a SCIM provisioning run at scale: 20 accounts, half the
+// flows reads with resource bodies, a third PATCHes, creates; with
+// failing, one flow in ten is an Entra-style PATCH a lenient server drops
+// or a strict one refuses and one in twenty a create refused 415, else
+// those are RFC PATCHes and correct creates.
+func scimTraffic(n int, failing bool) []*capture.Flow {
+	flows := make([]*capture.Flow, 0, n)
+	start := time.Date(2025, 3, 4, 8, 0, 0, 0, time.UTC)
+	for i := 0; i < n; i++ {
+		client := i % 20
+		id := fmt.Sprintf("%08d-7f76-453a-919d-413861904646", i%700)
+		f := &capture.Flow{ID: i + 1, Kind: capture.KindHTTP, Start: start.Add(time.Duration(i) * 5 * time.Millisecond),
+			ClientAddr: fmt.Sprintf("10.0.0.%d:%d", client, 40000+i%20000), Scheme: "https", Host: "scim.example.com", Port: 443,
+			Proto: "HTTP/1.1", Status: 200}
+		f.End = f.Start.Add(3 * time.Millisecond)
+		f.RequestHeaders = []capture.Header{{Name: "Host", Value: "scim.example.com"}, {Name: "User-Agent", Value: "Azure-AD-SCIM-Client"},
+			{Name: "Authorization", Value: fmt.Sprintf("Bearer tok-%02d-0123456789abcdef", client)}, {Name: "Accept", Value: "application/scim+json"}}
+		path, body := "/scim/v2/Users/"+id, ""
+		r := i % 20
+		if !failing && r >= 15 && r <= 16 {
+			r = 11
+		} else if !failing && r == 19 {
+			r = 17
+		}
+		switch {
+		case r < 10:
+			f.Method = "GET"
+			f.ResponseBody = capture.Body{Bytes: []byte(userDoc(true)), Size: int64(len(userDoc(true))), Decoded: true}
+		case r < 15:
+			f.Method, f.Status, body = "PATCH", 204, rfcPatch
+		case r == 15:
+			f.Method, f.Status, body = "PATCH", 204, entraPatch
+		case r == 16:
+			f.Method, f.Status, body = "PATCH", 400, entraPatch
+			f.ResponseBody = capture.Body{Bytes: []byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400","scimType":"invalidSyntax","detail":"bad op"}`), Size: 110, Decoded: true}
+		case r < 19:
+			f.Method, f.Status, path, body = "POST", 201, "/scim/v2/Users", newUser
+			f.ResponseBody = capture.Body{Bytes: []byte(userDoc(true)), Size: int64(len(userDoc(true))), Decoded: true}
+		default:
+			f.Method, f.Status, path, body = "POST", 415, "/scim/v2/Users", newUser
+			f.RequestHeaders = append(f.RequestHeaders, capture.Header{Name: "Content-Type", Value: "application/json"})
+		}
+		if body != "" {
+			if f.Status != 415 {
+				f.RequestHeaders = append(f.RequestHeaders, capture.Header{Name: "Content-Type", Value: "application/scim+json"})
+			}
+			f.RequestBody = capture.Body{Bytes: []byte(body), Size: int64(len(body))}
+		}
+		f.URL, f.Target = "https://scim.example.com"+path, path
+		f.ResponseHeaders = []capture.Header{{Name: "Content-Type", Value: "application/scim+json"}}
+		flows = append(flows, f)
+	}
+	return flows
+}
+
+// benchSCIM runs the engine with one analyzer over scimTraffic; an
+// analyzer's own cost is its figure minus facts'.
+func benchSCIM(b *testing.B, mk func() analyze.Analyzer) {
+	const pool = 4000
+	templates := scimTraffic(pool, true)
+	span := templates[pool-1].End.Sub(templates[0].Start) + time.Second
+	e := analyze.NewEngine(mk())
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		f := new(capture.Flow)
+		*f = *templates[i%pool]
+		shift := time.Duration(i/pool) * span
+		f.ID, f.Start, f.End = i+1, f.Start.Add(shift), f.End.Add(shift)
+		e.Add(f)
+	}
+}
+
+// BenchmarkSCIMPatchDialect: ns/flow of facts alone and with the analyzer
+// on SCIM traffic where a third of the flows are PATCHes.
+func BenchmarkSCIMPatchDialect(b *testing.B) {
+	b.Run("facts", func(b *testing.B) { benchSCIM(b, func() analyze.Analyzer { return noop{} }) })
+	b.Run(analyze.KindSCIMPatchDialect, func(b *testing.B) {
+		benchSCIM(b, func() analyze.Analyzer { return analyze.NewSCIMPatchDialect() })
+	})
+}
+
+// benchObserve is an analyzer's own cost per flow, without the engine:
+// facts computed up front (as the engine does once per flow, for every
+// analyzer), the logical client by account, the capture's clock moving on.
+func benchObserve(b *testing.B, mk func() analyze.Analyzer) {
+	b.Run("correct", func(b *testing.B) { benchObserveOn(b, mk(), false) })
+	b.Run("failing", func(b *testing.B) { benchObserveOn(b, mk(), true) })
+}
+
+func benchObserveOn(b *testing.B, a analyze.Analyzer, failing bool) {
+	const pool = 4000
+	templates := scimTraffic(pool, failing)
+	span := templates[pool-1].End.Sub(templates[0].Start) + time.Second
+	facts := make([]*analyze.Facts, pool)
+	clients := map[string]*analyze.Client{}
+	for i, f := range templates {
+		fx := analyze.FactsOf(f)
+		key := fx.Account.Key
+		if clients[key] == nil {
+			clients[key] = &analyze.Client{Key: key, Label: fx.Account.Label}
+		}
+		fx.Client = clients[key]
+		fx.ResponseText()
+		facts[i] = fx
+	}
+	starts := make([]time.Time, pool)
+	for i, f := range templates {
+		starts[i] = f.Start
+	}
+	settler, _ := a.(analyze.Settler)
+	emitted := 0
+	emit := func(analyze.Finding) { emitted++ }
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		fx := facts[i%pool]
+		f := fx.Flow
+		d := f.End.Sub(f.Start)
+		f.ID, f.Start = i+1, starts[i%pool].Add(time.Duration(i/pool)*span)
+		f.End = f.Start.Add(d)
+		if settler != nil {
+			settler.Settle(f.Start, emit)
+		}
+		a.Observe(fx, emit)
+	}
+	b.StopTimer()
+	if failing && emitted == 0 && b.N >= pool {
+		b.Fatal("no findings")
+	}
+}
+
+func BenchmarkSCIMPatchDialectObserve(b *testing.B) {
+	benchObserve(b, func() analyze.Analyzer { return analyze.NewSCIMPatchDialect() })
 }
