@@ -20,7 +20,9 @@ const KindSCIMPatchDialect = "scim-patch-dialect"
 // an "Operations" array, JSON) and looks for what RFC 7644 does not define
 // but connectors send: an op spelled "Replace" (Entra ID's casing) or not
 // an op at all, a boolean sent as a string ("active":"False"), a remove
-// without a path, a path-less add/replace whose value has dotted keys
+// without a path, a remove with a value on an unfiltered path ("path":
+// "members" plus the members to remove: RFC 7644 removes them all), a
+// path-less add/replace whose value has dotted keys
 // ({"name.givenName":"x"}), "$ref": null. Then it judges what the server
 // made of it.
 //
@@ -40,6 +42,12 @@ const KindSCIMPatchDialect = "scim-patch-dialect"
 // members it should have kept (that needs the resource as it was before).
 // Texts quote the RFC exactly: it spells op as "add", "remove" or
 // "replace" and says nothing about case, so a server may compare exactly.
+// A string "true"/"false" counts as a boolean sent as a string for the
+// boolean attributes of the core schemas (active, primary, display) or
+// when capitalised as .NET writes it ("True"); a string attribute may
+// hold "true". Bodies are decoded only when a byte scan cannot prove the
+// PatchOp conformant, and remembered by content (256 bodies); at most 256
+// PATCHes wait for a read-back, keyed by resource.
 type SCIMPatchDialect struct {
 	held   []*patchHeld          // accepted PATCHes awaiting a read-back, in flow order
 	byRes  map[resKey]*patchHeld // resource → its latest held PATCH
