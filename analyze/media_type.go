@@ -236,7 +236,7 @@ func judge415(fx *Facts, st *mediaState) (Finding, bool) {
 		fd.Fix = fmt.Sprintf("Make the connector send Content-Type: %s on every request with a body (its content-type / header "+
 			"setting for writes), or make the server assume JSON when Content-Type is missing.", orDefault(want, "application/json"))
 	case want != "" && strings.EqualFold(base, want) && params["charset"] != "":
-		fd.Title = fmt.Sprintf("%s refused 415: Content-Type %s, charset=%s rejected", on, ct, params["charset"])
+		fd.Title = fmt.Sprintf("%s refused 415: charset=%s rejected, the server wants %s in UTF-8", on, params["charset"], want)
 		fd.group = KindMediaType + "\x00content-type:" + strings.ToLower(ct)
 		fmt.Fprintf(&d, "This %s sent Content-Type: %s: the type is the one the server wants, the charset is not.", on, ct)
 		if fx.API != "" && isSCIMAPI(fx, st) {

@@ -502,7 +502,7 @@ func patchIssues(f *capture.Flow) (issues []patchIssue, expects []patchExpect, o
 				what = "remove with a value and no path"
 			}
 			issues = append(issues, patchIssue{"remove-no-path", base, what + " " + shorten(jsonText(op), 80),
-				`RFC 7644 §3.5.2.2: "path" is REQUIRED for remove ("If "path" is unspecified, the operation fails with HTTP status code 400 and a "scimType" error code of "noTarget""); a server that accepts it anyway may read it as "remove all members" — send "path":"members[value eq \"<id>\"]"`})
+				`RFC 7644 §3.5.2.2: "path" is REQUIRED for remove ("If "path" is unspecified, the operation fails with HTTP status code 400 and a "scimType" error code of "noTarget""); a server that accepts it anyway may read it as "remove all members" — name the member in the path: members[value eq "<id>"]`})
 			for _, id := range memberValues(value) {
 				expects = append(expects, patchExpect{attr: []string{"members"}, value: id, absent: true, member: true})
 			}
@@ -510,7 +510,7 @@ func patchIssues(f *capture.Flow) (issues []patchIssue, expects []patchExpect, o
 		}
 		if lower == "remove" && hasValue && !strings.ContainsAny(path, "[]") {
 			issues = append(issues, patchIssue{"remove-value", base + "/value", "a value on a remove of " + jsonText(path),
-				`RFC 7644 §3.5.2.2: a remove takes no value; "If the target location is a multi-valued attribute and no filter is specified, the attribute and all values are removed" — name the values in the path: "path":"` + path + `[value eq \"<id>\"]"`})
+				`RFC 7644 §3.5.2.2: a remove takes no value; "If the target location is a multi-valued attribute and no filter is specified, the attribute and all values are removed" — name the values in the path: ` + path + `[value eq "<id>"]`})
 			for _, id := range memberValues(value) {
 				expects = append(expects, patchExpect{attr: splitAttr(path), value: id, absent: true, member: true})
 			}
