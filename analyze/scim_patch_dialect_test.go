@@ -384,3 +384,15 @@ func benchObserveOn(b *testing.B, a analyze.Analyzer, failing bool) {
 func BenchmarkSCIMPatchDialectObserve(b *testing.B) {
 	benchObserve(b, func() analyze.Analyzer { return analyze.NewSCIMPatchDialect() })
 }
+
+// A server that answers 200 with a SCIM Error refused the PATCH all the same.
+func TestSCIMPatchDialectErrorIn2xx(t *testing.T) {
+	c := newCapt()
+	c.add("PATCH", patchAPI+"/Users/"+userID, 200, append(scimReq(entraPatch),
+		scimError(400, "invalidValue", "active must be a boolean")...)...)
+	got := c.run()
+	expectExactly(t, got, want{analyze.KindSCIMPatchDialect, 1, analyze.Error})
+	if f := got[0]; !strings.Contains(f.Detail, `a SCIM Error under 200 with scimType "invalidValue", detail “active must be a boolean”`) {
+		t.Errorf("%s", f.Detail)
+	}
+}
