@@ -49,9 +49,9 @@ const KindSCIMPatchDialect = "scim-patch-dialect"
 // PatchOp conformant, and remembered by content (256 bodies); at most 256
 // PATCHes wait for a read-back, keyed by resource.
 type SCIMPatchDialect struct {
-	held   []*patchHeld          // accepted PATCHes awaiting a read-back, in flow order
-	byRes  map[resKey]*patchHeld // resource → its latest held PATCH
-	parsed map[string]patchParse // request body → what it says
+	held   []*patchHeld           // accepted PATCHes awaiting a read-back, in flow order
+	byRes  map[resKey]*patchHeld  // resource → its latest held PATCH
+	parsed map[string]*patchParse // request body → what it says
 }
 
 // patchIssue is one departure from RFC 7644 in a PatchOp.
@@ -111,7 +111,7 @@ const (
 
 // NewSCIMPatchDialect returns the scim-patch-dialect analyzer.
 func NewSCIMPatchDialect() *SCIMPatchDialect {
-	return &SCIMPatchDialect{byRes: map[resKey]*patchHeld{}, parsed: map[string]patchParse{}}
+	return &SCIMPatchDialect{byRes: map[resKey]*patchHeld{}, parsed: map[string]*patchParse{}}
 }
 
 // Name implements Analyzer.
@@ -143,7 +143,7 @@ func (a *SCIMPatchDialect) Observe(fx *Facts, emit func(Finding)) {
 		if !patchRefusedForBody(fx, ref, st) {
 			return
 		}
-		fd := a.refusedFinding(fx, ref, &p, st, detail)
+		fd := a.refusedFinding(fx, ref, p, st, detail)
 		fd.group = group + "\x00refused"
 		emit(fd)
 		return
@@ -152,7 +152,7 @@ func (a *SCIMPatchDialect) Observe(fx *Facts, emit func(Finding)) {
 		return
 	}
 	h := &patchHeld{flow: f.ID, status: f.Status, end: f.End, client: client, path: shorten(pathOnly(f), 64),
-		res: resourceKey(fx), group: group, p: &p}
+		res: resourceKey(fx), group: group, p: p}
 	if len(p.expects) > 0 {
 		if doc, ok := resourceDoc(f.ResponseHeader("Content-Type"), fx.ResponseText()); ok {
 			// RFC 7644 §3.5.2: a 200 carries the resource as it now is.
@@ -180,13 +180,13 @@ func (a *SCIMPatchDialect) Observe(fx *Facts, emit func(Finding)) {
 }
 
 // parse is patchIssues, remembered by body.
-func (a *SCIMPatchDialect) parse(f *capture.Flow) patchParse {
+func (a *SCIMPatchDialect) parse(f *capture.Flow) *patchParse {
 	if f.RequestBody.Decoded || f.RequestHeader("Content-Encoding") == "" {
 		if p, ok := a.parsed[string(f.RequestBody.Bytes)]; ok && len(f.RequestBody.Bytes) <= 4096 {
 			return p
 		}
 	}
-	var p patchParse
+	p := &patchParse{}
 	p.issues, p.expects, p.ok = patchIssues(f)
 	if len(p.issues) > 0 {
 		var d strings.Builder
