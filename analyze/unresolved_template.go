@@ -51,10 +51,15 @@ const KindUnresolvedTemplate = "unresolved-template"
 type UnresolvedTemplate struct {
 	ops   map[opKey]*opSample
 	order []opKey
+	hits  []templateHit // the current request's, reused
 }
 
-// opKey is one operation of one logical client.
-type opKey struct{ client, api, method, template string }
+// opKey is one operation of one logical client: the path with its ids
+// replaced is kept as a hash (pathTemplate), so no string is built per flow.
+type opKey struct {
+	client, api, method string
+	template            uint64
+}
 
 // opSample is the last request of an operation that succeeded.
 type opSample struct {
@@ -144,12 +149,8 @@ func (a *UnresolvedTemplate) Observe(fx *Facts, emit func(Finding)) {
 	ref := templateRejection(fx)
 	body := requestText(f)
 	ctype := strings.ToLower(f.RequestHeader("Content-Type"))
-	var hits []templateHit
-	add := func(h templateHit) {
-		if len(hits) < 64 {
-			hits = append(hits, h)
-		}
-	}
+	a.hits = a.hits[:0]
+	add := a.add
 	full := ref.Refused // empty and "null" values are judged on refusals only
 	scanPath(fx.Path, add)
 	scanQuery(fx.Query, full, add)
@@ -158,11 +159,17 @@ func (a *UnresolvedTemplate) Observe(fx *Facts, emit func(Finding)) {
 		scanBody(body, ctype, full, add)
 	}
 	key := opKey{fx.Client.Key, fx.API, f.Method, pathTemplate(fx.Path)}
-	if len(hits) > 0 {
-		a.judge(fx, ref, key, hits, emit)
+	if len(a.hits) > 0 {
+		a.judge(fx, ref, key, a.hits, emit)
 	}
 	if fx.Succeeded() && (len(body) > 0 || len(fx.Query) > 0) {
 		a.remember(key, fx, body, ctype)
+	}
+}
+
+func (a *UnresolvedTemplate) add(h templateHit) {
+	if len(a.hits) < 64 {
+		a.hits = append(a.hits, h)
 	}
 }
 
@@ -289,7 +296,10 @@ func requestText(f *capture.Flow) []byte {
 	if len(f.RequestBody.Bytes) == 0 {
 		return nil
 	}
-	b, _ := capture.DecodedBody(f.RequestBody, f.RequestHeader("Content-Encoding"))
+	b := f.RequestBody.Bytes
+	if enc := f.RequestHeader("Content-Encoding"); enc != "" && !f.RequestBody.Decoded {
+		b, _ = capture.DecodedBody(f.RequestBody, enc)
+	}
 	if len(b) > maxRefusalBody {
 		b = b[:maxRefusalBody]
 	}
@@ -446,26 +456,33 @@ func escapePointer(s string) string {
 	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
 }
 
-// pathTemplate is the path with its ids replaced: one operation whatever
-// the resource.
-func pathTemplate(p string) string {
-	needs := false
-	for _, seg := range strings.Split(p, "/") {
-		if isIDSegment(seg) {
-			needs = true
-			break
+// pathTemplate is a hash (FNV-1a) of the path with its ids replaced:
+// one operation whatever the resource.
+func pathTemplate(p string) uint64 {
+	h := uint64(14695981039346656037)
+	mix := func(c byte) {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	for start := 0; start <= len(p); {
+		end := strings.IndexByte(p[start:], '/')
+		if end < 0 {
+			end = len(p)
+		} else {
+			end += start
 		}
-	}
-	if !needs {
-		return p
-	}
-	segs := strings.Split(p, "/")
-	for i, seg := range segs {
-		if isIDSegment(seg) {
-			segs[i] = "{}"
+		if seg := p[start:end]; isIDSegment(seg) {
+			mix('{')
+			mix('}')
+		} else {
+			for i := 0; i < len(seg); i++ {
+				mix(seg[i])
+			}
 		}
+		mix('/')
+		start = end + 1
 	}
-	return strings.Join(segs, "/")
+	return h
 }
 
 // isIDSegment: a segment with a digit, a placeholder or an escape in it,
