@@ -59,6 +59,8 @@ const KindClientRejectedCookie = "client-rejected-cookie"
 //     4.x". A size rule judges curl, browsers and unknown clients (.NET
 //     sends no User-Agent), not the Java, Go or python clients that keep
 //     big cookies. A Domain the host does not match: every client.
+//   - A request that did not send the cookies its client would have kept
+//     either keeps none at all: dropped-cookie's case, not this one.
 //   - The cookie is judged on the later requests of the store that got it
 //     (Facts.Next of the setting flow; the request's Facts.Store), where
 //     the cookie would apply (host, path, Secure, not expired by the
@@ -151,6 +153,7 @@ func (a *ClientRejectedCookie) judge(fx *Facts, st *rejectedStore, emit func(Fin
 	host := strings.ToLower(f.Host)
 	secure := isSecureScheme(f.Scheme)
 	agent := agentOf(f.RequestHeader("User-Agent"))
+	kept := -1 // whether it sent the cookies it would have kept: -1 not looked yet
 	for _, rc := range st.cookies {
 		if !rc.knownTo(fx) || rc.hostOnly && host != rc.domain || !rc.hostOnly && !httpx.DomainMatch(host, rc.domain) ||
 			!httpx.PathMatch(fx.Path, rc.path) || rc.sc.Secure && !secure ||
@@ -160,6 +163,15 @@ func (a *ClientRejectedCookie) judge(fx *Facts, st *rejectedStore, emit func(Fin
 		if sentCookie(fx, rc.sc.Name) || !agent.rejects(rc.why) {
 			continue
 		}
+		if kept < 0 {
+			kept = 1
+			if !sendsKept(fx, st) {
+				kept = 0
+			}
+		}
+		if kept == 0 {
+			continue // it did not send the cookies it keeps either: no jar at all (dropped-cookie's case)
+		}
 		sev := rejectedSeverity(fx, rc)
 		if sev == None {
 			continue
@@ -168,6 +180,30 @@ func (a *ClientRejectedCookie) judge(fx *Facts, st *rejectedStore, emit func(Fin
 		fd.group = KindClientRejectedCookie + "\x00" + fx.Client.Key + "\x00" + rc.sc.Name + "\x00" + fx.API
 		emit(fd)
 	}
+}
+
+// sendsKept: the request sent every cookie of its store that the client
+// would have kept (none rejected): a client without cookie handling sends
+// none of them, and that, not the cookie's form, is why.
+func sendsKept(fx *Facts, st *rejectedStore) bool {
+	for _, c := range fx.Store.jar.forRequest(fx.Flow) {
+		if st.holds(c.Name, c.Value) || isAffinityCookie(c.Name) {
+			continue
+		}
+		if !sentCookie(fx, c.Name) {
+			return false
+		}
+	}
+	return true
+}
+
+func (st *rejectedStore) holds(name, value string) bool {
+	for _, c := range st.cookies {
+		if c.sc.Name == name && c.sc.Value == value {
+			return true
+		}
+	}
+	return false
 }
 
 func (rc *rejectedCookie) knownTo(fx *Facts) bool {

@@ -128,6 +128,27 @@ func TestClientRejectedCookieQuiet(t *testing.T) {
 			hdr("Authorization", "Basic b3RoZXI6cGFzcw=="))...)
 		expectNone(t, c.runWith(analyze.NewClientRejectedCookie()), analyze.KindClientRejectedCookie)
 	})
+	t.Run("a client that keeps no cookie at all: dropped-cookie's case", func(t *testing.T) {
+		c := newCapt()
+		c.add("POST", api+"/admin/users", 201, userAgent(apacheUA), hdr("Authorization", basicAuth), setCookieHdr(sc),
+			setCookieHdr("lang=en; Path=/"))
+		c.add("PATCH", api+"/admin/usergroups/7f3c", 401, append(refused401(restlet401), userAgent(apacheUA), hdr("Authorization", basicAuth))...)
+		got := c.run()
+		expectNone(t, got, analyze.KindClientRejectedCookie)
+		findingOf(t, got, analyze.KindDroppedCookie, 2)
+	})
+	t.Run("the client keeps the others: sure", func(t *testing.T) {
+		c := newCapt()
+		c.add("POST", api+"/admin/users", 201, userAgent(apacheUA), hdr("Authorization", basicAuth), setCookieHdr(sc),
+			setCookieHdr("lang=en; Path=/"))
+		c.add("PATCH", api+"/admin/usergroups/7f3c", 401, append(refused401(restlet401), userAgent(apacheUA), hdr("Authorization", basicAuth),
+			cookieHdr("lang=en"))...)
+		got := c.runWith(analyze.NewClientRejectedCookie())
+		expectExactly(t, got, want{analyze.KindClientRejectedCookie, 2, analyze.Error})
+		if len(got) == 1 && (strings.Contains(got[0].Detail, "may also keep none") || !strings.Contains(got[0].Detail, "carried cookies, but no JSESSIONID")) {
+			t.Errorf("detail %s", got[0].Detail)
+		}
+	})
 	t.Run("a HAR without client addresses, curl keeps it", func(t *testing.T) {
 		c := seed1Expires("curl/7.88.1", sc, true, 204)
 		for _, f := range c.Flows {

@@ -276,19 +276,10 @@ func allDigitsStr(s string) bool {
 }
 
 // templateRejection is whether the server rejected the request, for the
-// severity rule: the engine's refusal, or a 400/422-style rejection.
+// severity rule (rejection(): the engine's refusal, or a 400/422-style one).
 func templateRejection(fx *Facts) Refusal {
-	if fx.Refusal.Refused {
-		return fx.Refusal
-	}
-	switch fx.Flow.Status {
-	case 400, 406, 409, 412, 415, 422:
-		r := Refusal{Refused: true, Status: fx.Flow.Status, How: "status"}
-		r.Reason = reasonFrom(fx.ResponseText(), fx.Flow.ResponseHeader("Content-Type"))
-		r.text = strings.ToLower(string(fx.ResponseText()))
-		return r
-	}
-	return fx.Refusal
+	r, _ := rejection(fx)
+	return r
 }
 
 // requestText is the request body, decoded and capped.
