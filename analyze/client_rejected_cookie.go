@@ -528,7 +528,7 @@ func rejectedFinding(fx *Facts, rc *rejectedCookie, agent cookieAgent, sev Sever
 	}
 	d.WriteString(clients)
 	if fx.Tie != TieCookie && len(fx.Cookies) == 0 {
-		d.WriteString(" (This client sent no cookie at all, so it may also keep none.)")
+		d.WriteString(" (This request carried no cookie at all; if the connector's cookie handling is off, turn it on too.)")
 	}
 	if fx.Refusal.Refused {
 		d.WriteString(" The server refused the request: " + fx.Refusal.Summary() + ".")

@@ -145,7 +145,7 @@ func TestClientRejectedCookieQuiet(t *testing.T) {
 			cookieHdr("lang=en"))...)
 		got := c.runWith(analyze.NewClientRejectedCookie())
 		expectExactly(t, got, want{analyze.KindClientRejectedCookie, 2, analyze.Error})
-		if len(got) == 1 && (strings.Contains(got[0].Detail, "may also keep none") || !strings.Contains(got[0].Detail, "carried cookies, but no JSESSIONID")) {
+		if len(got) == 1 && (strings.Contains(got[0].Detail, "carried no cookie at all") || !strings.Contains(got[0].Detail, "carried cookies, but no JSESSIONID")) {
 			t.Errorf("detail %s", got[0].Detail)
 		}
 	})
