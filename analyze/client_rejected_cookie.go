@@ -89,9 +89,11 @@ type rejectedStore struct {
 type rejectedCookie struct {
 	sc       httpx.SetCookie
 	why      rejectRule
-	detail   string // the library's words ("Invalid 'expires' attribute: …")
 	setBy    int
-	setOn    string
+	method   string // of the setting flow, for "POST /admin/users → 201"
+	setPath  string
+	status   int
+	date     string // the setting response's Date header
 	knownAt  time.Time
 	conn     int64
 	host     string
@@ -99,7 +101,22 @@ type rejectedCookie struct {
 	hostOnly bool
 	path     string
 	expiry   time.Time
-	maxAge   int64 // what Max-Age the same lifetime is (0: unknown)
+}
+
+// detail is the client's own words for the rejection.
+func (rc *rejectedCookie) detail() string {
+	switch rc.why {
+	case ruleApacheExpires, ruleApacheAnySpec:
+		v, _ := httpx.ExpiresAttr(rc.sc)
+		return "Invalid 'expires' attribute: " + v
+	case ruleDomainMismatch:
+		return "Illegal 'domain' attribute \"" + rc.sc.Domain + "\". Domain of origin: \"" + rc.host + "\""
+	}
+	return fmt.Sprintf("%d bytes", len(rc.sc.Name)+len(rc.sc.Value))
+}
+
+func (rc *rejectedCookie) setOn() string {
+	return rc.method + " " + shorten(rc.setPath, 50) + " → " + fmt.Sprint(rc.status)
 }
 
 type rejectRule int
@@ -163,6 +180,10 @@ func (a *ClientRejectedCookie) judge(fx *Facts, st *rejectedStore, emit func(Fin
 		if sentCookie(fx, rc.sc.Name) || !agent.rejects(rc.why) {
 			continue
 		}
+		sev := rejectedSeverity(fx, rc)
+		if sev == None {
+			continue
+		}
 		if kept < 0 {
 			kept = 1
 			if !sendsKept(fx, st) {
@@ -171,10 +192,6 @@ func (a *ClientRejectedCookie) judge(fx *Facts, st *rejectedStore, emit func(Fin
 		}
 		if kept == 0 {
 			continue // it did not send the cookies it keeps either: no jar at all (dropped-cookie's case)
-		}
-		sev := rejectedSeverity(fx, rc)
-		if sev == None {
-			continue
 		}
 		fd := rejectedFinding(fx, rc, agent, sev)
 		fd.group = KindClientRejectedCookie + "\x00" + fx.Client.Key + "\x00" + rc.sc.Name + "\x00" + fx.API
@@ -245,7 +262,7 @@ func (a *ClientRejectedCookie) record(fx *Facts) {
 		if sc.Value == "" {
 			continue
 		}
-		why, detail := rejectionOf(sc, f.Host, fx)
+		why := rejectionOf(sc, f.Host, fx)
 		if st == nil {
 			st = a.stores[fx.Next]
 		}
@@ -259,9 +276,18 @@ func (a *ClientRejectedCookie) record(fx *Facts) {
 		if storage.Deletes || why != ruleDomainMismatch && storage.Blocked != "" {
 			continue
 		}
-		rc := &rejectedCookie{sc: sc, why: why, detail: detail, setBy: f.ID, knownAt: received, conn: f.ConnID,
-			host: strings.ToLower(f.Host), domain: storage.Domain, hostOnly: storage.HostOnly, path: storage.Path,
-			expiry: storage.Expiry, setOn: f.Method + " " + shorten(fx.Path, 50) + " → " + fmt.Sprint(f.Status)}
+		if st == nil {
+			st = a.newStore(fx.Next)
+		}
+		var rc *rejectedCookie
+		if why != ruleDomainMismatch {
+			rc = st.slot(sc.Name, storage.Domain, storage.Path)
+		} else {
+			rc = &rejectedCookie{}
+		}
+		*rc = rejectedCookie{sc: sc, why: why, setBy: f.ID, method: f.Method, setPath: fx.Path, status: f.Status,
+			date: f.ResponseHeader("Date"), knownAt: received, conn: f.ConnID, host: strings.ToLower(f.Host),
+			domain: storage.Domain, hostOnly: storage.HostOnly, path: storage.Path, expiry: storage.Expiry}
 		if why == ruleDomainMismatch {
 			// It was meant for the host the client called (a server behind a
 			// proxy names its own domain): judged there.
@@ -271,46 +297,44 @@ func (a *ClientRejectedCookie) record(fx *Facts) {
 				rc.path = httpx.DefaultPath(fx.Path)
 			}
 		}
-		rc.maxAge = lifetime(fx, sc, received)
-		if st == nil {
-			st = a.newStore(fx.Next)
-		}
 		st.add(rc)
 		st.lastAt = f.Start
 	}
 }
 
-// rejectionOf is the first rule sc breaks, with the client's own words.
-func rejectionOf(sc httpx.SetCookie, host string, fx *Facts) (rejectRule, string) {
-	if r := httpx.ApacheAnySpecRejects(sc); r != "" {
-		return ruleApacheAnySpec, r
+// rejectionOf is the first rule sc breaks.
+func rejectionOf(sc httpx.SetCookie, host string, fx *Facts) rejectRule {
+	if httpx.ApacheAnySpecRejects(sc) != "" {
+		return ruleApacheAnySpec
 	}
-	if r := httpx.ApacheDefaultRejects(sc); r != "" {
-		return ruleApacheExpires, r
+	if httpx.ApacheDefaultDrops(sc) {
+		return ruleApacheExpires
 	}
 	if sc.Domain != "" {
 		st := httpx.Store(sc, host, fx.Path, true, false, fx.Flow.Start)
 		if strings.HasPrefix(st.Blocked, "Domain=") {
-			return ruleDomainMismatch, "Illegal 'domain' attribute \"" + sc.Domain + "\". Domain of origin: \"" + strings.ToLower(host) + "\""
+			return ruleDomainMismatch
 		}
 	}
-	if n := len(sc.Name) + len(sc.Value); n > httpx.MaxCookieBytes {
-		return ruleOversize, fmt.Sprintf("%d bytes", n)
+	if len(sc.Name)+len(sc.Value) > httpx.MaxCookieBytes {
+		return ruleOversize
 	}
-	return 0, ""
+	return 0
 }
 
-// lifetime is how many seconds the cookie was meant to live: its Max-Age,
-// or its Expires against the response's Date (else its arrival).
-func lifetime(fx *Facts, sc httpx.SetCookie, received time.Time) int64 {
+// maxAge is how many seconds the cookie was meant to live: its Max-Age,
+// or its Expires against the setting response's Date (else its arrival);
+// 0 when unknown.
+func (rc *rejectedCookie) maxAge() int64 {
+	sc := rc.sc
 	if sc.HasMaxAge && sc.MaxAge > 0 {
 		return sc.MaxAge
 	}
 	if !sc.HasExpires {
 		return 0
 	}
-	now := received
-	if d, ok := httpx.ParseCookieDate(fx.Flow.ResponseHeader("Date")); ok {
+	now := rc.knownAt
+	if d, ok := httpx.ParseCookieDate(rc.date); ok {
 		now = d
 	}
 	if s := int64(sc.Expires.Sub(now).Round(time.Second) / time.Second); s > 0 {
@@ -330,9 +354,23 @@ func (a *ClientRejectedCookie) newStore(s *Store) *rejectedStore {
 	return st
 }
 
+// slot is the cookie (name, domain, path) kept already, to be
+// overwritten by a newer version, or a new one.
+func (st *rejectedStore) slot(name, domain, path string) *rejectedCookie {
+	for _, c := range st.cookies {
+		if c.sc.Name == name && c.domain == domain && c.path == path {
+			return c
+		}
+	}
+	return &rejectedCookie{}
+}
+
 // add keeps the newest version of each cookie (name, domain, path).
 func (st *rejectedStore) add(rc *rejectedCookie) {
 	for i, c := range st.cookies {
+		if c == rc {
+			return
+		}
 		if c.sc.Name == rc.sc.Name && c.domain == rc.domain && c.path == rc.path {
 			st.cookies[i] = rc
 			return
@@ -449,8 +487,8 @@ func acceptedHeader(rc *rejectedCookie) string {
 			parts = append(parts, a)
 		}
 	}
-	if rc.maxAge > 0 {
-		parts = append(parts[:1], append([]string{fmt.Sprintf("Max-Age=%d", rc.maxAge)}, parts[1:]...)...)
+	if n := rc.maxAge(); n > 0 {
+		parts = append(parts[:1], append([]string{fmt.Sprintf("Max-Age=%d", n)}, parts[1:]...)...)
 	}
 	return strings.Join(parts, "; ")
 }
@@ -471,7 +509,7 @@ func rejectedFinding(fx *Facts, rc *rejectedCookie, agent cookieAgent, sev Sever
 		why = fmt.Sprintf("Its Expires, %q, is not in the Netscape form \"EEE, dd-MMM-yy HH:mm:ss z\". Apache HttpClient 4.x's "+
 			"default cookie spec (CookieSpecs.DEFAULT, what HttpClients.custom(), createDefault() and createSystem() use) "+
 			"reads a cookie's Expires with that pattern only and drops the whole cookie, logging just "+
-			"\"Invalid cookie header … %s\" at WARN.", exp, rc.detail)
+			"\"Invalid cookie header … %s\" at WARN.", exp, rc.detail())
 		clients = " curl, the JDK's CookieManager and HttpClient, Go, python and browsers read this date and keep the cookie; " +
 			"so does Apache HttpClient with CookieSpecs.STANDARD."
 		fix = fmt.Sprintf("On the server, send the lifetime as Max-Age without Expires: `Set-Cookie: %s`, or Expires in the "+
@@ -486,13 +524,13 @@ func rejectedFinding(fx *Facts, rc *rejectedCookie, agent cookieAgent, sev Sever
 		}
 		why = fmt.Sprintf("Its Expires, %q, is no date RFC 6265 §5.1.1 can read. RFC 6265 says to ignore such an attribute, "+
 			"but Apache HttpClient 4.x drops the whole cookie with every cookie spec, CookieSpecs.STANDARD included "+
-			"(\"Invalid cookie header … %s\").", exp, rc.detail)
+			"(\"Invalid cookie header … %s\").", exp, rc.detail())
 		clients = " curl, the JDK, Go and browsers ignore the attribute and keep the cookie for the session."
 		fix = fmt.Sprintf("On the server, send a real date or, better, the lifetime as Max-Age: `Set-Cookie: %s`.", fixed)
 	case ruleDomainMismatch:
 		title = fmt.Sprintf("%s from #%d was rejected: Domain=%s does not match %s", name, rc.setBy, rc.sc.Domain, rc.host)
 		why = fmt.Sprintf("Its Domain=%s does not domain-match the host %s that set it, so every client refuses it "+
-			"(RFC 6265 §5.3 step 6; Apache HttpClient: %q).", rc.sc.Domain, rc.host, rc.detail)
+			"(RFC 6265 §5.3 step 6; Apache HttpClient: %q).", rc.sc.Domain, rc.host, rc.detail())
 		clients = ""
 		fix = fmt.Sprintf("On the server, leave Domain out (a host-only cookie) or set a Domain the host is within: "+
 			"`Set-Cookie: %s` (behind a proxy or load balancer, the host the client called is %s).", fixed, rc.host)
@@ -500,13 +538,13 @@ func rejectedFinding(fx *Facts, rc *rejectedCookie, agent cookieAgent, sev Sever
 		title = fmt.Sprintf("%s from #%d is %d bytes: over the %d-byte cookie limit", name, rc.setBy,
 			len(rc.sc.Name)+len(rc.sc.Value), httpx.MaxCookieBytes)
 		why = fmt.Sprintf("Its name and value are %s, over the %d that curl keeps of one cookie: curl ignores a bigger one, "+
-			"as do .NET's CookieContainer (MaxCookieSize, 4096 by default) and browsers.", rc.detail, httpx.MaxCookieBytes)
+			"as do .NET's CookieContainer (MaxCookieSize, 4096 by default) and browsers.", rc.detail(), httpx.MaxCookieBytes)
 		clients = " Apache HttpClient, the JDK, Go and python keep it."
 		fix = "On the server, keep the cookie under 4096 bytes (a session id, with the state kept on the server); " +
 			"with .NET, raise CookieContainer.MaxCookieSize."
 	}
 	var d strings.Builder
-	fmt.Fprintf(&d, "#%d (%s) answered with `Set-Cookie: %s`. %s", rc.setBy, rc.setOn, maskedSetCookie(rc.sc), why)
+	fmt.Fprintf(&d, "#%d (%s) answered with `Set-Cookie: %s`. %s", rc.setBy, rc.setOn(), maskedSetCookie(rc.sc), why)
 	if len(f.RequestHeaderValues("Cookie")) == 0 {
 		fmt.Fprintf(&d, " This %s %s from %s carried no Cookie header", f.Method, shorten(fx.Path, 60), agent.who())
 	} else {
@@ -545,7 +583,7 @@ func rejectedFinding(fx *Facts, rc *rejectedCookie, agent cookieAgent, sev Sever
 func netscapeExpiry(rc *rejectedCookie) string {
 	t := rc.sc.Expires
 	if !rc.sc.HasExpires {
-		t = rc.knownAt.Add(time.Duration(rc.maxAge) * time.Second)
+		t = rc.knownAt.Add(time.Duration(rc.maxAge()) * time.Second)
 	}
 	return httpx.NetscapeDate(t)
 }

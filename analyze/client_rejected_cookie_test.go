@@ -193,3 +193,44 @@ func benchAnalyzer(b *testing.B, mk func() analyze.Analyzer) {
 		e.Add(f)
 	}
 }
+
+// factsRecorder keeps the facts the engine computed, for benchmarks of
+// one analyzer's Observe alone.
+type factsRecorder struct{ facts []*analyze.Facts }
+
+func (r *factsRecorder) Name() string { return "recorder" }
+func (r *factsRecorder) Observe(fx *analyze.Facts, _ func(analyze.Finding)) {
+	r.facts = append(r.facts, fx)
+}
+
+// benchObserve is mk's Observe alone, per flow, on syntheticFlows' facts
+// (the engine's own cost, BenchmarkEngine/facts, not included).
+func benchObserve(b *testing.B, mk func() analyze.Analyzer) { benchObserveOn(b, syntheticFlows(4096), mk) }
+
+func benchObserveOn(b *testing.B, flows []*capture.Flow, mk func() analyze.Analyzer) {
+	rec := &factsRecorder{}
+	analyze.Run(flows, rec)
+	a := mk()
+	emit := func(analyze.Finding) {}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		a.Observe(rec.facts[i%len(rec.facts)], emit)
+	}
+}
+
+func BenchmarkObserveClientRejectedCookie(b *testing.B) {
+	benchObserve(b, func() analyze.Analyzer { return analyze.NewClientRejectedCookie() })
+}
+
+// BenchmarkObserveClientRejectedCookieEveryResponse is the worst case:
+// every response sets a load balancer cookie Apache's default spec drops,
+// and the client (no jar) sends it back on none.
+func BenchmarkObserveClientRejectedCookieEveryResponse(b *testing.B) {
+	flows := syntheticFlows(4096)
+	for i, f := range flows {
+		f.ResponseHeaders = append(f.ResponseHeaders, capture.Header{Name: "Set-Cookie",
+			Value: fmt.Sprintf("AWSALB=%08d; Expires=Tue, 11 Mar 2025 08:00:00 GMT; Path=/", i)})
+	}
+	benchObserveOn(b, flows, func() analyze.Analyzer { return analyze.NewClientRejectedCookie() })
+}

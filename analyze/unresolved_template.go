@@ -116,7 +116,7 @@ var (
 
 // placeholder finds a template placeholder in v.
 func placeholder(v string) (placeholderForm, string, bool) {
-	if strings.IndexByte(v, '$') < 0 && strings.IndexByte(v, '{') < 0 && strings.IndexByte(v, '%') < 0 {
+	if !hasTemplateByte(v) {
 		return formNone, "", false
 	}
 	t := strings.TrimSpace(v)
@@ -146,12 +146,15 @@ func (a *UnresolvedTemplate) Observe(fx *Facts, emit func(Finding)) {
 		return
 	}
 	f := fx.Flow
-	ref := templateRejection(fx)
 	body := requestText(f)
-	ctype := strings.ToLower(f.RequestHeader("Content-Type"))
+	ctype := ""
+	if len(body) > 0 {
+		ctype = strings.ToLower(f.RequestHeader("Content-Type"))
+	}
 	a.hits = a.hits[:0]
 	add := a.add
-	full := ref.Refused // empty and "null" values are judged on refusals only
+	// Empty and "null" values are judged on rejected requests only.
+	full := fx.Refusal.Refused || rejectionStatuses[f.Status] || f.Status == 503
 	scanPath(fx.Path, add)
 	scanQuery(fx.Query, full, add)
 	scanHeaders(f.RequestHeaders, add)
@@ -160,7 +163,7 @@ func (a *UnresolvedTemplate) Observe(fx *Facts, emit func(Finding)) {
 	}
 	key := opKey{fx.Client.Key, fx.API, f.Method, pathTemplate(fx.Path)}
 	if len(a.hits) > 0 {
-		a.judge(fx, ref, key, a.hits, emit)
+		a.judge(fx, templateRejection(fx), key, a.hits, emit)
 	}
 	if fx.Succeeded() && (len(body) > 0 || len(fx.Query) > 0) {
 		a.remember(key, fx, body, ctype)
@@ -297,8 +300,20 @@ func requestText(f *capture.Flow) []byte {
 	return b
 }
 
+// hasTemplateByte: s has a byte a placeholder starts or ends with.
+func hasTemplateByte(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if templateBytes[s[i]] {
+			return true
+		}
+	}
+	return false
+}
+
+var templateBytes = [256]bool{'$': true, '{': true, '%': true}
+
 func scanPath(path string, add func(templateHit)) {
-	if strings.IndexByte(path, '$') < 0 && strings.IndexByte(path, '{') < 0 && strings.IndexByte(path, '%') < 0 {
+	if !hasTemplateByte(path) {
 		return
 	}
 	for i, seg := range strings.Split(strings.TrimPrefix(path, "/"), "/") {
@@ -315,6 +330,17 @@ func scanPath(path string, add func(templateHit)) {
 
 func scanQuery(q url.Values, full bool, add func(templateHit)) {
 	if len(q) == 0 {
+		return
+	}
+	suspect := false
+	for _, vs := range q {
+		for _, v := range vs {
+			if hasTemplateByte(v) || full && (v == "" || isNullWord(strings.TrimSpace(v))) {
+				suspect = true
+			}
+		}
+	}
+	if !suspect {
 		return
 	}
 	names := make([]string, 0, len(q))
@@ -335,7 +361,7 @@ var skipHeaders = setOf("host", "cookie", "content-length", "user-agent", "accep
 
 func scanHeaders(hs []capture.Header, add func(templateHit)) {
 	for _, h := range hs {
-		if strings.IndexByte(h.Value, '$') < 0 && strings.IndexByte(h.Value, '{') < 0 && strings.IndexByte(h.Value, '%') < 0 {
+		if !hasTemplateByte(h.Value) {
 			continue
 		}
 		if skipHeaders[strings.ToLower(h.Name)] {

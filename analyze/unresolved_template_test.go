@@ -183,3 +183,7 @@ func TestUnresolvedTemplateOneProblem(t *testing.T) {
 func BenchmarkUnresolvedTemplate(b *testing.B) {
 	benchAnalyzer(b, func() analyze.Analyzer { return analyze.NewUnresolvedTemplate() })
 }
+
+func BenchmarkObserveUnresolvedTemplate(b *testing.B) {
+	benchObserve(b, func() analyze.Analyzer { return analyze.NewUnresolvedTemplate() })
+}

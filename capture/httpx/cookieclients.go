@@ -57,22 +57,19 @@ func NetscapeExpires(v string) bool {
 	if !ok {
 		return false
 	}
-	parts := strings.Split(date, "-")
-	if len(parts) != 3 || !allDigits(parts[0], 1, 2) || !isMonthName(parts[1]) || !allDigits(parts[2], 1, 4) {
+	d, date, ok1 := strings.Cut(date, "-")
+	m, y, ok2 := strings.Cut(date, "-")
+	if !ok1 || !ok2 || !allDigits(d, 1, 2) || !isMonthName(m) || !allDigits(y, 1, 4) {
 		return false
 	}
 	clock, zone, ok := strings.Cut(rest, " ")
 	if !ok {
 		return false
 	}
-	hms := strings.Split(clock, ":")
-	if len(hms) != 3 {
+	h, clock, ok1 := strings.Cut(clock, ":")
+	mi, sec, ok2 := strings.Cut(clock, ":")
+	if !ok1 || !ok2 || !allDigits(h, 1, 2) || !allDigits(mi, 1, 2) || !allDigits(sec, 1, 2) {
 		return false
-	}
-	for _, p := range hms {
-		if !allDigits(p, 1, 2) {
-			return false
-		}
 	}
 	return isZone(zone)
 }
@@ -81,11 +78,17 @@ func NetscapeExpires(v string) bool {
 // drops c ("" when it keeps it): an Expires it cannot read. Only the
 // Netscape form passes; an empty Expires fails too.
 func ApacheDefaultRejects(c SetCookie) string {
-	v, ok := ExpiresAttr(c)
-	if !ok || NetscapeExpires(v) {
+	if !ApacheDefaultDrops(c) {
 		return ""
 	}
+	v, _ := ExpiresAttr(c)
 	return "Invalid 'expires' attribute: " + v
+}
+
+// ApacheDefaultDrops is ApacheDefaultRejects without the words.
+func ApacheDefaultDrops(c SetCookie) bool {
+	v, ok := ExpiresAttr(c)
+	return ok && !NetscapeExpires(v)
 }
 
 // ApacheAnySpecRejects says why Apache HttpClient 4.x drops c whatever its
@@ -94,12 +97,15 @@ func ApacheDefaultRejects(c SetCookie) string {
 // says to ignore such an attribute, and curl, the JDK, Go and browsers keep
 // the cookie for the session.
 func ApacheAnySpecRejects(c SetCookie) string {
+	if c.HasExpires {
+		return "" // a date RFC 6265 reads
+	}
 	v, ok := ExpiresAttr(c)
 	if !ok || strings.TrimSpace(v) == "" || NetscapeExpires(v) {
 		return ""
 	}
 	if _, ok := ParseCookieDate(v); ok {
-		return ""
+		return "" // Chrome's "no expiry" date
 	}
 	return "Invalid 'expires' attribute: " + v
 }
