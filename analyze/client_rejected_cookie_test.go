@@ -205,7 +205,9 @@ func (r *factsRecorder) Observe(fx *analyze.Facts, _ func(analyze.Finding)) {
 
 // benchObserve is mk's Observe alone, per flow, on syntheticFlows' facts
 // (the engine's own cost, BenchmarkEngine/facts, not included).
-func benchObserve(b *testing.B, mk func() analyze.Analyzer) { benchObserveOn(b, syntheticFlows(4096), mk) }
+func benchObserve(b *testing.B, mk func() analyze.Analyzer) {
+	benchObserveOn(b, syntheticFlows(4096), mk)
+}
 
 func benchObserveOn(b *testing.B, flows []*capture.Flow, mk func() analyze.Analyzer) {
 	rec := &factsRecorder{}
