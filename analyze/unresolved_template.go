@@ -46,6 +46,9 @@ const KindUnresolvedTemplate = "unresolved-template"
 //     judged only on a refusal.
 //   - Values are shown through maskValue: a credential field or header
 //     never appears in full.
+//   - Siblings are requests with a body (writes): a read's query is judged
+//     for placeholders, and for empty values only when the refusal names
+//     the parameter.
 //   - Bounded: the last successful request of 1024 operations (bodies up
 //     to 16 KiB copied), findings for up to 8 fields per request.
 type UnresolvedTemplate struct {
@@ -161,11 +164,15 @@ func (a *UnresolvedTemplate) Observe(fx *Facts, emit func(Finding)) {
 	if len(body) > 0 && (full || mayHold(body)) {
 		scanBody(body, ctype, full, add)
 	}
+	keep := len(body) > 0 && fx.Succeeded()
+	if len(a.hits) == 0 && !keep {
+		return
+	}
 	key := opKey{fx.Client.Key, fx.API, f.Method, pathTemplate(fx.Path)}
 	if len(a.hits) > 0 {
 		a.judge(fx, templateRejection(fx), key, a.hits, emit)
 	}
-	if fx.Succeeded() && (len(body) > 0 || len(fx.Query) > 0) {
+	if keep {
 		a.remember(key, fx, body, ctype)
 	}
 }
