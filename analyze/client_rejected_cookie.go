@@ -243,8 +243,8 @@ func rejectedSeverity(fx *Facts, rc *rejectedCookie) Severity {
 		return Error
 	case fx.Refusal.Refused:
 		return Info
-	case isAffinityCookie(rc.sc.Name):
-		return None
+	case isAffinityCookie(rc.sc.Name) || !fx.Tie.Sure():
+		return None // a request that succeeded, tied only by its credentials: perhaps another thread
 	}
 	return Info
 }

@@ -22,8 +22,8 @@ const (
 func seed1Expires(ua, setCookie string, sendCookie bool, patchStatus int) *capt {
 	c := newCapt()
 	c.add("POST", api+"/admin/users", 201, userAgent(ua), hdr("Authorization", basicAuth), hdr("Content-Type", "application/json"),
-		setCookieHdr(setCookie), respHdr("Date", "Tue, 04 Mar 2025 10:00:00 GMT"))
-	opts := []flowOpt{userAgent(ua), hdr("Authorization", basicAuth)}
+		setCookieHdr(setCookie), respHdr("Date", "Tue, 04 Mar 2025 10:00:00 GMT"), onConn(1))
+	opts := []flowOpt{userAgent(ua), hdr("Authorization", basicAuth), onConn(1)}
 	if sendCookie {
 		opts = append(opts, cookieHdr("JSESSIONID="+iamSessID))
 	}
@@ -115,9 +115,10 @@ func TestClientRejectedCookieQuiet(t *testing.T) {
 	})
 	t.Run("a later Set-Cookie the client keeps ends it", func(t *testing.T) {
 		c := seed1Expires(apacheUA, sc, false, 204)
-		c.add("GET", api+"/admin/users/jdoe", 200, userAgent(apacheUA), hdr("Authorization", basicAuth),
+		c.add("GET", api+"/admin/users/jdoe", 200, userAgent(apacheUA), hdr("Authorization", basicAuth), onConn(1),
 			setCookieHdr("JSESSIONID=AB12CD34EF56; Path=/; Max-Age=900"))
-		c.add("GET", api+"/admin/users/jdoe", 200, userAgent(apacheUA), hdr("Authorization", basicAuth), cookieHdr("JSESSIONID=AB12CD34EF56"))
+		c.add("GET", api+"/admin/users/jdoe", 200, userAgent(apacheUA), hdr("Authorization", basicAuth), onConn(1),
+			cookieHdr("JSESSIONID=AB12CD34EF56"))
 		got := c.runWith(analyze.NewClientRejectedCookie())
 		expectExactly(t, got, want{analyze.KindClientRejectedCookie, 2, analyze.Info}, want{analyze.KindClientRejectedCookie, 3, analyze.Info})
 	})
@@ -235,4 +236,23 @@ func BenchmarkObserveClientRejectedCookieEveryResponse(b *testing.B) {
 			Value: fmt.Sprintf("AWSALB=%08d; Expires=Tue, 11 Mar 2025 08:00:00 GMT; Path=/", i)})
 	}
 	benchObserveOn(b, flows, func() analyze.Analyzer { return analyze.NewClientRejectedCookie() })
+}
+
+// Threads of one Apache connector, each with its own store and session:
+// each request is judged against its own thread's cookie.
+func TestClientRejectedCookieThreads(t *testing.T) {
+	mk := func(id string) string { return "JSESSIONID=" + id + "; Path=/; Expires=" + rfc1123 + "; HttpOnly" }
+	c := newCapt()
+	c.add("POST", api+"/admin/users", 201, userAgent(apacheUA), hdr("Authorization", basicAuth), onConn(1), setCookieHdr(mk("AAAA1111BBBB2222")))
+	c.add("POST", api+"/admin/users", 201, userAgent("Apache-HttpClient/4.5.14 (Java/17.0.15)"), hdr("Authorization", basicAuth), onConn(2),
+		setCookieHdr(mk("CCCC3333DDDD4444")), cookieHdr("other=1"))
+	// Thread 2 uses CookieSpecs.STANDARD in this test: it sends its session.
+	c.add("PATCH", api+"/admin/usergroups/7f3c", 200, userAgent(apacheUA), hdr("Authorization", basicAuth), onConn(2),
+		cookieHdr("JSESSIONID=CCCC3333DDDD4444"))
+	c.add("PATCH", api+"/admin/usergroups/7f3c", 401, append(refused401(restlet401), userAgent(apacheUA), hdr("Authorization", basicAuth), onConn(1))...)
+	got := c.runWith(analyze.NewClientRejectedCookie())
+	expectExactly(t, got, want{analyze.KindClientRejectedCookie, 4, analyze.Error})
+	if len(got) == 1 && fmt.Sprint(got[0].Related) != "[1]" {
+		t.Errorf("related %v, want thread 1's #1", got[0].Related)
+	}
 }

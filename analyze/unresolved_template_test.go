@@ -187,3 +187,42 @@ func BenchmarkUnresolvedTemplate(b *testing.B) {
 func BenchmarkObserveUnresolvedTemplate(b *testing.B) {
 	benchObserve(b, func() analyze.Analyzer { return analyze.NewUnresolvedTemplate() })
 }
+
+// The quiet cases that would break the sibling rule.
+func TestUnresolvedTemplateSiblings(t *testing.T) {
+	t.Run("another account's sibling does not count", func(t *testing.T) {
+		c := newCapt()
+		createUser(c, `{"userName":"alice","middleName":"Ann"}`, 201)
+		c.add("POST", appAPI+"/users", 409, hdr("Authorization", "Basic b3RoZXI6cGFzcw=="), hdr("Content-Type", "application/json"),
+			reqBody(`{"userName":"alice","middleName":""}`), respHdr("Content-Type", "application/json"), respBody(`{"message":"userName taken"}`))
+		expectNone(t, c.run(), analyze.KindUnresolvedTemplate)
+	})
+	t.Run("a HAR without client addresses: the account still ties the sibling", func(t *testing.T) {
+		c := newCapt()
+		createUser(c, `{"userName":"alice","email":"alice@example.com"}`, 201)
+		createUser(c, `{"userName":"bob","email":""}`, 400)
+		for _, f := range c.Flows {
+			f.ClientAddr = ""
+		}
+		got := c.run()
+		expectExactly(t, got, want{analyze.KindUnresolvedTemplate, 2, analyze.Error})
+	})
+	t.Run("threads of one connector: a sibling on another connection counts", func(t *testing.T) {
+		c := newCapt()
+		c.add("POST", appAPI+"/users", 201, append(jsonReq(`{"userName":"alice","email":"alice@example.com"}`), onConn(1))...)
+		c.add("POST", appAPI+"/users", 400, append(append(jsonReq(`{"userName":"bob","email":"null"}`), onConn(2)), required400("email")...)...)
+		c.add("POST", appAPI+"/users", 201, append(jsonReq(`{"userName":"carol","email":"carol@example.com"}`), onConn(1))...)
+		expectExactly(t, c.run(), want{analyze.KindUnresolvedTemplate, 2, analyze.Error})
+	})
+	t.Run("an id in the path is the same operation", func(t *testing.T) {
+		c := newCapt()
+		c.add("PUT", appAPI+"/users/1001", 200, jsonReq(`{"email":"alice@example.com"}`)...)
+		c.add("PUT", appAPI+"/users/1002", 422, append(jsonReq(`{"email":""}`), respHdr("Content-Type", "application/json"),
+			respBody(`{"message":"validation failed"}`))...)
+		got := c.run()
+		expectExactly(t, got, want{analyze.KindUnresolvedTemplate, 2, analyze.Error})
+		if len(got) == 1 && fmt.Sprint(got[0].Related) != "[1]" {
+			t.Errorf("related %v", got[0].Related)
+		}
+	})
+}
