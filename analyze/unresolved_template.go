@@ -20,8 +20,9 @@ import (
 const KindUnresolvedTemplate = "unresolved-template"
 
 // UnresolvedTemplate looks in each request — JSON body values (with a JSON
-// pointer to each), form fields, query parameters, path segments and
-// header values — for what a connector's template left behind:
+// pointer to each), form fields, XML (SOAP) elements, query parameters,
+// path segments and header values — for what a connector's template left
+// behind:
 //
 //   - a placeholder: `$plan.email$` (IdentityIQ), `${…}` (shell, Spring,
 //     JavaScript), `{{…}}` (Mustache, Handlebars, Postman, Okta), `%NAME%`
@@ -388,6 +389,8 @@ func scanBody(body []byte, ctype string, full bool, add func(templateHit)) {
 	switch {
 	case strings.Contains(ctype, "json") || len(t) > 0 && (t[0] == '{' || t[0] == '['):
 		walkJSON(t, func(ptr, v string, null bool) { visitValue("JSON body", ptr, v, null, full, add) })
+	case strings.Contains(ctype, "xml") || len(t) > 0 && t[0] == '<':
+		scanXML(string(t), add)
 	case strings.Contains(ctype, "x-www-form-urlencoded"):
 		q, err := url.ParseQuery(string(t))
 		if err != nil {
@@ -402,6 +405,32 @@ func scanBody(body []byte, ctype string, full bool, add func(templateHit)) {
 			for _, v := range q[n] {
 				visitValue("form body", n, v, false, full, add)
 			}
+		}
+	}
+}
+
+// scanXML finds placeholders in an XML (SOAP) body, each named by the
+// element it is in; empty elements are not judged (XML has no one way to
+// say "no value").
+func scanXML(doc string, add func(templateHit)) {
+	for _, re := range []*regexp.Regexp{bracePattern, mustachePattern, dollarPattern} {
+		for _, loc := range re.FindAllStringIndex(doc, templateFindings) {
+			m := doc[loc[0]:loc[1]]
+			form, _, _ := placeholder(m)
+			if form == formNone {
+				continue
+			}
+			elem := "?"
+			if i := strings.LastIndexByte(doc[:loc[0]], '<'); i >= 0 {
+				tag := strings.TrimLeft(doc[i+1:loc[0]], "/")
+				if j := strings.IndexAny(tag, " \t\r\n/>"); j >= 0 {
+					tag = tag[:j]
+				}
+				elem = "<" + tag + ">"
+			}
+			before, after := doc[:loc[0]], doc[loc[1]:]
+			whole := strings.HasSuffix(strings.TrimSpace(before), ">") && strings.HasPrefix(strings.TrimSpace(after), "<")
+			add(templateHit{where: "XML body", field: elem, value: m, form: form, match: m, whole: whole})
 		}
 	}
 }
@@ -595,6 +624,8 @@ func fieldName(h templateHit) string {
 		return "query parameter " + h.field
 	case "path":
 		return "path " + h.field
+	case "XML body":
+		return "the XML body's " + h.field
 	}
 	return "header " + h.field
 }
@@ -643,8 +674,13 @@ func templateFinding(fx *Facts, ref Refusal, refused bool, h templateHit, sib *o
 		fmt.Fprintf(&d, " The server rejected the request: %s.", ref.Summary())
 	case refused:
 		fmt.Fprintf(&d, " The server answered %d: no resource has that literal name.", f.Status)
-	default:
+	case fx.Succeeded():
 		d.WriteString(" The server accepted it: it may have stored the placeholder literally.")
+	default:
+		fmt.Fprintf(&d, " The server answered %d.", f.Status)
+		if r := reasonFrom(fx.ResponseText(), f.ResponseHeader("Content-Type")); r != "" {
+			d.WriteString(" “" + r + "”")
+		}
 	}
 	var rel []int
 	if sibHas && sib != nil {

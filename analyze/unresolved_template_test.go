@@ -226,3 +226,21 @@ func TestUnresolvedTemplateSiblings(t *testing.T) {
 		}
 	})
 }
+
+func TestUnresolvedTemplateSOAP(t *testing.T) {
+	c := newCapt()
+	c.add("POST", "https://hr.example.com/ws/UserService", 500, hdr("Content-Type", "text/xml; charset=utf-8"), hdr("SOAPAction", "createUser"),
+		reqBody(`<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><createUser>`+
+			`<login>bob</login><mail>$plan.email$</mail></createUser></soapenv:Body></soapenv:Envelope>`),
+		respHdr("Content-Type", "text/xml"), respBody(`<soapenv:Envelope><soapenv:Body><soapenv:Fault><faultstring>mail is invalid</faultstring></soapenv:Fault></soapenv:Body></soapenv:Envelope>`))
+	c.add("POST", "https://hr.example.com/ws/UserService", 200, hdr("Content-Type", "text/xml; charset=utf-8"),
+		reqBody(`<createUser><login>carol</login><mail>{{mail}}</mail></createUser>`))
+	got := c.runWith(analyze.NewUnresolvedTemplate())
+	// A SOAP fault is a 500, not a rejection: the placeholder is a warning
+	// there, as on the 200.
+	expectExactly(t, got, want{analyze.KindUnresolvedTemplate, 1, analyze.Warning}, want{analyze.KindUnresolvedTemplate, 2, analyze.Warning})
+	if len(got) == 2 && (!strings.Contains(got[0].Detail, `the XML body's <mail> carried "$plan.email$"`) ||
+		!strings.Contains(got[0].Detail, "The server answered 500.") || !strings.Contains(got[1].Detail, "stored the placeholder literally")) {
+		t.Errorf("detail %s", got[0].Detail)
+	}
+}
