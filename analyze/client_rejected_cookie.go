@@ -64,8 +64,10 @@ const KindClientRejectedCookie = "client-rejected-cookie"
 //   - The cookie is judged on the later requests of the store that got it
 //     (Facts.Next of the setting flow; the request's Facts.Store), where
 //     the cookie would apply (host, path, Secure, not expired by the
-//     capture's clock) and the request sent no cookie of that name. A
-//     later Set-Cookie of the name that the client keeps ends it.
+//     capture's clock) and the request did not send it: no cookie of that
+//     name, or the value it had before (Apache keeps the old cookie when it
+//     drops the Set-Cookie that replaces it). A later Set-Cookie of the
+//     name that the client keeps ends it.
 //   - Severity as dropped-cookie's: error on a refused request for a
 //     session cookie (or any cookie when the request was tied by its
 //     cookies), info otherwise; nothing for a load balancer's affinity
@@ -177,7 +179,7 @@ func (a *ClientRejectedCookie) judge(fx *Facts, st *rejectedStore, emit func(Fin
 			!rc.expiry.IsZero() && !rc.expiry.After(f.Start) {
 			continue
 		}
-		if sentCookie(fx, rc.sc.Name) || !agent.rejects(rc.why) {
+		if sentValue(fx, rc.sc.Name, rc.sc.Value) || !agent.rejects(rc.why) {
 			continue
 		}
 		sev := rejectedSeverity(fx, rc)
@@ -226,6 +228,28 @@ func (st *rejectedStore) holds(name, value string) bool {
 func (rc *rejectedCookie) knownTo(fx *Facts) bool {
 	f := fx.Flow
 	return !rc.knownAt.After(f.Start) || rc.conn != 0 && rc.conn == f.ConnID && rc.setBy < f.ID
+}
+
+// sentValue: the request carried the cookie with this value, or with no
+// other (a value it had before the rejected one is the old session: Apache
+// keeps the cookie it had when it drops the Set-Cookie that replaces it).
+func sentValue(fx *Facts, name, value string) bool {
+	for _, p := range fx.Cookies {
+		if p.Name == name && p.Value == value {
+			return true
+		}
+	}
+	return false
+}
+
+// oldValue is the value of the named cookie the request carried, if any.
+func oldValue(fx *Facts, name string) (string, bool) {
+	for _, p := range fx.Cookies {
+		if p.Name == name {
+			return p.Value, true
+		}
+	}
+	return "", false
 }
 
 func sentCookie(fx *Facts, name string) bool {
@@ -547,6 +571,9 @@ func rejectedFinding(fx *Facts, rc *rejectedCookie, agent cookieAgent, sev Sever
 	fmt.Fprintf(&d, "#%d (%s) answered with `Set-Cookie: %s`. %s", rc.setBy, rc.setOn(), maskedSetCookie(rc.sc), why)
 	if len(f.RequestHeaderValues("Cookie")) == 0 {
 		fmt.Fprintf(&d, " This %s %s from %s carried no Cookie header", f.Method, shorten(fx.Path, 60), agent.who())
+	} else if v, ok := oldValue(fx, name); ok {
+		fmt.Fprintf(&d, " This %s %s from %s still carried %s=%s, the value it had before: it dropped the new one", f.Method,
+			shorten(fx.Path, 60), agent.who(), name, maskSecret(v))
 	} else {
 		fmt.Fprintf(&d, " This %s %s from %s carried cookies, but no %s", f.Method, shorten(fx.Path, 60), agent.who(), name)
 	}

@@ -256,3 +256,20 @@ func TestClientRejectedCookieThreads(t *testing.T) {
 		t.Errorf("related %v, want thread 1's #1", got[0].Related)
 	}
 }
+
+// A login with a Max-Age cookie, then a refresh with an RFC 1123 Expires
+// that Apache drops: it goes on sending the old session.
+func TestClientRejectedCookieStaleValue(t *testing.T) {
+	c := newCapt()
+	c.add("POST", api+"/admin/login", 200, userAgent(apacheUA), hdr("Authorization", basicAuth), onConn(1),
+		setCookieHdr("JSESSIONID=OLD0000011111; Path=/; Max-Age=60"))
+	c.add("POST", api+"/admin/users", 201, userAgent(apacheUA), onConn(1), cookieHdr("JSESSIONID=OLD0000011111"),
+		setCookieHdr("JSESSIONID=NEW2222233333; Path=/; Expires="+rfc1123+"; HttpOnly"))
+	c.add("PATCH", api+"/admin/usergroups/7f3c", 401, append(refused401(restlet401), userAgent(apacheUA), onConn(1),
+		cookieHdr("JSESSIONID=OLD0000011111"))...)
+	got := c.run()
+	f := findingOf(t, got, analyze.KindClientRejectedCookie, 3)
+	if f.Severity != analyze.Error || fmt.Sprint(f.Related) != "[2]" || !strings.Contains(f.Detail, "still carried JSESSIONID=OLD0…11, the value it had before") {
+		t.Errorf("%s related %v\n%s", f.Line(), f.Related, f.Detail)
+	}
+}
