@@ -14,6 +14,8 @@ func All() []Analyzer {
 		NewTLSUntrusted(),
 		NewSCIMPatchDialect(),
 		NewMediaType(),
+		NewClientRejectedCookie(),
+		NewUnresolvedTemplate(),
 	}
 }
 

@@ -172,5 +172,5 @@ func BenchmarkMediaType(b *testing.B) {
 }
 
 func BenchmarkMediaTypeObserve(b *testing.B) {
-	benchObserve(b, func() analyze.Analyzer { return analyze.NewMediaType() })
+	benchSCIMTraffic(b, func() analyze.Analyzer { return analyze.NewMediaType() })
 }

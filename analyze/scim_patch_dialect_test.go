@@ -331,15 +331,15 @@ func BenchmarkSCIMPatchDialect(b *testing.B) {
 	})
 }
 
-// benchObserve is an analyzer's own cost per flow, without the engine:
+// benchSCIMTraffic is an analyzer's own cost per flow, without the engine:
 // facts computed up front (as the engine does once per flow, for every
 // analyzer), the logical client by account, the capture's clock moving on.
-func benchObserve(b *testing.B, mk func() analyze.Analyzer) {
-	b.Run("correct", func(b *testing.B) { benchObserveOn(b, mk(), false) })
-	b.Run("failing", func(b *testing.B) { benchObserveOn(b, mk(), true) })
+func benchSCIMTraffic(b *testing.B, mk func() analyze.Analyzer) {
+	b.Run("correct", func(b *testing.B) { benchSCIMTrafficOn(b, mk(), false) })
+	b.Run("failing", func(b *testing.B) { benchSCIMTrafficOn(b, mk(), true) })
 }
 
-func benchObserveOn(b *testing.B, a analyze.Analyzer, failing bool) {
+func benchSCIMTrafficOn(b *testing.B, a analyze.Analyzer, failing bool) {
 	const pool = 4000
 	templates := scimTraffic(pool, failing)
 	span := templates[pool-1].End.Sub(templates[0].Start) + time.Second
@@ -382,7 +382,7 @@ func benchObserveOn(b *testing.B, a analyze.Analyzer, failing bool) {
 }
 
 func BenchmarkSCIMPatchDialectObserve(b *testing.B) {
-	benchObserve(b, func() analyze.Analyzer { return analyze.NewSCIMPatchDialect() })
+	benchSCIMTraffic(b, func() analyze.Analyzer { return analyze.NewSCIMPatchDialect() })
 }
 
 // A server that answers 200 with a SCIM Error refused the PATCH all the same.

@@ -1,0 +1,616 @@
+package analyze
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/provtap/provtap/capture/httpx"
+)
+
+// KindClientRejectedCookie: the server set a cookie that a common
+// non-browser client rejects, and the client then did not send it.
+const KindClientRejectedCookie = "client-rejected-cookie"
+
+// ClientRejectedCookie explains a cookie that was not sent because the
+// client threw it away when it arrived: where dropped-cookie says "not
+// sent", this says why, and what header the client would have kept.
+//
+// The rules, measured by parsing and validating each Set-Cookie with the
+// libraries themselves (Apache HttpClient 4.5.14 from Debian's
+// libhttpclient-java, its CookieSpecRegistries; curl 7.88.1's cookie jar):
+//
+//	Expires as sent                      default  STANDARD  curl/JDK/Go
+//	Wed, 02 Dec 2026 10:00:00 GMT (1123)  drops    keeps     keep
+//	Wed, 02-Dec-2026 10:00:00 GMT         keeps    keeps     keep
+//	Wed, 02-Dec-26 10:00:00 GMT           keeps    keeps     keep
+//	Wednesday, 02-Dec-26 10:00:00 GMT     keeps    keeps     keep
+//	Wed, 02-Dec-2026 10:00:00 UTC|+0000   keeps    keeps     keep
+//	Wed, 2 Dec 2026 10:00:00 GMT          drops    keeps     keep
+//	Wed, 02 Dec 2026 10:00:00 +0000       drops    keeps     keep
+//	Wed Dec  2 10:00:00 2026 (asctime)    drops    keeps     keep
+//	02 Dec 2026 10:00:00 GMT              drops    keeps     keep
+//	"Wed, 02 Dec 2026 10:00:00 GMT"       drops    keeps     keep
+//	Wed, 02-Dec-2026 10:00:00 (no zone)   drops    keeps     keep
+//	(empty: "Expires=")                   drops    keeps     keep
+//	2026-12-02T10:00:00Z (ISO 8601)       drops    drops     keep (session)
+//	Wed, 02-Dec-2026 10:00 GMT (no secs)  drops    drops     keep (session)
+//	Max-Age=900, no Expires               keeps    keeps     keep
+//	Max-Age=900 and an RFC 1123 Expires   drops    keeps     keep
+//
+// "default" is CookieSpecs.DEFAULT (DefaultCookieSpec), what
+// HttpClients.custom(), createDefault() and createSystem() use unless a
+// RequestConfig names another spec: every Set-Cookie with an Expires is a
+// Netscape draft cookie to it, read with the one pattern
+// "EEE, dd-MMM-yy HH:mm:ss z"; anything else drops the whole cookie with
+// only a WARN log line ("Invalid cookie header … Invalid 'expires'
+// attribute"). It keeps a Max-Age-only cookie (as a session cookie).
+// STANDARD is RFC6265CookieSpec (relaxed). Domain rules were the same in
+// both specs as in RFC 6265 (a Domain the host does not domain-match is
+// refused by every client; Domain=127.0.0.1 from 127.0.0.1 is kept); no
+// size limit in Apache; curl ignores a cookie whose name and value pass
+// 4096 bytes, as .NET's CookieContainer (MaxCookieSize) and browsers do.
+//
+// Choices:
+//   - The client is told by its User-Agent: Apache-HttpClient/4.x is named;
+//     a client known to parse RFC 1123 dates (curl, Go, the JDK's
+//     HttpClient and HttpURLConnection, python, browsers, Apache 5) is not
+//     judged for Expires; any other is "clients such as Apache HttpClient
+//     4.x". A size rule judges curl, browsers and unknown clients (.NET
+//     sends no User-Agent), not the Java, Go or python clients that keep
+//     big cookies. A Domain the host does not match: every client.
+//   - A request that did not send the cookies its client would have kept
+//     either keeps none at all: dropped-cookie's case, not this one.
+//   - The cookie is judged on the later requests of the store that got it
+//     (Facts.Next of the setting flow; the request's Facts.Store), where
+//     the cookie would apply (host, path, Secure, not expired by the
+//     capture's clock) and the request did not send it: no cookie of that
+//     name, or the value it had before (Apache keeps the old cookie when it
+//     drops the Set-Cookie that replaces it). A later Set-Cookie of the
+//     name that the client keeps ends it.
+//   - Severity as dropped-cookie's: error on a refused request for a
+//     session cookie (or any cookie when the request was tied by its
+//     cookies), info otherwise; nothing for a load balancer's affinity
+//     cookie on a request that succeeded.
+//   - Bounded: 8 rejected cookies per store, 4096 stores, stores unused for
+//     an hour of the capture's clock forgotten.
+type ClientRejectedCookie struct {
+	stores map[*Store]*rejectedStore
+	order  []*Store // first use order, to bound the map
+	seen   int
+}
+
+// rejectedStore is what one cookie store's client threw away.
+type rejectedStore struct {
+	cookies []*rejectedCookie
+	lastAt  time.Time
+}
+
+// rejectedCookie is one Set-Cookie a client rejected, with where it would
+// have applied.
+type rejectedCookie struct {
+	sc       httpx.SetCookie
+	why      rejectRule
+	setBy    int
+	method   string // of the setting flow, for "POST /admin/users → 201"
+	setPath  string
+	status   int
+	date     string // the setting response's Date header
+	knownAt  time.Time
+	conn     int64
+	host     string
+	domain   string // where it would apply
+	hostOnly bool
+	path     string
+	expiry   time.Time
+}
+
+// detail is the client's own words for the rejection.
+func (rc *rejectedCookie) detail() string {
+	switch rc.why {
+	case ruleApacheExpires, ruleApacheAnySpec:
+		v, _ := httpx.ExpiresAttr(rc.sc)
+		return "Invalid 'expires' attribute: " + v
+	case ruleDomainMismatch:
+		return "Illegal 'domain' attribute \"" + rc.sc.Domain + "\". Domain of origin: \"" + rc.host + "\""
+	}
+	return fmt.Sprintf("%d bytes", len(rc.sc.Name)+len(rc.sc.Value))
+}
+
+func (rc *rejectedCookie) setOn() string {
+	return rc.method + " " + shorten(rc.setPath, 50) + " → " + fmt.Sprint(rc.status)
+}
+
+type rejectRule int
+
+const (
+	ruleApacheExpires  rejectRule = iota + 1 // Apache 4.x default spec: not the Netscape form
+	ruleApacheAnySpec                        // Apache 4.x any spec: no date at all
+	ruleDomainMismatch                       // every client: Domain does not match the host
+	ruleOversize                             // curl, .NET, browsers: over 4096 bytes
+)
+
+const (
+	rejectedPerStore = 8
+	rejectedStores   = 4096
+)
+
+// NewClientRejectedCookie returns the client-rejected-cookie analyzer.
+func NewClientRejectedCookie() *ClientRejectedCookie {
+	return &ClientRejectedCookie{stores: map[*Store]*rejectedStore{}}
+}
+
+// Name implements Analyzer.
+func (a *ClientRejectedCookie) Name() string { return KindClientRejectedCookie }
+
+// Observe implements Analyzer.
+func (a *ClientRejectedCookie) Observe(fx *Facts, emit func(Finding)) {
+	if !fx.Analyzable || fx.Preflight || fx.Challenged {
+		return
+	}
+	if len(a.stores) > 0 {
+		if st := a.stores[fx.Store]; st != nil {
+			a.judge(fx, st, emit)
+			st.lastAt = fx.Flow.Start
+		}
+	}
+	if len(fx.SetCookies) > 0 {
+		a.record(fx)
+	}
+	a.seen++
+	if a.seen%4096 == 0 {
+		a.expire(fx.Flow.Start)
+	}
+}
+
+// judge reports the rejected cookies fx would have carried and did not.
+func (a *ClientRejectedCookie) judge(fx *Facts, st *rejectedStore, emit func(Finding)) {
+	f := fx.Flow
+	if !sendsCookies(f) {
+		return
+	}
+	host := strings.ToLower(f.Host)
+	secure := isSecureScheme(f.Scheme)
+	agent := agentOf(f.RequestHeader("User-Agent"))
+	kept := -1 // whether it sent the cookies it would have kept: -1 not looked yet
+	for _, rc := range st.cookies {
+		if !rc.knownTo(fx) || rc.hostOnly && host != rc.domain || !rc.hostOnly && !httpx.DomainMatch(host, rc.domain) ||
+			!httpx.PathMatch(fx.Path, rc.path) || rc.sc.Secure && !secure ||
+			!rc.expiry.IsZero() && !rc.expiry.After(f.Start) {
+			continue
+		}
+		if sentValue(fx, rc.sc.Name, rc.sc.Value) || !agent.rejects(rc.why) {
+			continue
+		}
+		sev := rejectedSeverity(fx, rc)
+		if sev == None {
+			continue
+		}
+		if kept < 0 {
+			kept = 1
+			if !sendsKept(fx, st) {
+				kept = 0
+			}
+		}
+		if kept == 0 {
+			continue // it did not send the cookies it keeps either: no jar at all (dropped-cookie's case)
+		}
+		fd := rejectedFinding(fx, rc, agent, sev)
+		fd.group = KindClientRejectedCookie + "\x00" + fx.Client.Key + "\x00" + rc.sc.Name + "\x00" + fx.API
+		emit(fd)
+	}
+}
+
+// sendsKept: the request sent every cookie of its store that the client
+// would have kept (none rejected): a client without cookie handling sends
+// none of them, and that, not the cookie's form, is why.
+func sendsKept(fx *Facts, st *rejectedStore) bool {
+	for _, c := range fx.Store.jar.forRequest(fx.Flow) {
+		if st.holds(c.Name, c.Value) || isAffinityCookie(c.Name) {
+			continue
+		}
+		if !sentCookie(fx, c.Name) {
+			return false
+		}
+	}
+	return true
+}
+
+func (st *rejectedStore) holds(name, value string) bool {
+	for _, c := range st.cookies {
+		if c.sc.Name == name && c.sc.Value == value {
+			return true
+		}
+	}
+	return false
+}
+
+func (rc *rejectedCookie) knownTo(fx *Facts) bool {
+	f := fx.Flow
+	return !rc.knownAt.After(f.Start) || rc.conn != 0 && rc.conn == f.ConnID && rc.setBy < f.ID
+}
+
+// sentValue: the request carried the cookie with this value, or with no
+// other (a value it had before the rejected one is the old session: Apache
+// keeps the cookie it had when it drops the Set-Cookie that replaces it).
+func sentValue(fx *Facts, name, value string) bool {
+	for _, p := range fx.Cookies {
+		if p.Name == name && p.Value == value {
+			return true
+		}
+	}
+	return false
+}
+
+// oldValue is the value of the named cookie the request carried, if any.
+func oldValue(fx *Facts, name string) (string, bool) {
+	for _, p := range fx.Cookies {
+		if p.Name == name {
+			return p.Value, true
+		}
+	}
+	return "", false
+}
+
+func sentCookie(fx *Facts, name string) bool {
+	for _, p := range fx.Cookies {
+		if p.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func rejectedSeverity(fx *Facts, rc *rejectedCookie) Severity {
+	switch {
+	case fx.Refusal.Refused && (isSessionCookie(rc.sc) || fx.Tie == TieCookie):
+		return Error
+	case fx.Refusal.Refused:
+		return Info
+	case isAffinityCookie(rc.sc.Name) || !fx.Tie.Sure():
+		return None // a request that succeeded, tied only by its credentials: perhaps another thread
+	}
+	return Info
+}
+
+// record notes the cookies fx's response set that some client rejects,
+// and forgets those a kept Set-Cookie of the same name replaced.
+func (a *ClientRejectedCookie) record(fx *Facts) {
+	f := fx.Flow
+	received := f.End
+	if received.IsZero() || received.Before(f.Start) {
+		received = f.Start
+	}
+	var st *rejectedStore
+	for _, sc := range fx.SetCookies {
+		if sc.Value == "" {
+			continue
+		}
+		why := rejectionOf(sc, f.Host, fx)
+		if st == nil {
+			st = a.stores[fx.Next]
+		}
+		if why == 0 {
+			if st != nil {
+				st.forget(sc.Name)
+			}
+			continue
+		}
+		storage := httpx.Store(sc, f.Host, fx.Path, isSecureScheme(f.Scheme), isBrowser(f), received)
+		if storage.Deletes || why != ruleDomainMismatch && storage.Blocked != "" {
+			continue
+		}
+		if st == nil {
+			st = a.newStore(fx.Next)
+		}
+		var rc *rejectedCookie
+		if why != ruleDomainMismatch {
+			rc = st.slot(sc.Name, storage.Domain, storage.Path)
+		} else {
+			rc = &rejectedCookie{}
+		}
+		*rc = rejectedCookie{sc: sc, why: why, setBy: f.ID, method: f.Method, setPath: fx.Path, status: f.Status,
+			date: f.ResponseHeader("Date"), knownAt: received, conn: f.ConnID, host: strings.ToLower(f.Host),
+			domain: storage.Domain, hostOnly: storage.HostOnly, path: storage.Path, expiry: storage.Expiry}
+		if why == ruleDomainMismatch {
+			// It was meant for the host the client called (a server behind a
+			// proxy names its own domain): judged there.
+			rc.domain, rc.hostOnly = rc.host, false
+			rc.path = sc.Path
+			if rc.path == "" {
+				rc.path = httpx.DefaultPath(fx.Path)
+			}
+		}
+		st.add(rc)
+		st.lastAt = f.Start
+	}
+}
+
+// rejectionOf is the first rule sc breaks.
+func rejectionOf(sc httpx.SetCookie, host string, fx *Facts) rejectRule {
+	if httpx.ApacheAnySpecRejects(sc) != "" {
+		return ruleApacheAnySpec
+	}
+	if httpx.ApacheDefaultDrops(sc) {
+		return ruleApacheExpires
+	}
+	if sc.Domain != "" {
+		st := httpx.Store(sc, host, fx.Path, true, false, fx.Flow.Start)
+		if strings.HasPrefix(st.Blocked, "Domain=") {
+			return ruleDomainMismatch
+		}
+	}
+	if len(sc.Name)+len(sc.Value) > httpx.MaxCookieBytes {
+		return ruleOversize
+	}
+	return 0
+}
+
+// maxAge is how many seconds the cookie was meant to live: its Max-Age,
+// or its Expires against the setting response's Date (else its arrival);
+// 0 when unknown.
+func (rc *rejectedCookie) maxAge() int64 {
+	sc := rc.sc
+	if sc.HasMaxAge && sc.MaxAge > 0 {
+		return sc.MaxAge
+	}
+	if !sc.HasExpires {
+		return 0
+	}
+	now := rc.knownAt
+	if d, ok := httpx.ParseCookieDate(rc.date); ok {
+		now = d
+	}
+	if s := int64(sc.Expires.Sub(now).Round(time.Second) / time.Second); s > 0 {
+		return s
+	}
+	return 0
+}
+
+func (a *ClientRejectedCookie) newStore(s *Store) *rejectedStore {
+	if len(a.order) >= rejectedStores {
+		delete(a.stores, a.order[0])
+		a.order = a.order[1:]
+	}
+	st := &rejectedStore{}
+	a.stores[s] = st
+	a.order = append(a.order, s)
+	return st
+}
+
+// slot is the cookie (name, domain, path) kept already, to be
+// overwritten by a newer version, or a new one.
+func (st *rejectedStore) slot(name, domain, path string) *rejectedCookie {
+	for _, c := range st.cookies {
+		if c.sc.Name == name && c.domain == domain && c.path == path {
+			return c
+		}
+	}
+	return &rejectedCookie{}
+}
+
+// add keeps the newest version of each cookie (name, domain, path).
+func (st *rejectedStore) add(rc *rejectedCookie) {
+	for i, c := range st.cookies {
+		if c == rc {
+			return
+		}
+		if c.sc.Name == rc.sc.Name && c.domain == rc.domain && c.path == rc.path {
+			st.cookies[i] = rc
+			return
+		}
+	}
+	if len(st.cookies) >= rejectedPerStore {
+		copy(st.cookies, st.cookies[1:])
+		st.cookies = st.cookies[:len(st.cookies)-1]
+	}
+	st.cookies = append(st.cookies, rc)
+}
+
+func (st *rejectedStore) forget(name string) {
+	out := st.cookies[:0]
+	for _, c := range st.cookies {
+		if c.sc.Name != name {
+			out = append(out, c)
+		}
+	}
+	st.cookies = out
+}
+
+// expire forgets stores unused for an hour of the capture's clock.
+func (a *ClientRejectedCookie) expire(now time.Time) {
+	cut := now.Add(-storeIdle)
+	out := a.order[:0]
+	for _, s := range a.order {
+		if st := a.stores[s]; st == nil || st.lastAt.Before(cut) || len(st.cookies) == 0 {
+			delete(a.stores, s)
+			continue
+		}
+		out = append(out, s)
+	}
+	a.order = out
+}
+
+// cookieAgent is what the User-Agent says of the client's cookie handling.
+type cookieAgent struct {
+	ua   string
+	kind agentKind
+}
+
+type agentKind int
+
+const (
+	agentUnknown agentKind = iota
+	agentApache4           // Apache-HttpClient/4.x
+	agentCurl
+	agentBrowser
+	agentRFCDates // parses RFC 1123 dates and keeps big cookies: Go, the JDK, python, Apache 5, okhttp
+)
+
+func agentOf(ua string) cookieAgent {
+	a := cookieAgent{ua: ua}
+	l := strings.ToLower(ua)
+	switch {
+	case strings.Contains(l, "apache-httpclient/4"):
+		a.kind = agentApache4
+	case strings.HasPrefix(l, "curl/"):
+		a.kind = agentCurl
+	case strings.HasPrefix(l, "mozilla/"):
+		a.kind = agentBrowser
+	case strings.HasPrefix(l, "go-http-client"), strings.HasPrefix(l, "java-http-client"), strings.HasPrefix(l, "java/"),
+		strings.HasPrefix(l, "python-"), strings.Contains(l, "apache-httpclient/5"), strings.HasPrefix(l, "okhttp"):
+		a.kind = agentRFCDates
+	}
+	return a
+}
+
+// rejects: a client of this kind (as far as its User-Agent tells) throws
+// away a cookie that breaks the rule.
+func (a cookieAgent) rejects(r rejectRule) bool {
+	switch r {
+	case ruleApacheExpires, ruleApacheAnySpec:
+		return a.kind == agentApache4 || a.kind == agentUnknown
+	case ruleOversize:
+		return a.kind == agentCurl || a.kind == agentBrowser || a.kind == agentUnknown
+	}
+	return true
+}
+
+// who names the client in a finding's text.
+func (a cookieAgent) who() string {
+	if a.ua == "" {
+		return "the client (it sent no User-Agent)"
+	}
+	return fmt.Sprintf("the client (User-Agent %q)", shorten(a.ua, 60))
+}
+
+// maskedSetCookie is the Set-Cookie line as received, its value masked.
+func maskedSetCookie(sc httpx.SetCookie) string {
+	_, attrs, _ := strings.Cut(sc.Raw, ";")
+	s := sc.Name + "=" + maskSecret(sc.Value)
+	if attrs != "" {
+		s += ";" + attrs
+	}
+	return shorten(s, 240)
+}
+
+// acceptedHeader is the same cookie as the client would keep it.
+func acceptedHeader(rc *rejectedCookie) string {
+	parts := []string{rc.sc.Name + "=<value>"}
+	for _, attr := range strings.Split(rc.sc.Raw, ";")[1:] {
+		k, _, _ := strings.Cut(attr, "=")
+		switch strings.ToLower(strings.TrimSpace(k)) {
+		case "expires", "max-age":
+			continue
+		case "domain":
+			if rc.why == ruleDomainMismatch {
+				continue
+			}
+		}
+		if a := strings.TrimSpace(attr); a != "" {
+			parts = append(parts, a)
+		}
+	}
+	if n := rc.maxAge(); n > 0 {
+		parts = append(parts[:1], append([]string{fmt.Sprintf("Max-Age=%d", n)}, parts[1:]...)...)
+	}
+	return strings.Join(parts, "; ")
+}
+
+func rejectedFinding(fx *Facts, rc *rejectedCookie, agent cookieAgent, sev Severity) Finding {
+	f := fx.Flow
+	name := rc.sc.Name
+	exp, _ := httpx.ExpiresAttr(rc.sc)
+	var title, why, clients, fix string
+	fixed := acceptedHeader(rc)
+	switch rc.why {
+	case ruleApacheExpires:
+		if agent.kind == agentApache4 {
+			title = fmt.Sprintf("Apache HttpClient rejected %s from #%d: it cannot read its Expires", name, rc.setBy)
+		} else {
+			title = fmt.Sprintf("%s from #%d has an Expires Apache HttpClient 4.x cannot read", name, rc.setBy)
+		}
+		why = fmt.Sprintf("Its Expires, %q, is not in the Netscape form \"EEE, dd-MMM-yy HH:mm:ss z\". Apache HttpClient 4.x's "+
+			"default cookie spec (CookieSpecs.DEFAULT, what HttpClients.custom(), createDefault() and createSystem() use) "+
+			"reads a cookie's Expires with that pattern only and drops the whole cookie, logging just "+
+			"\"Invalid cookie header … %s\" at WARN.", exp, rc.detail())
+		clients = " curl, the JDK's CookieManager and HttpClient, Go, python and browsers read this date and keep the cookie; " +
+			"so does Apache HttpClient with CookieSpecs.STANDARD."
+		fix = fmt.Sprintf("On the server, send the lifetime as Max-Age without Expires: `Set-Cookie: %s`, or Expires in the "+
+			"form Apache's default spec reads (`Expires=%s`). In the connector, build the client with "+
+			"RequestConfig.custom().setCookieSpec(CookieSpecs.STANDARD) (RFC 6265) as its default request config.",
+			fixed, netscapeExpiry(rc))
+	case ruleApacheAnySpec:
+		if agent.kind == agentApache4 {
+			title = fmt.Sprintf("Apache HttpClient rejected %s from #%d: its Expires is no date", name, rc.setBy)
+		} else {
+			title = fmt.Sprintf("%s from #%d has an Expires Apache HttpClient 4.x cannot read", name, rc.setBy)
+		}
+		why = fmt.Sprintf("Its Expires, %q, is no date RFC 6265 §5.1.1 can read. RFC 6265 says to ignore such an attribute, "+
+			"but Apache HttpClient 4.x drops the whole cookie with every cookie spec, CookieSpecs.STANDARD included "+
+			"(\"Invalid cookie header … %s\").", exp, rc.detail())
+		clients = " curl, the JDK, Go and browsers ignore the attribute and keep the cookie for the session."
+		fix = fmt.Sprintf("On the server, send a real date or, better, the lifetime as Max-Age: `Set-Cookie: %s`.", fixed)
+	case ruleDomainMismatch:
+		title = fmt.Sprintf("%s from #%d was rejected: Domain=%s does not match %s", name, rc.setBy, rc.sc.Domain, rc.host)
+		why = fmt.Sprintf("Its Domain=%s does not domain-match the host %s that set it, so every client refuses it "+
+			"(RFC 6265 §5.3 step 6; Apache HttpClient: %q).", rc.sc.Domain, rc.host, rc.detail())
+		clients = ""
+		fix = fmt.Sprintf("On the server, leave Domain out (a host-only cookie) or set a Domain the host is within: "+
+			"`Set-Cookie: %s` (behind a proxy or load balancer, the host the client called is %s).", fixed, rc.host)
+	case ruleOversize:
+		title = fmt.Sprintf("%s from #%d is %d bytes: over the %d-byte cookie limit", name, rc.setBy,
+			len(rc.sc.Name)+len(rc.sc.Value), httpx.MaxCookieBytes)
+		why = fmt.Sprintf("Its name and value are %s, over the %d that curl keeps of one cookie: curl ignores a bigger one, "+
+			"as do .NET's CookieContainer (MaxCookieSize, 4096 by default) and browsers.", rc.detail(), httpx.MaxCookieBytes)
+		clients = " Apache HttpClient, the JDK, Go and python keep it."
+		fix = "On the server, keep the cookie under 4096 bytes (a session id, with the state kept on the server); " +
+			"with .NET, raise CookieContainer.MaxCookieSize."
+	}
+	var d strings.Builder
+	fmt.Fprintf(&d, "#%d (%s) answered with `Set-Cookie: %s`. %s", rc.setBy, rc.setOn(), maskedSetCookie(rc.sc), why)
+	if len(f.RequestHeaderValues("Cookie")) == 0 {
+		fmt.Fprintf(&d, " This %s %s from %s carried no Cookie header", f.Method, shorten(fx.Path, 60), agent.who())
+	} else if v, ok := oldValue(fx, name); ok {
+		fmt.Fprintf(&d, " This %s %s from %s still carried %s=%s, the value it had before: it dropped the new one", f.Method,
+			shorten(fx.Path, 60), agent.who(), name, maskSecret(v))
+	} else {
+		fmt.Fprintf(&d, " This %s %s from %s carried cookies, but no %s", f.Method, shorten(fx.Path, 60), agent.who(), name)
+	}
+	switch {
+	case rc.why == ruleDomainMismatch:
+		d.WriteString(".")
+	case rc.why == ruleOversize && agent.kind == agentCurl:
+		d.WriteString(": curl, which ignores such a cookie.")
+	case rc.why == ruleOversize:
+		d.WriteString("; clients such as curl and .NET's CookieContainer drop such a cookie.")
+	case agent.kind == agentApache4 && rc.why == ruleApacheExpires:
+		d.WriteString(": Apache HttpClient 4.x, whose default cookie spec drops it.")
+	case agent.kind == agentApache4:
+		d.WriteString(": Apache HttpClient 4.x, which drops it.")
+	default:
+		d.WriteString("; clients such as Apache HttpClient 4.x drop such a cookie.")
+	}
+	d.WriteString(clients)
+	if fx.Tie != TieCookie && len(fx.Cookies) == 0 {
+		d.WriteString(" (This request carried no cookie at all; if the connector's cookie handling is off, turn it on too.)")
+	}
+	if fx.Refusal.Refused {
+		d.WriteString(" The server refused the request: " + fx.Refusal.Summary() + ".")
+	}
+	if rc.why != ruleOversize {
+		fmt.Fprintf(&d, " A header the client keeps: `Set-Cookie: %s`.", fixed)
+	}
+	return Finding{Kind: KindClientRejectedCookie, Severity: sev, Flow: f.ID, Related: related(f.ID, []int{rc.setBy}),
+		Title: title, Detail: d.String(), Fix: fix,
+		Missing: []Missing{{Where: "cookie", Name: name, Value: rc.sc.Value, Seen: fmt.Sprintf("set by #%d, rejected by the client", rc.setBy)}}}
+}
+
+// netscapeExpiry is the cookie's Expires in the form Apache's default spec reads.
+func netscapeExpiry(rc *rejectedCookie) string {
+	t := rc.sc.Expires
+	if !rc.sc.HasExpires {
+		t = rc.knownAt.Add(time.Duration(rc.maxAge()) * time.Second)
+	}
+	return httpx.NetscapeDate(t)
+}

@@ -1,0 +1,722 @@
+package analyze
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/httpx"
+)
+
+// KindUnresolvedTemplate: a request carried a connector placeholder that
+// was never filled.
+const KindUnresolvedTemplate = "unresolved-template"
+
+// UnresolvedTemplate looks in each request — JSON body values (with a JSON
+// pointer to each), form fields, XML (SOAP) elements, query parameters,
+// path segments and header values — for what a connector's template left
+// behind:
+//
+//   - a placeholder: `$plan.email$` (IdentityIQ), `${…}` (shell, Spring,
+//     JavaScript), `{{…}}` (Mustache, Handlebars, Postman, Okta), `%NAME%`
+//     (a whole value only: Windows and connector macros);
+//   - the string "null" or "undefined" for a value;
+//   - an empty value (or JSON null) where the sibling requests of the same
+//     operation (same logical client, API, method and path with ids
+//     replaced) that succeeded carried one, or that the refusal names.
+//
+// Choices:
+//   - Severity: error when the request was refused (rejection(): 400, 422
+//     and the rest; a 404 for a placeholder in the path). A placeholder in
+//     a request that succeeded is a warning (the target stored it
+//     literally) when it is the field's whole value and the sibling, if
+//     any, had a real value there; inside a longer text (a notification
+//     template, a description) it says nothing. "null" and empty values in
+//     a request that succeeded say nothing: many APIs take empty optional
+//     fields.
+//   - Legitimate `$` and braces stay quiet: keys are never judged ("$ref"),
+//     a placeholder needs a name inside its delimiters ("$5", "^[a-z]{3}$",
+//     "Pa${ss" are no placeholders), and an empty or "null" field is
+//     judged only on a refusal.
+//   - Values are shown through maskValue: a credential field or header
+//     never appears in full.
+//   - Siblings are requests with a body (writes): a read's query is judged
+//     for placeholders, and for empty values only when the refusal names
+//     the parameter.
+//   - Bounded: the last successful request of 1024 operations (bodies up
+//     to 16 KiB copied), findings for up to 8 fields per request.
+type UnresolvedTemplate struct {
+	ops   map[opKey]*opSample
+	order []opKey
+	hits  []templateHit // the current request's, reused
+}
+
+// opKey is one operation of one logical client: the path with its ids
+// replaced is kept as a hash (pathTemplate), so no string is built per flow.
+type opKey struct {
+	client, api, method string
+	template            uint64
+}
+
+// opSample is the last request of an operation that succeeded.
+type opSample struct {
+	flow        int
+	method      string
+	path        string
+	contentType string
+	body        []byte
+	query       url.Values
+}
+
+const (
+	opsKept          = 1024
+	opBodyKept       = 16 << 10
+	templateFindings = 8
+)
+
+// NewUnresolvedTemplate returns the unresolved-template analyzer.
+func NewUnresolvedTemplate() *UnresolvedTemplate {
+	return &UnresolvedTemplate{ops: map[opKey]*opSample{}}
+}
+
+// Name implements Analyzer.
+func (a *UnresolvedTemplate) Name() string { return KindUnresolvedTemplate }
+
+// templateHit is one suspicious value.
+type templateHit struct {
+	where string // "JSON body", "form body", "query", "path", "header"
+	field string // JSON pointer, parameter or header name, "segment 3"
+	value string
+	form  placeholderForm
+	match string // the placeholder itself
+	whole bool   // the placeholder is the whole value
+}
+
+type placeholderForm int
+
+const (
+	formNone     placeholderForm = iota
+	formDollar                   // $plan.email$
+	formBrace                    // ${…}
+	formMustache                 // {{…}}
+	formPercent                  // %NAME%
+	formNull                     // "null", "undefined"
+	formEmpty                    // "" or JSON null
+)
+
+var (
+	dollarPattern   = regexp.MustCompile(`\$[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*\$`)
+	bracePattern    = regexp.MustCompile(`\$\{[A-Za-z_][^{}\s]{0,80}\}`)
+	mustachePattern = regexp.MustCompile(`\{\{\s*[A-Za-z_.$][^{}]{0,80}\}\}`)
+	percentPattern  = regexp.MustCompile(`^%[A-Za-z_][A-Za-z0-9_.]*%$`)
+)
+
+// placeholder finds a template placeholder in v.
+func placeholder(v string) (placeholderForm, string, bool) {
+	if !hasTemplateByte(v) {
+		return formNone, "", false
+	}
+	t := strings.TrimSpace(v)
+	if m := bracePattern.FindString(v); m != "" {
+		return formBrace, m, m == t
+	}
+	if m := mustachePattern.FindString(v); m != "" {
+		return formMustache, m, m == t
+	}
+	if m := dollarPattern.FindString(v); m != "" && (m == t || strings.Contains(m, ".")) {
+		return formDollar, m, m == t
+	}
+	if percentPattern.MatchString(t) {
+		return formPercent, t, true
+	}
+	return formNone, "", false
+}
+
+// mayHold is a cheap test: could b hold a placeholder at all?
+func mayHold(b []byte) bool {
+	return bytes.IndexByte(b, '$') >= 0 || bytes.Contains(b, []byte("{{")) || bytes.IndexByte(b, '%') >= 0
+}
+
+// Observe implements Analyzer.
+func (a *UnresolvedTemplate) Observe(fx *Facts, emit func(Finding)) {
+	if !fx.judgeable() {
+		return
+	}
+	f := fx.Flow
+	body := requestText(f)
+	ctype := ""
+	if len(body) > 0 {
+		ctype = strings.ToLower(f.RequestHeader("Content-Type"))
+	}
+	a.hits = a.hits[:0]
+	add := a.add
+	// Empty and "null" values are judged on rejected requests only.
+	full := fx.Refusal.Refused || rejectionStatuses[f.Status] || f.Status == 503
+	scanPath(fx.Path, add)
+	scanQuery(fx.Query, full, add)
+	scanHeaders(f.RequestHeaders, add)
+	if len(body) > 0 && (full || mayHold(body)) {
+		scanBody(body, ctype, full, add)
+	}
+	keep := len(body) > 0 && fx.Succeeded()
+	if len(a.hits) == 0 && !keep {
+		return
+	}
+	key := opKey{fx.Client.Key, fx.API, f.Method, pathTemplate(fx.Path)}
+	if len(a.hits) > 0 {
+		a.judge(fx, templateRejection(fx), key, a.hits, emit)
+	}
+	if keep {
+		a.remember(key, fx, body, ctype)
+	}
+}
+
+func (a *UnresolvedTemplate) add(h templateHit) {
+	if len(a.hits) < 64 {
+		a.hits = append(a.hits, h)
+	}
+}
+
+func (a *UnresolvedTemplate) judge(fx *Facts, ref Refusal, key opKey, hits []templateHit, emit func(Finding)) {
+	f := fx.Flow
+	sib := a.ops[key]
+	emitted := 0
+	seen := map[string]bool{}
+	for _, h := range hits {
+		if emitted >= templateFindings || seen[h.where+h.field] {
+			continue
+		}
+		refused := ref.Refused || h.where == "path" && f.Status == 404
+		sibValue, sibHas := "", false
+		if sib != nil {
+			sibValue, sibHas = sib.value(h)
+		}
+		sev := None
+		switch h.form {
+		case formEmpty, formNull:
+			if refused && (sibHas && sibValue != "" && !isNullWord(sibValue) || ref.Refused && names(ref, h.field)) {
+				sev = Error
+			}
+		default:
+			switch {
+			case refused:
+				sev = Error
+			case h.whole && (!sibHas || sibValue == "" || isPlainValue(sibValue)):
+				sev = Warning
+			}
+		}
+		if sev == None {
+			continue
+		}
+		seen[h.where+h.field] = true
+		emitted++
+		fd := templateFinding(fx, ref, refused, h, sib, sibValue, sibHas, sev)
+		fd.group = KindUnresolvedTemplate + "\x00" + fx.Client.Key + "\x00" + h.where + " " + h.field + "\x00" + fx.API
+		emit(fd)
+	}
+}
+
+// isPlainValue: a value with no placeholder in it.
+func isPlainValue(v string) bool {
+	form, _, _ := placeholder(v)
+	return form == formNone && !isNullWord(v)
+}
+
+func isNullWord(v string) bool {
+	return strings.EqualFold(v, "null") || strings.EqualFold(v, "undefined")
+}
+
+// names reports whether the refusal's words name the field (its last
+// segment that is not a number, or "value"'s parent).
+func names(ref Refusal, field string) bool {
+	word := fieldWord(field)
+	if len(word) < 2 {
+		return false
+	}
+	text := strings.ToLower(ref.Reason)
+	if ref.text != "" {
+		text += " " + ref.text
+	}
+	w := strings.ToLower(word)
+	for i := 0; ; {
+		j := strings.Index(text[i:], w)
+		if j < 0 {
+			return false
+		}
+		j += i
+		before := j == 0 || !isWordByte(text[j-1])
+		after := j+len(w) == len(text) || !isWordByte(text[j+len(w)])
+		if before && after {
+			return true
+		}
+		i = j + 1
+	}
+}
+
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_'
+}
+
+// fieldWord is the name a message would use for a field: "/emails/0/value" → "emails".
+func fieldWord(field string) string {
+	parts := strings.Split(strings.Trim(field, "/"), "/")
+	for i := len(parts) - 1; i >= 0; i-- {
+		p := parts[i]
+		if p == "" || allDigitsStr(p) || strings.EqualFold(p, "value") && i > 0 {
+			continue
+		}
+		return p
+	}
+	return field
+}
+
+func allDigitsStr(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// templateRejection is whether the server rejected the request, for the
+// severity rule (rejection(): the engine's refusal, or a 400/422-style one).
+func templateRejection(fx *Facts) Refusal {
+	r, _ := rejection(fx)
+	return r
+}
+
+// requestText is the request body, decoded and capped.
+func requestText(f *capture.Flow) []byte {
+	if len(f.RequestBody.Bytes) == 0 {
+		return nil
+	}
+	b := f.RequestBody.Bytes
+	if enc := f.RequestHeader("Content-Encoding"); enc != "" && !f.RequestBody.Decoded {
+		b, _ = capture.DecodedBody(f.RequestBody, enc)
+	}
+	if len(b) > maxRefusalBody {
+		b = b[:maxRefusalBody]
+	}
+	return b
+}
+
+// hasTemplateByte: s has a byte a placeholder starts or ends with.
+func hasTemplateByte(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if templateBytes[s[i]] {
+			return true
+		}
+	}
+	return false
+}
+
+var templateBytes = [256]bool{'$': true, '{': true, '%': true}
+
+func scanPath(path string, add func(templateHit)) {
+	if !hasTemplateByte(path) {
+		return
+	}
+	for i, seg := range strings.Split(strings.TrimPrefix(path, "/"), "/") {
+		if strings.IndexByte(seg, '%') >= 0 {
+			if dec, err := url.PathUnescape(seg); err == nil {
+				seg = dec
+			}
+		}
+		if form, m, whole := placeholder(seg); form != formNone {
+			add(templateHit{where: "path", field: "segment " + strconv.Itoa(i+1), value: seg, form: form, match: m, whole: whole})
+		}
+	}
+}
+
+func scanQuery(q url.Values, full bool, add func(templateHit)) {
+	if len(q) == 0 {
+		return
+	}
+	suspect := false
+	for _, vs := range q {
+		for _, v := range vs {
+			if hasTemplateByte(v) || full && (v == "" || isNullWord(strings.TrimSpace(v))) {
+				suspect = true
+			}
+		}
+	}
+	if !suspect {
+		return
+	}
+	names := make([]string, 0, len(q))
+	for n := range q {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		for _, v := range q[n] {
+			visitValue("query", n, v, false, full, add)
+		}
+	}
+}
+
+// skipHeaders are headers a template does not fill.
+var skipHeaders = setOf("host", "cookie", "content-length", "user-agent", "accept", "accept-encoding", "connection",
+	"content-type", "if-match", "if-none-match", "traceparent", "tracestate")
+
+func scanHeaders(hs []capture.Header, add func(templateHit)) {
+	for _, h := range hs {
+		if !hasTemplateByte(h.Value) {
+			continue
+		}
+		if skipHeaders[strings.ToLower(h.Name)] {
+			continue
+		}
+		if form, m, whole := placeholder(h.Value); form != formNone {
+			if scheme, rest, ok := strings.Cut(h.Value, " "); ok && strings.TrimSpace(rest) == m && len(scheme) < 12 {
+				whole = true // "Bearer ${token}"
+			}
+			add(templateHit{where: "header", field: h.Name, value: h.Value, form: form, match: m, whole: whole})
+		}
+	}
+}
+
+func scanBody(body []byte, ctype string, full bool, add func(templateHit)) {
+	t := bytes.TrimSpace(body)
+	switch {
+	case strings.Contains(ctype, "json") || len(t) > 0 && (t[0] == '{' || t[0] == '['):
+		walkJSON(t, func(ptr, v string, null bool) { visitValue("JSON body", ptr, v, null, full, add) })
+	case strings.Contains(ctype, "xml") || len(t) > 0 && t[0] == '<':
+		scanXML(string(t), add)
+	case strings.Contains(ctype, "x-www-form-urlencoded"):
+		q, err := url.ParseQuery(string(t))
+		if err != nil {
+			return
+		}
+		names := make([]string, 0, len(q))
+		for n := range q {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			for _, v := range q[n] {
+				visitValue("form body", n, v, false, full, add)
+			}
+		}
+	}
+}
+
+// scanXML finds placeholders in an XML (SOAP) body, each named by the
+// element it is in; empty elements are not judged (XML has no one way to
+// say "no value").
+func scanXML(doc string, add func(templateHit)) {
+	for _, re := range []*regexp.Regexp{bracePattern, mustachePattern, dollarPattern} {
+		for _, loc := range re.FindAllStringIndex(doc, templateFindings) {
+			m := doc[loc[0]:loc[1]]
+			form, _, _ := placeholder(m)
+			if form == formNone {
+				continue
+			}
+			elem := "?"
+			if i := strings.LastIndexByte(doc[:loc[0]], '<'); i >= 0 {
+				tag := strings.TrimLeft(doc[i+1:loc[0]], "/")
+				if j := strings.IndexAny(tag, " \t\r\n/>"); j >= 0 {
+					tag = tag[:j]
+				}
+				elem = "<" + tag + ">"
+			}
+			before, after := doc[:loc[0]], doc[loc[1]:]
+			whole := strings.HasSuffix(strings.TrimSpace(before), ">") && strings.HasPrefix(strings.TrimSpace(after), "<")
+			add(templateHit{where: "XML body", field: elem, value: m, form: form, match: m, whole: whole})
+		}
+	}
+}
+
+// visitValue judges one value; empty and "null" ones only when full.
+func visitValue(where, field, v string, null, full bool, add func(templateHit)) {
+	switch {
+	case null || v == "":
+		if full {
+			add(templateHit{where: where, field: field, value: v, form: formEmpty, whole: true})
+		}
+	case isNullWord(strings.TrimSpace(v)):
+		if full {
+			add(templateHit{where: where, field: field, value: v, form: formNull, match: strings.TrimSpace(v), whole: true})
+		}
+	default:
+		if form, m, whole := placeholder(v); form != formNone {
+			add(templateHit{where: where, field: field, value: v, form: form, match: m, whole: whole})
+		}
+	}
+}
+
+// walkJSON calls visit for every string and null value of doc with its
+// JSON pointer (RFC 6901); numbers and booleans are not templates' output.
+func walkJSON(doc []byte, visit func(ptr, v string, null bool)) {
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.UseNumber()
+	var walk func(ptr string, depth int) error
+	walk = func(ptr string, depth int) error {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			if depth > 32 {
+				return io.EOF
+			}
+			switch t {
+			case '{':
+				for dec.More() {
+					k, err := dec.Token()
+					if err != nil {
+						return err
+					}
+					ks, _ := k.(string)
+					if err := walk(ptr+"/"+escapePointer(ks), depth+1); err != nil {
+						return err
+					}
+				}
+				_, err = dec.Token()
+				return err
+			case '[':
+				for i := 0; dec.More(); i++ {
+					if err := walk(ptr+"/"+strconv.Itoa(i), depth+1); err != nil {
+						return err
+					}
+				}
+				_, err = dec.Token()
+				return err
+			}
+		case string:
+			visit(ptr, t, false)
+		case nil:
+			visit(ptr, "", true)
+		}
+		return nil
+	}
+	_ = walk("", 0)
+}
+
+func escapePointer(s string) string {
+	if strings.IndexByte(s, '~') < 0 && strings.IndexByte(s, '/') < 0 {
+		return s
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+}
+
+// pathTemplate is a hash (FNV-1a) of the path with its ids replaced:
+// one operation whatever the resource.
+func pathTemplate(p string) uint64 {
+	h := uint64(14695981039346656037)
+	mix := func(c byte) {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	for start := 0; start <= len(p); {
+		end := strings.IndexByte(p[start:], '/')
+		if end < 0 {
+			end = len(p)
+		} else {
+			end += start
+		}
+		if seg := p[start:end]; isIDSegment(seg) {
+			mix('{')
+			mix('}')
+		} else {
+			for i := 0; i < len(seg); i++ {
+				mix(seg[i])
+			}
+		}
+		mix('/')
+		start = end + 1
+	}
+	return h
+}
+
+// isIDSegment: a segment with a digit, a placeholder or an escape in it,
+// or a long one (a name or an id).
+func isIDSegment(s string) bool {
+	if len(s) > 24 {
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= '0' && c <= '9' || c == '$' || c == '%' || c == '{' || c == '@' || c == '(' {
+			return true
+		}
+	}
+	return false
+}
+
+// remember keeps fx as its operation's latest success.
+func (a *UnresolvedTemplate) remember(key opKey, fx *Facts, body []byte, ctype string) {
+	s := a.ops[key]
+	if s == nil {
+		if len(a.order) >= opsKept {
+			delete(a.ops, a.order[0])
+			a.order = a.order[1:]
+		}
+		s = &opSample{}
+		a.ops[key] = s
+		a.order = append(a.order, key)
+	}
+	if len(body) > opBodyKept {
+		body = nil // too big to keep: a sibling only by its query
+	}
+	s.flow, s.method, s.path, s.contentType = fx.Flow.ID, fx.Flow.Method, fx.Path, ctype
+	s.body = append(s.body[:0], body...)
+	s.query = fx.Query
+}
+
+// value is what the sibling sent in the hit's field.
+func (s *opSample) value(h templateHit) (string, bool) {
+	switch h.where {
+	case "query":
+		vs, ok := s.query[h.field]
+		if !ok || len(vs) == 0 {
+			return "", false
+		}
+		return vs[0], true
+	case "JSON body":
+		var out string
+		found := false
+		walkJSON(s.body, func(ptr, v string, null bool) {
+			if !found && ptr == h.field {
+				out, found = v, true
+			}
+		})
+		return out, found
+	case "form body":
+		q, err := url.ParseQuery(string(s.body))
+		if err != nil {
+			return "", false
+		}
+		vs, ok := q[h.field]
+		if !ok || len(vs) == 0 {
+			return "", false
+		}
+		return vs[0], true
+	}
+	return "", false
+}
+
+// showValue is a value for texts: quoted, shortened, a credential masked.
+func showValue(field, v string) string {
+	name := fieldWord(field)
+	if httpx.IsCredentialHeader(name) || httpx.IsSecretField(name) || httpx.IsCredentialParam(name) {
+		return strconv.Quote(maskSecret(v))
+	}
+	return strconv.Quote(shorten(v, 80))
+}
+
+// fieldName is "the JSON body's /email" for texts.
+func fieldName(h templateHit) string {
+	switch h.where {
+	case "JSON body":
+		return "the JSON body's " + h.field
+	case "form body":
+		return "form field " + h.field
+	case "query":
+		return "query parameter " + h.field
+	case "path":
+		return "path " + h.field
+	case "XML body":
+		return "the XML body's " + h.field
+	}
+	return "header " + h.field
+}
+
+// shortField is the field in a title: "/email" → "email".
+func shortField(h templateHit) string {
+	if h.where == "JSON body" {
+		return strings.TrimPrefix(h.field, "/")
+	}
+	return h.field
+}
+
+func templateFinding(fx *Facts, ref Refusal, refused bool, h templateHit, sib *opSample, sibValue string, sibHas bool, sev Severity) Finding {
+	f := fx.Flow
+	op := f.Method + " " + shorten(fx.Path, 60)
+	var title, what, fix string
+	shown := showValue(h.field, h.match)
+	switch h.form {
+	case formEmpty:
+		title = fmt.Sprintf("%s sent %s empty", op, shortField(h))
+		if h.value == "" && h.where == "JSON body" {
+			what = fmt.Sprintf("%s was empty (\"\" or null)", fieldName(h))
+		} else {
+			what = fmt.Sprintf("%s was empty", fieldName(h))
+		}
+		fix = fmt.Sprintf("Map %s for this operation: the identity lacks the attribute, or the connector's mapping for %s "+
+			"does not fill it. Make the provisioning policy require it, or leave the field out when the target allows that.",
+			fieldWord(h.field), op)
+	case formNull:
+		title = fmt.Sprintf("%s sent %s as the string %q", op, shortField(h), h.match)
+		what = fmt.Sprintf("%s was the string %q: a missing value written out by the template", fieldName(h), h.match)
+		fix = fmt.Sprintf("Map %s (the source attribute is empty), or leave the field out when it has no value; "+
+			"send JSON null only where the API takes it.", fieldWord(h.field))
+	default:
+		title = fmt.Sprintf("%s sent the unfilled placeholder %s in %s", op, shorten(shown, 50), shortField(h))
+		what = fmt.Sprintf("%s carried %s, %s placeholder the connector never filled", fieldName(h), shown, placeholderStyle(h.form))
+		if !h.whole {
+			what += fmt.Sprintf(" (in %s)", showValue(h.field, h.value))
+		}
+		fix = placeholderFix(h)
+	}
+	var d strings.Builder
+	fmt.Fprintf(&d, "In %s (#%d), %s.", op, f.ID, what)
+	switch {
+	case ref.Refused:
+		fmt.Fprintf(&d, " The server rejected the request: %s.", ref.Summary())
+	case refused:
+		fmt.Fprintf(&d, " The server answered %d: no resource has that literal name.", f.Status)
+	case fx.Succeeded():
+		d.WriteString(" The server accepted it: it may have stored the placeholder literally.")
+	default:
+		fmt.Fprintf(&d, " The server answered %d.", f.Status)
+		if r := reasonFrom(fx.ResponseText(), f.ResponseHeader("Content-Type")); r != "" {
+			d.WriteString(" “" + r + "”")
+		}
+	}
+	var rel []int
+	if sibHas && sib != nil {
+		fmt.Fprintf(&d, " %s %s (#%d), which succeeded, sent %s there.", sib.method, shorten(sib.path, 60), sib.flow, showValue(h.field, sibValue))
+		rel = append(rel, sib.flow)
+	}
+	return Finding{Kind: KindUnresolvedTemplate, Severity: sev, Flow: f.ID, Related: related(f.ID, rel),
+		Title: title, Detail: d.String(), Fix: fix}
+}
+
+func placeholderStyle(form placeholderForm) string {
+	switch form {
+	case formDollar:
+		return "an IdentityIQ-style $…$"
+	case formBrace:
+		return "a ${…}"
+	case formMustache:
+		return "a Mustache-style {{…}} (Okta, Postman, Handlebars)"
+	}
+	return "a %…%"
+}
+
+func placeholderFix(h templateHit) string {
+	name := strings.Trim(h.match, "${}% ")
+	switch h.form {
+	case formDollar:
+		return fmt.Sprintf("Fill %s: in the connector's operation (IdentityIQ Web Services: this operation's body, "+
+			"URL or header template), make sure %s is in the provisioning plan — map the attribute in the account schema "+
+			"and provisioning policy, spell it as the plan does — or leave the field out when it has no value.", h.match, name)
+	case formBrace:
+		return fmt.Sprintf("Define %s where the connector's template reads it (a variable or property of that name), "+
+			"or leave the field out when it has no value.", name)
+	case formMustache:
+		return fmt.Sprintf("Define %s for the template (a Postman environment or collection variable, an Okta expression, "+
+			"a Handlebars context field), or leave the field out when it has no value.", name)
+	}
+	return fmt.Sprintf("Expand %s before sending (an environment variable or connector macro of that name), "+
+		"or leave the field out when it has no value.", h.match)
+}
