@@ -1,0 +1,248 @@
+package analyze
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/provtap/provtap/capture"
+)
+
+// Where placeholders hide: the path, the query, headers, JSON, form and XML bodies.
+
+func scanPath(path string, add func(templateHit)) {
+	if !hasTemplateByte(path) {
+		return
+	}
+	for i, seg := range strings.Split(strings.TrimPrefix(path, "/"), "/") {
+		if strings.IndexByte(seg, '%') >= 0 {
+			if dec, err := url.PathUnescape(seg); err == nil {
+				seg = dec
+			}
+		}
+		if form, m, whole := placeholder(seg); form != formNone {
+			add(templateHit{where: "path", field: "segment " + strconv.Itoa(i+1), value: seg, form: form, match: m, whole: whole})
+		}
+	}
+}
+
+func scanQuery(q url.Values, full bool, add func(templateHit)) {
+	if len(q) == 0 {
+		return
+	}
+	suspect := false
+	for _, vs := range q {
+		for _, v := range vs {
+			if hasTemplateByte(v) || full && (v == "" || isNullWord(strings.TrimSpace(v))) {
+				suspect = true
+			}
+		}
+	}
+	if !suspect {
+		return
+	}
+	names := make([]string, 0, len(q))
+	for n := range q {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		for _, v := range q[n] {
+			visitValue("query", n, v, false, full, add)
+		}
+	}
+}
+
+// skipHeaders are headers a template does not fill.
+var skipHeaders = setOf("host", "cookie", "content-length", "user-agent", "accept", "accept-encoding", "connection",
+	"content-type", "if-match", "if-none-match", "traceparent", "tracestate")
+
+func scanHeaders(hs []capture.Header, add func(templateHit)) {
+	for _, h := range hs {
+		if !hasTemplateByte(h.Value) {
+			continue
+		}
+		if skipHeaders[strings.ToLower(h.Name)] {
+			continue
+		}
+		if form, m, whole := placeholder(h.Value); form != formNone {
+			if scheme, rest, ok := strings.Cut(h.Value, " "); ok && strings.TrimSpace(rest) == m && len(scheme) < 12 {
+				whole = true // "Bearer ${token}"
+			}
+			add(templateHit{where: "header", field: h.Name, value: h.Value, form: form, match: m, whole: whole})
+		}
+	}
+}
+
+func scanBody(body []byte, ctype string, full bool, add func(templateHit)) {
+	t := bytes.TrimSpace(body)
+	switch {
+	case strings.Contains(ctype, "json") || len(t) > 0 && (t[0] == '{' || t[0] == '['):
+		walkJSON(t, func(ptr, v string, null bool) { visitValue("JSON body", ptr, v, null, full, add) })
+	case strings.Contains(ctype, "xml") || len(t) > 0 && t[0] == '<':
+		scanXML(string(t), add)
+	case strings.Contains(ctype, "x-www-form-urlencoded"):
+		q, err := url.ParseQuery(string(t))
+		if err != nil {
+			return
+		}
+		names := make([]string, 0, len(q))
+		for n := range q {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			for _, v := range q[n] {
+				visitValue("form body", n, v, false, full, add)
+			}
+		}
+	}
+}
+
+// scanXML finds placeholders in an XML (SOAP) body, each named by the
+// element it is in; empty elements are not judged (XML has no one way to
+// say "no value").
+func scanXML(doc string, add func(templateHit)) {
+	for _, re := range []*regexp.Regexp{bracePattern, mustachePattern, dollarPattern} {
+		for _, loc := range re.FindAllStringIndex(doc, templateFindings) {
+			m := doc[loc[0]:loc[1]]
+			form, _, _ := placeholder(m)
+			if form == formNone {
+				continue
+			}
+			elem := "?"
+			if i := strings.LastIndexByte(doc[:loc[0]], '<'); i >= 0 {
+				tag := strings.TrimLeft(doc[i+1:loc[0]], "/")
+				if j := strings.IndexAny(tag, " \t\r\n/>"); j >= 0 {
+					tag = tag[:j]
+				}
+				elem = "<" + tag + ">"
+			}
+			before, after := doc[:loc[0]], doc[loc[1]:]
+			whole := strings.HasSuffix(strings.TrimSpace(before), ">") && strings.HasPrefix(strings.TrimSpace(after), "<")
+			add(templateHit{where: "XML body", field: elem, value: m, form: form, match: m, whole: whole})
+		}
+	}
+}
+
+// visitValue judges one value; empty and "null" ones only when full.
+func visitValue(where, field, v string, null, full bool, add func(templateHit)) {
+	switch {
+	case null || v == "":
+		if full {
+			add(templateHit{where: where, field: field, value: v, form: formEmpty, whole: true})
+		}
+	case isNullWord(strings.TrimSpace(v)):
+		if full {
+			add(templateHit{where: where, field: field, value: v, form: formNull, match: strings.TrimSpace(v), whole: true})
+		}
+	default:
+		if form, m, whole := placeholder(v); form != formNone {
+			add(templateHit{where: where, field: field, value: v, form: form, match: m, whole: whole})
+		}
+	}
+}
+
+// walkJSON calls visit for every string and null value of doc with its
+// JSON pointer (RFC 6901); numbers and booleans are not templates' output.
+func walkJSON(doc []byte, visit func(ptr, v string, null bool)) {
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.UseNumber()
+	var walk func(ptr string, depth int) error
+	walk = func(ptr string, depth int) error {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			if depth > 32 {
+				return io.EOF
+			}
+			switch t {
+			case '{':
+				for dec.More() {
+					k, err := dec.Token()
+					if err != nil {
+						return err
+					}
+					ks, _ := k.(string)
+					if err := walk(ptr+"/"+escapePointer(ks), depth+1); err != nil {
+						return err
+					}
+				}
+				_, err = dec.Token()
+				return err
+			case '[':
+				for i := 0; dec.More(); i++ {
+					if err := walk(ptr+"/"+strconv.Itoa(i), depth+1); err != nil {
+						return err
+					}
+				}
+				_, err = dec.Token()
+				return err
+			}
+		case string:
+			visit(ptr, t, false)
+		case nil:
+			visit(ptr, "", true)
+		}
+		return nil
+	}
+	_ = walk("", 0)
+}
+
+func escapePointer(s string) string {
+	if strings.IndexByte(s, '~') < 0 && strings.IndexByte(s, '/') < 0 {
+		return s
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+}
+
+// pathTemplate is a hash (FNV-1a) of the path with its ids replaced:
+// one operation whatever the resource.
+func pathTemplate(p string) uint64 {
+	h := uint64(14695981039346656037)
+	mix := func(c byte) {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	for start := 0; start <= len(p); {
+		end := strings.IndexByte(p[start:], '/')
+		if end < 0 {
+			end = len(p)
+		} else {
+			end += start
+		}
+		if seg := p[start:end]; isIDSegment(seg) {
+			mix('{')
+			mix('}')
+		} else {
+			for i := 0; i < len(seg); i++ {
+				mix(seg[i])
+			}
+		}
+		mix('/')
+		start = end + 1
+	}
+	return h
+}
+
+// isIDSegment: a segment with a digit, a placeholder or an escape in it,
+// or a long one (a name or an id).
+func isIDSegment(s string) bool {
+	if len(s) > 24 {
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= '0' && c <= '9' || c == '$' || c == '%' || c == '{' || c == '@' || c == '(' {
+			return true
+		}
+	}
+	return false
+}
