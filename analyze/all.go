@@ -12,6 +12,7 @@ func All() []Analyzer {
 		NewExpiredToken(),
 		NewAuthSchemeMismatch(),
 		NewTLSUntrusted(),
+		NewRateLimited(),
 	}
 }
 

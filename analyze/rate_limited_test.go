@@ -1,0 +1,252 @@
+package analyze_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/provtap/provtap/analyze"
+	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/capturetest"
+)
+
+const rateAPI = "https://scim.example.com/scim/v2"
+
+// after places a flow d after the capture's last flow ended.
+func after(c *capt, d time.Duration) flowOpt { return startAt(c.Now().Sub(captureEpoch) + d) }
+
+func scimCreate(user string) []flowOpt {
+	return []flowOpt{hdr("Authorization", basicAuth), hdr("Content-Type", "application/scim+json"),
+		capturetest.ReqBody(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"` + user + `"}`)}
+}
+
+func tooMany(extra ...flowOpt) flowOpt {
+	return allOf(append([]flowOpt{respHdr("Content-Type", "application/scim+json"),
+		respBody(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"429","detail":"Too many requests"}`)}, extra...)...)
+}
+
+// allOf is one option that applies each in order.
+func allOf(os ...flowOpt) flowOpt {
+	return func(f *capture.Flow) {
+		for _, o := range os {
+			o(f)
+		}
+	}
+}
+
+func with(a []flowOpt, b ...flowOpt) []flowOpt { return append(append([]flowOpt{}, a...), b...) }
+
+func TestRateLimitedEarlyRetry(t *testing.T) {
+	c := newCapt()
+	c.add("GET", rateAPI+"/Users?filter=userName%20eq%20%22a%22", 200, hdr("Authorization", basicAuth))
+	c.add("POST", rateAPI+"/Users", 429, with(scimCreate("jdoe"), tooMany(respHdr("Retry-After", "1"), respHdr("RateLimit-Limit", "5")))...)
+	c.add("POST", rateAPI+"/Users", 429, with(scimCreate("jdoe"), after(c, 20*time.Millisecond), tooMany(respHdr("Retry-After", "1")))...)
+	c.add("POST", rateAPI+"/Users", 201, with(scimCreate("jdoe"), after(c, 1050*time.Millisecond))...)
+	got := c.run()
+	expectExactly(t, got, want{analyze.KindRateLimited, 3, analyze.Error})
+	f := got[0]
+	if f.Title != "POST /scim/v2/Users retried 20 ms after a 429 that said Retry-After: 1" || fmt.Sprint(f.Related) != "[2]" {
+		t.Errorf("title %q related %v", f.Title, f.Related)
+	}
+	for _, s := range []string{"#2 (POST /scim/v2/Users) was answered 429 Too Many Requests “Too many requests” (Retry-After: 1, RateLimit-Limit: 5)",
+		"wait 1 s (Retry-After: 1)", "started 20 ms after that response ended: 980 ms too early", "limited it again",
+		"Before the first 429 (#2) this client sent 2 requests to the API in"} {
+		if !strings.Contains(f.Detail, s) {
+			t.Errorf("detail lacks %q:\n%s", s, f.Detail)
+		}
+	}
+	if !strings.Contains(f.Fix, "honour Retry-After") {
+		t.Errorf("fix %q", f.Fix)
+	}
+}
+
+func TestRateLimitedEarlyRetryThatGotThrough(t *testing.T) {
+	c := newCapt()
+	c.add("PATCH", rateAPI+"/Groups/g1", 429, with(scimCreate("x"), tooMany(respHdr("Retry-After", "5")))...)
+	c.add("PATCH", rateAPI+"/Groups/g1", 204, with(scimCreate("x"), after(c, 500*time.Millisecond))...)
+	expectExactly(t, c.run(), want{analyze.KindRateLimited, 2, analyze.Warning})
+}
+
+func TestRateLimitedAtOnce(t *testing.T) {
+	c := newCapt()
+	c.add("POST", rateAPI+"/Users", 429, with(scimCreate("jdoe"), tooMany())...)
+	c.add("POST", rateAPI+"/Users", 429, with(scimCreate("jdoe"), after(c, 5*time.Millisecond), tooMany())...)
+	c.add("POST", rateAPI+"/Users", 429, with(scimCreate("jdoe"), after(c, 5*time.Millisecond), tooMany())...)
+	c.add("POST", rateAPI+"/Users", 201, with(scimCreate("jdoe"), after(c, 2*time.Second))...)
+	got := c.run()
+	expectExactly(t, got, want{analyze.KindRateLimited, 2, analyze.Error}, want{analyze.KindRateLimited, 3, analyze.Error})
+	f := findingOf(t, got, analyze.KindRateLimited, 3)
+	if !strings.Contains(f.Title, "retried 5 ms after a 429, without backing off") || !strings.Contains(f.Detail, "attempt 2 of this request") ||
+		!strings.Contains(f.Detail, "gives no wait") {
+		t.Errorf("%q\n%s", f.Title, f.Detail)
+	}
+	if p := analyze.NewReport(len(c.Flows), got).Problems; len(p) != 1 || p[0].Count != 2 {
+		t.Errorf("problems %+v", p)
+	}
+}
+
+func TestRateLimitedGaveUp(t *testing.T) {
+	c := newCapt()
+	c.add("POST", rateAPI+"/Users", 429, with(scimCreate("jdoe"), tooMany(respHdr("Retry-After", "2")))...)
+	for i := 0; i < 5; i++ {
+		c.add("GET", rateAPI+"/Groups", 200, hdr("Authorization", basicAuth), after(c, 10*time.Second))
+	}
+	got := c.run()
+	expectExactly(t, got, want{analyze.KindRateLimited, 1, analyze.Error})
+	f := got[0]
+	if f.Title != "POST /scim/v2/Users not retried after a 429 (Retry-After: 2)" ||
+		!strings.Contains(f.Detail, "did not send the same request again within 32 s: it gave up") || !strings.Contains(f.Fix, "retry on 429") {
+		t.Errorf("%q\n%s\n%s", f.Title, f.Detail, f.Fix)
+	}
+}
+
+func TestRateLimitedCaptureEndsBeforeRetry(t *testing.T) {
+	c := newCapt()
+	c.add("POST", rateAPI+"/Users", 429, with(scimCreate("jdoe"), tooMany(respHdr("Retry-After", "2")))...)
+	c.add("GET", rateAPI+"/Groups", 200, hdr("Authorization", basicAuth))
+	got := c.run()
+	expectExactly(t, got, want{analyze.KindRateLimited, 1, analyze.Warning})
+	if !strings.Contains(got[0].Detail, "The capture ends") {
+		t.Error(got[0].Detail)
+	}
+}
+
+func TestRateLimitedHTTPDate(t *testing.T) {
+	c := newCapt()
+	date := c.Now().Add(150 * time.Millisecond).UTC()
+	c.add("DELETE", rateAPI+"/Users/u1", 503, hdr("Authorization", basicAuth), respHdr("Date", date.Format(http1123)),
+		respHdr("Retry-After", date.Add(3*time.Second).Format(http1123)))
+	c.add("DELETE", rateAPI+"/Users/u1", 503, hdr("Authorization", basicAuth), after(c, time.Second),
+		respHdr("Retry-After", "2"))
+	c.add("DELETE", rateAPI+"/Users/u1", 204, hdr("Authorization", basicAuth), after(c, 2100*time.Millisecond))
+	got := c.run()
+	expectExactly(t, got, want{analyze.KindRateLimited, 2, analyze.Error})
+	if !strings.Contains(got[0].Detail, "wait 3 s (Retry-After: "+date.Add(3*time.Second).Format(http1123)+")") {
+		t.Error(got[0].Detail)
+	}
+}
+
+const http1123 = "Mon, 02 Jan 2006 15:04:05 GMT"
+
+func TestRateLimitedResetHeaders(t *testing.T) {
+	c := newCapt()
+	c.add("GET", rateAPI+"/Users", 200, hdr("Authorization", basicAuth), respHdr("X-RateLimit-Remaining", "0"), respHdr("X-RateLimit-Reset", "4"))
+	c.add("GET", rateAPI+"/Users", 429, hdr("Authorization", basicAuth), respHdr("X-RateLimit-Remaining", "0"), respHdr("X-RateLimit-Reset", "4"))
+	c.add("GET", rateAPI+"/Users", 429, hdr("Authorization", basicAuth), after(c, time.Second), respHdr("RateLimit", `"default";r=0;t=3`))
+	c.add("GET", rateAPI+"/Users", 200, hdr("Authorization", basicAuth), after(c, 3*time.Second))
+	got := c.run()
+	expectExactly(t, got, want{analyze.KindRateLimited, 3, analyze.Error})
+	f := got[0]
+	for _, s := range []string{"wait 4 s (X-RateLimit-Reset: 4)", "#1 had already answered RateLimit-Remaining: 0"} {
+		if !strings.Contains(f.Detail, s) {
+			t.Errorf("lacks %q: %s", s, f.Detail)
+		}
+	}
+	if fmt.Sprint(f.Related) != "[1 2]" {
+		t.Errorf("related %v", f.Related)
+	}
+}
+
+func TestRateLimitedBurst(t *testing.T) {
+	c := newCapt()
+	for i := 0; i < 5; i++ {
+		c.add("POST", rateAPI+"/Users", 201, with(scimCreate(fmt.Sprint("u", i)), startAt(time.Duration(i)*10*time.Millisecond), lasting(300*time.Millisecond))...)
+	}
+	c.add("POST", rateAPI+"/Users", 429, with(scimCreate("u5"), startAt(60*time.Millisecond), lasting(50*time.Millisecond), tooMany(respHdr("Retry-After", "1")))...)
+	c.add("POST", rateAPI+"/Users", 201, with(scimCreate("u5"), startAt(1200*time.Millisecond))...)
+	got := c.run()
+	expectExactly(t, got, want{analyze.KindRateLimited, 6, analyze.Info})
+	if f := got[0]; f.Title != "6 concurrent requests just before the first 429" || fmt.Sprint(f.Related) != "[1 2 3 4 5]" ||
+		!strings.Contains(f.Detail, "up to 6 in flight at once") {
+		t.Errorf("%q %v\n%s", f.Title, f.Related, f.Detail)
+	}
+}
+
+func TestRateLimitedQuiet(t *testing.T) {
+	cases := map[string]func(c *capt){
+		"waited Retry-After then succeeded": func(c *capt) {
+			c.add("POST", rateAPI+"/Users", 429, with(scimCreate("jdoe"), tooMany(respHdr("Retry-After", "1")))...)
+			c.add("POST", rateAPI+"/Users", 201, with(scimCreate("jdoe"), after(c, 1010*time.Millisecond))...)
+		},
+		"waited, limited again, waited again": func(c *capt) {
+			c.add("POST", rateAPI+"/Users", 429, with(scimCreate("jdoe"), tooMany(respHdr("Retry-After", "1")))...)
+			c.add("POST", rateAPI+"/Users", 429, with(scimCreate("jdoe"), after(c, time.Second), tooMany(respHdr("Retry-After", "1")))...)
+			c.add("POST", rateAPI+"/Users", 201, with(scimCreate("jdoe"), after(c, 1200*time.Millisecond))...)
+		},
+		"backed off without Retry-After": func(c *capt) {
+			c.add("GET", rateAPI+"/Users?startIndex=1", 429, hdr("Authorization", basicAuth))
+			c.add("GET", rateAPI+"/Users?startIndex=1", 200, hdr("Authorization", basicAuth), after(c, 800*time.Millisecond))
+		},
+		"503 without Retry-After is an outage": func(c *capt) {
+			c.add("POST", rateAPI+"/Users", 503, with(scimCreate("jdoe"), respBody("Service Unavailable"))...)
+			c.add("POST", rateAPI+"/Users", 503, with(scimCreate("jdoe"), after(c, 5*time.Millisecond), respBody("Service Unavailable"))...)
+		},
+		"another thread of the same account": func(c *capt) {
+			c.add("POST", rateAPI+"/Users", 429, with(scimCreate("alice"), onConn(1), tooMany(respHdr("Retry-After", "1")))...)
+			c.add("POST", rateAPI+"/Users", 201, with(scimCreate("bob"), onConn(2), after(c, 10*time.Millisecond))...)
+			c.add("POST", rateAPI+"/Users", 429, with(scimCreate("carol"), onConn(3), after(c, 10*time.Millisecond), tooMany(respHdr("Retry-After", "1")))...)
+			c.add("POST", rateAPI+"/Users", 201, with(scimCreate("alice"), onConn(1), after(c, 1100*time.Millisecond))...)
+			c.add("POST", rateAPI+"/Users", 201, with(scimCreate("carol"), onConn(3), after(c, 10*time.Millisecond))...)
+		},
+		"two accounts, one limited": func(c *capt) {
+			c.add("POST", rateAPI+"/Users", 429, with(scimCreate("jdoe"), tooMany(respHdr("Retry-After", "1")))...)
+			c.add("POST", rateAPI+"/Users", 201, hdr("Authorization", "Basic b3RoZXI6c2VjcmV0"), hdr("Content-Type", "application/scim+json"),
+				capturetest.ReqBody(`{"userName":"jdoe"}`), after(c, 5*time.Millisecond))
+			c.add("POST", rateAPI+"/Users", 201, with(scimCreate("jdoe"), after(c, 1100*time.Millisecond))...)
+		},
+		"HAR without client addresses": func(c *capt) {
+			c.add("POST", rateAPI+"/Users", 429, with(scimCreate("jdoe"), fromClient(""), tooMany(respHdr("Retry-After", "1")))...)
+			c.add("POST", rateAPI+"/Users", 201, with(scimCreate("jdoe"), fromClient(""), after(c, 1010*time.Millisecond))...)
+		},
+		"a request sent before the 429 arrived": func(c *capt) {
+			c.add("POST", rateAPI+"/Users", 429, with(scimCreate("jdoe"), startAt(0), lasting(200*time.Millisecond), tooMany(respHdr("Retry-After", "1")))...)
+			c.add("POST", rateAPI+"/Users", 409, with(scimCreate("jdoe"), startAt(100*time.Millisecond))...)
+			c.add("POST", rateAPI+"/Users", 409, with(scimCreate("jdoe"), startAt(1300*time.Millisecond))...)
+		},
+	}
+	for name, build := range cases {
+		t.Run(name, func(t *testing.T) {
+			c := newCapt()
+			build(c)
+			got := c.run()
+			expectNone(t, got, analyze.KindRateLimited)
+		})
+	}
+}
+
+// BenchmarkRateLimited is the analyzer alone on typical traffic (no 429)
+// and on traffic where one request in 50 is limited and retried.
+func BenchmarkRateLimited(b *testing.B) {
+	for _, every := range []int{0, 50} {
+		b.Run(fmt.Sprint("limited-every-", every), func(b *testing.B) {
+			benchRateKinds(b, func() analyze.Analyzer { return analyze.NewRateLimited() }, func(i int, f *capture.Flow) {
+				if every > 0 && i%every == 0 {
+					f.Status = 429
+					f.ResponseHeaders = append(f.ResponseHeaders[:len(f.ResponseHeaders):len(f.ResponseHeaders)],
+						capture.Header{Name: "Retry-After", Value: "1"})
+				}
+			})
+		})
+	}
+}
+
+// benchRateKinds runs one analyzer on the engine over bench_test.go's
+// synthetic traffic, each flow changed by mod; the engine's own cost is
+// BenchmarkEngine/facts.
+func benchRateKinds(b *testing.B, mk func() analyze.Analyzer, mod func(i int, f *capture.Flow)) {
+	const pool = 4096
+	templates := syntheticFlows(pool)
+	span := templates[pool-1].End.Sub(templates[0].Start) + time.Second
+	e := analyze.NewEngine(mk())
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		f := new(capture.Flow)
+		*f = *templates[i%pool]
+		shift := time.Duration(i/pool) * span
+		f.ID, f.Start, f.End = i+1, f.Start.Add(shift), f.End.Add(shift)
+		mod(i, f)
+		e.Add(f)
+	}
+}
