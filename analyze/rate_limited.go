@@ -126,9 +126,14 @@ func isRateLimit(fx *Facts) bool {
 
 // rateLimitHeader: RateLimit, RateLimit-*, X-RateLimit-*, X-Rate-Limit-*.
 func rateLimitHeader(name string) bool {
-	n := strings.ToLower(name)
-	n = strings.TrimPrefix(n, "x-")
-	return strings.HasPrefix(n, "ratelimit") || strings.HasPrefix(n, "rate-limit")
+	if len(name) > 2 && (name[0] == 'x' || name[0] == 'X') && name[1] == '-' {
+		name = name[2:]
+	}
+	return hasPrefixFold(name, "ratelimit") || hasPrefixFold(name, "rate-limit")
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 // Observe implements Analyzer.
