@@ -13,6 +13,7 @@ func All() []Analyzer {
 		NewAuthSchemeMismatch(),
 		NewTLSUntrusted(),
 		NewRateLimited(),
+		NewLookupCreateConflict(),
 	}
 }
 

@@ -344,7 +344,7 @@ func (a *RateLimited) gaveUpFinding(l *limited, reached time.Time) Finding {
 	window := max(l.wait, 0) + rateGiveUp
 	if reached.Before(l.deadline) {
 		sev = Warning
-		fmt.Fprintf(&d, ". The capture ends %s after it, before the %s a retry could take, and has no retry of the same request: "+
+		fmt.Fprintf(&d, ". The capture ends %s after it, before the %s provtap waits for a retry, and has no retry of the same request: "+
 			"the client may have given up. ", ago(l.end, a.last), durText(window))
 	} else {
 		fmt.Fprintf(&d, ". The client did not send the same request again within %s: it gave up, and the %s was never done. ",
