@@ -360,7 +360,9 @@ func parseLookup(fx *Facts) *lookup {
 	return l
 }
 
-func isCanonicalAttr(a string) bool { return a == "userName" || a == "externalId" || a == "displayName" }
+func isCanonicalAttr(a string) bool {
+	return a == "userName" || a == "externalId" || a == "displayName"
+}
 
 // baseAttr drops a schema URN prefix: "urn:…:User:userName" → "userName".
 func baseAttr(a string) string {
