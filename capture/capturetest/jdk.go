@@ -58,30 +58,46 @@ func (j JDK) RunSeed2(ctx context.Context, baseURL string, s scenario.Seed2Clien
 }
 
 func (j JDK) run(ctx context.Context, source string, args []string) error {
+	cmd, done, err := j.command(ctx, source, args)
+	if err != nil {
+		return err
+	}
+	defer done()
+	return runConnector(cmd, "java "+source)
+}
+
+// command is the java command that runs source (one of java/*.java) with
+// args, in its work directory; done removes a temporary one.
+func (j JDK) command(ctx context.Context, source string, args []string) (cmd *exec.Cmd, done func(), err error) {
 	java, err := exec.LookPath("java")
 	if err != nil {
-		return fmt.Errorf("the java binary (JDK 11 or later) is not installed: %w", err)
+		return nil, nil, fmt.Errorf("the java binary (JDK 11 or later) is not installed: %w", err)
 	}
 	dir := j.WorkDir
+	done = func() {}
 	if dir == "" {
 		if dir, err = os.MkdirTemp("", "provtap-jdk-"); err != nil {
-			return err
+			return nil, nil, err
 		}
-		defer os.RemoveAll(dir)
+		done = func() { os.RemoveAll(dir) }
+	}
+	fail := func(err error) (*exec.Cmd, func(), error) {
+		done()
+		return nil, nil, err
 	}
 	src, err := javaSources.ReadFile("java/" + source)
 	if err != nil {
-		return err
+		return fail(err)
 	}
 	srcPath := filepath.Join(dir, source)
 	if err := os.WriteFile(srcPath, src, 0o600); err != nil {
-		return err
+		return fail(err)
 	}
 	var jvm []string
 	if j.CAFile != "" {
 		store, err := importTruststore(ctx, dir, j.CAFile)
 		if err != nil {
-			return err
+			return fail(err)
 		}
 		jvm = append(jvm, "-Djavax.net.ssl.trustStore="+store, "-Djavax.net.ssl.trustStorePassword=changeit",
 			"-Djavax.net.ssl.trustStoreType=PKCS12")
@@ -89,11 +105,11 @@ func (j JDK) run(ctx context.Context, source string, args []string) error {
 	if j.Proxy != "" {
 		args = append(args, "--proxy", proxyHostPort(j.Proxy))
 	}
-	// Small heap and no JIT tiers beyond C1: the programs make five calls.
+	// Small heap and no JIT tiers beyond C1: the programs make a few calls.
 	jvm = append(append(jvm, "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-Xmx128m"), j.JVMArgs...)
-	cmd := exec.CommandContext(ctx, java, append(append(jvm, srcPath), args...)...)
+	cmd = exec.CommandContext(ctx, java, append(append(jvm, srcPath), args...)...)
 	cmd.Dir = dir
-	return runConnector(cmd, "java "+source)
+	return cmd, done, nil
 }
 
 // runConnector runs a connector program that exits with status 3 when a
