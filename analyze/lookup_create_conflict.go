@@ -129,23 +129,22 @@ func (a *LookupCreateConflict) Observe(fx *Facts, emit func(Finding)) {
 			a.noteCreate(fx)
 			return
 		}
-		if !uniquenessConflict(fx) {
+		ref, ok := uniquenessConflict(fx)
+		if !ok {
 			return
 		}
 		sc := a.scopes[scope{fx.Client.Key, fx.API}]
 		if sc == nil {
 			return
 		}
-		a.judge(fx, sc, emit)
+		a.judge(fx, ref, sc, emit)
 	}
 }
 
 // uniquenessConflict: the create was refused because the resource exists.
-func uniquenessConflict(fx *Facts) bool {
-	if fx.Flow.Status == 409 {
-		return true
-	}
-	return fx.Refusal.Refused && fx.Refusal.says("uniqueness")
+func uniquenessConflict(fx *Facts) (Refusal, bool) {
+	r, ok := rejection(fx)
+	return r, ok && (fx.Flow.Status == 409 || r.says("uniqueness"))
 }
 
 func (a *LookupCreateConflict) noteCreate(fx *Facts) {
@@ -181,7 +180,7 @@ func (a *LookupCreateConflict) noteCreate(fx *Facts) {
 	cr.n++
 }
 
-func (a *LookupCreateConflict) judge(fx *Facts, sc *lookupScope, emit func(Finding)) {
+func (a *LookupCreateConflict) judge(fx *Facts, ref Refusal, sc *lookupScope, emit func(Finding)) {
 	f := fx.Flow
 	doc := jsonObject(f.RequestBody.Bytes)
 	if doc == nil {
@@ -209,31 +208,31 @@ func (a *LookupCreateConflict) judge(fx *Facts, sc *lookupScope, emit func(Findi
 		for i := 0; i < min(cr.n, lookupsKept); i++ {
 			c := cr.ring[(cr.n-1-i)%lookupsKept]
 			if c.path == path && c.value == strings.ToLower(value) && c.id > l.id && c.id < f.ID {
-				emit(raceFinding(fx, l, c, value))
+				emit(raceFinding(fx, ref, l, c, value))
 				return
 			}
 		}
 	}
-	fd := conflictFinding(fx, l, value)
+	fd := conflictFinding(fx, ref, l, value)
 	fd.group = KindLookupCreateConflict + "\x00" + fx.Client.Key + "\x00" + fx.API + "\x00" + strings.ToLower(baseAttr(l.attr))
 	emit(fd)
 }
 
-func raceFinding(fx *Facts, l *lookup, c createdRef, value string) Finding {
+func raceFinding(fx *Facts, ref Refusal, l *lookup, c createdRef, value string) Finding {
 	f := fx.Flow
 	fd := Finding{Kind: KindLookupCreateConflict, Severity: Info, Flow: f.ID, Related: related(f.ID, []int{l.id, c.id}),
 		Title: fmt.Sprintf("%s %s lost a race: #%d created %q after lookup #%d", f.Method, shorten(pathOnly(f), 50), c.id,
 			shorten(value, 40), l.id),
 		Detail: fmt.Sprintf("#%d looked up %s and found nothing; #%d (another request of this client, likely another thread) "+
 			"created %q after that lookup, so this create got %s. The lookup was right when it ran: two threads provisioned the same "+
-			"identity at once.", l.id, l.clause, c.id, shorten(value, 60), fx.Refusal.Summary()),
+			"identity at once.", l.id, l.clause, c.id, shorten(value, 60), ref.Summary()),
 		Fix: "Let the connector treat a 409 uniqueness on create as \"exists\": read the resource again and update it; or " +
 			"serialise provisioning of one identity (one thread per identity)."}
 	fd.group = KindLookupCreateConflict + "\x00" + fx.Client.Key + "\x00" + fx.API + "\x00race"
 	return fd
 }
 
-func conflictFinding(fx *Facts, l *lookup, value string) Finding {
+func conflictFinding(fx *Facts, ref Refusal, l *lookup, value string) Finding {
 	f := fx.Flow
 	var d strings.Builder
 	fmt.Fprintf(&d, "#%d (%s %s) looked the resource up with %s=%s", l.id, l.method, shorten(l.shown, 60), l.param, shorten(l.clause, 120))
@@ -246,7 +245,7 @@ func conflictFinding(fx *Facts, l *lookup, value string) Finding {
 		d.WriteString(n)
 	}
 	fmt.Fprintf(&d, " This %s then created %s %q, and the server refused it: %s", f.Method, baseAttr(l.attr), shorten(value, 60),
-		fx.Refusal.Summary())
+		ref.Summary())
 	scimType := scimTypeOf(fx.ResponseText())
 	if scimType != "" {
 		fmt.Fprintf(&d, " (scimType %s)", scimType)

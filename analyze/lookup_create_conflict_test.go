@@ -178,3 +178,10 @@ func BenchmarkLookupCreateConflict(b *testing.B) {
 		})
 	}
 }
+
+func TestLookupCreateConflictUniquenessUnder400(t *testing.T) {
+	c := newCapt()
+	c.add("GET", lookupAPI+jdoeFilter, 200, lookupOpts(emptyList)...)
+	c.add("POST", lookupAPI+"/Users", 400, createOpts("JDoe", 201, respBody(strings.ReplaceAll(uniq409, `"409"`, `"400"`)))...)
+	expectExactly(t, c.run(), want{analyze.KindLookupCreateConflict, 2, analyze.Error})
+}

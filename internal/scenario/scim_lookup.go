@@ -17,7 +17,9 @@ import (
 // check compares case-insensitively, so a lookup of "JDoe" finds nothing
 // when the server holds "jdoe", and the create then gets 409 uniqueness. In
 // IgnoreFilter mode it answers every query with the whole list; in Correct
-// mode its filter is case-insensitive, as it should be.
+// mode its filter is case-insensitive, as it should be. Pages hold one
+// resource (startIndex/count are not read): an unfiltered list shows the
+// newest user only.
 const (
 	LookupUser     = "idm-connector"
 	LookupPassword = "L00kup-Cr3ate!"
@@ -69,6 +71,9 @@ func (a *LookupAPI) UserNames() []string {
 	return out
 }
 
+// lookupPage is the server's page size.
+const lookupPage = 1
+
 var lookupFilter = regexp.MustCompile(`^\s*(?i:(?:urn:[^ ]*:)?userName)\s+(?i:eq)\s+"((?:[^"\\]|\\.)*)"\s*$`)
 
 // ServeHTTP implements http.Handler.
@@ -85,7 +90,13 @@ func (a *LookupAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case path == "/Users" && r.Method == http.MethodGet:
 		filter := r.URL.Query().Get("filter")
 		if filter == "" || a.Mode == LookupIgnoresFilter {
-			writeJSON(w, SCIMType, http.StatusOK, rlList(a.users))
+			// The first page of everything, newest first, whatever the filter said.
+			list := rlList(nil)
+			for i := len(a.users) - 1; i >= 0 && len(list["Resources"].([]map[string]any)) < lookupPage; i-- {
+				list["Resources"] = append(list["Resources"].([]map[string]any), a.users[i])
+			}
+			list["totalResults"], list["itemsPerPage"] = len(a.users), len(list["Resources"].([]map[string]any))
+			writeJSON(w, SCIMType, http.StatusOK, list)
 			return
 		}
 		m := lookupFilter.FindStringSubmatch(filter)
