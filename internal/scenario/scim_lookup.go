@@ -187,7 +187,7 @@ func LookupSteps(userName string) (lookup, create Step) {
 func LookupPatch(id string) Step {
 	return Step{Method: http.MethodPatch, Path: LookupPath + "/Users/" + id,
 		Header: [][2]string{BasicAuth(LookupUser, LookupPassword), {"Content-Type", SCIMType}, {"Accept", SCIMType}},
-		Body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":true}]}`}
+		Body:   `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":true}]}`}
 }
 
 // ProvisionByLookup is a connector's correlation of one identity: it looks
