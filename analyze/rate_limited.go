@@ -253,7 +253,11 @@ func (a *RateLimited) judgeRetry(fx *Facts, prev *limited, limitedNow bool, sc *
 	}
 	d.WriteString(". ")
 	if limitedNow {
-		fmt.Fprintf(&d, "The server limited it again: %s. ", limitSummary(fx))
+		fmt.Fprintf(&d, "The server limited it again: %d", f.Status)
+		if w, from := waitOf(fx); w >= 0 {
+			fmt.Fprintf(&d, " with %s", from)
+		}
+		d.WriteString(". ")
 	} else {
 		fmt.Fprintf(&d, "The server answered it %d this time. ", f.Status)
 	}
@@ -458,6 +462,13 @@ func rateEvidence(sc *rateScope, fx *Facts) (string, int) {
 		fmt.Fprintf(&d, "The first %d (#%d) came on this client's first request to the API in %s.", f.Status, f.ID, durText(rateWindow))
 	case span <= 0:
 		fmt.Fprintf(&d, "Before the first %d (#%d) this client sent%s %d requests to the API at the same instant.", f.Status, f.ID, more, len(in))
+	case span < time.Second:
+		fmt.Fprintf(&d, "Before the first %d (#%d) this client sent%s %d requests to the API within %s", f.Status, f.ID,
+			more, len(in), gapText(span))
+		if conc > 1 {
+			fmt.Fprintf(&d, ", up to %d in flight at once", conc)
+		}
+		d.WriteString(".")
 	default:
 		fmt.Fprintf(&d, "Before the first %d (#%d) this client sent%s %d requests to the API in %s (%.1f requests/s)", f.Status, f.ID,
 			more, len(in), durText(span), float64(len(in)-1)/span.Seconds())

@@ -51,7 +51,7 @@ func TestRateLimitedEarlyRetry(t *testing.T) {
 	}
 	for _, s := range []string{"#2 (POST /scim/v2/Users) was answered 429 Too Many Requests “Too many requests” (Retry-After: 1, RateLimit-Limit: 5)",
 		"wait 1 s (Retry-After: 1)", "started 20 ms after that response ended: 980 ms too early", "limited it again",
-		"Before the first 429 (#2) this client sent 2 requests to the API in"} {
+		"Before the first 429 (#2) this client sent 2 requests to the API within 150 ms"} {
 		if !strings.Contains(f.Detail, s) {
 			t.Errorf("detail lacks %q:\n%s", s, f.Detail)
 		}

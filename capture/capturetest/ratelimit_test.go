@@ -123,7 +123,7 @@ func TestRateLimitedThroughProxy(t *testing.T) {
 					}
 					detailHas(t, f, "#3 (POST /scim/v2/Users) was answered 429 Too Many Requests", "RateLimit-Remaining: 0",
 						"wait 2 s (Retry-After: 2)", "too early", "The server limited it again",
-						"Before the first 429 (#3) this client sent 3 requests to the API in",
+						"Before the first 429 (#3) this client sent 3 requests to the API",
 						"#2 had already answered RateLimit-Remaining: 0")
 				case scenario.RateGivesUp:
 					detailHas(t, f, "wait 1 s (Retry-After: 1)", "The capture ends", "the client may have given up")
