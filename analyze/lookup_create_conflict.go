@@ -43,6 +43,9 @@ type LookupCreateConflict struct {
 	order   []scope
 	creates map[string]*createRing // per API
 	corder  []string
+	// looked is the APIs where lookups were seen: only there are creates
+	// worth remembering (bounded with the scopes).
+	looked map[string]bool
 }
 
 type lookupScope struct {
@@ -92,7 +95,7 @@ const (
 
 // NewLookupCreateConflict returns the lookup-create-conflict analyzer.
 func NewLookupCreateConflict() *LookupCreateConflict {
-	return &LookupCreateConflict{scopes: map[scope]*lookupScope{}, creates: map[string]*createRing{}}
+	return &LookupCreateConflict{scopes: map[scope]*lookupScope{}, creates: map[string]*createRing{}, looked: map[string]bool{}}
 }
 
 // Name implements Analyzer.
@@ -123,6 +126,12 @@ func (a *LookupCreateConflict) Observe(fx *Facts, emit func(Finding)) {
 			}
 			sc.ring[sc.n%lookupsKept] = l
 			sc.n++
+			if !a.looked[fx.API] {
+				if len(a.looked) >= lookupScopes {
+					clear(a.looked)
+				}
+				a.looked[fx.API] = true
+			}
 		}
 	case "POST":
 		if f.Status >= 200 && f.Status < 300 && !fx.Refusal.Refused {
@@ -148,6 +157,9 @@ func uniquenessConflict(fx *Facts) (Refusal, bool) {
 }
 
 func (a *LookupCreateConflict) noteCreate(fx *Facts) {
+	if !a.looked[fx.API] {
+		return
+	}
 	body := fx.Flow.RequestBody.Bytes
 	if len(body) == 0 || len(body) > 64<<10 || bytes.IndexByte(body, '{') < 0 {
 		return

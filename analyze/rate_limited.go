@@ -29,9 +29,10 @@ const KindRateLimited = "rate-limited"
 //     The measured gap is from the limited response's end to the retry's
 //     start, on the capture's clock; 100 ms of slack allow for the hop
 //     between provtap and the client.
-//   - "The same request" is the same method, path (the query is left out:
-//     connectors change ?startIndex or a request id between attempts) and
-//     body. Retry-After applies to what the client sends next, but a
+//   - "The same request" is the same method, path, query without paging
+//     and cache-busting parameters (connectors change ?startIndex, a "_"
+//     or a request id between attempts; a restarted paged read is a
+//     retry), and body (a retry whose body changed is not recognised). Retry-After applies to what the client sends next, but a
 //     request of another thread that never saw the 429 is not a retry: only
 //     the same request counts, so threads sharing one account are judged
 //     each on its own requests.
@@ -41,9 +42,10 @@ const KindRateLimited = "rate-limited"
 //     else nothing. Gave up: the same request not sent again within the
 //     wait plus 30 s: an error on the limited request (its operation was
 //     lost), a warning when the capture ends before that window did.
-//   - A burst (4 or more requests of the client in flight at once just
-//     before the first 429) is evidence in every finding, and info on its
-//     own when the client otherwise behaved.
+//   - A burst just before the first 429 (how many of the client's
+//     requests were in flight at once) is evidence in every finding, never
+//     a finding of its own: threads that are limited, wait as told and
+//     succeed did nothing wrong.
 //   - Evidence: the limited flow, Retry-After against the measured gap, the
 //     client's request rate over the 10 s before the first 429 and how many
 //     were in flight at once, and a RateLimit-Remaining: 0 it ignored.
@@ -63,7 +65,6 @@ type rateScope struct {
 	open    []*limited          // limited requests awaiting a retry, oldest first
 	episode string              // the rate evidence of the current run of 429s ("" when none)
 	first   int                 // the first 429 of the current run
-	burst   int                 // in flight at once before the first 429
 	drained int                 // the last success that said RateLimit-Remaining: 0
 	drainAt time.Time
 }
@@ -95,7 +96,6 @@ const (
 	rateSlack     = 100 * time.Millisecond
 	rateAtOnce    = 250 * time.Millisecond
 	rateGiveUp    = 30 * time.Second
-	rateBurstMin  = 4
 	rateHeldLimit = 4096
 )
 
@@ -161,7 +161,7 @@ func (a *RateLimited) Observe(fx *Facts, emit func(Finding)) {
 	limitedNow := isRateLimit(fx)
 	if len(sc.open) == 0 && !limitedNow {
 		if sc.episode != "" && fx.Succeeded() {
-			sc.episode, sc.first, sc.burst = "", 0, 0
+			sc.episode, sc.first = "", 0
 		}
 		if succeeded(f) && remainingZero(fx) {
 			sc.drained, sc.drainAt = f.ID, f.End
@@ -179,7 +179,7 @@ func (a *RateLimited) Observe(fx *Facts, emit func(Finding)) {
 	}
 	if limitedNow && sc.episode == "" {
 		sc.first = f.ID
-		sc.episode, sc.burst = rateEvidence(sc, fx)
+		sc.episode = rateEvidence(sc, fx)
 	}
 	if prev != nil {
 		prev.done = true
@@ -205,11 +205,8 @@ func (a *RateLimited) Observe(fx *Facts, emit func(Finding)) {
 			a.held[0].done = true
 		}
 		a.trim()
-		if sc.burst >= rateBurstMin && sc.first == f.ID {
-			emit(a.burstFinding(fx, sc, key))
-		}
 	} else if fx.Succeeded() && len(sc.open) == 0 {
-		sc.episode, sc.first, sc.burst = "", 0, 0
+		sc.episode, sc.first = "", 0
 	}
 }
 
@@ -266,21 +263,6 @@ func (a *RateLimited) judgeRetry(fx *Facts, prev *limited, limitedNow bool, sc *
 		Title: title, Detail: strings.TrimSpace(d.String()), Fix: rateFix(how, prev)}
 	fd.group = KindRateLimited + "\x00" + key.client + "\x00" + key.where + "\x00" + how
 	emit(fd)
-}
-
-// burstFinding is the info that the first 429 followed a burst.
-func (a *RateLimited) burstFinding(fx *Facts, sc *rateScope, key scope) Finding {
-	f := fx.Flow
-	var d strings.Builder
-	fmt.Fprintf(&d, "#%d (%s %s) was answered %s. ", f.ID, f.Method, shorten(pathOnly(f), 60), limitSummary(fx))
-	writeEpisode(&d, sc)
-	fd := Finding{Kind: KindRateLimited, Severity: Info, Flow: f.ID, Related: related(f.ID, burstIDs(sc, f.ID)),
-		Title:  fmt.Sprintf("%d concurrent requests just before the first %d", sc.burst, f.Status),
-		Detail: strings.TrimSpace(d.String()),
-		Fix: "Lower the connector's number of provisioning threads (or its connection pool) to what the API's limit allows; " +
-			"threads sharing one account share its limit."}
-	fd.group = KindRateLimited + "\x00" + key.client + "\x00" + key.where + "\x00burst"
-	return fd
 }
 
 // Holding implements Settler: the earliest limited request still waiting
@@ -421,7 +403,7 @@ func limitSummary(fx *Facts) string {
 
 // rateEvidence is the client's request rate over the window before the
 // first 429, and how many of those requests were in flight at once.
-func rateEvidence(sc *rateScope, fx *Facts) (string, int) {
+func rateEvidence(sc *rateScope, fx *Facts) string {
 	f := fx.Flow
 	var in []reqTime
 	n := min(sc.n, rateRecent)
@@ -433,7 +415,7 @@ func rateEvidence(sc *rateScope, fx *Facts) (string, int) {
 		in = append(in, r)
 	}
 	if len(in) == 0 {
-		return "", 0
+		return ""
 	}
 	earliest := f.Start
 	for _, r := range in {
@@ -477,26 +459,7 @@ func rateEvidence(sc *rateScope, fx *Facts) (string, int) {
 		}
 		d.WriteString(".")
 	}
-	return d.String(), conc
-}
-
-// burstIDs are the requests in flight when the first 429's request started.
-func burstIDs(sc *rateScope, self int) []int {
-	var out []int
-	var at time.Time
-	n := min(sc.n, rateRecent)
-	for i := 0; i < n; i++ {
-		if r := sc.recent[(sc.n-1-i)%rateRecent]; r.id == self {
-			at = r.start
-		}
-	}
-	for i := 0; i < n && len(out) < 16; i++ {
-		r := sc.recent[(sc.n-1-i)%rateRecent]
-		if r.id != self && !r.start.After(at) && r.end.After(at) {
-			out = append(out, r.id)
-		}
-	}
-	return out
+	return d.String()
 }
 
 // remainingZero: a response that says the client's quota is used up.
@@ -564,16 +527,33 @@ func waitOf(fx *Facts) (time.Duration, string) {
 	return -1, ""
 }
 
-// requestKey is what makes a request "the same request": method, path
-// without the query, and the body's digest.
+// requestKey is what makes a request "the same request": method, path,
+// the query without its paging and cache-busting parameters, and the
+// body's digest.
 func requestKey(fx *Facts) string {
 	f := fx.Flow
 	k := f.Method + " " + fx.Path
+	if len(fx.Query) > 0 {
+		names := make([]string, 0, len(fx.Query))
+		for name := range fx.Query {
+			if !volatileParams[strings.ToLower(name)] {
+				names = append(names, name)
+			}
+		}
+		for _, name := range sortedStrings(names) {
+			k += "&" + name + "=" + strings.Join(fx.Query[name], ",")
+		}
+	}
 	if len(f.RequestBody.Bytes) > 0 {
 		k += " " + digest(string(f.RequestBody.Bytes))
 	}
 	return k
 }
+
+// volatileParams change between attempts of one request, or between the
+// pages of one read: paging, cache busters, request ids.
+var volatileParams = setOf("startindex", "count", "page", "pagesize", "page_size", "per_page", "offset", "limit", "cursor",
+	"$skip", "$top", "$skiptoken", "_", "ts", "timestamp", "nocache", "rnd", "requestid", "request_id")
 
 func gapText(d time.Duration) string {
 	if d < 0 {
