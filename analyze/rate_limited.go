@@ -80,6 +80,7 @@ type limited struct {
 	key      string        // method, path and body digest
 	wait     time.Duration // what the server asked for (-1: nothing)
 	waitFrom string        // "Retry-After: 1", "RateLimit-Reset: 2"
+	slack    time.Duration // how far short of wait a retry may come and still count as waiting
 	end      time.Time
 	attempt  int // 1 for the first 429 of this request, 2 after one retry…
 	deadline time.Time
@@ -186,8 +187,8 @@ func (a *RateLimited) Observe(fx *Facts, emit func(Finding)) {
 		a.judgeRetry(fx, prev, limitedNow, sc, key, emit)
 	}
 	if limitedNow {
-		wait, from := waitOf(fx)
-		l := &limited{fx: fx, key: rk, wait: wait, waitFrom: from, end: f.End, attempt: 1, sc: sc, scope: key}
+		wait, from, slack := waitOf(fx)
+		l := &limited{fx: fx, key: rk, wait: wait, waitFrom: from, slack: slack, end: f.End, attempt: 1, sc: sc, scope: key}
 		if l.end.Before(f.Start) {
 			l.end = f.Start
 		}
@@ -217,7 +218,7 @@ func (a *RateLimited) judgeRetry(fx *Facts, prev *limited, limitedNow bool, sc *
 	var sev Severity
 	var title, how string
 	switch {
-	case prev.wait >= 0 && gap+rateSlack < prev.wait:
+	case prev.wait >= 0 && gap+prev.slack < prev.wait:
 		sev = Warning
 		if limitedNow {
 			sev = Error
@@ -251,7 +252,7 @@ func (a *RateLimited) judgeRetry(fx *Facts, prev *limited, limitedNow bool, sc *
 	d.WriteString(". ")
 	if limitedNow {
 		fmt.Fprintf(&d, "The server limited it again: %d", f.Status)
-		if w, from := waitOf(fx); w >= 0 {
+		if w, from, _ := waitOf(fx); w >= 0 {
 			fmt.Fprintf(&d, " with %s", from)
 		}
 		d.WriteString(". ")
@@ -481,8 +482,11 @@ func remainingZero(fx *Facts) bool {
 }
 
 // waitOf is how long the server asked the client to wait (-1: it did not
-// say), and the header that said it.
-func waitOf(fx *Facts) (time.Duration, string) {
+// say), the header that said it, and the slack a retry is allowed: 100 ms
+// for the hop between provtap and the client, a second more for a time of
+// day (an HTTP-date or an epoch reset has whole seconds, and so has the
+// Date it is measured against).
+func waitOf(fx *Facts) (time.Duration, string, time.Duration) {
 	f := fx.Flow
 	respTime := f.End
 	if respTime.IsZero() {
@@ -493,11 +497,10 @@ func waitOf(fx *Facts) (time.Duration, string) {
 	}
 	if v := strings.TrimSpace(f.ResponseHeader("Retry-After")); v != "" {
 		if secs, err := strconv.ParseInt(v, 10, 64); err == nil && secs >= 0 {
-			return time.Duration(secs) * time.Second, "Retry-After: " + v
+			return time.Duration(secs) * time.Second, "Retry-After: " + v, rateSlack
 		}
 		if t, err := http.ParseTime(v); err == nil {
-			d := max(t.Sub(respTime), 0)
-			return d, "Retry-After: " + v
+			return max(t.Sub(respTime), 0), "Retry-After: " + v, rateSlack + time.Second
 		}
 	}
 	for _, h := range f.ResponseHeaders {
@@ -509,7 +512,7 @@ func waitOf(fx *Facts) (time.Duration, string) {
 			for _, part := range strings.Split(v, ";") {
 				if k, val, ok := strings.Cut(strings.TrimSpace(part), "="); ok && k == "t" {
 					if secs, err := strconv.ParseInt(val, 10, 64); err == nil && secs >= 0 {
-						return time.Duration(secs) * time.Second, h.Name + ": " + shorten(v, 40)
+						return time.Duration(secs) * time.Second, h.Name + ": " + shorten(v, 40), rateSlack
 					}
 				}
 			}
@@ -519,12 +522,12 @@ func waitOf(fx *Facts) (time.Duration, string) {
 				continue
 			}
 			if secs > 1e9 { // epoch seconds (GitHub, many gateways)
-				return max(time.Unix(int64(secs), 0).Sub(respTime), 0), h.Name + ": " + v
+				return max(time.Unix(int64(secs), 0).Sub(respTime), 0), h.Name + ": " + v, rateSlack + time.Second
 			}
-			return time.Duration(secs * float64(time.Second)), h.Name + ": " + v
+			return time.Duration(secs * float64(time.Second)), h.Name + ": " + v, rateSlack
 		}
 	}
-	return -1, ""
+	return -1, "", 0
 }
 
 // requestKey is what makes a request "the same request": method, path,

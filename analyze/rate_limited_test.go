@@ -329,3 +329,16 @@ func BenchmarkRateKindsObserve(b *testing.B) {
 		})
 	}
 }
+
+// An HTTP-date has whole seconds: a client that retries at the date it was
+// given waited as told, even when the Date it came with was truncated.
+func TestRateLimitedHTTPDateTruncated(t *testing.T) {
+	c := newCapt()
+	at := c.Now().Add(100 * time.Millisecond)
+	date := at.Truncate(time.Second).Add(900 * time.Millisecond) // the response is at …:00.900
+	c.SetNow(date.Add(-150 * time.Millisecond))
+	c.add("POST", rateAPI+"/Users", 429, with(scimCreate("jdoe"), tooMany(respHdr("Date", date.UTC().Format(http1123)),
+		respHdr("Retry-After", date.Truncate(time.Second).Add(time.Second).UTC().Format(http1123))))...)
+	c.add("POST", rateAPI+"/Users", 201, with(scimCreate("jdoe"), after(c, 150*time.Millisecond))...)
+	expectNone(t, c.run(), analyze.KindRateLimited)
+}
