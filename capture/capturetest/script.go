@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/provtap/provtap/internal/scenario"
 )
@@ -63,7 +62,7 @@ func (c CurlCaller) Call(ctx context.Context, base string, steps []scenario.Step
 	defer os.RemoveAll(dir)
 	var replies []scenario.Reply
 	for i, s := range steps {
-		if err := sleepCtx(ctx, s); err != nil {
+		if err := scenario.Pause(ctx, s.Pause); err != nil {
 			return replies, err
 		}
 		head := filepath.Join(dir, "head"+strconv.Itoa(i))
@@ -135,21 +134,6 @@ func parseCurlHead(raw []byte) (scenario.Reply, error) {
 		}
 	}
 	return r, nil
-}
-
-// sleepCtx waits the step's pause, or until ctx ends.
-func sleepCtx(ctx context.Context, s scenario.Step) error {
-	if s.Pause <= 0 {
-		return nil
-	}
-	t := time.NewTimer(s.Pause)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // JDKCaller runs a script with the JDK's java.net.http.HttpClient

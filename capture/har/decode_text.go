@@ -244,3 +244,56 @@ func (d *decoder) skipString() {
 		}
 	}
 }
+
+// --- skipping
+
+// skipValue checks and skips any JSON value.
+func (d *decoder) skipValue() {
+	switch c := d.peek(); c {
+	case '{':
+		if !d.push() {
+			return
+		}
+		d.skipWS()
+		if d.peek() == '}' {
+			d.pos++
+			d.depth--
+			return
+		}
+		for more := d.member(); more; more = d.nextMember() {
+			d.skipValue()
+		}
+	case '[':
+		if !d.push() {
+			return
+		}
+		for more := d.moreElements(true); more; more = d.moreElements(false) {
+			d.skipValue()
+		}
+	case '"':
+		d.skipString()
+	case 't':
+		d.literal("true")
+	case 'f':
+		d.literal("false")
+	case 'n':
+		d.literal("null")
+	default:
+		if c == '-' || c >= '0' && c <= '9' {
+			d.number()
+			return
+		}
+		d.unexpected("looking for beginning of value")
+	}
+}
+
+// --- strings
+
+// plain[c] is true for bytes that stand for themselves in a string and need
+// no check: ASCII other than '"', '\\' and control characters.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return
+}()

@@ -117,14 +117,29 @@ func decodeInOrder[T any](file *os.File, idx []entrySpan, progress *atomic.Int64
 
 func decodeSpans(file *os.File, spans []entrySpan, firstID int, progress *atomic.Int64) ([]*capture.Flow, error) {
 	flows := make([]*capture.Flow, 0, len(spans))
+	// Entries sorted by start mostly sit in file order: read the batch's
+	// range with one system call when it is not much more than its entries.
+	var block []byte
+	lo, hi, sum := spanRange(spans)
+	if hi-lo <= 2*sum+64<<10 {
+		block = make([]byte, hi-lo)
+		if _, err := file.ReadAt(block, lo); err != nil {
+			return nil, fmt.Errorf("reading entries %d–%d: %w", firstID, firstID+len(spans)-1, err)
+		}
+	}
 	var buf []byte
 	for i, e := range spans {
-		if cap(buf) < int(e.n) {
-			buf = make([]byte, e.n)
-		}
-		data := buf[:e.n]
-		if _, err := file.ReadAt(data, e.off); err != nil {
-			return nil, fmt.Errorf("reading entry %d: %w", firstID+i, err)
+		var data []byte
+		if block != nil {
+			data = block[e.off-lo : e.off-lo+e.n]
+		} else {
+			if cap(buf) < int(e.n) {
+				buf = make([]byte, e.n)
+			}
+			data = buf[:e.n]
+			if _, err := file.ReadAt(data, e.off); err != nil {
+				return nil, fmt.Errorf("reading entry %d: %w", firstID+i, err)
+			}
 		}
 		if progress != nil {
 			progress.Add(e.n)
@@ -138,6 +153,18 @@ func decodeSpans(file *os.File, spans []entrySpan, firstID int, progress *atomic
 		flows = append(flows, f)
 	}
 	return flows, nil
+}
+
+// spanRange is the file range spans cover and the bytes of the spans.
+func spanRange(spans []entrySpan) (lo, hi, sum int64) {
+	if len(spans) == 0 {
+		return 0, 0, 0
+	}
+	lo, hi = spans[0].off, spans[0].off+spans[0].n
+	for _, e := range spans {
+		lo, hi, sum = min(lo, e.off), max(hi, e.off+e.n), sum+e.n
+	}
+	return lo, hi, sum
 }
 
 type entrySpan struct {

@@ -55,7 +55,7 @@ func (g GoCaller) Call(ctx context.Context, base string, steps []Step) ([]Reply,
 	}
 	var replies []Reply
 	for _, s := range steps {
-		if err := pause(ctx, s.Pause); err != nil {
+		if err := Pause(ctx, s.Pause); err != nil {
 			return replies, err
 		}
 		var body io.Reader
@@ -87,8 +87,8 @@ func (g GoCaller) Call(ctx context.Context, base string, steps []Step) ([]Reply,
 	return replies, nil
 }
 
-// pause waits d, or until ctx ends.
-func pause(ctx context.Context, d time.Duration) error {
+// Pause waits d, or until ctx ends.
+func Pause(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return nil
 	}

@@ -1,0 +1,190 @@
+package har
+
+// The lists of an entry: headers, query strings and cookies, decoded into
+// slices without an allocation per string where none is needed.
+
+var nvFields = []string{"name", "value"}
+
+// Headers and query strings are most of an entry's strings. So that they
+// do not cost an allocation each, nvPending leaves the strings that need no
+// decoding (nearly all) in place and notes where they are; the caller then
+// cuts them all from one string of the array's bytes (finishNVs) or, when
+// that would keep much more than the strings alive, one string each.
+
+// nvRange is where a harNV's name and value are in d.data; -1 for none.
+type nvRange struct{ ns, ne, vs, ve int }
+
+func (d *decoder) nvPending(nv *harNV, r *nvRange) {
+	hint := 0
+	*r = nvRange{-1, -1, -1, -1}
+	for f := d.openFields(tNV, nvFields, &hint); f != end; f = d.nextField(nvFields, &hint) {
+		switch f {
+		case 0:
+			d.strOrRange(&nv.Name, &r.ns, &r.ne)
+		case 1:
+			d.strOrRange(&nv.Value, &r.vs, &r.ve)
+		default:
+			d.skipValue()
+		}
+	}
+}
+
+// finishNVs stores the strings that nvPending left in place.
+func (d *decoder) finishNVs(nvs []harNV, rs []nvRange) {
+	lo, hi, n := len(d.data), 0, 0
+	for _, r := range rs {
+		if r.ns >= 0 {
+			lo, hi, n = min(lo, r.ns), max(hi, r.ne), n+r.ne-r.ns
+		}
+		if r.vs >= 0 {
+			lo, hi, n = min(lo, r.vs), max(hi, r.ve), n+r.ve-r.vs
+		}
+	}
+	if hi <= lo {
+		return
+	}
+	if hi-lo > 2*n+64 { // mostly not strings: keep them apart
+		for i, r := range rs {
+			if r.ns >= 0 {
+				nvs[i].Name = string(d.data[r.ns:r.ne])
+			}
+			if r.vs >= 0 {
+				nvs[i].Value = string(d.data[r.vs:r.ve])
+			}
+		}
+		return
+	}
+	all := string(d.data[lo:hi])
+	for i, r := range rs {
+		if r.ns >= 0 {
+			nvs[i].Name = all[r.ns-lo : r.ne-lo]
+		}
+		if r.vs >= 0 {
+			nvs[i].Value = all[r.vs-lo : r.ve-lo]
+		}
+	}
+}
+
+// strOrRange is like str, but a string that needs no decoding is not
+// stored: *lo and *hi are set to where it is in d.data. A string that
+// does is stored and clears them; null leaves both as they are.
+func (d *decoder) strOrRange(p *string, lo, hi *int) {
+	if d.peek() != '"' {
+		d.str(p)
+		return
+	}
+	s := d.pos + 1
+	i := scanPlain(d.data, s)
+	if i < len(d.data) && d.data[i] == '"' {
+		d.pos = i + 1
+		*lo, *hi = s, i
+		return
+	}
+	*p = string(d.unquote(s, i))
+	*lo, *hi = -1, -1
+}
+
+var cookieFields = []string{"name", "value", "path", "domain", "expires", "httpOnly", "secure"}
+
+func (d *decoder) cookie(c *harCookie) {
+	hint := 0
+	for f := d.openFields(tCookie, cookieFields, &hint); f != end; f = d.nextField(cookieFields, &hint) {
+		switch f {
+		case 0:
+			d.str(&c.Name)
+		case 1:
+			d.str(&c.Value)
+		case 2:
+			d.str(&c.Path)
+		case 3:
+			d.str(&c.Domain)
+		case 4:
+			d.str(&c.Expires)
+		case 5:
+			d.boolean(&c.HTTPOnly)
+		case 6:
+			d.boolean(&c.Secure)
+		default:
+			d.skipValue()
+		}
+	}
+}
+
+// Slices. Into a nil or empty slice (the usual case), elements are decoded
+// into scratch space on the decoder and copied into a slice of exactly the
+// right length: one allocation. Into a slice that already has capacity (a
+// repeated key), elements are decoded in place as encoding/json does:
+// existing elements are decoded into (merged), the slice grows as needed and
+// is cut to the number of elements.
+
+func (d *decoder) nvs(p *[]harNV) {
+	open, isNull := d.openArray(tNVs)
+	if isNull {
+		*p = nil
+	}
+	if !open {
+		return
+	}
+	if cap(*p) == 0 {
+		scratch, ranges := d.nvBuf[:0], d.rangeBuf[:0]
+		for more := d.moreElements(true); more; more = d.moreElements(false) {
+			scratch, ranges = append(scratch, harNV{}), append(ranges, nvRange{})
+			d.nvPending(&scratch[len(scratch)-1], &ranges[len(ranges)-1])
+		}
+		out := append(make([]harNV, 0, len(scratch)), scratch...)
+		d.finishNVs(out, ranges)
+		*p = out
+		return
+	}
+	s, i := *p, 0
+	for more := d.moreElements(true); more; more = d.moreElements(false) {
+		if i >= cap(s) {
+			s = append(s[:cap(s)], harNV{})
+		}
+		if i >= len(s) {
+			s = s[:i+1]
+		}
+		var r nvRange
+		d.nvPending(&s[i], &r)
+		d.finishNVs(s[i:i+1], []nvRange{r})
+		i++
+	}
+	if i == 0 {
+		s = []harNV{}
+	}
+	*p = s[:i]
+}
+
+func (d *decoder) cookies(p *[]harCookie) {
+	open, isNull := d.openArray(tCookies)
+	if isNull {
+		*p = nil
+	}
+	if !open {
+		return
+	}
+	if cap(*p) == 0 {
+		scratch := d.cookieBuf[:0]
+		for more := d.moreElements(true); more; more = d.moreElements(false) {
+			scratch = append(scratch, harCookie{})
+			d.cookie(&scratch[len(scratch)-1])
+		}
+		*p = append(make([]harCookie, 0, len(scratch)), scratch...)
+		return
+	}
+	s, i := *p, 0
+	for more := d.moreElements(true); more; more = d.moreElements(false) {
+		if i >= cap(s) {
+			s = append(s[:cap(s)], harCookie{})
+		}
+		if i >= len(s) {
+			s = s[:i+1]
+		}
+		d.cookie(&s[i])
+		i++
+	}
+	if i == 0 {
+		s = []harCookie{}
+	}
+	*p = s[:i]
+}
