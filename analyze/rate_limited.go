@@ -76,7 +76,13 @@ type reqTime struct {
 
 // limited is one rate-limited request.
 type limited struct {
-	fx       *Facts
+	// What the findings cite of the limited flow (the flow itself is not
+	// kept: its bodies belong to the engine).
+	id       int
+	method   string
+	path     string
+	status   int
+	summary  string        // limitSummary
 	key      string        // method, path and body digest
 	wait     time.Duration // what the server asked for (-1: nothing)
 	waitFrom string        // "Retry-After: 1", "RateLimit-Reset: 2"
@@ -188,7 +194,7 @@ func (a *RateLimited) Observe(fx *Facts, emit func(Finding)) {
 	}
 	if limitedNow {
 		wait, from, slack := waitOf(fx)
-		l := &limited{fx: fx, key: rk, wait: wait, waitFrom: from, slack: slack, end: f.End, attempt: 1, sc: sc, scope: key}
+		l := &limited{id: f.ID, method: f.Method, path: shorten(pathOnly(f), 60), status: f.Status, summary: limitSummary(fx), key: rk, wait: wait, waitFrom: from, slack: slack, end: f.End, attempt: 1, sc: sc, scope: key}
 		if l.end.Before(f.Start) {
 			l.end = f.Start
 		}
@@ -225,18 +231,17 @@ func (a *RateLimited) judgeRetry(fx *Facts, prev *limited, limitedNow bool, sc *
 		}
 		how = "early"
 		title = fmt.Sprintf("%s %s retried %s after a %d that said %s", f.Method, shorten(pathOnly(f), 50),
-			gapText(gap), prev.fx.Flow.Status, prev.waitFrom)
+			gapText(gap), prev.status, prev.waitFrom)
 	case prev.wait < 0 && gap < rateAtOnce && limitedNow:
 		sev = Error
 		how = "at once"
 		title = fmt.Sprintf("%s %s retried %s after a %d, without backing off", f.Method, shorten(pathOnly(f), 50),
-			gapText(gap), prev.fx.Flow.Status)
+			gapText(gap), prev.status)
 	default:
 		return
 	}
 	var d strings.Builder
-	fmt.Fprintf(&d, "#%d (%s %s) was answered %s at %s", prev.fx.Flow.ID, prev.fx.Flow.Method, shorten(pathOnly(prev.fx.Flow), 60),
-		limitSummary(prev.fx), clock(prev.end))
+	fmt.Fprintf(&d, "#%d (%s %s) was answered %s at %s", prev.id, prev.method, prev.path, prev.summary, clock(prev.end))
 	if prev.attempt > 1 {
 		fmt.Fprintf(&d, " (attempt %d of this request)", prev.attempt)
 	}
@@ -260,7 +265,7 @@ func (a *RateLimited) judgeRetry(fx *Facts, prev *limited, limitedNow bool, sc *
 		fmt.Fprintf(&d, "The server answered it %d this time. ", f.Status)
 	}
 	writeEpisode(&d, sc)
-	fd := Finding{Kind: KindRateLimited, Severity: sev, Flow: f.ID, Related: related(f.ID, []int{prev.fx.Flow.ID, sc.first, sc.drained}),
+	fd := Finding{Kind: KindRateLimited, Severity: sev, Flow: f.ID, Related: related(f.ID, []int{prev.id, sc.first, sc.drained}),
 		Title: title, Detail: strings.TrimSpace(d.String()), Fix: rateFix(how, prev)}
 	fd.group = KindRateLimited + "\x00" + key.client + "\x00" + key.where + "\x00" + how
 	emit(fd)
@@ -272,7 +277,7 @@ func (a *RateLimited) Holding() int {
 	if len(a.held) == 0 {
 		return 0
 	}
-	return a.held[0].fx.Flow.ID
+	return a.held[0].id
 }
 
 // Settle implements Settler: a limited request not retried by its deadline
@@ -316,10 +321,9 @@ func (a *RateLimited) trim() {
 }
 
 func (a *RateLimited) gaveUpFinding(l *limited, reached time.Time) Finding {
-	f := l.fx.Flow
 	sev := Error
 	var d strings.Builder
-	fmt.Fprintf(&d, "#%d (%s %s) was answered %s at %s", f.ID, f.Method, shorten(pathOnly(f), 60), limitSummary(l.fx), clock(l.end))
+	fmt.Fprintf(&d, "#%d (%s %s) was answered %s at %s", l.id, l.method, l.path, l.summary, clock(l.end))
 	if l.attempt > 1 {
 		fmt.Fprintf(&d, " (attempt %d of this request)", l.attempt)
 	}
@@ -332,14 +336,14 @@ func (a *RateLimited) gaveUpFinding(l *limited, reached time.Time) Finding {
 	if reached.Before(l.deadline) {
 		sev = Warning
 		fmt.Fprintf(&d, ". The capture ends %s after it, before the %s provtap waits for a retry, and has no retry of the same request: "+
-			"the client may have given up. ", ago(l.end, a.last), durText(window))
+			"the client may have given up. ", ago(l.end, reached), durText(window))
 	} else {
 		fmt.Fprintf(&d, ". The client did not send the same request again within %s: it gave up, and the %s was never done. ",
-			durText(window), f.Method)
+			durText(window), l.method)
 	}
 	writeEpisode(&d, l.sc)
-	fd := Finding{Kind: KindRateLimited, Severity: sev, Flow: f.ID, Related: related(f.ID, []int{l.sc.first, l.sc.drained}),
-		Title:  fmt.Sprintf("%s %s not retried after a %d (%s)", f.Method, shorten(pathOnly(f), 50), f.Status, waitShort(l)),
+	fd := Finding{Kind: KindRateLimited, Severity: sev, Flow: l.id, Related: related(l.id, []int{l.sc.first, l.sc.drained}),
+		Title:  fmt.Sprintf("%s %s not retried after a %d (%s)", l.method, shorten(l.path, 50), l.status, waitShort(l)),
 		Detail: strings.TrimSpace(d.String()), Fix: rateFix("gave up", l)}
 	fd.group = KindRateLimited + "\x00" + l.scope.client + "\x00" + l.scope.where + "\x00gave up"
 	return fd
