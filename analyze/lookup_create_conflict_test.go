@@ -185,3 +185,13 @@ func TestLookupCreateConflictUniquenessUnder400(t *testing.T) {
 	c.add("POST", lookupAPI+"/Users", 400, createOpts("JDoe", 201, respBody(strings.ReplaceAll(uniq409, `"409"`, `"400"`)))...)
 	expectExactly(t, c.run(), want{analyze.KindLookupCreateConflict, 2, analyze.Error})
 }
+
+// A HAR from another tool has no client addresses: the account ties the
+// lookup to the create.
+func TestLookupCreateConflictWithoutClientAddresses(t *testing.T) {
+	c := newCapt()
+	c.add("GET", lookupAPI+jdoeFilter, 200, lookupOpts(emptyList, fromClient(""))...)
+	c.add("GET", lookupAPI+"/Groups", 200, hdr("Authorization", basicAuth), fromClient(""))
+	c.add("POST", lookupAPI+"/Users", 409, createOpts("jdoe", 409, fromClient(""))...)
+	expectExactly(t, c.run(), want{analyze.KindLookupCreateConflict, 3, analyze.Error})
+}
