@@ -78,21 +78,25 @@ type reqTime struct {
 type limited struct {
 	// What the findings cite of the limited flow (the flow itself is not
 	// kept: its bodies belong to the engine).
-	id       int
-	method   string
-	path     string
-	status   int
-	summary  string        // limitSummary
-	key      string        // method, path and body digest
-	wait     time.Duration // what the server asked for (-1: nothing)
-	waitFrom string        // "Retry-After: 1", "RateLimit-Reset: 2"
-	slack    time.Duration // how far short of wait a retry may come and still count as waiting
-	end      time.Time
-	attempt  int // 1 for the first 429 of this request, 2 after one retry…
-	deadline time.Time
-	done     bool // retried, or released
-	sc       *rateScope
-	scope    scope
+	id     int
+	method string
+	path   string
+	status int
+	// What summary reads, kept to write it only when a finding needs
+	// it: most 429s of a well-behaved client never do.
+	body        []byte // a copy, capped
+	contentType string
+	headers     []capture.Header // Retry-After and RateLimit headers
+	key         string           // method, path and body digest
+	wait        time.Duration    // what the server asked for (-1: nothing)
+	waitFrom    string           // "Retry-After: 1", "RateLimit-Reset: 2"
+	slack       time.Duration    // how far short of wait a retry may come and still count as waiting
+	end         time.Time
+	attempt     int // 1 for the first 429 of this request, 2 after one retry…
+	deadline    time.Time
+	done        bool // retried, or released
+	sc          *rateScope
+	scope       scope
 }
 
 const (
@@ -104,6 +108,7 @@ const (
 	rateAtOnce    = 250 * time.Millisecond
 	rateGiveUp    = 30 * time.Second
 	rateHeldLimit = 4096
+	rateBodyKept  = 2048
 )
 
 // NewRateLimited returns the rate-limited analyzer.
@@ -194,9 +199,18 @@ func (a *RateLimited) Observe(fx *Facts, emit func(Finding)) {
 	}
 	if limitedNow {
 		wait, from, slack := waitOf(fx)
-		l := &limited{id: f.ID, method: f.Method, path: shorten(pathOnly(f), 60), status: f.Status, summary: limitSummary(fx), key: rk, wait: wait, waitFrom: from, slack: slack, end: f.End, attempt: 1, sc: sc, scope: key}
+		l := &limited{id: f.ID, method: f.Method, path: shorten(pathOnly(f), 60), status: f.Status, key: rk, wait: wait, waitFrom: from, slack: slack, end: f.End, attempt: 1, sc: sc, scope: key}
 		if l.end.Before(f.Start) {
 			l.end = f.Start
+		}
+		if b := fx.ResponseText(); len(b) > 0 {
+			l.body = append([]byte(nil), b[:min(len(b), rateBodyKept)]...)
+		}
+		l.contentType = f.ResponseHeader("Content-Type")
+		for _, h := range f.ResponseHeaders {
+			if strings.EqualFold(h.Name, "Retry-After") || rateLimitHeader(h.Name) {
+				l.headers = append(l.headers, h)
+			}
 		}
 		if prev != nil {
 			l.attempt = prev.attempt + 1
@@ -241,7 +255,7 @@ func (a *RateLimited) judgeRetry(fx *Facts, prev *limited, limitedNow bool, sc *
 		return
 	}
 	var d strings.Builder
-	fmt.Fprintf(&d, "#%d (%s %s) was answered %s at %s", prev.id, prev.method, prev.path, prev.summary, clock(prev.end))
+	fmt.Fprintf(&d, "#%d (%s %s) was answered %s at %s", prev.id, prev.method, prev.path, prev.summary(), clock(prev.end))
 	if prev.attempt > 1 {
 		fmt.Fprintf(&d, " (attempt %d of this request)", prev.attempt)
 	}
@@ -323,7 +337,7 @@ func (a *RateLimited) trim() {
 func (a *RateLimited) gaveUpFinding(l *limited, reached time.Time) Finding {
 	sev := Error
 	var d strings.Builder
-	fmt.Fprintf(&d, "#%d (%s %s) was answered %s at %s", l.id, l.method, l.path, l.summary, clock(l.end))
+	fmt.Fprintf(&d, "#%d (%s %s) was answered %s at %s", l.id, l.method, l.path, l.summary(), clock(l.end))
 	if l.attempt > 1 {
 		fmt.Fprintf(&d, " (attempt %d of this request)", l.attempt)
 	}
@@ -384,21 +398,20 @@ func rateFix(how string, l *limited) string {
 		"lower the number of threads or the request rate if the limit is hit often."
 }
 
-// limitSummary is "429 Too Many Requests “…”" with the rate headers.
-func limitSummary(fx *Facts) string {
-	f := fx.Flow
-	s := strconv.Itoa(f.Status)
-	if t := http.StatusText(f.Status); t != "" {
+// summary is "429 Too Many Requests “…”" with the rate headers.
+func (l *limited) summary() string { return writeLimit(l.status, l.body, l.contentType, l.headers) }
+
+func writeLimit(status int, body []byte, contentType string, headers []capture.Header) string {
+	s := strconv.Itoa(status)
+	if t := http.StatusText(status); t != "" {
 		s += " " + t
 	}
-	if r := reasonFrom(fx.ResponseText(), f.ResponseHeader("Content-Type")); r != "" {
+	if r := reasonFrom(body, contentType); r != "" {
 		s += " “" + r + "”"
 	}
 	var hs []string
-	for _, h := range f.ResponseHeaders {
-		if strings.EqualFold(h.Name, "Retry-After") || rateLimitHeader(h.Name) {
-			hs = append(hs, h.Name+": "+shorten(h.Value, 60))
-		}
+	for _, h := range headers {
+		hs = append(hs, h.Name+": "+shorten(h.Value, 60))
 	}
 	if len(hs) > 0 {
 		s += " (" + strings.Join(hs, ", ") + ")"
