@@ -12,6 +12,8 @@ func All() []Analyzer {
 		NewExpiredToken(),
 		NewAuthSchemeMismatch(),
 		NewTLSUntrusted(),
+		NewSCIMPatchDialect(),
+		NewMediaType(),
 		NewRateLimited(),
 		NewLookupCreateConflict(),
 	}
