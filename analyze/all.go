@@ -16,6 +16,8 @@ func All() []Analyzer {
 		NewMediaType(),
 		NewClientRejectedCookie(),
 		NewUnresolvedTemplate(),
+		NewRateLimited(),
+		NewLookupCreateConflict(),
 	}
 }
 
