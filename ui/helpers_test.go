@@ -154,8 +154,13 @@ func waitOutput(t *testing.T, tm *teatest.TestModel, subs ...string) {
 			}
 		}
 		return true
-	}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+	}, teatest.WithDuration(waitLimit), teatest.WithCheckInterval(20*time.Millisecond))
 }
+
+// waitLimit bounds a wait for the screen; generous, since these 2-core
+// machines also run the end-to-end tests' JVMs (a wait that succeeds ends
+// at once).
+const waitLimit = 20 * time.Second
 
 // finish quits the program and returns its final model.
 func finish(t *testing.T, tm *teatest.TestModel) *Model {
