@@ -40,6 +40,11 @@ func All() []Analyzer {
 //     redirect, an error inside a 2xx); a TLS handshake the client broke off
 //     counts as refused, since no request could be sent. Otherwise warning
 //     or info by how sure the tie and how much the cookie or header matters.
+//     The analyzers of a request's shape (scim-patch-dialect, media-type,
+//     unresolved-template, rate-limited, lookup-create-conflict) also count
+//     the server's rejection of it as refused (rejection.go: 400, 406, 409,
+//     412, 415, 422, 429, a 503 with Retry-After); the engine's refusal,
+//     which the session and header analyzers read, stays about credentials.
 //   - The unanswered half of a challenge (challenges.go) is the protocol:
 //     no analyzer judges it; the answer is judged.
 //   - Problems (problems.go): one kind, one logical client, one cookie,
