@@ -147,11 +147,24 @@ func analyzeWithProgress(path string, clk *clock, stderr io.Writer, add func(ana
 	}()
 	eng := analyze.NewEngine()
 	var addErr error
-	hand := func(fs []analyze.Finding) {
-		for _, fd := range fs {
-			if addErr == nil {
-				addErr = add(fd)
+	// Findings are grouped and written on a goroutine of their own: the
+	// engine, which must see flows one at a time, is the pipeline's
+	// narrowest part, and a million findings' JSON need not wait on it.
+	found := make(chan []analyze.Finding, 256)
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		for fs := range found {
+			for _, fd := range fs {
+				if addErr == nil {
+					addErr = add(fd)
+				}
 			}
+		}
+	}()
+	hand := func(fs []analyze.Finding) {
+		if len(fs) > 0 {
+			found <- append([]analyze.Finding(nil), fs...)
 		}
 	}
 	zone, _ := clk.location(nil)
@@ -163,6 +176,8 @@ func analyzeWithProgress(path string, clk *clock, stderr io.Writer, add func(ana
 		hand(eng.AddFacts(fx))
 	})
 	hand(eng.Flush())
+	close(found)
+	<-written
 	close(done)
 	<-finished
 	if err == nil && addErr != nil {
