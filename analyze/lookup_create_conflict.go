@@ -36,10 +36,8 @@ const KindLookupCreateConflict = "lookup-create-conflict"
 //   - State is bounded: per client and API the last 32 lookups, per API the
 //     last 32 successful creates, 4096 clients×APIs.
 type LookupCreateConflict struct {
-	scopes  map[scope]*lookupScope
-	order   []scope
-	creates map[string]*createRing // per API
-	corder  []string
+	scopes  capped[scope, lookupScope]
+	creates capped[string, createRing] // per API
 	// looked is the APIs where lookups were seen: only there are creates
 	// worth remembering (bounded with the scopes).
 	looked map[string]bool
@@ -92,7 +90,8 @@ const (
 
 // NewLookupCreateConflict returns the lookup-create-conflict analyzer.
 func NewLookupCreateConflict() *LookupCreateConflict {
-	return &LookupCreateConflict{scopes: map[scope]*lookupScope{}, creates: map[string]*createRing{}, looked: map[string]bool{}}
+	return &LookupCreateConflict{scopes: newCapped[scope, lookupScope](lookupScopes),
+		creates: newCapped[string, createRing](lookupScopes), looked: map[string]bool{}}
 }
 
 // Name implements Analyzer.
@@ -110,17 +109,7 @@ func (a *LookupCreateConflict) Observe(fx *Facts, emit func(Finding)) {
 			return
 		}
 		if l := parseLookup(fx); l != nil {
-			key := scope{fx.Client.Key, fx.API}
-			sc := a.scopes[key]
-			if sc == nil {
-				sc = &lookupScope{}
-				a.scopes[key] = sc
-				a.order = append(a.order, key)
-				if len(a.order) > lookupScopes {
-					delete(a.scopes, a.order[0])
-					a.order = a.order[1:]
-				}
-			}
+			sc := a.scopes.add(scope{fx.Client.Key, fx.API})
 			sc.ring[sc.n%lookupsKept] = l
 			sc.n++
 			if !a.looked[fx.API] {
@@ -139,7 +128,7 @@ func (a *LookupCreateConflict) Observe(fx *Facts, emit func(Finding)) {
 		if !ok {
 			return
 		}
-		sc := a.scopes[scope{fx.Client.Key, fx.API}]
+		sc := a.scopes.get(scope{fx.Client.Key, fx.API})
 		if sc == nil {
 			return
 		}
@@ -175,16 +164,7 @@ func (a *LookupCreateConflict) noteCreate(fx *Facts) {
 	if v == "" {
 		return
 	}
-	cr := a.creates[fx.API]
-	if cr == nil {
-		cr = &createRing{}
-		a.creates[fx.API] = cr
-		a.corder = append(a.corder, fx.API)
-		if len(a.corder) > lookupScopes {
-			delete(a.creates, a.corder[0])
-			a.corder = a.corder[1:]
-		}
-	}
+	cr := a.creates.add(fx.API)
 	cr.ring[cr.n%lookupsKept] = createdRef{fx.Flow.ID, fx.Flow.End, normPath(fx.Path), strings.ToLower(v)}
 	cr.n++
 }
@@ -213,7 +193,7 @@ func (a *LookupCreateConflict) judge(fx *Facts, ref Refusal, sc *lookupScope, em
 	if l == nil || l.found {
 		return
 	}
-	if cr := a.creates[fx.API]; cr != nil {
+	if cr := a.creates.get(fx.API); cr != nil {
 		for i := 0; i < min(cr.n, lookupsKept); i++ {
 			c := cr.ring[(cr.n-1-i)%lookupsKept]
 			if c.path == path && c.value == strings.ToLower(value) && c.id > l.id && c.id < f.ID {

@@ -51,8 +51,7 @@ const KindRateLimited = "rate-limited"
 //   - State is bounded: per client and API the last 32 requests and 16
 //     limited requests awaiting their retry, 4096 clients×APIs.
 type RateLimited struct {
-	scopes map[scope]*rateScope
-	order  []scope // insertion order, to bound the map
+	scopes capped[scope, rateScope]
 	held   []*limited
 	last   time.Time // the latest flow start seen: the capture's clock
 }
@@ -111,7 +110,9 @@ const (
 )
 
 // NewRateLimited returns the rate-limited analyzer.
-func NewRateLimited() *RateLimited { return &RateLimited{scopes: map[scope]*rateScope{}} }
+func NewRateLimited() *RateLimited {
+	return &RateLimited{scopes: newCapped[scope, rateScope](rateScopes)}
+}
 
 // Name implements Analyzer.
 func (a *RateLimited) Name() string { return KindRateLimited }
@@ -157,16 +158,7 @@ func (a *RateLimited) Observe(fx *Facts, emit func(Finding)) {
 		a.last = f.Start
 	}
 	key := scope{fx.Client.Key, fx.API}
-	sc := a.scopes[key]
-	if sc == nil {
-		sc = &rateScope{}
-		a.scopes[key] = sc
-		a.order = append(a.order, key)
-		if len(a.order) > rateScopes {
-			delete(a.scopes, a.order[0])
-			a.order = a.order[1:]
-		}
-	}
+	sc := a.scopes.add(key)
 	sc.recent[sc.n%rateRecent] = reqTime{f.ID, f.Start, f.End}
 	sc.n++
 	limitedNow := isRateLimit(fx)

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/url"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -46,12 +45,7 @@ func scanQuery(q url.Values, full bool, add func(templateHit)) {
 	if !suspect {
 		return
 	}
-	names := make([]string, 0, len(q))
-	for n := range q {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range sortedNames(q) {
 		for _, v := range q[n] {
 			visitValue("query", n, v, false, full, add)
 		}
@@ -91,12 +85,7 @@ func scanBody(body []byte, ctype string, full bool, add func(templateHit)) {
 		if err != nil {
 			return
 		}
-		names := make([]string, 0, len(q))
-		for n := range q {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
+		for _, n := range sortedNames(q) {
 			for _, v := range q[n] {
 				visitValue("form body", n, v, false, full, add)
 			}

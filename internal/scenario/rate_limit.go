@@ -138,14 +138,8 @@ func (a *RateLimitAPI) serve(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimPrefix(r.URL.Path, RatePath)
 	switch {
 	case path == "/Users" && r.Method == http.MethodPost:
-		var in map[string]any
-		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-			rlError(w, http.StatusBadRequest, "invalidSyntax", "The request body is not JSON")
-			return
-		}
-		name, _ := in["userName"].(string)
-		if name == "" {
-			rlError(w, http.StatusBadRequest, "invalidValue", "userName is required")
+		name, ok := newUserName(w, r)
+		if !ok {
 			return
 		}
 		u := map[string]any{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User"}, "id": newUUID(), "userName": name}
@@ -232,4 +226,20 @@ func RateSteps(c RateClient, suffix string, wait, margin time.Duration) []Step {
 			Header: [][2]string{auth, {"Accept", SCIMType}}})
 	}
 	return steps
+}
+
+// newUserName reads a SCIM create's userName, answering 400 (and false)
+// when the body is not JSON or has none.
+func newUserName(w http.ResponseWriter, r *http.Request) (string, bool) {
+	var in map[string]any
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+		rlError(w, http.StatusBadRequest, "invalidSyntax", "The request body is not JSON")
+		return "", false
+	}
+	name, _ := in["userName"].(string)
+	if name == "" {
+		rlError(w, http.StatusBadRequest, "invalidValue", "userName is required")
+		return "", false
+	}
+	return name, true
 }

@@ -115,14 +115,8 @@ func (a *LookupAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, SCIMType, http.StatusOK, rlList(found))
 	case path == "/Users" && r.Method == http.MethodPost:
-		var in map[string]any
-		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-			rlError(w, http.StatusBadRequest, "invalidSyntax", "The request body is not JSON")
-			return
-		}
-		name, _ := in["userName"].(string)
-		if name == "" {
-			rlError(w, http.StatusBadRequest, "invalidValue", "userName is required")
+		name, ok := newUserName(w, r)
+		if !ok {
 			return
 		}
 		for _, u := range a.users {
