@@ -17,14 +17,14 @@ import (
 // failures do not read in a terminal of 80×24.
 
 const demoAllAbout = `With --all, six more follow, each failing connector beside its fixed twin: a
-SCIM PATCH in Entra ID's dialect refused by a strict server, application/json
-where the server wants application/scim+json, a session cookie Apache
-HttpClient 4.x's default cookie spec throws away (emulated in Go, see below),
-a template's $plan.email$ sent unfilled, a 429 retried at once, and a lookup
-whose case the server's filter does not match, so the create gets 409.
-The Apache HttpClient connector is Go's client with that client's
-User-Agent and a cookie jar that drops each cookie whose Expires the
-default spec cannot read (the rule provtap's analyzers apply).`
+SCIM PATCH in Entra ID's dialect that a strict server refuses, application/json
+where the server wants application/scim+json, a session cookie that Apache
+HttpClient 4.x's default cookie spec throws away, a template's $plan.email$
+sent unfilled, a 429 retried at once, and a lookup whose case the server's
+filter does not match, so the create that follows gets 409. The Apache
+HttpClient connector is emulated: Go's client, with that client's User-Agent
+and a cookie jar that drops each cookie whose Expires the default spec cannot
+read (the rule provtap's analyzers apply).`
 
 // demoRun is one scripted connector of --all with its own server.
 type demoRun struct {
