@@ -160,3 +160,21 @@ func TestDemoAllWithoutATerminal(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 }
+
+// provtap demo --all in tmux: the same live path as the seeds' demo, with
+// every failure's problem on screen.
+func TestTmuxDemoAll(t *testing.T) {
+	t.Parallel()
+	requireTmux(t)
+	bin := provtapBinary(t)
+	dir := t.TempDir()
+	s := startTmux(t, 100, 30, dir, bin, "demo", "--all", "--home", filepath.Join(dir, "demo"))
+	s.waitScreen("Problems (", "lost-header", "concurrent-session", scenario.KindSCIMPatchDialect, scenario.KindMediaType,
+		scenario.KindClientRejectedCookie, scenario.KindUnresolvedTemplate, scenario.KindRateLimited, scenario.KindLookupCreateConflict)
+	s.keys("G", "Enter", "j", "Enter") // the last problem (lookup-create-conflict), its first request
+	s.waitScreen("[Request]", "409")
+	s.keys("q")
+	s.waitScreen("quit? the proxy stops")
+	s.keys("y")
+	s.waitExit()
+}
