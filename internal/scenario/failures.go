@@ -162,6 +162,7 @@ func Failures() []Failure {
 		{Kind: KindLookupCreateConflict, TLS: true, Shows: 2,
 			Failing: Connector{Name: "SCIM connector, looks JDoe up as typed, then creates it", UserAgent: "idm-connector/5.1 (lookup as typed)",
 				Statuses: []int{200, 409}, Start: func() (http.Handler, []Step) {
+					// What ProvisionByLookup sends here: the lookup finds nothing, so it creates.
 					lookup, create := LookupSteps("JDoe")
 					return NewLookupAPI(LookupCaseSensitive), []Step{lookup, create}
 				}},
