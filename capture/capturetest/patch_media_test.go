@@ -22,8 +22,6 @@ import (
 
 var patchMediaKinds = []string{analyze.KindSCIMPatchDialect, analyze.KindMediaType}
 
-func bearer(token string) [2]string { return [2]string{"Authorization", "Bearer " + token} }
-
 // patchCase is one connector run against the PATCH server.
 type patchCase struct {
 	name  string
@@ -34,22 +32,10 @@ type patchCase struct {
 	check func(t *testing.T, api *scenario.SCIMPatchAPI, user, group, m1 string)
 }
 
-func patchStep(path, body string) scenario.Step {
-	return scenario.Step{Method: "PATCH", Path: path, Body: body,
-		Header: [][2]string{bearer(scenario.SCIMPatchToken), {"Content-Type", scenario.SCIMType}, {"Accept", scenario.SCIMType}}}
-}
-
-func getStep(path string) scenario.Step {
-	return scenario.Step{Method: "GET", Path: path, Header: [][2]string{bearer(scenario.SCIMPatchToken), {"Accept", scenario.SCIMType}}}
-}
-
-func usersPath(id string) string  { return scenario.SCIMPatchBase + "/Users/" + id }
-func groupsPath(id string) string { return scenario.SCIMPatchBase + "/Groups/" + id }
-
 var patchCases = []patchCase{
 	{name: "strict server refuses Entra's PATCH", mode: scenario.PatchStrict,
 		steps: func(u, _, _ string) []scenario.Step {
-			return []scenario.Step{getStep(usersPath(u)), patchStep(usersPath(u), scenario.EntraDisableUser)}
+			return []scenario.Step{scenario.SCIMPatchGet(scenario.SCIMPatchUser(u)), scenario.SCIMPatchStep(scenario.SCIMPatchUser(u), scenario.EntraDisableUser)}
 		},
 		want: []analyzetest.Want{want(analyze.KindSCIMPatchDialect, 2, analyze.Error)},
 		says: []string{`/Operations/0/op is "op":"Replace"`, `/Operations/0/value is "False" for active`, `scimType "invalidSyntax"`,
@@ -61,7 +47,7 @@ var patchCases = []patchCase{
 		}},
 	{name: "strict server takes the RFC PATCH", mode: scenario.PatchStrict,
 		steps: func(u, _, _ string) []scenario.Step {
-			return []scenario.Step{getStep(usersPath(u)), patchStep(usersPath(u), scenario.RFCDisableUser), getStep(usersPath(u))}
+			return []scenario.Step{scenario.SCIMPatchGet(scenario.SCIMPatchUser(u)), scenario.SCIMPatchStep(scenario.SCIMPatchUser(u), scenario.RFCDisableUser), scenario.SCIMPatchGet(scenario.SCIMPatchUser(u))}
 		},
 		check: func(t *testing.T, api *scenario.SCIMPatchAPI, u, _, _ string) {
 			if api.Active(u) {
@@ -70,26 +56,26 @@ var patchCases = []patchCase{
 		}},
 	{name: "lenient server ignores the string boolean", mode: scenario.PatchLenient,
 		steps: func(u, _, _ string) []scenario.Step {
-			return []scenario.Step{patchStep(usersPath(u), scenario.EntraDisableUser), getStep(usersPath(u))}
+			return []scenario.Step{scenario.SCIMPatchStep(scenario.SCIMPatchUser(u), scenario.EntraDisableUser), scenario.SCIMPatchGet(scenario.SCIMPatchUser(u))}
 		},
 		want: []analyzetest.Want{want(analyze.KindSCIMPatchDialect, 1, analyze.Warning)},
 		says: []string{"GET #2 of the same resource shows active: true where the PATCH meant false"}},
 	{name: "lenient server ignores a path-less remove", mode: scenario.PatchLenient,
 		steps: func(_, g, m1 string) []scenario.Step {
-			return []scenario.Step{patchStep(groupsPath(g), scenario.PathlessRemoveMember(m1)), getStep(groupsPath(g))}
+			return []scenario.Step{scenario.SCIMPatchStep(scenario.SCIMPatchGroup(g), scenario.PathlessRemoveMember(m1)), scenario.SCIMPatchGet(scenario.SCIMPatchGroup(g))}
 		},
 		want: []analyzetest.Want{want(analyze.KindSCIMPatchDialect, 1, analyze.Warning)},
 		says: []string{"remove with a value and no path", "members still holding"}},
 	{name: "strict server refuses a dotted key", mode: scenario.PatchStrict,
 		steps: func(u, _, _ string) []scenario.Step {
-			return []scenario.Step{patchStep(usersPath(u), scenario.DottedRename)}
+			return []scenario.Step{scenario.SCIMPatchStep(scenario.SCIMPatchUser(u), scenario.DottedRename)}
 		},
 		want: []analyzetest.Want{want(analyze.KindSCIMPatchDialect, 1, analyze.Error)},
 		says: []string{`/Operations/0/value/name.givenName is "name.givenName"`, `scimType "invalidValue"`}},
 	{name: "lenient server and RFC PATCHes", mode: scenario.PatchLenient,
 		steps: func(u, g, m1 string) []scenario.Step {
-			return []scenario.Step{patchStep(usersPath(u), scenario.RFCDisableUser), getStep(usersPath(u)),
-				patchStep(usersPath(u), scenario.RFCRename), patchStep(groupsPath(g), scenario.RFCRemoveMember(m1)), getStep(groupsPath(g))}
+			return []scenario.Step{scenario.SCIMPatchStep(scenario.SCIMPatchUser(u), scenario.RFCDisableUser), scenario.SCIMPatchGet(scenario.SCIMPatchUser(u)),
+				scenario.SCIMPatchStep(scenario.SCIMPatchUser(u), scenario.RFCRename), scenario.SCIMPatchStep(scenario.SCIMPatchGroup(g), scenario.RFCRemoveMember(m1)), scenario.SCIMPatchGet(scenario.SCIMPatchGroup(g))}
 		},
 		check: func(t *testing.T, api *scenario.SCIMPatchAPI, u, g, m1 string) {
 			if api.Active(u) || api.GivenName(u) != "Jon" || len(api.Members(g)) != 1 {
@@ -170,8 +156,8 @@ func TestSCIMPatchDialectThreads(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			caller := scenario.GoCaller{Client: rp.Client()}
-			_, err := caller.Call(ctx, srv.URL, []scenario.Step{getStep(usersPath(u)), patchStep(usersPath(u), scenario.RFCDisableUser),
-				getStep(usersPath(u))})
+			_, err := caller.Call(ctx, srv.URL, []scenario.Step{scenario.SCIMPatchGet(scenario.SCIMPatchUser(u)), scenario.SCIMPatchStep(scenario.SCIMPatchUser(u), scenario.RFCDisableUser),
+				scenario.SCIMPatchGet(scenario.SCIMPatchUser(u))})
 			errs <- err
 		}()
 	}
@@ -215,41 +201,24 @@ type mediaCase struct {
 	says  []string // in the finding's title or detail
 }
 
-func mediaGet(accept string) scenario.Step {
-	h := [][2]string{bearer(scenario.MediaToken)}
-	if accept != "" {
-		h = append(h, [2]string{"Accept", accept})
-	}
-	return scenario.Step{Method: "GET", Path: scenario.MediaBase + "/Users?filter=" + "userName%20eq%20%22jdoe%22", Header: h}
-}
-
-func mediaPost(contentType string) scenario.Step {
-	h := [][2]string{bearer(scenario.MediaToken), {"Accept", scenario.SCIMType}}
-	if contentType != "" {
-		h = append(h, [2]string{"Content-Type", contentType})
-	}
-	return scenario.Step{Method: "POST", Path: scenario.MediaBase + "/Users", Header: h,
-		Body: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"jdoe@example.com","active":true}`}
-}
-
 var mediaCases = []mediaCase{
 	{name: "application/json to a SCIM-strict server", mode: scenario.MediaStrict,
-		steps: []scenario.Step{mediaGet(scenario.SCIMType), mediaPost("application/json")},
+		steps: []scenario.Step{scenario.MediaGet(scenario.SCIMType), scenario.MediaPost("application/json")},
 		want:  []analyzetest.Want{want(analyze.KindMediaType, 2, analyze.Error)},
 		says: []string{"POST /scim/v2/Users refused 415: Content-Type application/json, the server wants application/scim+json",
 			"Accept-Post: application/scim+json", "RFC 7644 §8.1", "“Content-Type must be application/scim+json”"}},
 	{name: "a charset the server rejects", mode: scenario.MediaStrict,
-		steps: []scenario.Step{mediaPost(scenario.SCIMType + "; charset=ISO-8859-1")},
+		steps: []scenario.Step{scenario.MediaPost(scenario.SCIMType + "; charset=ISO-8859-1")},
 		want:  []analyzetest.Want{want(analyze.KindMediaType, 1, analyze.Error)},
 		says:  []string{"charset=ISO-8859-1 rejected", "RFC 7644 §3.8", "Unsupported charset ISO-8859-1"}},
 	{name: "Accept without the SCIM type", mode: scenario.MediaStrict,
-		steps: []scenario.Step{mediaPost(scenario.SCIMType), mediaGet("application/json")},
+		steps: []scenario.Step{scenario.MediaPost(scenario.SCIMType), scenario.MediaGet("application/json")},
 		want:  []analyzetest.Want{want(analyze.KindMediaType, 2, analyze.Error)},
 		says:  []string{"refused 406: Accept application/json, the server answers application/scim+json", "POST #1 with Content-Type: application/scim+json"}},
 	{name: "the right media types", mode: scenario.MediaStrict,
-		steps: []scenario.Step{mediaGet(scenario.SCIMType), mediaPost(scenario.SCIMType), mediaPost(scenario.SCIMType + "; charset=utf-8")}},
+		steps: []scenario.Step{scenario.MediaGet(scenario.SCIMType), scenario.MediaPost(scenario.SCIMType), scenario.MediaPost(scenario.SCIMType + "; charset=utf-8")}},
 	{name: "a server that takes both", mode: scenario.MediaLenient,
-		steps: []scenario.Step{mediaGet("application/json"), mediaPost("application/json")}},
+		steps: []scenario.Step{scenario.MediaGet("application/json"), scenario.MediaPost("application/json")}},
 }
 
 // TestMediaTypeThroughProxy: a SCIM-strict media-type server refusing a
@@ -302,7 +271,7 @@ func TestMediaTypeMissingThroughProxy(t *testing.T) {
 		t.Run(caller.Name(), func(t *testing.T) {
 			srv := scenario.Serve(scenario.NewMediaTypeAPI(scenario.MediaStrict), true)
 			defer srv.Close()
-			if _, err := caller.Call(ctx, srv.URL, []scenario.Step{mediaPost("")}); err != nil {
+			if _, err := caller.Call(ctx, srv.URL, []scenario.Step{scenario.MediaPost("")}); err != nil {
 				t.Fatal(err)
 			}
 			flows := rp.Flows(1, 30*time.Second)

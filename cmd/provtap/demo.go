@@ -26,7 +26,9 @@ connector that keeps no cookies fails its second call), and a SCIM service
 behind an API gateway that wants a subscription key on every call (a SCIM
 connector sends it on reads only). Both connectors fail as they do in the
 field, then the fixed connectors succeed. All of it goes through provtap, is
-recorded, and opens in the TUI with the diagnoses on screen.`
+recorded, and opens in the TUI with the diagnoses on screen.
+
+` + demoAllAbout
 
 // Demo connectors tell themselves apart by User-Agent, as real ones do: the
 // analyzers follow one client at a time.
@@ -38,7 +40,8 @@ const (
 )
 
 func cmdDemo(args []string, stdout, stderr io.Writer) int {
-	c := newCLI("provtap demo", "provtap demo [--no-tui] [--home DIR] [--utc | --zone ZONE]", demoAbout, stdout, stderr)
+	c := newCLI("provtap demo", "provtap demo [--all] [--no-tui] [--home DIR] [--utc | --zone ZONE]", demoAbout, stdout, stderr)
+	all := c.fs.Bool("all", false, "after the two seeds, six more failures, each beside its fixed connector")
 	noTUI := c.fs.Bool("no-tui", false, "print the flows and findings instead of opening the TUI")
 	home := c.fs.String("home", "", "`DIR` for the demo's CA and capture (default: a new temporary directory)")
 	clk := addClockFlags(c)
@@ -53,7 +56,11 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 		return c.fail("%v", err)
 	}
 	if !*noTUI && !canRunTUI(stdout) {
-		return c.fail("the TUI needs a terminal (stdin and stdout); without one run provtap demo --no-tui: the flows and findings on stdout")
+		instead := "provtap demo --no-tui"
+		if *all {
+			instead = "provtap demo --all --no-tui"
+		}
+		return c.fail("the TUI needs a terminal (stdin and stdout); without one run %s: the flows and findings on stdout", instead)
 	}
 	zone, _ := clk.location(nil)
 	if *home == "" {
@@ -82,6 +89,15 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 		return c.fail("starting the SCIM gateway: %v", err)
 	}
 	defer gatewaySrv.Close()
+	var failures []demoRun
+	if *all {
+		runs, stop, err := startDemoFailures()
+		if err != nil {
+			return c.fail("%v", err)
+		}
+		defer stop()
+		failures = runs
+	}
 
 	dp, err := startDemoProxy(*home)
 	if err != nil {
@@ -94,10 +110,12 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 		return c.fail("%v", err)
 	}
 	steps := &demoSteps{
-		client:  dp.client,
-		session: sessionSrv.URL,
-		gateway: gatewaySrv.URL,
-		expire:  func() { skew.Store(int64(scenario.SessionTTL + time.Minute)) },
+		client:    dp.client,
+		session:   sessionSrv.URL,
+		gateway:   gatewaySrv.URL,
+		expire:    func() { skew.Store(int64(scenario.SessionTTL + time.Minute)) },
+		failures:  failures,
+		transport: dp.transport,
 	}
 	mode := "demo proxy " + dp.addr
 	pl := newPipeline(rec, zone)
@@ -110,18 +128,21 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 
 // demoProxy is the running proxy and a client factory that goes through it.
 type demoProxy struct {
-	proxy   liveProxy
-	addr    string
-	client  func(userAgent string, jar bool) *http.Client
-	keyFile string // the CA's private key
+	proxy     liveProxy
+	addr      string
+	client    func(userAgent string, jar bool) *http.Client
+	transport func() *http.Transport // through the proxy, with connections of its own
+	keyFile   string                 // the CA's private key
 }
 
 // demoSteps is the demo's traffic: both failing connectors, then both
-// fixed ones.
+// fixed ones; with --all, then the failures' connectors (demo_all.go).
 type demoSteps struct {
 	client           func(userAgent string, jar bool) *http.Client
 	session, gateway string
 	expire           func()
+	failures         []demoRun
+	transport        func() *http.Transport
 }
 
 func (s *demoSteps) run(log io.Writer) error {
@@ -151,7 +172,10 @@ func (s *demoSteps) run(log io.Writer) error {
 	if err := step("web-services connector, with a cookie jar", scenario.RunSeed1(s.client(uaSeed1Fixed, true), s.session), false); err != nil {
 		return err
 	}
-	return step("SCIM connector, key on every call", scenario.RunSeed2(s.client(uaSeed2Fixed, false), s.gateway, scenario.Seed2Correct), false)
+	if err := step("SCIM connector, key on every call", scenario.RunSeed2(s.client(uaSeed2Fixed, false), s.gateway, scenario.Seed2Correct), false); err != nil {
+		return err
+	}
+	return s.runFailures(log, step)
 }
 
 // demoClient makes a client through the proxy with a fixed User-Agent.

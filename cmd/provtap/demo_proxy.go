@@ -30,5 +30,5 @@ func startDemoProxy(home string) (*demoProxy, error) {
 		return nil, err
 	}
 	base := &http.Transport{Proxy: http.ProxyURL(proxyURL), TLSClientConfig: &tls.Config{RootCAs: pool}}
-	return &demoProxy{proxy: p, addr: p.Addr(), client: demoClient(base), keyFile: ca.KeyFile}, nil
+	return &demoProxy{proxy: p, addr: p.Addr(), client: demoClient(base), transport: base.Clone, keyFile: ca.KeyFile}, nil
 }

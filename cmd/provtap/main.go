@@ -30,7 +30,7 @@ func commands() []command {
 		{"redact", "a copy of a capture safe to share (secrets replaced by pseudonyms)", cmdRedact},
 		{"diff", "compare two requests of a capture side by side", cmdDiff},
 		{"ca", "where provtap's CA is, its scope, how to trust it (and undo it); a scoped CA", cmdCA},
-		{"demo", "both seed failures reproduced locally, through the proxy, in the TUI", cmdDemo},
+		{"demo", "both seed failures (--all: and six more) reproduced locally, through the proxy, in the TUI", cmdDemo},
 		{"version", "print provtap's version (also --version)", cmdVersion},
 		{"help", `this overview; "provtap help COMMAND" explains a command`, cmdHelp},
 	}

@@ -126,3 +126,25 @@ func (a *MediaTypeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, produce, http.StatusOK, map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:ListResponse"},
 		"totalResults": 0, "Resources": []any{}})
 }
+
+// MediaGet is a connector's lookup of a user (GET <MediaBase>/Users with a
+// filter) with the service's token and accept as Accept (none when "").
+func MediaGet(accept string) Step {
+	h := [][2]string{Bearer(MediaToken)}
+	if accept != "" {
+		h = append(h, [2]string{"Accept", accept})
+	}
+	return Step{Method: http.MethodGet, Path: MediaBase + "/Users?filter=" + "userName%20eq%20%22jdoe%22", Header: h}
+}
+
+// MediaPost is a connector's create of a user (POST <MediaBase>/Users)
+// with contentType as Content-Type (none when "") and Accept
+// application/scim+json.
+func MediaPost(contentType string) Step {
+	h := [][2]string{Bearer(MediaToken), {"Accept", SCIMType}}
+	if contentType != "" {
+		h = append(h, [2]string{"Content-Type", contentType})
+	}
+	return Step{Method: http.MethodPost, Path: MediaBase + "/Users", Header: h,
+		Body: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"jdoe@example.com","active":true}`}
+}

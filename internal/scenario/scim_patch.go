@@ -182,3 +182,21 @@ func (g *patchGroup) doc() map[string]any {
 	return map[string]any{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:Group"}, "id": g.id,
 		"displayName": g.displayName, "members": members}
 }
+
+// SCIMPatchUser is the path of a user of a SCIMPatchAPI.
+func SCIMPatchUser(id string) string { return SCIMPatchBase + "/Users/" + id }
+
+// SCIMPatchGroup is the path of a group of a SCIMPatchAPI.
+func SCIMPatchGroup(id string) string { return SCIMPatchBase + "/Groups/" + id }
+
+// SCIMPatchStep is a connector's PATCH of body (a PatchOp) to path, with
+// the service's token and the SCIM media type.
+func SCIMPatchStep(path, body string) Step {
+	return Step{Method: http.MethodPatch, Path: path, Body: body,
+		Header: [][2]string{Bearer(SCIMPatchToken), {"Content-Type", SCIMType}, {"Accept", SCIMType}}}
+}
+
+// SCIMPatchGet is a connector's read of path, with the service's token.
+func SCIMPatchGet(path string) Step {
+	return Step{Method: http.MethodGet, Path: path, Header: [][2]string{Bearer(SCIMPatchToken), {"Accept", SCIMType}}}
+}

@@ -106,3 +106,6 @@ func Pause(ctx context.Context, d time.Duration) error {
 func BasicAuth(user, password string) [2]string {
 	return [2]string{"Authorization", "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+password))}
 }
+
+// Bearer is the Authorization header of a bearer token.
+func Bearer(token string) [2]string { return [2]string{"Authorization", "Bearer " + token} }

@@ -17,11 +17,18 @@
 //     session per user or a session per call, load-balancer affinity,
 //     challenges, single sign-on); Provisioner and RunThreads are the
 //     connectors that drive it, one thread or several.
+//   - Failures: six more failures (a SCIM PATCH dialect, a media type, a
+//     cookie Apache HttpClient 4.x throws away, an unfilled template, a
+//     rate limit, a lookup that disagrees with the create), each a scripted
+//     connector (Step, GoCaller) against one of SCIMPatchAPI, MediaTypeAPI,
+//     CookieExpiresAPI, RequiredFieldAPI, RateLimitAPI and LookupAPI, and
+//     its fixed twin.
 //
-// `provtap demo` runs the first two through the proxy; the tests of every
-// package use all of them (capture/capturetest adds the proxy runner and the
-// curl and JDK connectors). The package has no testing dependency: it is
-// part of the shipped binary.
+// `provtap demo` runs the first two through the proxy, `provtap demo --all`
+// Failures after them; the tests of every package use all of them
+// (capture/capturetest adds the proxy runner and the curl and JDK
+// connectors). The package has no testing dependency: it is part of the
+// shipped binary.
 package scenario
 
 import (
