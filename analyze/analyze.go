@@ -122,7 +122,11 @@ func SortFindings(fs []Finding) {
 	})
 }
 
+// KindWidth is the longest kind's length (client-rejected-cookie,
+// lookup-create-conflict): the kind column of a finding's line.
+const KindWidth = 22
+
 // Line is the finding on one terminal line: severity, kind, flow, title.
 func (f Finding) Line() string {
-	return fmt.Sprintf("%-7s %-18s #%-4d %s", f.Severity, f.Kind, f.Flow, f.Title)
+	return fmt.Sprintf("%-7s %-*s #%-4d %s", f.Severity, KindWidth, f.Kind, f.Flow, f.Title)
 }

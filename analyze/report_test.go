@@ -88,7 +88,7 @@ func TestReportTextAndMarkdown(t *testing.T) {
 
 func TestFindingLine(t *testing.T) {
 	f := analyze.Finding{Kind: analyze.KindDroppedCookie, Severity: analyze.Error, Flow: 3, Title: "JSESSIONID set by #1 was not sent"}
-	if got := f.Line(); got != "error   dropped-cookie     #3    JSESSIONID set by #1 was not sent" {
+	if got := f.Line(); got != "error   dropped-cookie         #3    JSESSIONID set by #1 was not sent" {
 		t.Errorf("%q", got)
 	}
 }
@@ -131,6 +131,15 @@ func TestJSONWriterEqualsReport(t *testing.T) {
 		}
 		if got.String() != want.String() {
 			t.Errorf("streamed\n%s\nwant\n%s", got.String(), want.String())
+		}
+	}
+}
+
+// Every kind fits the kind column of a finding's line.
+func TestKindsFitTheirColumn(t *testing.T) {
+	for _, a := range analyze.All() {
+		if len(a.Name()) > analyze.KindWidth {
+			t.Errorf("kind %s is %d characters, wider than KindWidth %d", a.Name(), len(a.Name()), analyze.KindWidth)
 		}
 	}
 }

@@ -240,6 +240,10 @@ func (p *findingsPane) View() string {
 		b.WriteString("\n" + p.st.dim.Render(fit("  No findings. Analyzers explain refused calls as flows complete.", p.width)))
 		return b.String()
 	}
+	kindWidth := 0 // the widest kind listed: the column stays aligned
+	for _, pr := range p.probs {
+		kindWidth = max(kindWidth, len(pr.Kind))
+	}
 	lh := p.listHeight()
 	for i := p.offset; i < p.offset+lh; i++ {
 		b.WriteByte('\n')
@@ -257,7 +261,7 @@ func (p *findingsPane) View() string {
 			if p.open[pr] {
 				fold = "▾"
 			}
-			line = fmt.Sprintf("%s%s%s %-7s %-18s %6s  %-15s %s", cur, fold, severityMark(pr.Severity), pr.Severity, pr.Kind,
+			line = fmt.Sprintf("%s%s%s %-7s %-*s %6s  %-15s %s", cur, fold, severityMark(pr.Severity), pr.Severity, kindWidth, pr.Kind,
 				strconv.Itoa(len(pr.Flows))+"×", span(pr.Flows), oneLine(pr.First().Title))
 		} else {
 			line = cur + "      " + p.describe(id)

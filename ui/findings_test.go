@@ -26,7 +26,7 @@ func TestFindingsPaneBigProblem(t *testing.T) {
 	feed.Close()
 	m := NewModel(Options{Renderer: plainRenderer(), ShowFindings: true}, feed)
 	s := screen(m, 120, 30)
-	if l := lineWith(s, "lost-header"); !strings.Contains(l, "▶▸✖ error   lost-header        13000×  #2 … #13001") {
+	if l := lineWith(s, "lost-header"); !strings.Contains(l, "▶▸✖ error   lost-header    13000×  #2 … #13001") {
 		t.Errorf("the problem's line: %q\n%s", l, s)
 	}
 	if !strings.Contains(s, "Problems (2, from 13001 findings)") || !strings.Contains(lineWith(s, "dropped-cookie"), "1×  #1 ") {
