@@ -246,15 +246,7 @@ func (a *RateLimited) judgeRetry(fx *Facts, prev *limited, limitedNow bool, sc *
 		return
 	}
 	var d strings.Builder
-	fmt.Fprintf(&d, "#%d (%s %s) was answered %s at %s", prev.id, prev.method, prev.path, prev.summary(), clock(prev.end))
-	if prev.attempt > 1 {
-		fmt.Fprintf(&d, " (attempt %d of this request)", prev.attempt)
-	}
-	if prev.wait >= 0 {
-		fmt.Fprintf(&d, ", which asks the client to wait %s (%s)", durText(prev.wait), prev.waitFrom)
-	} else {
-		d.WriteString(", which gives no wait (no Retry-After or RateLimit reset)")
-	}
+	prev.writeAnswer(&d)
 	fmt.Fprintf(&d, ". This retry of the same request started %s after that response ended", gapText(gap))
 	if prev.wait >= 0 {
 		fmt.Fprintf(&d, ": %s too early", durText(prev.wait-gap))

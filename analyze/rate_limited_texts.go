@@ -12,18 +12,24 @@ import (
 
 // The rate-limited findings' texts, and the waits and request keys they measure.
 
-func (a *RateLimited) gaveUpFinding(l *limited, reached time.Time) Finding {
-	sev := Error
-	var d strings.Builder
-	fmt.Fprintf(&d, "#%d (%s %s) was answered %s at %s", l.id, l.method, l.path, l.summary(), clock(l.end))
+// writeAnswer says how the limited request was answered and what wait it
+// was given.
+func (l *limited) writeAnswer(d *strings.Builder) {
+	fmt.Fprintf(d, "#%d (%s %s) was answered %s at %s", l.id, l.method, l.path, l.summary(), clock(l.end))
 	if l.attempt > 1 {
-		fmt.Fprintf(&d, " (attempt %d of this request)", l.attempt)
+		fmt.Fprintf(d, " (attempt %d of this request)", l.attempt)
 	}
 	if l.wait >= 0 {
-		fmt.Fprintf(&d, ", which asks the client to wait %s (%s)", durText(l.wait), l.waitFrom)
+		fmt.Fprintf(d, ", which asks the client to wait %s (%s)", durText(l.wait), l.waitFrom)
 	} else {
 		d.WriteString(", which gives no wait (no Retry-After or RateLimit reset)")
 	}
+}
+
+func (a *RateLimited) gaveUpFinding(l *limited, reached time.Time) Finding {
+	sev := Error
+	var d strings.Builder
+	l.writeAnswer(&d)
 	window := max(l.wait, 0) + rateGiveUp
 	if reached.Before(l.deadline) {
 		sev = Warning

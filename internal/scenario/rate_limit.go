@@ -62,11 +62,7 @@ func (a *RateLimitAPI) Limited() int {
 func (a *RateLimitAPI) UserNames() []string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	var out []string
-	for _, u := range a.users {
-		out = append(out, u["userName"].(string))
-	}
-	return out
+	return userNames(a.users)
 }
 
 func (a *RateLimitAPI) limit() int {
@@ -242,4 +238,13 @@ func newUserName(w http.ResponseWriter, r *http.Request) (string, bool) {
 		return "", false
 	}
 	return name, true
+}
+
+// userNames is the userName of each SCIM user, in order.
+func userNames(users []map[string]any) []string {
+	var out []string
+	for _, u := range users {
+		out = append(out, u["userName"].(string))
+	}
+	return out
 }

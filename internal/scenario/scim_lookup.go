@@ -64,11 +64,7 @@ func NewLookupAPI(mode LookupMode) *LookupAPI {
 func (a *LookupAPI) UserNames() []string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	var out []string
-	for _, u := range a.users {
-		out = append(out, u["userName"].(string))
-	}
-	return out
+	return userNames(a.users)
 }
 
 // lookupPage is the server's page size.
