@@ -123,15 +123,42 @@ func timeRun(bin string, args ...string) (time.Duration, int64, error) {
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	t0 := time.Now()
-	err := cmd.Run()
+	if err := cmd.Start(); err != nil {
+		return 0, 0, fmt.Errorf("%s: %v", filepath.Base(bin), err)
+	}
+	// The child's own high-water mark, read while it runs: the rusage of
+	// a child started by this (vfork'd) process also counts this
+	// process's peak (the generated corpus), inherited at exec.
+	hwm := make(chan int64, 1)
+	stop := make(chan struct{})
+	go func() {
+		var peak int64
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			peak = max(peak, procStatusKB(cmd.Process.Pid, "VmHWM"))
+			select {
+			case <-stop:
+				hwm <- peak
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	err := cmd.Wait()
 	d := time.Since(t0)
+	close(stop)
+	peakMB := <-hwm / 1024
 	if ee, ok := err.(*exec.ExitError); ok && ee.ExitCode() == 1 {
 		err = nil
 	}
 	if err != nil {
 		return d, 0, fmt.Errorf("%s: %v %s", filepath.Base(bin), err, firstLineOf(stderr.String()))
 	}
-	return d, maxRSSMB(cmd.ProcessState), nil
+	if peakMB == 0 { // no /proc: the rusage, an upper bound
+		peakMB = maxRSSMB(cmd.ProcessState)
+	}
+	return d, peakMB, nil
 }
 
 func firstLineOf(s string) string { l, _, _ := strings.Cut(strings.TrimSpace(s), "\n"); return l }
