@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -143,13 +144,15 @@ func (a *ExpiredToken) judge(fx *Facts, st *tokenState, emit func(Finding)) {
 
 // noteIssued records a token an OAuth token endpoint handed out (RFC 6749
 // §5.1: {"access_token": …, "expires_in": …}).
+var accessTokenKey = []byte("access_token")
+
 func (a *ExpiredToken) noteIssued(fx *Facts) {
 	f := fx.Flow
-	if f.Status != 200 || f.ResponseBody.Size > 16<<10 || !strings.Contains(strings.ToLower(f.ResponseHeader("Content-Type")), "json") {
+	if f.Status != 200 || f.ResponseBody.Size > 16<<10 || !containsFold(f.ResponseHeader("Content-Type"), "json") {
 		return // token responses are small JSON objects
 	}
 	body := fx.ResponseText()
-	if len(body) == 0 || len(body) > 64<<10 || !strings.Contains(string(body), "access_token") {
+	if len(body) == 0 || len(body) > 64<<10 || !bytes.Contains(body, accessTokenKey) {
 		return
 	}
 	var resp struct {
