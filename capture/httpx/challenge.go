@@ -191,10 +191,11 @@ func AuthScheme(v string) (scheme, credentials string) {
 	return scheme, strings.TrimSpace(credentials)
 }
 
+// setOf is a set of names, lower-cased: look names up lower-cased.
 func setOf(names ...string) map[string]bool {
 	m := make(map[string]bool, len(names))
 	for _, n := range names {
-		m[n] = true
+		m[strings.ToLower(n)] = true
 	}
 	return m
 }

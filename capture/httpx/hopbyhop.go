@@ -10,8 +10,11 @@ import (
 // hopByHop are the fields about one connection, not the message (RFC 9110
 // §7.6.1, plus the proxy fields clients still send): a proxy does not
 // forward them and a replay over a new connection does not repeat them.
-var hopByHop = setOf("connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
-	"proxy-connection", "te", "trailer", "transfer-encoding", "upgrade")
+var hopByHop = setOf(hopByHopCanonical...)
+
+// hopByHopCanonical are the same names as net/http keys its maps.
+var hopByHopCanonical = []string{"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization",
+	"Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
 
 // IsHopByHop reports a field that is hop-by-hop whatever Connection says.
 func IsHopByHop(name string) bool { return hopByHop[strings.ToLower(name)] }
@@ -49,10 +52,6 @@ func EndToEnd(hs []capture.Header) []capture.Header {
 	}
 	return out
 }
-
-// hopByHopCanonical are the hop-by-hop names as net/http keys its maps.
-var hopByHopCanonical = []string{"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization",
-	"Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
 
 // RemoveHopByHop deletes the hop-by-hop fields of h in place (the proxy's
 // view of a message it forwards; net/http's maps hold canonical keys).
