@@ -132,6 +132,26 @@ func TestSCIMPatchDialectIgnored(t *testing.T) {
 	}
 }
 
+// A password is never read back (RFC 7643 returns it "never"): a lenient
+// server's 204 to an Entra-style PATCH that set it, followed by a GET
+// without it, is no evidence that it was not applied, and the password
+// appears in no text.
+func TestSCIMPatchDialectPasswordNotReadBack(t *testing.T) {
+	c := newCapt()
+	c.add("PATCH", patchAPI+"/Users/"+userID, 204, scimReq(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],`+
+		`"Operations":[{"op":"Replace","path":"password","value":"Pr0v-S3cret!"}]}`)...)
+	c.add("GET", patchAPI+"/Users/"+userID, 200, append([]flowOpt{hdr("Authorization", scimBearer)}, scimResp(userDoc(true))...)...)
+	got := c.run()
+	for _, f := range got {
+		if f.Severity >= analyze.Warning {
+			t.Errorf("a password the GET cannot show was judged not applied: %s", f.Line())
+		}
+		if strings.Contains(f.Title+f.Detail+f.Fix, "Pr0v-S3cret!") {
+			t.Errorf("the password is in the finding's text:\n%s\n%s", f.Title, f.Detail)
+		}
+	}
+}
+
 // A 200 that carries the resource is its own read-back.
 func TestSCIMPatchDialectIgnoredIn200(t *testing.T) {
 	c := newCapt()

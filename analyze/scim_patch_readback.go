@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/provtap/provtap/capture/httpx"
 )
 
 // What a PatchOp promises (the values a read-back must show) and whether a resource shows them.
@@ -57,6 +59,9 @@ func opExpects(op, path string, v any) []patchExpect {
 }
 
 func valueExpects(attr []string, v any, depth int) []patchExpect {
+	if len(attr) > 0 && httpx.IsSecretField(attr[len(attr)-1]) {
+		return nil // write-only (a password is returned "never", RFC 7643 §7): no read-back shows it, no text may
+	}
 	switch x := v.(type) {
 	case string:
 		if isStringBool(x) {
