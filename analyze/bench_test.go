@@ -66,37 +66,36 @@ type noop struct{}
 func (noop) Name() string                                  { return "facts" }
 func (noop) Observe(*analyze.Facts, func(analyze.Finding)) {}
 
+// benchEngine is the engine with the analyzer mk makes, fed templates again
+// and again (each pass later by the templates' span), each flow changed by
+// mod when given; an analyzer's own cost is its figure minus
+// BenchmarkEngine/facts'.
+func benchEngine(b *testing.B, templates []*capture.Flow, mk func() analyze.Analyzer, mod func(i int, f *capture.Flow)) {
+	pool := len(templates)
+	span := templates[pool-1].End.Sub(templates[0].Start) + time.Second
+	e := analyze.NewEngine(mk())
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		f := new(capture.Flow)
+		*f = *templates[i%pool]
+		shift := time.Duration(i/pool) * span
+		f.ID, f.Start, f.End = i+1, f.Start.Add(shift), f.End.Add(shift)
+		if mod != nil {
+			mod(i, f)
+		}
+		e.Add(f)
+	}
+}
+
 // BenchmarkEngine measures the engine with one analyzer at a time on a
 // steady stream; an analyzer's own cost is its figure minus facts'.
 func BenchmarkEngine(b *testing.B) {
-	const pool = 4096
-	templates := syntheticFlows(pool)
-	span := templates[pool-1].End.Sub(templates[0].Start) + time.Second
-	mks := []func() analyze.Analyzer{func() analyze.Analyzer { return noop{} }}
-	for _, a := range analyze.All() {
-		name := a.Name()
-		mks = append(mks, func() analyze.Analyzer {
-			for _, fresh := range analyze.All() {
-				if fresh.Name() == name {
-					return fresh
-				}
-			}
-			return nil
-		})
-	}
-	for _, mk := range mks {
-		a := mk()
-		b.Run(a.Name(), func(b *testing.B) {
-			e := analyze.NewEngine(a)
-			b.ReportAllocs()
-			for i := 0; i < b.N; i++ {
-				f := new(capture.Flow)
-				*f = *templates[i%pool]
-				shift := time.Duration(i/pool) * span
-				f.ID, f.Start, f.End = i+1, f.Start.Add(shift), f.End.Add(shift)
-				e.Add(f)
-			}
-		})
+	templates := syntheticFlows(4096)
+	b.Run("facts", func(b *testing.B) { benchEngine(b, templates, func() analyze.Analyzer { return noop{} }, nil) })
+	for i, a := range analyze.All() {
+		fresh := func() analyze.Analyzer { return analyze.All()[i] } // no state carried between b.N rounds
+		b.Run(a.Name(), func(b *testing.B) { benchEngine(b, templates, fresh, nil) })
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture"
@@ -174,25 +173,7 @@ func TestClientRejectedCookieOneProblem(t *testing.T) {
 }
 
 func BenchmarkClientRejectedCookie(b *testing.B) {
-	benchAnalyzer(b, func() analyze.Analyzer { return analyze.NewClientRejectedCookie() })
-}
-
-// benchAnalyzer is one analyzer on a steady stream of connector traffic
-// (syntheticFlows); its own cost is its figure minus BenchmarkEngine/facts'.
-func benchAnalyzer(b *testing.B, mk func() analyze.Analyzer) {
-	const pool = 4096
-	templates := syntheticFlows(pool)
-	span := templates[pool-1].End.Sub(templates[0].Start) + time.Second
-	e := analyze.NewEngine(mk())
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		f := new(capture.Flow)
-		*f = *templates[i%pool]
-		shift := time.Duration(i/pool) * span
-		f.ID, f.Start, f.End = i+1, f.Start.Add(shift), f.End.Add(shift)
-		e.Add(f)
-	}
+	benchEngine(b, syntheticFlows(4096), func() analyze.Analyzer { return analyze.NewClientRejectedCookie() }, nil)
 }
 
 // factsRecorder keeps the facts the engine computed, for benchmarks of

@@ -40,6 +40,19 @@ func (c *capt) add(method, rawURL string, status int, opts ...flowOpt) *capture.
 // run numbers the flows by start time and analyzes them with all analyzers.
 func (c *capt) run() []analyze.Finding { return analyze.Run(c.Numbered()) }
 
+// eachCase builds each case's capture as a subtest, runs every analyzer on
+// it and hands check the findings.
+func eachCase(t *testing.T, cases map[string]func(*capt), check func(t *testing.T, got []analyze.Finding)) {
+	t.Helper()
+	for name, build := range cases {
+		t.Run(name, func(t *testing.T) {
+			c := newCapt()
+			build(c)
+			check(t, c.run())
+		})
+	}
+}
+
 func (c *capt) runWith(as ...analyze.Analyzer) []analyze.Finding {
 	return analyze.Run(c.Numbered(), as...)
 }

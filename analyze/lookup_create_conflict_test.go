@@ -152,14 +152,9 @@ func TestLookupCreateConflictQuiet(t *testing.T) {
 			c.add("POST", lookupAPI+"/Users", 409, createOpts("JDoe", 409, after(c, 11*time.Minute))...)
 		},
 	}
-	for name, build := range cases {
-		t.Run(name, func(t *testing.T) {
-			c := newCapt()
-			build(c)
-			got := c.run()
-			expectNone(t, got, analyze.KindLookupCreateConflict)
-		})
-	}
+	eachCase(t, cases, func(t *testing.T, got []analyze.Finding) {
+		expectNone(t, got, analyze.KindLookupCreateConflict)
+	})
 }
 
 // BenchmarkLookupCreateConflict is the analyzer on typical traffic, and
@@ -167,7 +162,7 @@ func TestLookupCreateConflictQuiet(t *testing.T) {
 func BenchmarkLookupCreateConflict(b *testing.B) {
 	for _, every := range []int{0, 20} {
 		b.Run(fmt.Sprint("lookup-every-", every), func(b *testing.B) {
-			benchRateKinds(b, func() analyze.Analyzer { return analyze.NewLookupCreateConflict() }, func(i int, f *capture.Flow) {
+			benchEngine(b, syntheticFlows(4096), func() analyze.Analyzer { return analyze.NewLookupCreateConflict() }, func(i int, f *capture.Flow) {
 				if every > 0 && i%every == 0 {
 					f.Method = "GET"
 					f.Target = "/scim/v2/Users?filter=userName%20eq%20%22u" + fmt.Sprint(i%100) + "%22"

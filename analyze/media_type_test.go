@@ -138,15 +138,10 @@ func TestMediaTypeQuiet(t *testing.T) {
 			c.add("POST", mediaAPI+"/Users", 415, write("application/scim+json", "<xml/>")...)
 		},
 	}
-	for name, build := range cases {
-		t.Run(name, func(t *testing.T) {
-			c := newCapt()
-			build(c)
-			got := c.run()
-			expectQuiet(t, got)
-			expectNone(t, got, analyze.KindMediaType)
-		})
-	}
+	eachCase(t, cases, func(t *testing.T, got []analyze.Finding) {
+		expectQuiet(t, got)
+		expectNone(t, got, analyze.KindMediaType)
+	})
 }
 
 // One wrong Content-Type on thousands of writes is one problem; another
@@ -167,8 +162,10 @@ func TestMediaTypeProblems(t *testing.T) {
 // BenchmarkMediaType: ns/flow of facts alone and with the analyzer on
 // SCIM traffic (scimTraffic: one write in twenty refused 415).
 func BenchmarkMediaType(b *testing.B) {
-	b.Run("facts", func(b *testing.B) { benchSCIM(b, func() analyze.Analyzer { return noop{} }) })
-	b.Run(analyze.KindMediaType, func(b *testing.B) { benchSCIM(b, func() analyze.Analyzer { return analyze.NewMediaType() }) })
+	b.Run("facts", func(b *testing.B) { benchEngine(b, scimTraffic(4000, true), func() analyze.Analyzer { return noop{} }, nil) })
+	b.Run(analyze.KindMediaType, func(b *testing.B) {
+		benchEngine(b, scimTraffic(4000, true), func() analyze.Analyzer { return analyze.NewMediaType() }, nil)
+	})
 }
 
 func BenchmarkMediaTypeObserve(b *testing.B) {

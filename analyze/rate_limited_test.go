@@ -220,14 +220,9 @@ func TestRateLimitedQuiet(t *testing.T) {
 			c.add("POST", rateAPI+"/Users", 409, with(scimCreate("jdoe"), startAt(1300*time.Millisecond))...)
 		},
 	}
-	for name, build := range cases {
-		t.Run(name, func(t *testing.T) {
-			c := newCapt()
-			build(c)
-			got := c.run()
-			expectNone(t, got, analyze.KindRateLimited)
-		})
-	}
+	eachCase(t, cases, func(t *testing.T, got []analyze.Finding) {
+		expectNone(t, got, analyze.KindRateLimited)
+	})
 }
 
 // BenchmarkRateLimited is the analyzer alone on typical traffic (no 429)
@@ -235,7 +230,7 @@ func TestRateLimitedQuiet(t *testing.T) {
 func BenchmarkRateLimited(b *testing.B) {
 	for _, every := range []int{0, 50} {
 		b.Run(fmt.Sprint("limited-every-", every), func(b *testing.B) {
-			benchRateKinds(b, func() analyze.Analyzer { return analyze.NewRateLimited() }, func(i int, f *capture.Flow) {
+			benchEngine(b, syntheticFlows(4096), func() analyze.Analyzer { return analyze.NewRateLimited() }, func(i int, f *capture.Flow) {
 				if every > 0 && i%every == 0 {
 					f.Status = 429
 					f.ResponseHeaders = append(f.ResponseHeaders[:len(f.ResponseHeaders):len(f.ResponseHeaders)],
@@ -243,26 +238,6 @@ func BenchmarkRateLimited(b *testing.B) {
 				}
 			})
 		})
-	}
-}
-
-// benchRateKinds runs one analyzer on the engine over bench_test.go's
-// synthetic traffic, each flow changed by mod; the engine's own cost is
-// BenchmarkEngine/facts.
-func benchRateKinds(b *testing.B, mk func() analyze.Analyzer, mod func(i int, f *capture.Flow)) {
-	const pool = 4096
-	templates := syntheticFlows(pool)
-	span := templates[pool-1].End.Sub(templates[0].Start) + time.Second
-	e := analyze.NewEngine(mk())
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		f := new(capture.Flow)
-		*f = *templates[i%pool]
-		shift := time.Duration(i/pool) * span
-		f.ID, f.Start, f.End = i+1, f.Start.Add(shift), f.End.Add(shift)
-		mod(i, f)
-		e.Add(f)
 	}
 }
 

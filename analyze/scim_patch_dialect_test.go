@@ -324,30 +324,12 @@ func scimTraffic(n int, failing bool) []*capture.Flow {
 	return flows
 }
 
-// benchSCIM runs the engine with one analyzer over scimTraffic; an
-// analyzer's own cost is its figure minus facts'.
-func benchSCIM(b *testing.B, mk func() analyze.Analyzer) {
-	const pool = 4000
-	templates := scimTraffic(pool, true)
-	span := templates[pool-1].End.Sub(templates[0].Start) + time.Second
-	e := analyze.NewEngine(mk())
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		f := new(capture.Flow)
-		*f = *templates[i%pool]
-		shift := time.Duration(i/pool) * span
-		f.ID, f.Start, f.End = i+1, f.Start.Add(shift), f.End.Add(shift)
-		e.Add(f)
-	}
-}
-
 // BenchmarkSCIMPatchDialect: ns/flow of facts alone and with the analyzer
 // on SCIM traffic where a third of the flows are PATCHes.
 func BenchmarkSCIMPatchDialect(b *testing.B) {
-	b.Run("facts", func(b *testing.B) { benchSCIM(b, func() analyze.Analyzer { return noop{} }) })
+	b.Run("facts", func(b *testing.B) { benchEngine(b, scimTraffic(4000, true), func() analyze.Analyzer { return noop{} }, nil) })
 	b.Run(analyze.KindSCIMPatchDialect, func(b *testing.B) {
-		benchSCIM(b, func() analyze.Analyzer { return analyze.NewSCIMPatchDialect() })
+		benchEngine(b, scimTraffic(4000, true), func() analyze.Analyzer { return analyze.NewSCIMPatchDialect() }, nil)
 	})
 }
 

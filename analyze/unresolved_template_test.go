@@ -154,15 +154,10 @@ func TestUnresolvedTemplateQuiet(t *testing.T) {
 			createUser(c, `{"userName":"alice","manager":null,"title":"null"}`, 201)
 		},
 	}
-	for name, build := range cases {
-		t.Run(name, func(t *testing.T) {
-			c := newCapt()
-			build(c)
-			got := c.run()
-			expectNone(t, got, analyze.KindUnresolvedTemplate)
-			expectQuiet(t, got)
-		})
-	}
+	eachCase(t, cases, func(t *testing.T, got []analyze.Finding) {
+		expectNone(t, got, analyze.KindUnresolvedTemplate)
+		expectQuiet(t, got)
+	})
 }
 
 func TestUnresolvedTemplateOneProblem(t *testing.T) {
@@ -178,7 +173,7 @@ func TestUnresolvedTemplateOneProblem(t *testing.T) {
 }
 
 func BenchmarkUnresolvedTemplate(b *testing.B) {
-	benchAnalyzer(b, func() analyze.Analyzer { return analyze.NewUnresolvedTemplate() })
+	benchEngine(b, syntheticFlows(4096), func() analyze.Analyzer { return analyze.NewUnresolvedTemplate() }, nil)
 }
 
 func BenchmarkObserveUnresolvedTemplate(b *testing.B) {
