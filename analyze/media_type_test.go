@@ -162,7 +162,9 @@ func TestMediaTypeProblems(t *testing.T) {
 // BenchmarkMediaType: ns/flow of facts alone and with the analyzer on
 // SCIM traffic (scimTraffic: one write in twenty refused 415).
 func BenchmarkMediaType(b *testing.B) {
-	b.Run("facts", func(b *testing.B) { benchEngine(b, scimTraffic(4000, true), func() analyze.Analyzer { return noop{} }, nil) })
+	b.Run("facts", func(b *testing.B) {
+		benchEngine(b, scimTraffic(4000, true), func() analyze.Analyzer { return noop{} }, nil)
+	})
 	b.Run(analyze.KindMediaType, func(b *testing.B) {
 		benchEngine(b, scimTraffic(4000, true), func() analyze.Analyzer { return analyze.NewMediaType() }, nil)
 	})

@@ -327,7 +327,9 @@ func scimTraffic(n int, failing bool) []*capture.Flow {
 // BenchmarkSCIMPatchDialect: ns/flow of facts alone and with the analyzer
 // on SCIM traffic where a third of the flows are PATCHes.
 func BenchmarkSCIMPatchDialect(b *testing.B) {
-	b.Run("facts", func(b *testing.B) { benchEngine(b, scimTraffic(4000, true), func() analyze.Analyzer { return noop{} }, nil) })
+	b.Run("facts", func(b *testing.B) {
+		benchEngine(b, scimTraffic(4000, true), func() analyze.Analyzer { return noop{} }, nil)
+	})
 	b.Run(analyze.KindSCIMPatchDialect, func(b *testing.B) {
 		benchEngine(b, scimTraffic(4000, true), func() analyze.Analyzer { return analyze.NewSCIMPatchDialect() }, nil)
 	})
