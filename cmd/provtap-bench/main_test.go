@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -46,7 +47,8 @@ func TestBenchTiny(t *testing.T) {
 	}
 	var out bytes.Buffer
 	rep.print(&out)
-	for _, want := range []string{"req/s provtap/bare", "p99 provtap/bare", "provtap consumer:", "mitmdump skipped"} {
+	for _, want := range []string{"req/s provtap/bare, median of rounds", "req/s provtap/bare, all rounds", "p99 provtap/bare", "≤ 1.20",
+		"provtap consumer:", "mitmdump skipped"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}
@@ -87,7 +89,7 @@ func TestHelp(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, errb.String())
 	}
 	help := out.String()
-	for _, want := range []string{"usage: provtap-bench [flags]", "  direct ", "  bare ", "  provtap ", "  mitmdump ", "≥ 0.90", "--mem instead",
+	for _, want := range []string{"usage: provtap-bench [flags]", "  direct ", "  bare ", "  provtap ", "  mitmdump ", "≥ 0.90", "≤\n1.20", "median of the per-round ratios", "--mem instead",
 		"\n  -c CONNECTIONS\n", "\n  -d DURATION\n", "\n  --rounds ROUNDS\n", "\n  --targets TARGETS\n", "\n  --provtap-consumer CONSUMER\n",
 		"\n  --mem-c CONNECTIONS\n", "\n  --mitmdump BINARY\n", "\n  -q\n", "\n  --h2\n", "\n  --cpuprofile PREFIX\n", "\n  --schemes SCHEMES\n", "\n  --mem\n", "\n  --mem-d DURATION\n",
 		"-scale N instead", "\n  --scale N\n", "\n  --seed SEED\n", "\n  --provtap BINARY\n", "\n  --scale-parts PARTS\n"} {
@@ -136,4 +138,27 @@ func TestScaleTiny(t *testing.T) {
 		t.Errorf("a measurement failed: open %v, analyze %v, tui %v\n%s", rep.openErr, rep.analyzeErr, rep.tuiErr, out.String())
 	}
 	t.Log("\n" + out.String())
+}
+
+// The throughput goal is judged per round (provtap beside the bare martian
+// of the same round); p99's goal is the 1.20.
+func TestJudged(t *testing.T) {
+	if got := medianRatio([]float64{90, 50, 100}, []float64{100, 100, 100}); got != 0.9 {
+		t.Errorf("median of 0.9, 0.5, 1.0 = %v", got)
+	}
+	if got := medianRatio([]float64{90, 80}, []float64{100, 100, 100}); math.Abs(got-0.85) > 1e-9 {
+		t.Errorf("median of 0.9, 0.8 = %v", got)
+	}
+	for _, tc := range []struct {
+		r, goal float64
+		atLeast bool
+		want    string
+	}{
+		{0.91, goalRPS, true, "0.91 PASS"}, {0.89, goalRPS, true, "0.89 MISS"},
+		{1.19, goalP99, false, "1.19 PASS"}, {1.21, goalP99, false, "1.21 MISS"}, {0, goalP99, false, "-"},
+	} {
+		if got := judged(tc.r, tc.goal, tc.atLeast); got != tc.want {
+			t.Errorf("judged(%v, %v, %v) = %q, want %q", tc.r, tc.goal, tc.atLeast, got, tc.want)
+		}
+	}
 }
