@@ -111,8 +111,7 @@ func (r *Recorder) WriteBatch(flows []*capture.Flow) ([]Loc, error) {
 		}
 		r.buf = append(r.buf, '\n')
 		start := len(r.buf)
-		e := entryFromFlow(f)
-		r.buf = appendEntry(r.buf, &e)
+		r.buf = appendFlowEntry(r.buf, f)
 		locs[i] = Loc{Off: r.size + int64(start), Len: int64(len(r.buf) - start)}
 	}
 	n, err := r.file.Write(r.buf)

@@ -1,0 +1,193 @@
+package har
+
+import (
+	"encoding/base64"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/provtap/provtap/capture"
+)
+
+// appendFlowEntry appends the HAR entry of f: the bytes of
+// appendEntry(entryFromFlow(f)), written straight from the flow. The
+// recorder runs it for every live flow, and building the harEntry first
+// (a formatted time, copies of the bodies as strings, header slices, a
+// parsed URL) was most of the recording's cost. encode_flow_test.go holds
+// it to appendEntry(entryFromFlow(f)).
+func appendFlowEntry(b []byte, f *capture.Flow) []byte {
+	b = append(b, `{"startedDateTime":"`...)
+	// The layout's output (digits, '-', ':', '.', 'Z', '+') needs no escaping.
+	b = f.Start.UTC().AppendFormat(b, harTimeLayout)
+	b = append(b, `","time":`...)
+	b = appendFloat(b, ms(f.Duration()))
+	b = appendFlowRequest(b, f)
+	b = appendFlowResponse(b, f)
+	b = append(b, `,"cache":{},"timings":{"blocked":-1,"dns":-1,"connect":-1,"send":`...)
+	b = appendFloat(b, ms(f.Timings.Send))
+	b = append(b, `,"wait":`...)
+	b = appendFloat(b, ms(f.Timings.Wait))
+	b = append(b, `,"receive":`...)
+	b = appendFloat(b, ms(f.Timings.Receive))
+	b = append(b, `,"ssl":-1}`...)
+	if f.ConnID != 0 {
+		b = append(b, `,"connection":"`...)
+		b = strconv.AppendInt(b, f.ConnID, 10)
+		b = append(b, '"')
+	}
+	b = appendOptString(b, "_clientAddress", f.ClientAddr)
+	b = appendOptString(b, "_kind", f.Kind)
+	b = appendOptString(b, "_error", f.Error)
+	b = appendOptString(b, "_originalHost", f.OriginalHost)
+	if f.ReplayOf != 0 {
+		b = append(b, `,"_replayOf":`...)
+		b = strconv.AppendInt(b, int64(f.ReplayOf), 10)
+	}
+	return append(b, '}')
+}
+
+func appendFlowRequest(b []byte, f *capture.Flow) []byte {
+	proto := f.Proto
+	if proto == "" {
+		proto = "HTTP/1.1"
+	}
+	b = append(b, `,"request":{"method":`...)
+	b = capture.AppendJSONString(b, f.Method)
+	b = append(b, `,"url":`...)
+	b = capture.AppendJSONString(b, f.URL)
+	b = append(b, `,"httpVersion":`...)
+	b = capture.AppendJSONString(b, proto)
+	b = append(b, `,"cookies":`...)
+	if capture.HasHeader(f.RequestHeaders, "Cookie") {
+		b = appendCookies(b, requestCookies(f.RequestHeaders))
+	} else {
+		b = append(b, "[]"...)
+	}
+	b = append(b, `,"headers":`...)
+	b = appendHeaders(b, f.RequestHeaders)
+	b = append(b, `,"queryString":`...)
+	if strings.IndexByte(f.URL, '?') >= 0 { // url.Parse finds no query without one
+		b = appendNVs(b, queryString(f.URL))
+	} else {
+		b = append(b, "[]"...)
+	}
+	if body := &f.RequestBody; body.Size > 0 || len(body.Bytes) > 0 {
+		b = append(b, `,"postData":{"mimeType":`...)
+		b = capture.AppendJSONString(b, f.RequestHeader("Content-Type"))
+		b = append(b, `,"text":`...)
+		var base64ed bool
+		b, base64ed = appendBodyText(b, body.Bytes)
+		if base64ed {
+			b = append(b, `,"encoding":"base64"`...)
+		}
+		if body.Truncated {
+			b = append(b, `,"_truncated":true`...)
+		}
+		b = append(b, '}')
+	}
+	b = append(b, `,"headersSize":-1,"bodySize":`...)
+	b = strconv.AppendInt(b, f.RequestBody.Size, 10)
+	b = appendOptString(b, "_requestTarget", f.Target)
+	return append(b, '}')
+}
+
+func appendFlowResponse(b []byte, f *capture.Flow) []byte {
+	rproto := f.ResponseProto
+	if rproto == "" {
+		rproto = f.Proto
+		if rproto == "" {
+			rproto = "HTTP/1.1"
+		}
+	}
+	b = append(b, `,"response":{"status":`...)
+	b = strconv.AppendInt(b, int64(f.Status), 10)
+	b = append(b, `,"statusText":`...)
+	b = capture.AppendJSONString(b, f.StatusText)
+	b = append(b, `,"httpVersion":`...)
+	b = capture.AppendJSONString(b, rproto)
+	b = append(b, `,"cookies":`...)
+	if capture.HasHeader(f.ResponseHeaders, "Set-Cookie") {
+		b = appendCookies(b, responseCookies(f.ResponseHeaders))
+	} else {
+		b = append(b, "[]"...)
+	}
+	b = append(b, `,"headers":`...)
+	b = appendHeaders(b, f.ResponseHeaders)
+
+	body := &f.ResponseBody
+	decoded, ok := body.Bytes, true // what DecodedBody returns without a Content-Encoding, unsplit
+	if ce := f.ResponseHeader("Content-Encoding"); ce != "" {
+		decoded, ok = capture.DecodedBody(*body, ce)
+	}
+	size := int64(len(decoded))
+	var compression int64
+	if !body.Truncated && ok {
+		compression = max(size-body.Size, 0)
+	}
+	if body.Truncated && len(body.Bytes) > 0 && body.Size > size {
+		size = body.Size
+	}
+	b = append(b, `,"content":{"size":`...)
+	b = strconv.AppendInt(b, size, 10)
+	if compression != 0 {
+		b = append(b, `,"compression":`...)
+		b = strconv.AppendInt(b, compression, 10)
+	}
+	b = append(b, `,"mimeType":`...)
+	b = capture.AppendJSONString(b, f.ResponseHeader("Content-Type"))
+	if len(decoded) > 0 { // "text" is left out when empty
+		b = append(b, `,"text":`...)
+		var base64ed bool
+		b, base64ed = appendBodyText(b, decoded)
+		if base64ed {
+			b = append(b, `,"encoding":"base64"`...)
+		}
+	}
+	if body.Truncated {
+		b = append(b, `,"_truncated":true`...)
+	}
+	if !ok && !body.Decoded {
+		b = append(b, `,"_notDecoded":true`...)
+	}
+	b = append(b, `},"redirectURL":`...)
+	b = capture.AppendJSONString(b, f.ResponseHeader("Location"))
+	bodySize := body.Size
+	if f.Status == 0 {
+		bodySize = -1
+	}
+	b = append(b, `,"headersSize":-1,"bodySize":`...)
+	b = strconv.AppendInt(b, bodySize, 10)
+	return append(b, '}')
+}
+
+// appendBodyText appends body bytes as a JSON string, as bodyText renders
+// them: the text when valid UTF-8, else base64 (reported, for "encoding").
+func appendBodyText(b, body []byte) ([]byte, bool) {
+	if utf8.Valid(body) {
+		if len(body) == 0 {
+			return append(b, `""`...), false
+		}
+		// Read in place rather than copied into a string: nothing changes
+		// body while it is encoded.
+		return capture.AppendJSONString(b, unsafe.String(&body[0], len(body))), false
+	}
+	b = append(b, '"')
+	b = base64.StdEncoding.AppendEncode(b, body) // no character of it needs escaping
+	return append(b, '"'), true
+}
+
+func appendHeaders(b []byte, hs []capture.Header) []byte {
+	b = append(b, '[')
+	for i, h := range hs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"name":`...)
+		b = capture.AppendJSONString(b, h.Name)
+		b = append(b, `,"value":`...)
+		b = capture.AppendJSONString(b, h.Value)
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
