@@ -5,7 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -157,34 +157,41 @@ func (c *clientConn) takeHeadLocked(req *http.Request) ([]capture.Header, bool) 
 		return nil, false
 	}
 	rest := c.buf[i:]
-	var hs []capture.Header
-	pos := 0
-	nextLine := func() ([]byte, bool) {
+	// nextLine is the line starting at pos, without its line break, and
+	// where the next one starts.
+	nextLine := func(pos int) ([]byte, int, bool) {
 		j := bytes.IndexByte(rest[pos:], '\n')
 		if j < 0 {
-			return nil, false
+			return nil, 0, false
 		}
-		l := rest[pos : pos+j]
-		pos += j + 1
-		return bytes.TrimSuffix(l, []byte("\r")), true
+		return bytes.TrimSuffix(rest[pos:pos+j], []byte("\r")), pos + j + 1, true
 	}
-	if l, ok := nextLine(); !ok || len(l) != 0 {
+	l, start, ok := nextLine(0)
+	if !ok || len(l) != 0 {
 		return nil, false // request line continues: not our line
 	}
-	hs = make([]capture.Header, 0, len(req.Header)+1)
+	end, pos := start, start
 	for {
-		l, ok := nextLine()
+		l, next, ok := nextLine(end)
 		if !ok {
 			return nil, false
 		}
 		if len(l) == 0 {
+			pos = next
 			break
 		}
-		name, value, found := bytes.Cut(l, []byte(":"))
-		if !found || len(name) == 0 || l[0] == ' ' || l[0] == '\t' {
+		end = next
+	}
+	// One string for the whole header block: names and values are parts of it.
+	block := string(rest[start:end])
+	hs := make([]capture.Header, 0, len(req.Header)+1)
+	for line := range strings.Lines(block) {
+		line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
+		name, value, found := strings.Cut(line, ":")
+		if !found || len(name) == 0 || line[0] == ' ' || line[0] == '\t' {
 			return nil, false
 		}
-		hs = append(hs, capture.Header{Name: string(name), Value: string(bytes.Trim(value, " \t"))})
+		hs = append(hs, capture.Header{Name: name, Value: strings.Trim(value, " \t")})
 	}
 	if !sameHeaders(hs, req) {
 		return nil, false
@@ -281,17 +288,27 @@ func isCanonical(s string) bool {
 	return true
 }
 
-// headersFromMap synthesizes an order: Host first, then sorted names.
+// headersFromMap synthesizes an order: Host first, then sorted names. It
+// runs for every response, so it sizes its result once and sorts the names
+// on the stack.
 func headersFromMap(host string, h http.Header) []capture.Header {
-	var out []capture.Header
+	n := 1 // room for a Transfer-Encoding the caller may add
+	if host != "" {
+		n++
+	}
+	for _, vs := range h {
+		n += len(vs)
+	}
+	out := make([]capture.Header, 0, n)
 	if host != "" {
 		out = append(out, capture.Header{Name: "Host", Value: host})
 	}
-	keys := make([]string, 0, len(h))
+	var stack [16]string
+	keys := stack[:0]
 	for k := range h {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	for _, k := range keys {
 		for _, v := range h[k] {
 			out = append(out, capture.Header{Name: k, Value: v})

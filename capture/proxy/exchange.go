@@ -23,7 +23,21 @@ type exchange struct {
 	headersAt time.Time // response headers received
 	mu        sync.Mutex
 	pending   int // bodies not yet finished; the flow is handed on at 0
+
+	// The bodies' recorders live in the exchange: one allocation per flow
+	// rather than three.
+	requestBody, responseBody bodyRecorder
 }
+
+// requestEnd and responseEnd are the exchange as its two bodies' ends
+// (pointers in an interface: no closure allocated per flow).
+type (
+	requestEnd  exchange
+	responseEnd exchange
+)
+
+func (x *requestEnd) bodyDone(err error)  { (*exchange)(x).requestSent(err) }
+func (x *responseEnd) bodyDone(err error) { (*exchange)(x).responseDone(err) }
 
 const exchangeKey = "provtap.exchange"
 
@@ -47,13 +61,14 @@ func (p *Proxy) modifyRequest(req *http.Request) error {
 	id, start := p.nextID()
 	f := &capture.Flow{ID: id, Start: start, ClientAddr: req.RemoteAddr, Method: req.Method, Proto: req.Proto}
 	x := &exchange{p: p, flow: f, cc: cc, pending: 1}
-	martian.NewContext(req).Set(exchangeKey, x)
+	ctx := martian.NewContext(req) // a lookup under martian's global lock: once
+	ctx.Set(exchangeKey, x)
 	f.RequestHeaders = cc.takeHead(req)
 	if cc != nil {
 		f.ConnID = cc.id
 		if cc.secure {
 			req.URL.Scheme = "https"
-			martian.NewContext(req).Session().MarkSecure()
+			ctx.Session().MarkSecure()
 		}
 		if cc.connectHost != "" {
 			// Dial what the client asked to CONNECT to; keep its Host header.
@@ -99,7 +114,8 @@ func (p *Proxy) modifyRequest(req *http.Request) error {
 	}
 	if req.Body != nil && req.Body != http.NoBody {
 		x.pending++
-		req.Body = newBodyRecorder(req.Body, &f.RequestBody, p.opts.MaxBody, req.ContentLength, x.requestSent)
+		x.requestBody.init(req.Body, &f.RequestBody, p.opts.MaxBody, req.ContentLength, (*requestEnd)(x))
+		req.Body = &x.requestBody
 	} else {
 		x.sentAt = start
 	}
@@ -195,7 +211,7 @@ type bodyRecorder struct {
 	rc      io.ReadCloser
 	body    *capture.Body
 	max     int64
-	done    func(error)
+	end     bodyEnd
 	readErr error
 	eof     bool
 	// incomplete is the error recorded when the body is closed before its
@@ -204,13 +220,21 @@ type bodyRecorder struct {
 	once       sync.Once
 }
 
-// newBodyRecorder sizes the kept buffer from the declared length, so
-// recording a body costs one allocation rather than a series of growths.
-func newBodyRecorder(rc io.ReadCloser, body *capture.Body, max, length int64, done func(error)) *bodyRecorder {
+// bodyEnd is told once that a body was read to its end (nil) or not.
+type bodyEnd interface{ bodyDone(err error) }
+
+// noEnd is the end of a body nobody waits for.
+type noEnd struct{}
+
+func (noEnd) bodyDone(error) {}
+
+// init sizes the kept buffer from the declared length, so recording a body
+// costs one allocation rather than a series of growths.
+func (b *bodyRecorder) init(rc io.ReadCloser, body *capture.Body, max, length int64, end bodyEnd) {
 	if length > 0 && max > 0 {
 		body.Bytes = make([]byte, 0, min(length, max))
 	}
-	return &bodyRecorder{rc: rc, body: body, max: max, done: done}
+	b.rc, b.body, b.max, b.end = rc, body, max, end
 }
 
 func (b *bodyRecorder) Read(p []byte) (int, error) {
@@ -247,5 +271,5 @@ func (b *bodyRecorder) Close() error {
 }
 
 func (b *bodyRecorder) finish(err error) {
-	b.once.Do(func() { b.done(err) })
+	b.once.Do(func() { b.end.bodyDone(err) })
 }

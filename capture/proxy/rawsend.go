@@ -81,7 +81,7 @@ func (s *rawSender) send(ctx context.Context, orig *capture.Flow, raw []byte, id
 	headersAt := time.Now()
 	out.Status, out.StatusText, out.ResponseProto = res.StatusCode, statusText(res), res.Proto
 	out.ResponseHeaders = headersFromMap("", res.Header)
-	rec := &bodyRecorder{rc: res.Body, body: &out.ResponseBody, max: s.opts.MaxBody, done: func(error) {}}
+	rec := &bodyRecorder{rc: res.Body, body: &out.ResponseBody, max: s.opts.MaxBody, end: noEnd{}}
 	_, rerr := io.Copy(io.Discard, rec)
 	out.End = time.Now()
 	if rerr != nil {

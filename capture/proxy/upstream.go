@@ -13,7 +13,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/provtap/provtap/capture"
@@ -107,7 +106,8 @@ func (u *upstream) RoundTrip(req *http.Request) (*http.Response, error) {
 		// HttpClient) needs before it sends its proxy credentials.
 		res.Header.Set("Proxy-Authenticate", `Basic realm="provtap"`)
 	}
-	rec := newBodyRecorder(res.Body, &f.ResponseBody, u.p.opts.MaxBody, res.ContentLength, x.responseDone)
+	rec := &x.responseBody
+	rec.init(res.Body, &f.ResponseBody, u.p.opts.MaxBody, res.ContentLength, (*responseEnd)(x))
 	if res.Body == nil {
 		rec.rc = http.NoBody
 	}
@@ -120,7 +120,12 @@ func (u *upstream) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // statusText is the reason phrase of res ("Created" of "201 Created").
 func statusText(res *http.Response) string {
-	return strings.TrimSpace(strings.TrimPrefix(res.Status, strconv.Itoa(res.StatusCode)))
+	s := res.Status
+	// The usual "200 OK", without formatting the code to compare it.
+	if c := res.StatusCode; c >= 100 && c <= 999 && len(s) >= 3 && s[0] == byte('0'+c/100) && s[1] == byte('0'+c/10%10) && s[2] == byte('0'+c%10) {
+		return strings.TrimSpace(s[3:])
+	}
+	return strings.TrimSpace(strings.TrimPrefix(s, strconv.Itoa(res.StatusCode)))
 }
 
 // describeUpstreamError turns a transport error into a status for the
@@ -179,62 +184,6 @@ func textResponse(req *http.Request, status int, msg string) *http.Response {
 		Body:          io.NopCloser(strings.NewReader(body)),
 		ContentLength: int64(len(body)),
 		Request:       req,
-	}
-}
-
-// flowQueue hands completed flows from the proxy's goroutines to one
-// consumer without ever blocking the proxy.
-type flowQueue struct {
-	mu     sync.Mutex
-	items  []*capture.Flow
-	closed bool
-	wake   chan struct{}
-	out    chan *capture.Flow
-}
-
-func (q *flowQueue) init() {
-	q.wake = make(chan struct{}, 1)
-	q.out = make(chan *capture.Flow, 64)
-	go q.pump()
-}
-
-func (q *flowQueue) push(f *capture.Flow) {
-	q.mu.Lock()
-	if q.closed {
-		q.mu.Unlock()
-		return
-	}
-	q.items = append(q.items, f)
-	q.mu.Unlock()
-	select {
-	case q.wake <- struct{}{}:
-	default:
-	}
-}
-
-func (q *flowQueue) close() {
-	q.mu.Lock()
-	q.closed = true
-	q.mu.Unlock()
-	select {
-	case q.wake <- struct{}{}:
-	default:
-	}
-}
-
-func (q *flowQueue) pump() {
-	for range q.wake {
-		q.mu.Lock()
-		batch, closed := q.items, q.closed
-		q.items = nil
-		q.mu.Unlock()
-		for _, f := range batch {
-			q.out <- f
-		}
-		if closed {
-			close(q.out)
-			return
-		}
 	}
 }
 

@@ -112,7 +112,7 @@ func (p *Proxy) finishUpgrade(x *exchange, res *http.Response, tunnel func(), br
 	f.ResponseProto = res.Proto
 	f.ResponseHeaders = headersFromMap("", res.Header)
 	if tunnel == nil {
-		rec := &bodyRecorder{rc: res.Body, body: &f.ResponseBody, max: p.opts.MaxBody, done: func(error) {}}
+		rec := &bodyRecorder{rc: res.Body, body: &f.ResponseBody, max: p.opts.MaxBody, end: noEnd{}}
 		res.Body = rec
 	}
 	_ = res.Write(brw)
