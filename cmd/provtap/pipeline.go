@@ -40,30 +40,26 @@ func (p *pipeline) earlier(flows []*capture.Flow) []analyze.Finding {
 }
 
 // run takes flows until the channel is closed, then returns the findings
-// the engine held back until the end.
+// the engine held back until the end. The HAR records instants in UTC, so
+// a flow is moved into the zone only after it was recorded, on the same
+// goroutine (a goroutine in between cost a hand-off per flow).
 func (p *pipeline) run(flows <-chan *capture.Flow, show showFunc) []analyze.Finding {
-	har.Pump(inZone(flows, p.zone), p.rec, func(f *capture.Flow, loc har.Loc, recErr error) {
+	har.Pump(flows, p.rec, func(f *capture.Flow, loc har.Loc, recErr error) {
+		f = inZone(f, p.zone)
 		show(f, loc, p.eng.Add(f), recErr)
 	})
 	return p.eng.Flush()
 }
 
-// inZone hands on each flow with its times in zone; a flow in another zone
-// is copied, never changed (the proxy may still hold it).
-func inZone(in <-chan *capture.Flow, zone *time.Location) <-chan *capture.Flow {
-	out := make(chan *capture.Flow, cap(in))
-	go func() {
-		defer close(out)
-		for f := range in {
-			if f.Start.Location() != zone || f.End.Location() != zone {
-				g := *f
-				g.Start, g.End = f.Start.In(zone), f.End.In(zone)
-				f = &g
-			}
-			out <- f
-		}
-	}()
-	return out
+// inZone is f with its times in zone; a flow in another zone is copied,
+// never changed (the proxy may still hold it).
+func inZone(f *capture.Flow, zone *time.Location) *capture.Flow {
+	if f.Start.Location() == zone && f.End.Location() == zone {
+		return f
+	}
+	g := *f
+	g.Start, g.End = f.Start.In(zone), f.End.In(zone)
+	return &g
 }
 
 // finish closes the capture file and says on stderr how recording ended:
