@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 	"unsafe"
 
@@ -18,18 +19,17 @@ import (
 // it to appendEntry(entryFromFlow(f)).
 func appendFlowEntry(b []byte, f *capture.Flow) []byte {
 	b = append(b, `{"startedDateTime":"`...)
-	// The layout's output (digits, '-', ':', '.', 'Z', '+') needs no escaping.
-	b = f.Start.UTC().AppendFormat(b, harTimeLayout)
+	b = appendHARTime(b, f.Start)
 	b = append(b, `","time":`...)
-	b = appendFloat(b, ms(f.Duration()))
+	b = appendMillis(b, f.Duration())
 	b = appendFlowRequest(b, f)
 	b = appendFlowResponse(b, f)
 	b = append(b, `,"cache":{},"timings":{"blocked":-1,"dns":-1,"connect":-1,"send":`...)
-	b = appendFloat(b, ms(f.Timings.Send))
+	b = appendMillis(b, f.Timings.Send)
 	b = append(b, `,"wait":`...)
-	b = appendFloat(b, ms(f.Timings.Wait))
+	b = appendMillis(b, f.Timings.Wait)
 	b = append(b, `,"receive":`...)
-	b = appendFloat(b, ms(f.Timings.Receive))
+	b = appendMillis(b, f.Timings.Receive)
 	b = append(b, `,"ssl":-1}`...)
 	if f.ConnID != 0 {
 		b = append(b, `,"connection":"`...)
@@ -190,4 +190,68 @@ func appendHeaders(b []byte, hs []capture.Header) []byte {
 		b = append(b, '}')
 	}
 	return append(b, ']')
+}
+
+// appendHARTime appends t in UTC as harTimeLayout formats it, without
+// time's layout interpreter; a year outside 0–9999 goes through it.
+func appendHARTime(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		// The layout's output (digits, '-', ':', '.', 'Z', '+') needs no escaping.
+		return t.AppendFormat(b, harTimeLayout)
+	}
+	hour, minute, sec := t.Clock()
+	b = appendDigits(b, year, 4)
+	b = append(b, '-')
+	b = appendDigits(b, int(month), 2)
+	b = append(b, '-')
+	b = appendDigits(b, day, 2)
+	b = append(b, 'T')
+	b = appendDigits(b, hour, 2)
+	b = append(b, ':')
+	b = appendDigits(b, minute, 2)
+	b = append(b, ':')
+	b = appendDigits(b, sec, 2)
+	b = append(b, '.')
+	b = appendDigits(b, t.Nanosecond()/1000, 6)
+	return append(b, 'Z')
+}
+
+// appendDigits appends n (≥ 0) zero-padded to width digits.
+func appendDigits(b []byte, n, width int) []byte {
+	var buf [8]byte
+	for i := width - 1; i >= 0; i-- {
+		buf[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return append(b, buf[:width]...)
+}
+
+// appendMillis appends d in milliseconds as appendFloat(b, ms(d)) does:
+// d is a whole number of microseconds, whose shortest float form is that
+// number over 1000 written out (trailing zeros dropped) while the float's
+// spacing is far below 0.001 ms (under 10^15 µs). Formatting floats was a
+// good part of an entry's cost.
+func appendMillis(b []byte, d time.Duration) []byte {
+	us := d.Microseconds()
+	if us <= -1e15 || us >= 1e15 {
+		return appendFloat(b, ms(d))
+	}
+	if us < 0 {
+		b = append(b, '-')
+		us = -us
+	}
+	b = strconv.AppendInt(b, us/1000, 10)
+	frac := int(us % 1000)
+	if frac == 0 {
+		return b
+	}
+	digits := 3
+	for frac%10 == 0 {
+		frac /= 10
+		digits--
+	}
+	b = append(b, '.')
+	return appendDigits(b, frac, digits)
 }

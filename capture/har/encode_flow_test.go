@@ -109,3 +109,35 @@ func scimFlow() *capture.Flow {
 		ResponseBody: capture.Body{Bytes: []byte(user), Size: int64(len(user))},
 		Timings:      capture.Timings{Send: 10 * time.Microsecond, Wait: 1200 * time.Microsecond, Receive: 290 * time.Microsecond}}
 }
+
+// appendMillis and appendHARTime write what strconv and time write.
+func TestAppendMillisAndTime(t *testing.T) {
+	check := func(d time.Duration) {
+		if got, want := string(appendMillis(nil, d)), string(appendFloat(nil, ms(d))); got != want {
+			t.Fatalf("%d ns: %s, want %s", int64(d), got, want)
+		}
+	}
+	for _, d := range []time.Duration{0, 1, 999, 1000, 1001, -1000, -1001, 1500 * time.Microsecond, 36 * time.Millisecond,
+		10 * time.Microsecond, 100 * time.Microsecond, 120 * time.Microsecond, 24 * time.Hour, 1<<63 - 1, -1 << 63, 999999999999999 * time.Microsecond,
+		1e15 * time.Microsecond, -999999999999999 * time.Microsecond} {
+		check(d)
+	}
+	x := uint64(1)
+	for range 200000 {
+		x = x*6364136223846793005 + 1442695040888963407
+		check(time.Duration(int64(x) >> (x % 48)))
+	}
+	for _, tm := range []time.Time{{}, time.Date(2026, 11, 2, 9, 0, 0, 123456789, time.FixedZone("X", -3600)), time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC), time.Unix(0, 0), time.Date(1, 2, 3, 4, 5, 6, 7000, time.Local)} {
+		if got, want := string(appendHARTime(nil, tm)), tm.UTC().Format(harTimeLayout); got != want {
+			t.Fatalf("%v: %s, want %s", tm, got, want)
+		}
+	}
+	for range 100000 {
+		x = x*6364136223846793005 + 1442695040888963407
+		tm := time.Unix(int64(x>>30)-(1<<33), int64(x%1e9))
+		if got, want := string(appendHARTime(nil, tm)), tm.UTC().Format(harTimeLayout); got != want {
+			t.Fatalf("%v: %s, want %s", tm, got, want)
+		}
+	}
+}
