@@ -146,6 +146,13 @@ func (r *Recorder) Store() *Store {
 // where the flow's entry was written (zero when it was not); recErr is the
 // recorder's error when recording has stopped (the flow is still shown).
 func Pump(flows <-chan *capture.Flow, rec *Recorder, show func(f *capture.Flow, loc Loc, recErr error)) {
+	PumpBursts(flows, rec, show, nil)
+}
+
+// PumpBursts is Pump that also calls burstShown (unless nil) once the
+// flows of a burst were all shown: a consumer printing a line per flow
+// flushes its buffer there, one write per burst rather than per line.
+func PumpBursts(flows <-chan *capture.Flow, rec *Recorder, show func(f *capture.Flow, loc Loc, recErr error), burstShown func()) {
 	const maxBatch = 128
 	batch := make([]*capture.Flow, 0, maxBatch)
 	for f := range flows {
@@ -173,6 +180,9 @@ func Pump(flows <-chan *capture.Flow, rec *Recorder, show func(f *capture.Flow, 
 				loc = locs[i]
 			}
 			show(g, loc, err)
+		}
+		if burstShown != nil {
+			burstShown()
 		}
 	}
 }

@@ -224,7 +224,7 @@ func demoHeadless(c *cli, dp *demoProxy, pl *pipeline, steps *demoSteps, mode st
 			fmt.Fprintf(out, "     %s %s\n", severityMarkText(fd.Severity), fd.Line())
 		}
 		all = append(all, findings...)
-	})
+	}, nil)
 	all = append(all, rest...)
 	stepErr := <-done
 	path := pl.rec.Path()

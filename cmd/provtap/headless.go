@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"os"
 	"os/signal"
@@ -31,18 +32,23 @@ func runHeadless(c *cli, p *proxy.Proxy, pl *pipeline, mode string, earlier []*c
 		}
 	}()
 	reported := false
+	// The lines of a burst of flows go out in one write, once the burst
+	// was recorded and shown: a write per line cost a system call per flow.
+	out := bufio.NewWriter(c.stdout)
 	rest := pl.run(p.Flows(), func(f *capture.Flow, _ har.Loc, findings []analyze.Finding, recErr error) {
 		if recErr != nil && !reported {
 			reported = true
+			out.Flush()
 			c.warn("%v — still forwarding, no longer recording to %s", recErr, pl.rec.Path())
 		}
-		fmt.Fprintln(c.stdout, flowLine(f, pl.zone))
+		fmt.Fprintln(out, flowLine(f, pl.zone))
 		for _, fd := range findings {
-			fmt.Fprintln(c.stdout, "  "+fd.Line())
+			fmt.Fprintln(out, "  "+fd.Line())
 		}
-	})
+	}, func() { out.Flush() })
 	for _, fd := range rest {
-		fmt.Fprintln(c.stdout, "  "+fd.Line())
+		fmt.Fprintln(out, "  "+fd.Line())
 	}
+	out.Flush()
 	return pl.finish(c)
 }

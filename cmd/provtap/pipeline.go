@@ -40,14 +40,15 @@ func (p *pipeline) earlier(flows []*capture.Flow) []analyze.Finding {
 }
 
 // run takes flows until the channel is closed, then returns the findings
-// the engine held back until the end. The HAR records instants in UTC, so
-// a flow is moved into the zone only after it was recorded, on the same
+// the engine held back until the end; burstShown (unless nil) runs after
+// each burst of flows was shown. The HAR records instants in UTC, so a
+// flow is moved into the zone only after it was recorded, on the same
 // goroutine (a goroutine in between cost a hand-off per flow).
-func (p *pipeline) run(flows <-chan *capture.Flow, show showFunc) []analyze.Finding {
-	har.Pump(flows, p.rec, func(f *capture.Flow, loc har.Loc, recErr error) {
+func (p *pipeline) run(flows <-chan *capture.Flow, show showFunc, burstShown func()) []analyze.Finding {
+	har.PumpBursts(flows, p.rec, func(f *capture.Flow, loc har.Loc, recErr error) {
 		f = inZone(f, p.zone)
 		show(f, loc, p.eng.Add(f), recErr)
-	})
+	}, burstShown)
 	return p.eng.Flush()
 }
 

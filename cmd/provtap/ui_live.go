@@ -45,7 +45,7 @@ func runLive(c *cli, p liveProxy, pl *pipeline, earlier []*capture.Flow, opts ui
 			} else {
 				feed.Add(f, findings)
 			}
-		})
+		}, nil)
 		feed.Add(nil, rest)
 	}()
 	opts.Live, opts.Follow, opts.Zone, opts.Save = true, true, pl.zone, saveNew
