@@ -32,8 +32,9 @@ provtap is held to, with PASS or MISS: req/s provtap/bare ≥ 0.90 (judged
 on the median of the per-round ratios, each round running both back to
 back; the ratio over all rounds is printed below it), req/s
 provtap/mitmdump ≥ 12 over http and ≥ 10 over https, p99 provtap/bare ≤
-1.20, and, for information, proxy CPU per request provtap/bare, req/s
-bare/direct and req/s provtap/bare in each round.
+1.20, and, for information, proxy CPU per request provtap/bare (over
+all rounds and the median of the rounds), req/s bare/direct and req/s
+provtap/bare in each round.
 Last, what provtap recorded and analyzed, and each proxy's peak RSS.
 
 -scale N instead measures provtap on a night's run of N flows: it generates

@@ -170,6 +170,7 @@ type row struct {
 	elapsed        time.Duration
 	lat            []time.Duration
 	perRound       []float64     // req/s
+	perRoundCPU    []float64     // the proxy's CPU µs per request
 	proxyCPU       time.Duration // the proxy process's CPU in the measured windows
 	proxyR, proxyW int64         // and its read and write system calls
 	clientCPU      time.Duration
@@ -297,8 +298,12 @@ func run(cfg config) (*report, error) {
 						}
 					}
 				}
+				cpuBefore := r.proxyCPU
 				res := runLoad(spec)
 				r.add(res)
+				if t.p != nil && res.n > 0 {
+					r.perRoundCPU = append(r.perRoundCPU, float64((r.proxyCPU-cpuBefore).Microseconds())/float64(res.n))
+				}
 				rps := float64(res.n) / res.elapsed.Seconds()
 				if cfg.progress != nil {
 					fmt.Fprintf(cfg.progress, "round %d %-5s %-8s %8.0f req/s  errors %d\n", round, s, t.name, rps, res.errs)

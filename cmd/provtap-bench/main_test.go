@@ -48,6 +48,7 @@ func TestBenchTiny(t *testing.T) {
 	var out bytes.Buffer
 	rep.print(&out)
 	for _, want := range []string{"req/s provtap/bare, median of rounds", "req/s provtap/bare, all rounds", "p99 provtap/bare", "≤ 1.20",
+		"proxy CPU/req provtap/bare, median of rounds",
 		"provtap consumer:", "mitmdump skipped"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())

@@ -103,6 +103,14 @@ func (rep *report) print(w io.Writer) {
 			return ratio(float64(x.proxyCPU)/float64(x.n), float64(y.proxyCPU)/float64(y.n))
 		})
 	})
+	line("proxy CPU/req provtap/bare, median of rounds", "", func(s string) string {
+		return both("provtap", "bare", s, func(x, y *row) string {
+			if r := medianRatio(x.perRoundCPU, y.perRoundCPU); r > 0 {
+				return fmt.Sprintf("%.2f", r)
+			}
+			return "-"
+		})
+	})
 	line("req/s bare/direct", "", func(s string) string {
 		return both("bare", "direct", s, func(x, y *row) string { return ratio(x.rps(), y.rps()) })
 	})
