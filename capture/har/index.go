@@ -85,6 +85,9 @@ func scanInParts(sc *spanScanner, base, size int64, n int, progress *atomic.Int6
 			starts = append(starts, at)
 		}
 	}
+	if len(starts) == 0 {
+		return sc.run(base, -1, progress, nil)
+	}
 	var (
 		stop  atomic.Bool
 		wg    sync.WaitGroup
@@ -156,7 +159,7 @@ func scanInParts(sc *spanScanner, base, size int64, n int, progress *atomic.Int6
 func findKey(file *os.File, from, base, to int64) int64 {
 	const window = 256 << 10
 	const back, ahead = 64, 64 // backslashes before the quote; spaces before the colon
-	buf := make([]byte, back+window+ahead)
+	buf := make([]byte, back+min(window, to-from)+ahead)
 	for at := from; at < to; at += window {
 		lo := max(base, at-back)
 		n, _ := file.ReadAt(buf, lo)

@@ -100,7 +100,14 @@ func (s *spanScanner) done() bool { return s.closeAt >= 0 || s.err != nil }
 // run scans the file from off up to limit (its end when limit < 0), or
 // until done; stop, when set by another goroutine, ends it early.
 func (s *spanScanner) run(off, limit int64, progress *atomic.Int64, stop *atomic.Bool) error {
-	buf := make([]byte, 1<<20)
+	end := limit
+	if end < 0 {
+		end = off + 1<<20
+		if st, err := s.file.Stat(); err == nil {
+			end = st.Size()
+		}
+	}
+	buf := make([]byte, min(1<<20, max(4<<10, end-off)))
 	for !s.done() && (limit < 0 || off < limit) {
 		if stop != nil && stop.Load() {
 			return nil
