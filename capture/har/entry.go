@@ -232,13 +232,17 @@ func flowFromEntry(e *harEntry) *capture.Flow {
 		f.End = f.Start
 	}
 	f.Timings = capture.Timings{Send: harDur(e.Timings.Send), Wait: harDur(e.Timings.Wait), Receive: harDur(e.Timings.Receive)}
-	if id, err := strconv.ParseInt(e.Connection, 10, 64); err == nil {
-		f.ConnID = id
+	if e.Connection != "" { // "" would only allocate the parse error
+		if id, err := strconv.ParseInt(e.Connection, 10, 64); err == nil {
+			f.ConnID = id
+		}
 	}
 	if u, err := url.Parse(f.URL); err == nil {
 		f.Scheme = strings.ToLower(u.Scheme)
 		f.Host = u.Hostname()
-		f.Port, _ = strconv.Atoi(u.Port())
+		if p := u.Port(); p != "" {
+			f.Port, _ = strconv.Atoi(p)
+		}
 		if f.Port == 0 {
 			f.Port = capture.DefaultPort(f.Scheme)
 		}

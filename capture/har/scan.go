@@ -113,24 +113,29 @@ func decodeSpans(file *os.File, spans []entrySpan, firstID int, progress *atomic
 	flows := make([]*capture.Flow, 0, len(spans))
 	// Entries sorted by start mostly sit in file order: read the batch's
 	// range with one system call when it is not much more than its entries.
-	var block []byte
 	lo, hi, sum := spanRange(spans)
-	if hi-lo <= 2*sum+64<<10 {
-		block = make([]byte, hi-lo)
-		if _, err := file.ReadAt(block, lo); err != nil {
+	whole := hi-lo <= 2*sum+64<<10
+	var buf *[]byte
+	if whole {
+		buf = getBuffer(hi - lo)
+		if _, err := file.ReadAt(*buf, lo); err != nil {
+			putBuffer(buf)
 			return nil, fmt.Errorf("reading entries %d–%d: %w", firstID, firstID+len(spans)-1, err)
 		}
+	} else {
+		buf = getBuffer(0)
 	}
-	var buf []byte
+	defer putBuffer(buf)
+	var he harEntry // one for the batch: decoding into it would allocate it per entry
 	for i, e := range spans {
 		var data []byte
-		if block != nil {
-			data = block[e.off-lo : e.off-lo+e.n]
+		if whole {
+			data = (*buf)[e.off-lo : e.off-lo+e.n]
 		} else {
-			if cap(buf) < int(e.n) {
-				buf = make([]byte, e.n)
+			if int64(cap(*buf)) < e.n {
+				*buf = make([]byte, e.n)
 			}
-			data = buf[:e.n]
+			data = (*buf)[:e.n]
 			if _, err := file.ReadAt(data, e.off); err != nil {
 				return nil, fmt.Errorf("reading entry %d: %w", firstID+i, err)
 			}
@@ -138,7 +143,7 @@ func decodeSpans(file *os.File, spans []entrySpan, firstID int, progress *atomic
 		if progress != nil {
 			progress.Add(e.n)
 		}
-		var he harEntry
+		he = harEntry{}
 		if err := unmarshalEntry(data, &he); err != nil {
 			return nil, fmt.Errorf("%w: entry %d: %v", ErrNotHAR, firstID+i, err)
 		}
@@ -147,6 +152,29 @@ func decodeSpans(file *os.File, spans []entrySpan, firstID int, progress *atomic
 		flows = append(flows, f)
 	}
 	return flows, nil
+}
+
+// readBuffers holds what decodeSpans reads entries into: decoding copies
+// whatever a flow keeps (decodeEntry retains nothing), so a batch's bytes
+// are reused by the next batch rather than left to the collector.
+var readBuffers sync.Pool
+
+// keptBuffer bounds the buffers kept for reuse (one huge entry's is not).
+const keptBuffer = 8 << 20
+
+func getBuffer(n int64) *[]byte {
+	if p, _ := readBuffers.Get().(*[]byte); p != nil && int64(cap(*p)) >= n {
+		*p = (*p)[:n]
+		return p
+	}
+	b := make([]byte, n)
+	return &b
+}
+
+func putBuffer(p *[]byte) {
+	if cap(*p) <= keptBuffer {
+		readBuffers.Put(p)
+	}
 }
 
 // spanRange is the file range spans cover and the bytes of the spans.
