@@ -1,10 +1,11 @@
 package har
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"runtime"
-	"sort"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -50,7 +51,10 @@ func ScanLocated[T any](path string, progress *atomic.Int64, indexed func(ScanRe
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", path, err)
 	}
-	sort.SliceStable(idx, func(i, j int) bool { return idx[i].start < idx[j].start })
+	byStart := func(a, b entrySpan) int { return cmp.Compare(a.start, b.start) }
+	if !slices.IsSortedFunc(idx, byStart) { // most captures are nearly in order
+		slices.SortStableFunc(idx, byStart)
+	}
 	if indexed != nil {
 		indexed(res)
 	}
