@@ -165,7 +165,10 @@ func (fd *Feed) take() batch {
 func (fd *Feed) recycle(flows []fedFlow) {
 	clear(flows) // hold on to no flow
 	fd.mu.Lock()
-	if fd.spare == nil {
+	switch {
+	case len(fd.flows) == 0 && cap(fd.flows) < cap(flows):
+		fd.flows = flows[:0] // nothing came since the batch was taken
+	case fd.spare == nil:
 		fd.spare = flows[:0]
 	}
 	fd.mu.Unlock()
