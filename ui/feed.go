@@ -24,6 +24,7 @@ type Feed struct {
 	noteSet  bool
 	zone     *time.Location
 	closed   bool
+	spare    []fedFlow     // a taken batch's flows, emptied, for the next (recycle)
 	notify   chan struct{} // capacity 1: "something is waiting"
 	done     chan struct{} // closed by Close
 	doneOnce sync.Once
@@ -154,8 +155,23 @@ func (fd *Feed) take() batch {
 		b.note = &n
 		fd.noteSet = false
 	}
-	fd.flows, fd.findings = nil, nil
+	fd.flows, fd.findings, fd.spare = fd.spare, nil, nil
 	return b
+}
+
+// recycle gives back the flows of a batch the UI has applied: the next
+// batch fills the same array rather than growing a new one (a file opened
+// fills one every frame with thousands of flows).
+func (fd *Feed) recycle(flows []fedFlow) {
+	clear(flows) // hold on to no flow
+	fd.mu.Lock()
+	switch {
+	case len(fd.flows) == 0 && cap(fd.flows) < cap(flows):
+		fd.flows = flows[:0] // nothing came since the batch was taken
+	case fd.spare == nil:
+		fd.spare = flows[:0]
+	}
+	fd.mu.Unlock()
 }
 
 // feedMsg tells the model to drain the feed.

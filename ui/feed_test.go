@@ -41,3 +41,29 @@ func TestFeedNeverBlocks(t *testing.T) {
 		t.Errorf("after close: %+v", b)
 	}
 }
+
+// A batch given back is emptied and refilled by the next one: each batch
+// holds exactly its own flows, and the array is reused.
+func TestFeedRecyclesBatches(t *testing.T) {
+	feed := NewFeed()
+	flows := manyFlows(30)
+	for _, f := range flows[:20] {
+		feed.Add(f, nil)
+	}
+	first := feed.take()
+	array := &first.flows[0]
+	feed.recycle(first.flows)
+	if first.flows[0].f != nil {
+		t.Error("a recycled batch still holds its flows")
+	}
+	for _, f := range flows[20:] {
+		feed.Add(f, nil)
+	}
+	b := feed.take()
+	if len(b.flows) != 10 || b.flows[0].f != flows[20] || b.flows[9].f != flows[29] {
+		t.Fatalf("second batch: %d flows", len(b.flows))
+	}
+	if &b.flows[0] != array {
+		t.Error("the second batch did not reuse the first one's array")
+	}
+}

@@ -213,7 +213,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.MouseMsg:
 		return m, m.mouse(msg)
 	case feedMsg:
-		cmd := m.apply(m.feed.take())
+		b := m.feed.take()
+		cmd := m.apply(b)
+		m.feed.recycle(b.flows)
 		if !m.closed {
 			return m, tea.Batch(cmd, m.feed.wait())
 		}

@@ -273,6 +273,9 @@ func (rs rowsByID) search(id int) int {
 
 // find is the index of the row with the given ID, or -1.
 func (rs rowsByID) find(id int) int {
+	if n := len(rs); n == 0 || rs[n-1].id < id {
+		return -1 // a flow arriving in order: no search
+	}
 	i := rs.search(id)
 	if i < len(rs) && rs[i].id == id {
 		return i

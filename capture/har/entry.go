@@ -3,10 +3,12 @@ package har
 import (
 	"encoding/base64"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/provtap/provtap/capture"
 )
@@ -232,13 +234,17 @@ func flowFromEntry(e *harEntry) *capture.Flow {
 		f.End = f.Start
 	}
 	f.Timings = capture.Timings{Send: harDur(e.Timings.Send), Wait: harDur(e.Timings.Wait), Receive: harDur(e.Timings.Receive)}
-	if id, err := strconv.ParseInt(e.Connection, 10, 64); err == nil {
-		f.ConnID = id
+	if e.Connection != "" { // "" would only allocate the parse error
+		if id, err := strconv.ParseInt(e.Connection, 10, 64); err == nil {
+			f.ConnID = id
+		}
 	}
 	if u, err := url.Parse(f.URL); err == nil {
 		f.Scheme = strings.ToLower(u.Scheme)
 		f.Host = u.Hostname()
-		f.Port, _ = strconv.Atoi(u.Port())
+		if p := u.Port(); p != "" {
+			f.Port, _ = strconv.Atoi(p)
+		}
 		if f.Port == 0 {
 			f.Port = capture.DefaultPort(f.Scheme)
 		}
@@ -327,7 +333,19 @@ func setCookieString(c harCookie) string {
 	return s
 }
 
+// harNV is capture.Header with JSON names (this conversion compiles only
+// while both are the same two strings).
+var _ = capture.Header(harNV{})
+
 func fromHARHeaders(nvs []harNV) []capture.Header {
+	if !slices.ContainsFunc(nvs, func(nv harNV) bool { return strings.HasPrefix(nv.Name, ":") }) {
+		if len(nvs) == 0 {
+			return []capture.Header{}
+		}
+		// The decoded array is the entry's own and nothing else holds it:
+		// it becomes the flow's headers as it is, not copied.
+		return unsafe.Slice((*capture.Header)(unsafe.Pointer(unsafe.SliceData(nvs))), len(nvs))
+	}
 	out := make([]capture.Header, 0, len(nvs))
 	for _, nv := range nvs {
 		// HTTP/2 pseudo-headers (Chrome, Firefox) are not headers.
@@ -340,6 +358,10 @@ func fromHARHeaders(nvs []harNV) []capture.Header {
 }
 
 func normProto(v string) string {
+	switch v {
+	case "HTTP/1.1", "HTTP/2.0", "HTTP/3.0": // already what the rest gives
+		return v
+	}
 	switch strings.ToLower(v) {
 	case "", "unknown":
 		return "HTTP/1.1"

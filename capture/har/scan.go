@@ -1,16 +1,11 @@
 package har
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
-	"errors"
+	"cmp"
 	"fmt"
-	"io"
 	"os"
 	"runtime"
-	"sort"
-	"strings"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -56,7 +51,10 @@ func ScanLocated[T any](path string, progress *atomic.Int64, indexed func(ScanRe
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", path, err)
 	}
-	sort.SliceStable(idx, func(i, j int) bool { return idx[i].start < idx[j].start })
+	byStart := func(a, b entrySpan) int { return cmp.Compare(a.start, b.start) }
+	if !slices.IsSortedFunc(idx, byStart) { // most captures are nearly in order
+		slices.SortStableFunc(idx, byStart)
+	}
 	if indexed != nil {
 		indexed(res)
 	}
@@ -119,24 +117,29 @@ func decodeSpans(file *os.File, spans []entrySpan, firstID int, progress *atomic
 	flows := make([]*capture.Flow, 0, len(spans))
 	// Entries sorted by start mostly sit in file order: read the batch's
 	// range with one system call when it is not much more than its entries.
-	var block []byte
 	lo, hi, sum := spanRange(spans)
-	if hi-lo <= 2*sum+64<<10 {
-		block = make([]byte, hi-lo)
-		if _, err := file.ReadAt(block, lo); err != nil {
+	whole := hi-lo <= 2*sum+64<<10
+	var buf *[]byte
+	if whole {
+		buf = getBuffer(hi - lo)
+		if _, err := file.ReadAt(*buf, lo); err != nil {
+			putBuffer(buf)
 			return nil, fmt.Errorf("reading entries %d–%d: %w", firstID, firstID+len(spans)-1, err)
 		}
+	} else {
+		buf = getBuffer(0)
 	}
-	var buf []byte
+	defer putBuffer(buf)
+	var he harEntry // one for the batch: decoding into it would allocate it per entry
 	for i, e := range spans {
 		var data []byte
-		if block != nil {
-			data = block[e.off-lo : e.off-lo+e.n]
+		if whole {
+			data = (*buf)[e.off-lo : e.off-lo+e.n]
 		} else {
-			if cap(buf) < int(e.n) {
-				buf = make([]byte, e.n)
+			if int64(cap(*buf)) < e.n {
+				*buf = make([]byte, e.n)
 			}
-			data = buf[:e.n]
+			data = (*buf)[:e.n]
 			if _, err := file.ReadAt(data, e.off); err != nil {
 				return nil, fmt.Errorf("reading entry %d: %w", firstID+i, err)
 			}
@@ -144,7 +147,7 @@ func decodeSpans(file *os.File, spans []entrySpan, firstID int, progress *atomic
 		if progress != nil {
 			progress.Add(e.n)
 		}
-		var he harEntry
+		he = harEntry{}
 		if err := unmarshalEntry(data, &he); err != nil {
 			return nil, fmt.Errorf("%w: entry %d: %v", ErrNotHAR, firstID+i, err)
 		}
@@ -153,6 +156,29 @@ func decodeSpans(file *os.File, spans []entrySpan, firstID int, progress *atomic
 		flows = append(flows, f)
 	}
 	return flows, nil
+}
+
+// readBuffers holds what decodeSpans reads entries into: decoding copies
+// whatever a flow keeps (decodeEntry retains nothing), so a batch's bytes
+// are reused by the next batch rather than left to the collector.
+var readBuffers sync.Pool
+
+// keptBuffer bounds the buffers kept for reuse (one huge entry's is not).
+const keptBuffer = 8 << 20
+
+func getBuffer(n int64) *[]byte {
+	if p, _ := readBuffers.Get().(*[]byte); p != nil && int64(cap(*p)) >= n {
+		*p = (*p)[:n]
+		return p
+	}
+	b := make([]byte, n)
+	return &b
+}
+
+func putBuffer(p *[]byte) {
+	if cap(*p) <= keptBuffer {
+		readBuffers.Put(p)
+	}
 }
 
 // spanRange is the file range spans cover and the bytes of the spans.
@@ -165,233 +191,4 @@ func spanRange(spans []entrySpan) (lo, hi, sum int64) {
 		lo, hi, sum = min(lo, e.off), max(hi, e.off+e.n), sum+e.n
 	}
 	return lo, hi, sum
-}
-
-type entrySpan struct {
-	off   int64
-	n     int64
-	start int64 // unix nanoseconds; 0 when unparseable (sorts first, like ReadHAR's zero time)
-}
-
-var startedKey = []byte(`"startedDateTime"`)
-
-// indexEntries is ScanHAR's first pass: encoding/json finds log.entries,
-// then a byte scanner (strings and nesting only) finds each entry's span and
-// its startedDateTime, far faster than decoding.
-func indexEntries(file *os.File, progress *atomic.Int64) ([]entrySpan, ScanResult, error) {
-	var res ScanResult
-	dec := json.NewDecoder(bufio.NewReaderSize(file, 64<<10))
-	found, err := walkToEntries(dec)
-	if err != nil {
-		return nil, res, err
-	}
-	if !found {
-		return nil, res, fmt.Errorf("%w: no log.entries array", ErrNotHAR)
-	}
-	base := dec.InputOffset() // just after '['
-	r := bufio.NewReaderSize(io.NewSectionReader(file, base, 1<<62), 1<<20)
-	var (
-		idx     []entrySpan
-		pos     = base
-		sc      spanScanner
-		closeAt = -1
-	)
-	for closeAt < 0 {
-		chunk, err := r.Peek(64 << 10)
-		if len(chunk) == 0 {
-			if err != nil && err != io.EOF {
-				return nil, res, err
-			}
-			break
-		}
-		var serr error
-		closeAt, serr = sc.scan(chunk, pos, func(start, end int64) {
-			e := entrySpan{off: start, n: end - start}
-			e.start = entryStart(e, file, sc.lead)
-			idx = append(idx, e)
-		})
-		if serr != nil {
-			return nil, res, fmt.Errorf("%w: entry %d %v", ErrNotHAR, len(idx)+1, serr)
-		}
-		n := len(chunk)
-		if closeAt >= 0 {
-			n = closeAt
-		}
-		r.Discard(n)
-		pos += int64(n)
-		if progress != nil {
-			progress.Add(int64(n))
-		}
-	}
-	res.Flows = len(idx)
-	// The entries array must be closed, then log and the document.
-	res.Truncated = closeAt < 0 || !tailCloses(r)
-	return idx, res, nil
-}
-
-// spanScanner finds the entries of log.entries in a stream of chunks: it
-// follows strings and nesting only, skipping string contents with
-// bytes.IndexByte, which is what makes the first pass fast.
-type spanScanner struct {
-	depth    int // 0: inside entries; 1: inside an entry object
-	inString bool
-	escaped  bool  // the previous chunk ended inside a string on an odd run of backslashes
-	start    int64 // offset of the current entry's '{'
-	lead     []byte
-}
-
-// leadKept bounds the entry's own (depth 1) bytes kept for startedDateTime:
-// its top-level fields are short; nested request and response are skipped.
-const leadKept = 8 << 10
-
-// structural marks the bytes that matter outside strings.
-var structural = [256]bool{'"': true, '{': true, '}': true, '[': true, ']': true}
-
-// scan goes through chunk (at file offset pos), calling entry for each
-// whole entry; closeAt is the index of the "]" that closes the entries
-// (-1 when not in this chunk).
-func (s *spanScanner) scan(chunk []byte, pos int64, entry func(start, end int64)) (closeAt int, err error) {
-	keep := func(b []byte) {
-		if s.depth == 1 && len(s.lead) < leadKept {
-			s.lead = append(s.lead, b[:min(len(b), leadKept-len(s.lead))]...)
-		}
-	}
-	for i := 0; i < len(chunk); {
-		if s.inString {
-			k := s.stringEnd(chunk[i:])
-			if k < 0 {
-				keep(chunk[i:])
-				return -1, nil
-			}
-			keep(chunk[i : i+k+1])
-			s.inString = false
-			i += k + 1
-			continue
-		}
-		j := i
-		for j < len(chunk) && !structural[chunk[j]] {
-			j++
-		}
-		keep(chunk[i:j])
-		if j == len(chunk) {
-			return -1, nil
-		}
-		c := chunk[j]
-		switch c {
-		case '"':
-			keep(chunk[j : j+1])
-			s.inString = true
-		case '{', '[':
-			s.depth++
-			if s.depth == 1 {
-				if c != '{' {
-					return -1, errors.New("is not an object")
-				}
-				s.start = pos + int64(j)
-				s.lead = s.lead[:0]
-			}
-			keep(chunk[j : j+1])
-		case '}', ']':
-			keep(chunk[j : j+1])
-			s.depth--
-			if s.depth == 0 {
-				entry(s.start, pos+int64(j)+1)
-			}
-			if s.depth < 0 {
-				return j, nil
-			}
-		}
-		i = j + 1
-	}
-	return -1, nil
-}
-
-// stringEnd is the index of the quote that ends the string b continues
-// (-1 when b ends first); it carries an escaping backslash to the next chunk.
-func (s *spanScanner) stringEnd(b []byte) int {
-	from := 0
-	for {
-		k := bytes.IndexByte(b[from:], '"')
-		if k < 0 {
-			run := 0
-			for run < len(b) && b[len(b)-1-run] == '\\' {
-				run++
-			}
-			if run == len(b) && s.escaped {
-				run++
-			}
-			s.escaped = run%2 == 1
-			return -1
-		}
-		q := from + k
-		run := 0
-		for q-1-run >= 0 && b[q-1-run] == '\\' {
-			run++
-		}
-		if q-run == 0 && s.escaped {
-			run++
-		}
-		s.escaped = false
-		if run%2 == 0 {
-			return q
-		}
-		from = q + 1
-	}
-}
-
-// tailCloses reports whether r, positioned at the "]" that ends the entries,
-// closes log and the document (other log fields may come first). The decoder
-// is given the opening it needs to parse the tail.
-func tailCloses(r io.Reader) bool {
-	dec := json.NewDecoder(io.MultiReader(strings.NewReader(`{"log":{"entries":[`), r))
-	for i := 0; i < 5; i++ {
-		if _, err := dec.Token(); err != nil {
-			return false
-		}
-	}
-	return closeDocument(dec)
-}
-
-// entryStart finds startedDateTime in the entry's leading bytes (provtap and
-// most tools write it first), else decodes the whole entry's head.
-func entryStart(e entrySpan, file *os.File, lead []byte) int64 {
-	if s, ok := startedValue(lead); ok {
-		if t := parseHARTime(s); !t.IsZero() {
-			return t.UnixNano()
-		}
-		return 0
-	}
-	data := make([]byte, e.n)
-	if _, err := file.ReadAt(data, e.off); err != nil {
-		return 0
-	}
-	var head struct {
-		StartedDateTime string `json:"startedDateTime"`
-	}
-	_ = json.Unmarshal(data, &head)
-	if t := parseHARTime(head.StartedDateTime); !t.IsZero() {
-		return t.UnixNano()
-	}
-	return 0
-}
-
-// startedValue extracts "startedDateTime":"…" from an entry's leading bytes.
-func startedValue(lead []byte) (string, bool) {
-	i := bytes.Index(lead, startedKey)
-	if i < 0 {
-		return "", false
-	}
-	rest := bytes.TrimLeft(lead[i+len(startedKey):], " \t\r\n")
-	if len(rest) == 0 || rest[0] != ':' {
-		return "", false
-	}
-	rest = bytes.TrimLeft(rest[1:], " \t\r\n")
-	if len(rest) == 0 || rest[0] != '"' {
-		return "", false
-	}
-	end := bytes.IndexByte(rest[1:], '"')
-	if end < 0 || bytes.IndexByte(rest[1:end+1], '\\') >= 0 {
-		return "", false
-	}
-	return string(rest[1 : end+1]), true
 }
