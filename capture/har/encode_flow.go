@@ -11,12 +11,11 @@ import (
 	"github.com/provtap/provtap/capture"
 )
 
-// appendFlowEntry appends the HAR entry of f: the bytes of
-// appendEntry(entryFromFlow(f)), written straight from the flow. The
-// recorder runs it for every live flow, and building the harEntry first
-// (a formatted time, copies of the bodies as strings, header slices, a
-// parsed URL) was most of the recording's cost. encode_flow_test.go holds
-// it to appendEntry(entryFromFlow(f)).
+// appendFlowEntry appends the HAR entry of f, encoded by hand straight from
+// the flow: the recorder runs it for every live flow, and building HAR
+// structs first (a formatted time, copies of the bodies as strings, header
+// slices, a parsed URL) was most of the recording's cost. The tests hold it
+// byte for byte to the reference encoder in encode_reference_test.go.
 func appendFlowEntry(b []byte, f *capture.Flow) []byte {
 	b = append(b, `{"startedDateTime":"`...)
 	b = appendHARTime(b, f.Start)

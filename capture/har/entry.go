@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 	"unsafe"
 
 	"github.com/provtap/provtap/capture"
@@ -119,96 +118,6 @@ const harTimeLayout = "2006-01-02T15:04:05.000000Z07:00"
 
 func ms(d time.Duration) float64 {
 	return float64(d.Microseconds()) / 1000
-}
-
-func toHARHeaders(hs []capture.Header) []harNV {
-	out := make([]harNV, len(hs))
-	for i, h := range hs {
-		out[i] = harNV{h.Name, h.Value}
-	}
-	return out
-}
-
-// bodyText renders body bytes for HAR: text when valid UTF-8, else base64.
-func bodyText(b []byte) (text, encoding string) {
-	if utf8.Valid(b) {
-		return string(b), ""
-	}
-	return base64.StdEncoding.EncodeToString(b), "base64"
-}
-
-func entryFromFlow(f *capture.Flow) harEntry {
-	e := harEntry{
-		StartedDateTime: f.Start.UTC().Format(harTimeLayout),
-		Time:            ms(f.Duration()),
-		ClientAddress:   f.ClientAddr,
-		Kind:            f.Kind,
-		Error:           f.Error,
-		OriginalHost:    f.OriginalHost,
-		ReplayOf:        f.ReplayOf,
-		Timings: harTimings{Blocked: -1, DNS: -1, Connect: -1, SSL: -1,
-			Send: ms(f.Timings.Send), Wait: ms(f.Timings.Wait), Receive: ms(f.Timings.Receive)},
-	}
-	if f.ConnID != 0 {
-		e.Connection = strconv.FormatInt(f.ConnID, 10)
-	}
-	proto := f.Proto
-	if proto == "" {
-		proto = "HTTP/1.1"
-	}
-	e.Request = harRequest{
-		Method:        f.Method,
-		URL:           f.URL,
-		HTTPVersion:   proto,
-		Cookies:       requestCookies(f.RequestHeaders),
-		Headers:       toHARHeaders(f.RequestHeaders),
-		QueryString:   queryString(f.URL),
-		HeadersSize:   -1,
-		BodySize:      f.RequestBody.Size,
-		RequestTarget: f.Target,
-	}
-	if f.RequestBody.Size > 0 || len(f.RequestBody.Bytes) > 0 {
-		text, enc := bodyText(f.RequestBody.Bytes)
-		e.Request.PostData = &harPostData{
-			MimeType:  f.RequestHeader("Content-Type"),
-			Text:      text,
-			Encoding:  enc,
-			Truncated: f.RequestBody.Truncated,
-		}
-	}
-	rproto := f.ResponseProto
-	if rproto == "" {
-		rproto = proto
-	}
-	e.Response = harResponse{
-		Status:      f.Status,
-		StatusText:  f.StatusText,
-		HTTPVersion: rproto,
-		Cookies:     responseCookies(f.ResponseHeaders),
-		Headers:     toHARHeaders(f.ResponseHeaders),
-		RedirectURL: f.ResponseHeader("Location"),
-		HeadersSize: -1,
-		BodySize:    f.ResponseBody.Size,
-	}
-	if f.Status == 0 {
-		e.Response.BodySize = -1
-	}
-	content := harContent{MimeType: f.ResponseHeader("Content-Type"), Truncated: f.ResponseBody.Truncated}
-	decoded, ok := capture.DecodedBody(f.ResponseBody, f.ResponseHeader("Content-Encoding"))
-	content.NotDecoded = !ok && !f.ResponseBody.Decoded
-	content.Text, content.Encoding = bodyText(decoded)
-	content.Size = int64(len(decoded))
-	if !f.ResponseBody.Truncated && ok {
-		content.Compression = content.Size - f.ResponseBody.Size
-		if content.Compression < 0 {
-			content.Compression = 0
-		}
-	}
-	if f.ResponseBody.Truncated && len(f.ResponseBody.Bytes) > 0 && f.ResponseBody.Size > content.Size {
-		content.Size = f.ResponseBody.Size
-	}
-	e.Response.Content = content
-	return e
 }
 
 // flowFromEntry converts a HAR entry from provtap or another tool.
