@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -164,8 +165,7 @@ func (a *DroppedCookie) Settle(t time.Time, emit func(Finding)) {
 			continue
 		}
 		fd := droppedCookieFinding(h.fx, h.c, h.sev, true)
-		fd.Detail += fmt.Sprintf(" No request presented the new session within %s either: the client keeps no cookies (or "+
-			"each call is a new client), and the server opens a session for every call.", sessionHorizon)
+		fd.Detail += heldCookieNote
 		emit(grouped(fd, h.fx, h.c))
 	}
 	if n > 0 {
@@ -173,6 +173,10 @@ func (a *DroppedCookie) Settle(t time.Time, emit func(Finding)) {
 	}
 	a.trim()
 }
+
+// heldCookieNote ends a held finding's detail once it is released.
+var heldCookieNote = " No request presented the new session within " + sessionHorizon.String() + " either: the client " +
+	"keeps no cookies (or each call is a new client), and the server opens a session for every call."
 
 func contains(vs []string, v string) bool {
 	for _, x := range vs {
@@ -215,24 +219,27 @@ func droppedSeverity(fx *Facts, c *storedCookie, forked bool) (sev Severity, hol
 
 func droppedCookieFinding(fx *Facts, c *storedCookie, sev Severity, forked bool) Finding {
 	f := fx.Flow
-	title := fmt.Sprintf("%s set by #%d was not sent", c.Name, c.SetBy)
+	setBy := strconv.Itoa(c.SetBy)
+	title := c.Name + " set by #" + setBy + " was not sent"
 	if forked {
 		title += "; the server opened another session"
 	}
-	var d strings.Builder
-	d.WriteString(whyCookieApplies(fx, c))
-	if len(f.RequestHeaderValues("Cookie")) == 0 {
-		d.WriteString(" The request carried no Cookie header.")
+	d := make([]byte, 0, 1024)
+	d = appendWhyCookieApplies(d, fx, c)
+	if !f.HasRequestHeader("Cookie") {
+		d = append(d, " The request carried no Cookie header."...)
 	} else {
-		fmt.Fprintf(&d, " The request's Cookie header did not include %s.", c.Name)
+		d = append(d, " The request's Cookie header did not include "...)
+		d = append(d, c.Name...)
+		d = append(d, '.')
 	}
-	d.WriteString(tieText(fx, c))
-	d.WriteString(consequence(fx, c, forked))
+	d = appendTieText(d, fx, c)
+	d = appendConsequence(d, fx, c, forked)
 	return Finding{
 		Kind: KindDroppedCookie, Severity: sev, Flow: f.ID,
 		Related: related(f.ID, []int{c.SetBy}),
-		Title:   title, Detail: d.String(), Fix: droppedCookieFix(c),
-		Missing: []Missing{{Where: "cookie", Name: c.Name, Value: c.Value, Seen: fmt.Sprintf("set by #%d", c.SetBy)}},
+		Title:   title, Detail: string(d), Fix: droppedCookieFix(c),
+		Missing: []Missing{{Where: "cookie", Name: c.Name, Value: c.Value, Seen: "set by #" + setBy}},
 	}
 }
 
@@ -253,78 +260,129 @@ func staleCookieFinding(fx *Facts, c *storedCookie, sentValues []string, sev Sev
 	}
 }
 
-// tieText says what ties the request to the client that received the
-// cookie, and how far that goes.
-func tieText(fx *Facts, c *storedCookie) string {
+// appendTieText appends what ties the request to the client that received
+// the cookie, and how far that goes.
+func appendTieText(b []byte, fx *Facts, c *storedCookie) []byte {
 	switch fx.Tie {
 	case TieCookie:
-		return " It presented other cookies this client received, so it came from the client that holds " + c.Name + "."
+		b = append(b, " It presented other cookies this client received, so it came from the client that holds "...)
+		b = append(b, c.Name...)
+		return append(b, '.')
 	case TieConn:
-		return fmt.Sprintf(" It came on client connection %d, which this client used before.", fx.Flow.ConnID)
+		b = append(b, " It came on client connection "...)
+		b = strconv.AppendInt(b, fx.Flow.ConnID, 10)
+		return append(b, ", which this client used before."...)
 	case TieAccount:
-		return fmt.Sprintf(" It carried the same credentials (%s) from the same program; nothing in the traffic shows whether "+
-			"it shares #%d's cookie store (a connector running several threads, each with its own cookie store, looks the same).",
-			fx.Account.Label, c.SetBy)
+		b = append(b, " It carried the same credentials ("...)
+		b = append(b, fx.Account.Label...)
+		b = append(b, ") from the same program; nothing in the traffic shows whether it shares #"...)
+		b = strconv.AppendInt(b, int64(c.SetBy), 10)
+		return append(b, "'s cookie store (a connector running several threads, each with its own cookie store, looks the same)."...)
 	case TieAgent:
-		return fmt.Sprintf(" It came from the same program (User-Agent %q) without credentials; nothing in the traffic shows "+
-			"whether it shares #%d's cookie store.", shorten(fx.Flow.RequestHeader("User-Agent"), 60), c.SetBy)
+		b = append(b, " It came from the same program (User-Agent "...)
+		b = strconv.AppendQuote(b, shorten(fx.Flow.RequestHeader("User-Agent"), 60))
+		b = append(b, ") without credentials; nothing in the traffic shows whether it shares #"...)
+		b = strconv.AppendInt(b, int64(c.SetBy), 10)
+		return append(b, "'s cookie store."...)
 	}
-	return ""
+	return b
 }
 
 // whyCookieApplies explains, like a browser's cookie inspector, why a correct
 // client would have sent the cookie.
 func whyCookieApplies(fx *Facts, c *storedCookie) string {
+	return string(appendWhyCookieApplies(nil, fx, c))
+}
+
+// appendWhyCookieApplies is whyCookieApplies appended to b (by hand: these
+// texts are built on the engine's serial path, once per finding).
+func appendWhyCookieApplies(b []byte, fx *Facts, c *storedCookie) []byte {
 	f := fx.Flow
-	var attrs []string
-	attrs = append(attrs, "Path="+c.Path)
+	b = append(b, '#')
+	b = strconv.AppendInt(b, int64(c.SetBy), 10)
+	b = append(b, " ("...)
+	b = append(b, c.SetOn...)
+	b = append(b, ") set "...)
+	b = append(b, c.Name...)
+	b = append(b, '=')
+	b = append(b, maskSecret(c.Value)...)
+	b = append(b, " at "...)
+	b = appendClock(b, c.KnownAt)
+	b = append(b, ": Path="...)
+	b = append(b, c.Path...)
 	if c.HostOnly {
-		attrs = append(attrs, "host-only for "+c.Domain)
+		b = append(b, ", host-only for "...)
 	} else {
-		attrs = append(attrs, "Domain="+c.Domain)
+		b = append(b, ", Domain="...)
 	}
+	b = append(b, c.Domain...)
 	if c.Secure {
-		attrs = append(attrs, "Secure")
+		b = append(b, ", Secure"...)
 	}
 	if c.HTTPOnly {
-		attrs = append(attrs, "HttpOnly")
+		b = append(b, ", HttpOnly"...)
 	}
-	expiry := "a session cookie (no Expires or Max-Age), kept until the client exits"
-	if !c.Expiry.IsZero() {
-		expiry = "valid until " + c.Expiry.In(f.Start.Location()).Format("2006-01-02 15:04:05 MST")
+	b = append(b, "; "...)
+	if c.Expiry.IsZero() {
+		b = append(b, "a session cookie (no Expires or Max-Age), kept until the client exits"...)
+	} else {
+		b = append(b, "valid until "...)
+		b = c.Expiry.In(f.Start.Location()).AppendFormat(b, "2006-01-02 15:04:05 MST")
 		if c.HasMaxAge {
-			expiry += fmt.Sprintf(" (Max-Age=%d)", c.MaxAge)
+			b = append(b, " (Max-Age="...)
+			b = strconv.AppendInt(b, c.MaxAge, 10)
+			b = append(b, ')')
 		}
 	}
-	secure := "Secure does not apply"
+	b = append(b, ". A client that keeps cookies sends it on "...)
+	b = append(b, f.Method...)
+	b = append(b, ' ')
+	b = append(b, shorten(fx.Path, 60)...)
+	b = append(b, ": the host "...)
+	b = appendLower(b, f.Host)
+	b = append(b, " matches, the path is within "...)
+	b = append(b, c.Path...)
+	b = append(b, ", it had not expired at "...)
+	b = appendClock(b, f.Start)
+	b = append(b, " ("...)
+	b = append(b, ago(c.KnownAt, f.Start)...)
+	b = append(b, " later), "...)
 	if c.Secure {
-		secure = "the request is https as Secure requires"
+		b = append(b, "the request is https as Secure requires."...)
+	} else {
+		b = append(b, "Secure does not apply."...)
 	}
-	return fmt.Sprintf("#%d (%s) set %s=%s at %s: %s; %s. A client that keeps cookies sends it on %s %s: "+
-		"the host %s matches, the path is within %s, it had not expired at %s (%s later), %s.",
-		c.SetBy, c.SetOn, c.Name, maskSecret(c.Value), clock(c.KnownAt), strings.Join(attrs, ", "), expiry,
-		f.Method, shorten(fx.Path, 60), strings.ToLower(f.Host), c.Path, clock(f.Start), ago(c.KnownAt, f.Start), secure)
+	return b
+}
+
+func appendConsequence(b []byte, fx *Facts, c *storedCookie, forked bool) []byte {
+	if !fx.Refusal.Refused && !forked && isAffinityCookie(c.Name) {
+		return append(b, " It is a load balancer's affinity cookie: without it the request may reach another backend."...)
+	}
+	if fx.Refusal.Refused {
+		b = append(b, " The server refused the request: "...)
+		b = append(b, fx.Refusal.Summary()...)
+		b = append(b, '.')
+	}
+	if opensSession(fx, c.Name, c.Value) {
+		b = append(b, " The response set "...)
+		b = append(b, c.Name...)
+		b = append(b, " to a new value: the server opened another session instead of continuing the one from #"...)
+		b = strconv.AppendInt(b, int64(c.SetBy), 10)
+		b = append(b, '.')
+	}
+	return b
 }
 
 func consequence(fx *Facts, c *storedCookie, forked bool) string {
-	var s string
-	if fx.Refusal.Refused {
-		s = " The server refused the request: " + fx.Refusal.Summary() + "."
-	}
-	if opensSession(fx, c.Name, c.Value) {
-		s += fmt.Sprintf(" The response set %s to a new value: the server opened another session instead of continuing the one from #%d.", c.Name, c.SetBy)
-	}
-	if !fx.Refusal.Refused && !forked && isAffinityCookie(c.Name) {
-		s = " It is a load balancer's affinity cookie: without it the request may reach another backend."
-	}
-	return s
+	return string(appendConsequence(nil, fx, c, forked))
 }
 
 func droppedCookieFix(c *storedCookie) string {
 	if isAffinityCookie(c.Name) {
 		return fmt.Sprintf("Enable the connector's cookie handling so it returns the load balancer's %s cookie and stays on one backend.", c.Name)
 	}
-	return fmt.Sprintf("Keep cookies between operations: enable the connector's cookie handling (a cookie jar or "+
-		"CookieManager kept for the whole run; with curl, -c jar on the first call and -b jar on the next), "+
-		"or send `Cookie: %s=<value from #%d>` with this request.", c.Name, c.SetBy)
+	return "Keep cookies between operations: enable the connector's cookie handling (a cookie jar or " +
+		"CookieManager kept for the whole run; with curl, -c jar on the first call and -b jar on the next), " +
+		"or send `Cookie: " + c.Name + "=<value from #" + strconv.Itoa(c.SetBy) + ">` with this request."
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/provtap/provtap/capture"
 )
@@ -32,6 +33,26 @@ func shorten(s string, n int) string {
 // clock formats a capture time for details (the capture's clock, with ms).
 func clock(t time.Time) string { return t.Format("15:04:05.000") }
 
+func appendClock(b []byte, t time.Time) []byte { return t.AppendFormat(b, "15:04:05.000") }
+
+// appendLower appends strings.ToLower(s) without building it (ASCII, the
+// usual case, by hand).
+func appendLower(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return append(b, strings.ToLower(s)...)
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return b
+}
+
 // ago says how long before t the earlier time was, briefly.
 func ago(earlier, t time.Time) string {
 	d := t.Sub(earlier)
@@ -39,13 +60,13 @@ func ago(earlier, t time.Time) string {
 	case d < 0:
 		return "0 ms"
 	case d < time.Second:
-		return fmt.Sprintf("%d ms", d.Milliseconds())
+		return strconv.FormatInt(d.Milliseconds(), 10) + " ms"
 	case d < time.Minute:
-		return fmt.Sprintf("%.0f s", d.Seconds())
+		return strconv.FormatFloat(d.Seconds(), 'f', 0, 64) + " s"
 	case d < time.Hour:
-		return fmt.Sprintf("%.0f min", d.Minutes())
+		return strconv.FormatFloat(d.Minutes(), 'f', 0, 64) + " min"
 	}
-	return fmt.Sprintf("%.1f h", d.Hours())
+	return strconv.FormatFloat(d.Hours(), 'f', 1, 64) + " h"
 }
 
 // flowRef is one earlier request: evidence in a finding.
