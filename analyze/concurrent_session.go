@@ -71,7 +71,7 @@ func (a *ConcurrentSession) note(fx *Facts) {
 		return
 	}
 	list := a.sessions[acct]
-	for _, sc := range fx.SetCookies {
+	for i, sc := range fx.SetCookies {
 		if !isSessionCookie(sc) {
 			continue
 		}
@@ -86,7 +86,7 @@ func (a *ConcurrentSession) note(fx *Facts) {
 		if sc.Value == "" || sc.IsDeletion(fx.Flow.End) || !fx.Succeeded() {
 			continue
 		}
-		c, ok := newStoredCookie(fx, sc, fx.Flow.End)
+		c, ok := newStoredCookie(fx, i, fx.Flow.End)
 		if !ok {
 			continue
 		}

@@ -48,23 +48,20 @@ func (j *cookieJar) store(fx *Facts) {
 	if len(fx.SetCookies) == 0 {
 		return
 	}
-	received := f.End
-	if received.IsZero() || received.Before(f.Start) {
-		received = f.Start
-	}
-	for _, sc := range fx.SetCookies {
-		c, ok := newStoredCookie(fx, sc, received)
+	received := receivedAt(f)
+	for i := range fx.SetCookies {
+		c, ok := newStoredCookie(fx, i, received)
 		if ok {
 			j.add(c, f.Start)
 		}
 	}
 }
 
-// newStoredCookie is sc as fx's client keeps it (httpx.Store's rules),
-// and false when a client ignores it.
-func newStoredCookie(fx *Facts, sc httpx.SetCookie, received time.Time) (*storedCookie, bool) {
-	f := fx.Flow
-	st := httpx.Store(sc, f.Host, fx.Path, isSecureScheme(f.Scheme), isBrowser(f), received)
+// newStoredCookie is fx's i-th Set-Cookie as its client keeps it
+// (httpx.Store's rules), and false when a client ignores it.
+func newStoredCookie(fx *Facts, i int, received time.Time) (*storedCookie, bool) {
+	f, sc := fx.Flow, fx.SetCookies[i]
+	st := fx.storage(i, received)
 	if st.Blocked != "" {
 		return nil, false
 	}
@@ -116,13 +113,11 @@ func knownTo(c *storedCookie, f *capture.Flow) bool {
 	return c.Conn != 0 && c.Conn == f.ConnID && c.SetBy < f.ID
 }
 
-// forRequest returns the cookies an RFC 6265 client would send on f, sorted
-// by name. It also forgets versions no later request can see: the engine
-// hands flows over in start order.
+// forRequest returns the cookies an RFC 6265 client would send on f
+// (one it sends cookies on: sendsCookies), sorted by name. It also forgets
+// versions no later request can see: the engine hands flows over in start
+// order.
 func (j *cookieJar) forRequest(f *capture.Flow) []*storedCookie {
-	if !sendsCookies(f) {
-		return nil
-	}
 	host := strings.ToLower(f.Host)
 	reqPath := pathOnly(f)
 	secure := isSecureScheme(f.Scheme)

@@ -66,7 +66,7 @@ func (a *DroppedCookie) Observe(fx *Facts, emit func(Finding)) {
 	if fx.Tie == TieCookie {
 		a.withdraw(fx)
 	}
-	expected := fx.Store.jar.forRequest(fx.Flow)
+	expected := fx.sentByJar()
 	if len(expected) == 0 {
 		return
 	}

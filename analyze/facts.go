@@ -59,6 +59,8 @@ type Facts struct {
 
 	responseText []byte
 	decoded      bool
+
+	derived
 }
 
 // Account is who a request authenticated as: its primary credential.
@@ -122,6 +124,7 @@ func newFacts(f *capture.Flow) *Facts {
 	if fx.Analyzable {
 		fx.Refusal = judgeRefusal(fx)
 	}
+	fx.derive()
 	return fx
 }
 

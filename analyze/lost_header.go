@@ -28,12 +28,9 @@ func (a *LostHeader) Observe(fx *Facts, emit func(Finding)) {
 	if !fx.judgeable() {
 		return
 	}
-	present := map[string]capture.Header{}
-	for _, h := range fx.Flow.RequestHeaders {
-		n := strings.ToLower(h.Name)
-		if _, dup := present[n]; !dup && isLostHeaderCandidate(n) {
-			present[n] = h
-		}
+	present := make(map[string]capture.Header, len(fx.candidates))
+	for _, h := range fx.candidates {
+		present[h.lower] = h.Header
 	}
 	a.tracker.observe(fx, present, lostHeaderRule, func(n string, it *presenceItem, sev Severity, named bool) {
 		fd := lostHeaderFinding(fx, it, sev, named)

@@ -1,0 +1,112 @@
+package analyze
+
+import (
+	"strings"
+	"time"
+
+	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/httpx"
+)
+
+// derived is what analyzers would otherwise work out from the flow alone on
+// the engine's serial path, computed with its facts on the decode workers
+// (the engine observes one flow at a time: its work is the pipeline's
+// narrowest part). The analyzers' rules stay in their files; these are
+// views of the flow they judge by.
+type derived struct {
+	// sendsCookies: the request is one a client sends its cookies on
+	// (sendsCookies).
+	sendsCookies bool
+	// candidates are the request headers whose absence can be a lost
+	// credential or custom header (isLostHeaderCandidate), the first of
+	// each name, by lower-case name.
+	candidates []namedHeader
+	// setStorage is, for each of SetCookies, what its client does with it
+	// (httpx.Store) when received at setReceived; setRejection is the
+	// first rule of another client it breaks (rejectionOf).
+	setStorage   []httpx.Storage
+	setRejection []rejectRule
+	setReceived  time.Time
+	// templates is the request's template placeholders (UnresolvedTemplate).
+	templates templateScan
+
+	// jarCookies is what the request's store would have sent on it,
+	// worked out once by the first analyzer that asks (sentByJar).
+	jarCookies []*storedCookie
+	jarDone    bool
+}
+
+// namedHeader is a request header with its lower-case name.
+type namedHeader struct {
+	lower string
+	capture.Header
+}
+
+// derive fills fx.derived (newFacts, after the rest).
+func (fx *Facts) derive() {
+	f := fx.Flow
+	fx.sendsCookies = sendsCookies(f)
+	for _, h := range f.RequestHeaders {
+		n := strings.ToLower(h.Name)
+		if isLostHeaderCandidate(n) && !hasCandidate(fx.candidates, n) {
+			fx.candidates = append(fx.candidates, namedHeader{n, h})
+		}
+	}
+	if len(fx.SetCookies) > 0 {
+		fx.setReceived = receivedAt(f)
+		secure, browser := isSecureScheme(f.Scheme), isBrowser(f)
+		fx.setStorage = make([]httpx.Storage, len(fx.SetCookies))
+		fx.setRejection = make([]rejectRule, len(fx.SetCookies))
+		for i, sc := range fx.SetCookies {
+			fx.setStorage[i] = httpx.Store(sc, f.Host, fx.Path, secure, browser, fx.setReceived)
+			if sc.Value != "" {
+				fx.setRejection[i] = rejectionOf(sc, f.Host, fx)
+			}
+		}
+	}
+	if fx.Analyzable && !fx.Preflight && !fx.Subresource {
+		fx.templates = scanTemplates(fx)
+	}
+}
+
+func hasCandidate(hs []namedHeader, lower string) bool {
+	for _, h := range hs {
+		if h.lower == lower {
+			return true
+		}
+	}
+	return false
+}
+
+// receivedAt is when f's client had its response: its end, or its start
+// when the end is missing.
+func receivedAt(f *capture.Flow) time.Time {
+	received := f.End
+	if received.IsZero() || received.Before(f.Start) {
+		received = f.Start
+	}
+	return received
+}
+
+// storage is httpx.Store for fx's i-th Set-Cookie received at received:
+// the one computed with the facts when it is the same instant.
+func (fx *Facts) storage(i int, received time.Time) httpx.Storage {
+	if i < len(fx.setStorage) && received.Equal(fx.setReceived) {
+		return fx.setStorage[i]
+	}
+	f := fx.Flow
+	return httpx.Store(fx.SetCookies[i], f.Host, fx.Path, isSecureScheme(f.Scheme), isBrowser(f), received)
+}
+
+// sentByJar is what fx's store would have sent on it (cookieJar.forRequest):
+// the jar changes only after every analyzer observed fx, so it is worked
+// out once.
+func (fx *Facts) sentByJar() []*storedCookie {
+	if !fx.jarDone {
+		fx.jarDone = true
+		if fx.sendsCookies {
+			fx.jarCookies = fx.Store.jar.forRequest(fx.Flow)
+		}
+	}
+	return fx.jarCookies
+}
