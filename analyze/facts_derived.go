@@ -2,6 +2,8 @@ package analyze
 
 import (
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/provtap/provtap/capture"
@@ -46,10 +48,12 @@ type namedHeader struct {
 func (fx *Facts) derive() {
 	f := fx.Flow
 	fx.sendsCookies = sendsCookies(f)
-	for _, h := range f.RequestHeaders {
-		n := strings.ToLower(h.Name)
-		if isLostHeaderCandidate(n) && !hasCandidate(fx.candidates, n) {
-			fx.candidates = append(fx.candidates, namedHeader{n, h})
+	judgeable := fx.Analyzable && !fx.Preflight && !fx.Subresource
+	if judgeable {
+		for _, h := range f.RequestHeaders {
+			if n, ok := lostHeaderCandidate(h.Name); ok && !hasCandidate(fx.candidates, n) {
+				fx.candidates = append(fx.candidates, namedHeader{n, h})
+			}
 		}
 	}
 	if len(fx.SetCookies) > 0 {
@@ -64,10 +68,39 @@ func (fx *Facts) derive() {
 			}
 		}
 	}
-	if fx.Analyzable && !fx.Preflight && !fx.Subresource {
+	if judgeable {
 		fx.templates = scanTemplates(fx)
 	}
 }
+
+// headerClasses caches lostHeaderCandidate by header name: a capture has
+// few names, and lower-casing each on every request was most of the cost.
+var headerClasses sync.Map // name → headerClass
+
+type headerClass struct {
+	lower     string
+	candidate bool
+}
+
+// lostHeaderCandidate is the lower-case name and isLostHeaderCandidate.
+func lostHeaderCandidate(name string) (string, bool) {
+	if c, ok := headerClasses.Load(name); ok {
+		hc := c.(headerClass)
+		return hc.lower, hc.candidate
+	}
+	n := strings.ToLower(name)
+	hc := headerClass{n, isLostHeaderCandidate(n)}
+	if headerClassesKept.Add(1) <= maxHeaderClasses {
+		headerClasses.Store(strings.Clone(name), hc)
+	}
+	return hc.lower, hc.candidate
+}
+
+// maxHeaderClasses bounds the cache: names made up per request (a header
+// carrying an id in its name) are classified without being kept.
+const maxHeaderClasses = 4096
+
+var headerClassesKept atomic.Int64
 
 func hasCandidate(hs []namedHeader, lower string) bool {
 	for _, h := range hs {
