@@ -23,6 +23,13 @@ type derived struct {
 	// credential or custom header (isLostHeaderCandidate), the first of
 	// each name, by lower-case name.
 	candidates []namedHeader
+	// paramCandidates are the query's credential parameters, the first
+	// of each lower-case name in name order (LostQueryParam).
+	paramCandidates []namedHeader
+	// csrfRequest and csrfResponse are the first CSRF header of the
+	// request and of the response (csrfHeader), when there is one.
+	csrfRequest, csrfResponse capture.Header
+	fetchesCSRF, answersCSRF  bool
 	// setStorage is, for each of SetCookies, what its client does with it
 	// (httpx.Store) when received at setReceived; setRejection is the
 	// first rule of another client it breaks (rejectionOf).
@@ -49,10 +56,26 @@ func (fx *Facts) derive() {
 	f := fx.Flow
 	fx.sendsCookies = sendsCookies(f)
 	judgeable := fx.Analyzable && !fx.Preflight && !fx.Subresource
-	if judgeable {
-		for _, h := range f.RequestHeaders {
-			if n, ok := lostHeaderCandidate(h.Name); ok && !hasCandidate(fx.candidates, n) {
-				fx.candidates = append(fx.candidates, namedHeader{n, h})
+	for _, h := range f.RequestHeaders {
+		hc := classOf(h.Name)
+		if judgeable && hc.candidate && !hasCandidate(fx.candidates, hc.lower) {
+			fx.candidates = append(fx.candidates, namedHeader{hc.lower, h})
+		}
+		if hc.csrf && !fx.fetchesCSRF {
+			fx.csrfRequest, fx.fetchesCSRF = h, true
+		}
+	}
+	for _, h := range f.ResponseHeaders {
+		if classOf(h.Name).csrf {
+			fx.csrfResponse, fx.answersCSRF = h, true
+			break
+		}
+	}
+	if judgeable && len(fx.Query) > 0 {
+		for _, name := range sortedNames(fx.Query) {
+			n := strings.ToLower(name)
+			if !hasCandidate(fx.paramCandidates, n) && httpx.IsCredentialParam(n) && len(fx.Query[name]) > 0 {
+				fx.paramCandidates = append(fx.paramCandidates, namedHeader{n, capture.Header{Name: name, Value: fx.Query[name][0]}})
 			}
 		}
 	}
@@ -73,27 +96,27 @@ func (fx *Facts) derive() {
 	}
 }
 
-// headerClasses caches lostHeaderCandidate by header name: a capture has
-// few names, and lower-casing each on every request was most of the cost.
+// headerClasses caches classOf by header name: a capture has few names,
+// and lower-casing and matching each on every request was most of the cost.
 var headerClasses sync.Map // name → headerClass
 
+// headerClass is what the analyzers make of a header's name.
 type headerClass struct {
 	lower     string
-	candidate bool
+	candidate bool // isLostHeaderCandidate
+	csrf      bool // isCSRFHeader
 }
 
-// lostHeaderCandidate is the lower-case name and isLostHeaderCandidate.
-func lostHeaderCandidate(name string) (string, bool) {
+func classOf(name string) headerClass {
 	if c, ok := headerClasses.Load(name); ok {
-		hc := c.(headerClass)
-		return hc.lower, hc.candidate
+		return c.(headerClass)
 	}
 	n := strings.ToLower(name)
-	hc := headerClass{n, isLostHeaderCandidate(n)}
+	hc := headerClass{n, isLostHeaderCandidate(n), isCSRFHeader(name)}
 	if headerClassesKept.Add(1) <= maxHeaderClasses {
 		headerClasses.Store(strings.Clone(name), hc)
 	}
-	return hc.lower, hc.candidate
+	return hc
 }
 
 // maxHeaderClasses bounds the cache: names made up per request (a header

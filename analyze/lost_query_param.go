@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/provtap/provtap/capture"
-	"github.com/provtap/provtap/capture/httpx"
 )
 
 // KindLostQueryParam: a credential-like query parameter the client sent to
@@ -28,12 +27,9 @@ func (a *LostQueryParam) Observe(fx *Facts, emit func(Finding)) {
 	if !fx.judgeable() {
 		return
 	}
-	present := map[string]capture.Header{}
-	for _, name := range sortedNames(fx.Query) {
-		n := strings.ToLower(name)
-		if _, dup := present[n]; !dup && httpx.IsCredentialParam(n) && len(fx.Query[name]) > 0 {
-			present[n] = capture.Header{Name: name, Value: fx.Query[name][0]}
-		}
+	present := make(map[string]capture.Header, len(fx.paramCandidates))
+	for _, p := range fx.paramCandidates {
+		present[p.lower] = p.Header
 	}
 	if len(present) == 0 && !a.tracker.has(fx) {
 		return
