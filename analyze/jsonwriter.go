@@ -25,8 +25,10 @@ type JSONWriter struct {
 	line []byte
 
 	// mem holds the findings while they fit in spillAt, each already
-	// indented as the report writes it; held frames them.
-	mem     []byte
+	// indented as the report writes it, in chunks (no finding spans two:
+	// growing one buffer would copy it over and over); held frames them.
+	mem     [][]byte
+	memSize int
 	held    []heldFinding
 	spillAt int
 
@@ -34,11 +36,14 @@ type JSONWriter struct {
 	buf   *bufio.Writer
 }
 
-// heldFinding frames one finding in mem: it ends at end, and its problem
-// ID goes at mark (problemMark's place).
+// heldFinding frames one finding in mem: it is chunk[start:end], and its
+// problem ID goes at mark (problemMark's place).
 type heldFinding struct {
-	problem, end, mark int
+	problem, chunk, start, end, mark int
 }
+
+// memChunk is the size of mem's chunks.
+const memChunk = 1 << 20
 
 // spillAt is how many bytes of findings a report keeps in memory (a
 // 100k-flow capture's fit) before it moves them to a temporary file.
@@ -61,22 +66,31 @@ func (j *JSONWriter) Add(fd Finding) error {
 		fd.Related = []int{}
 	}
 	fd.Problem = problemMark
+	body := appendFinding(j.line[:0], &fd)
+	j.line = body
 	if j.spill == nil {
-		start := len(j.mem)
-		j.mem = appendFinding(j.mem, &fd)
-		if len(j.mem) <= j.spillAt {
-			mark := start + bytes.Index(j.mem[start:], problemMarkText)
-			j.held = append(j.held, heldFinding{idx, len(j.mem), mark})
+		if j.memSize+len(body) <= j.spillAt {
+			j.hold(idx, body)
 			return nil
 		}
-		j.mem = j.mem[:start]
 		if err := j.spillHeld(); err != nil {
 			return err
 		}
 	}
-	body := appendFinding(j.line[:0], &fd)
-	j.line = body
 	return j.writeSpilled(idx, body)
+}
+
+// hold copies a finding into mem.
+func (j *JSONWriter) hold(idx int, body []byte) {
+	n := len(j.mem) - 1
+	if n < 0 || len(j.mem[n])+len(body) > cap(j.mem[n]) {
+		j.mem = append(j.mem, make([]byte, 0, max(memChunk, len(body))))
+		n++
+	}
+	start := len(j.mem[n])
+	j.mem[n] = append(j.mem[n], body...)
+	j.memSize += len(body)
+	j.held = append(j.held, heldFinding{idx, n, start, start + len(body), start + bytes.Index(body, problemMarkText)})
 }
 
 var problemMarkText = []byte(strconv.Itoa(problemMark))
@@ -90,12 +104,10 @@ func (j *JSONWriter) spillHeld() error {
 		return fmt.Errorf("a temporary file for the findings: %w", err)
 	}
 	j.spill, j.buf = f, bufio.NewWriterSize(f, 256<<10)
-	start := 0
 	for _, h := range j.held {
-		if err := j.writeSpilled(h.problem, j.mem[start:h.end]); err != nil {
+		if err := j.writeSpilled(h.problem, j.mem[h.chunk][h.start:h.end]); err != nil {
 			return err
 		}
-		start = h.end
 	}
 	j.mem, j.held = nil, nil
 	return nil
@@ -173,16 +185,15 @@ func (j *JSONWriter) Close(flows int) error {
 
 // copyHeld writes the findings held in memory with their problem IDs.
 func (j *JSONWriter) copyHeld(w *bufio.Writer, ids []int) int {
-	start := 0
 	for n, h := range j.held {
 		if n > 0 {
 			w.WriteByte(',')
 		}
 		w.WriteString("\n    ")
-		w.Write(j.mem[start:h.mark])
+		c := j.mem[h.chunk]
+		w.Write(c[h.start:h.mark])
 		w.WriteString(strconv.Itoa(ids[h.problem]))
-		w.Write(j.mem[h.mark+len(problemMarkText) : h.end])
-		start = h.end
+		w.Write(c[h.mark+len(problemMarkText) : h.end])
 	}
 	return len(j.held)
 }
