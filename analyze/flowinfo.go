@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -178,21 +179,20 @@ func joinAnd(parts []string) string {
 
 // related merges evidence flow IDs: sorted, unique, never the finding's own.
 func related(self int, groups ...[]int) []int {
-	seen := map[int]bool{self: true}
-	var out []int
+	n := 0
+	for _, g := range groups {
+		n += len(g)
+	}
+	out := make([]int, 0, n)
 	for _, g := range groups {
 		for _, id := range g {
-			if id > 0 && !seen[id] {
-				seen[id] = true
+			if id > 0 && id != self {
 				out = append(out, id)
 			}
 		}
 	}
-	sort.Ints(out)
-	if out == nil {
-		out = []int{}
-	}
-	return out
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // scope is what one logical client knows about one origin (or API).
