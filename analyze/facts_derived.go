@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,10 +22,11 @@ type derived struct {
 	sendsCookies bool
 	// candidates are the request headers whose absence can be a lost
 	// credential or custom header (isLostHeaderCandidate), the first of
-	// each name, by lower-case name.
+	// each name, sorted by lower-case name.
 	candidates []namedHeader
 	// paramCandidates are the query's credential parameters, the first
-	// of each lower-case name in name order (LostQueryParam).
+	// of each lower-case name in name order (LostQueryParam), sorted by
+	// lower-case name.
 	paramCandidates []namedHeader
 	// csrfRequest and csrfResponse are the first CSRF header of the
 	// request and of the response (csrfHeader), when there is one.
@@ -79,6 +81,8 @@ func (fx *Facts) derive() {
 			}
 		}
 	}
+	sortByLower(fx.candidates)
+	sortByLower(fx.paramCandidates)
 	if len(fx.SetCookies) > 0 {
 		fx.setReceived = receivedAt(f)
 		secure, browser := isSecureScheme(f.Scheme), isBrowser(f)
@@ -124,6 +128,10 @@ func classOf(name string) headerClass {
 const maxHeaderClasses = 4096
 
 var headerClassesKept atomic.Int64
+
+func sortByLower(hs []namedHeader) {
+	slices.SortFunc(hs, func(a, b namedHeader) int { return strings.Compare(a.lower, b.lower) })
+}
 
 func hasCandidate(hs []namedHeader, lower string) bool {
 	for _, h := range hs {

@@ -28,11 +28,7 @@ func (a *LostHeader) Observe(fx *Facts, emit func(Finding)) {
 	if !fx.judgeable() {
 		return
 	}
-	present := make(map[string]capture.Header, len(fx.candidates))
-	for _, h := range fx.candidates {
-		present[h.lower] = h.Header
-	}
-	a.tracker.observe(fx, present, lostHeaderRule, func(n string, it *presenceItem, sev Severity, named bool) {
+	a.tracker.observe(fx, fx.candidates, lostHeaderRule, func(n string, it *presenceItem, sev Severity, named bool) {
 		fd := lostHeaderFinding(fx, it, sev, named)
 		fd.group = KindLostHeader + "\x00" + fx.Client.Key + "\x00" + n + "\x00" + fx.API
 		emit(fd)

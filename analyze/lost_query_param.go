@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/provtap/provtap/capture"
 )
 
 // KindLostQueryParam: a credential-like query parameter the client sent to
@@ -27,14 +26,10 @@ func (a *LostQueryParam) Observe(fx *Facts, emit func(Finding)) {
 	if !fx.judgeable() {
 		return
 	}
-	present := make(map[string]capture.Header, len(fx.paramCandidates))
-	for _, p := range fx.paramCandidates {
-		present[p.lower] = p.Header
-	}
-	if len(present) == 0 && !a.tracker.has(fx) {
+	if len(fx.paramCandidates) == 0 && !a.tracker.has(fx) {
 		return
 	}
-	a.tracker.observe(fx, present, lostParamRule, func(n string, it *presenceItem, sev Severity, named bool) {
+	a.tracker.observe(fx, fx.paramCandidates, lostParamRule, func(n string, it *presenceItem, sev Severity, named bool) {
 		fd := lostQueryParamFinding(fx, it, sev, named)
 		fd.group = KindLostQueryParam + "\x00" + fx.Client.Key + "\x00" + n + "\x00" + fx.API
 		emit(fd)
