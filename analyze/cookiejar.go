@@ -1,7 +1,7 @@
 package analyze
 
 import (
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -117,9 +117,10 @@ func knownTo(c *storedCookie, f *capture.Flow) bool {
 // (one it sends cookies on: sendsCookies), sorted by name. It also forgets
 // versions no later request can see: the engine hands flows over in start
 // order.
-func (j *cookieJar) forRequest(f *capture.Flow) []*storedCookie {
+func (j *cookieJar) forRequest(fx *Facts) []*storedCookie {
+	f := fx.Flow
 	host := strings.ToLower(f.Host)
-	reqPath := pathOnly(f)
+	reqPath := fx.Path
 	secure := isSecureScheme(f.Scheme)
 	var out []*storedCookie
 	for k, vs := range j.versions {
@@ -141,11 +142,11 @@ func (j *cookieJar) forRequest(f *capture.Flow) []*storedCookie {
 		}
 		out = append(out, cur)
 	}
-	sort.Slice(out, func(a, b int) bool {
-		if out[a].Name != out[b].Name {
-			return out[a].Name < out[b].Name
+	slices.SortFunc(out, func(a, b *storedCookie) int {
+		if c := strings.Compare(a.Name, b.Name); c != 0 {
+			return c
 		}
-		return len(out[a].Path) > len(out[b].Path)
+		return len(b.Path) - len(a.Path)
 	})
 	return out
 }

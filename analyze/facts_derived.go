@@ -169,7 +169,7 @@ func (fx *Facts) sentByJar() []*storedCookie {
 	if !fx.jarDone {
 		fx.jarDone = true
 		if fx.sendsCookies {
-			fx.jarCookies = fx.Store.jar.forRequest(fx.Flow)
+			fx.jarCookies = fx.Store.jar.forRequest(fx)
 		}
 	}
 	return fx.jarCookies

@@ -3,7 +3,6 @@ package analyze
 import (
 	"fmt"
 	"strings"
-
 )
 
 // KindLostQueryParam: a credential-like query parameter the client sent to
