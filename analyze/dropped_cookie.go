@@ -35,6 +35,7 @@ const KindDroppedCookie = "dropped-cookie"
 type DroppedCookie struct {
 	held    []*heldCookie // in deadline order (deadlines follow the flows' starts)
 	byStore map[*Store][]*heldCookie
+	text    []byte // a finding's detail, while it is written
 }
 
 // heldCookie is a finding that waits to see whether its request's new
@@ -94,7 +95,7 @@ func (a *DroppedCookie) Observe(fx *Facts, emit func(Finding)) {
 		if named {
 			fd = staleCookieFinding(fx, c, values, sev)
 		} else {
-			fd = droppedCookieFinding(fx, c, sev, forked)
+			fd = a.finding(fx, c, sev, forked, "")
 		}
 		emit(grouped(fd, fx, c))
 	}
@@ -164,8 +165,7 @@ func (a *DroppedCookie) Settle(t time.Time, emit func(Finding)) {
 		if h.withdrawn {
 			continue
 		}
-		fd := droppedCookieFinding(h.fx, h.c, h.sev, true)
-		fd.Detail += heldCookieNote
+		fd := a.finding(h.fx, h.c, h.sev, true, heldCookieNote)
 		emit(grouped(fd, h.fx, h.c))
 	}
 	if n > 0 {
@@ -217,15 +217,16 @@ func droppedSeverity(fx *Facts, c *storedCookie, forked bool) (sev Severity, hol
 	return None, false
 }
 
-func droppedCookieFinding(fx *Facts, c *storedCookie, sev Severity, forked bool) Finding {
+// finding is the dropped-cookie finding, its detail ending with note; the
+// text is built in a.text, reused.
+func (a *DroppedCookie) finding(fx *Facts, c *storedCookie, sev Severity, forked bool, note string) Finding {
 	f := fx.Flow
 	setBy := strconv.Itoa(c.SetBy)
 	title := c.Name + " set by #" + setBy + " was not sent"
 	if forked {
 		title += "; the server opened another session"
 	}
-	d := make([]byte, 0, 1024)
-	d = appendWhyCookieApplies(d, fx, c)
+	d := appendWhyCookieApplies(a.text[:0], fx, c)
 	if !f.HasRequestHeader("Cookie") {
 		d = append(d, " The request carried no Cookie header."...)
 	} else {
@@ -235,6 +236,8 @@ func droppedCookieFinding(fx *Facts, c *storedCookie, sev Severity, forked bool)
 	}
 	d = appendTieText(d, fx, c)
 	d = appendConsequence(d, fx, c, forked)
+	d = append(d, note...)
+	a.text = d
 	return Finding{
 		Kind: KindDroppedCookie, Severity: sev, Flow: f.ID,
 		Related: related(f.ID, []int{c.SetBy}),
