@@ -40,6 +40,12 @@ type derived struct {
 	setReceived  time.Time
 	// templates is the request's template placeholders (UnresolvedTemplate).
 	templates templateScan
+	// bearer is the request's bearer token (bearerToken); issued the
+	// token its response hands out (readIssuedToken).
+	bearer string
+	issued *issuedToken
+	// lookup is the filtered GET's lookup and answer (parseLookup).
+	lookup *lookup
 
 	// jarCookies is what the request's store would have sent on it,
 	// worked out once by the first analyzer that asks (sentByJar).
@@ -97,6 +103,13 @@ func (fx *Facts) derive() {
 	}
 	if judgeable {
 		fx.templates = scanTemplates(fx)
+	}
+	if fx.Analyzable && !fx.Preflight {
+		fx.bearer = bearerToken(f)
+		fx.issued = readIssuedToken(fx)
+		if f.Method == "GET" && fx.Query != nil {
+			fx.lookup = parseLookup(fx)
+		}
 	}
 }
 
