@@ -2,7 +2,6 @@ package analyze
 
 import (
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -68,7 +67,7 @@ func newStoredCookie(fx *Facts, i int, received time.Time) (*storedCookie, bool)
 	return &storedCookie{SetCookie: sc, Domain: st.Domain, HostOnly: st.HostOnly, Path: st.Path,
 		Expiry: st.Expiry, Deleted: st.Deletes, SetBy: f.ID, KnownAt: received, Conn: f.ConnID,
 		SetStatus: f.Status, SetAccount: fx.Account.Key,
-		SetOn: f.Method + " " + shorten(fx.Path, 50) + " → " + strconv.Itoa(f.Status)}, true
+		SetOn: fx.setOn}, true
 }
 
 // add inserts a version in KnownAt order and forgets what it superseded:

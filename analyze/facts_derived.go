@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -38,6 +39,7 @@ type derived struct {
 	setStorage   []httpx.Storage
 	setRejection []rejectRule
 	setReceived  time.Time
+	setOn        string // "POST /admin/users → 201": the request that set them
 	// templates is the request's template placeholders (UnresolvedTemplate).
 	templates templateScan
 	// bearer is the request's bearer token (bearerToken); issued the
@@ -91,6 +93,7 @@ func (fx *Facts) derive() {
 	sortByLower(fx.paramCandidates)
 	if len(fx.SetCookies) > 0 {
 		fx.setReceived = receivedAt(f)
+		fx.setOn = f.Method + " " + shorten(fx.Path, 50) + " → " + strconv.Itoa(f.Status)
 		secure, browser := isSecureScheme(f.Scheme), isBrowser(f)
 		fx.setStorage = make([]httpx.Storage, len(fx.SetCookies))
 		fx.setRejection = make([]rejectRule, len(fx.SetCookies))
