@@ -25,6 +25,8 @@ type storedCookie struct {
 	SetAccount string    // account key of that request: whose session it is
 	KnownAt    time.Time // end of that response: only requests starting later can send it
 	Conn       int64     // the client connection of that flow
+
+	texts *cookieTexts // written when a finding first needs them
 }
 
 // cookieKey identifies a cookie: a new Set-Cookie with the same name, domain
