@@ -42,6 +42,11 @@ type derived struct {
 	setOn        string // "POST /admin/users → 201": the request that set them
 	// templates is the request's template placeholders (UnresolvedTemplate).
 	templates templateScan
+	// The headers the serial analyzers read (capture.HeaderValue: the
+	// first of the name).
+	authorization, contentType, accept string // the request's
+	responseType                       string // the response's Content-Type
+
 	// bearer is the request's bearer token (bearerToken); issued the
 	// token its response hands out (readIssuedToken).
 	bearer string
@@ -66,6 +71,7 @@ func (fx *Facts) derive() {
 	f := fx.Flow
 	fx.sendsCookies = sendsCookies(f)
 	judgeable := fx.Analyzable && !fx.Preflight && !fx.Subresource
+	seen := 0 // the headers below found already
 	for _, h := range f.RequestHeaders {
 		hc := classOf(h.Name)
 		if judgeable && hc.candidate && !hasCandidate(fx.candidates, hc.lower) {
@@ -74,11 +80,22 @@ func (fx *Facts) derive() {
 		if hc.csrf && !fx.fetchesCSRF {
 			fx.csrfRequest, fx.fetchesCSRF = h, true
 		}
+		switch hc.lower {
+		case "authorization":
+			setOnce(&fx.authorization, h.Value, &seen, 1)
+		case "content-type":
+			setOnce(&fx.contentType, h.Value, &seen, 2)
+		case "accept":
+			setOnce(&fx.accept, h.Value, &seen, 4)
+		}
 	}
 	for _, h := range f.ResponseHeaders {
-		if classOf(h.Name).csrf {
+		hc := classOf(h.Name)
+		if hc.csrf && !fx.answersCSRF {
 			fx.csrfResponse, fx.answersCSRF = h, true
-			break
+		}
+		if hc.lower == "content-type" {
+			setOnce(&fx.responseType, h.Value, &seen, 8)
 		}
 	}
 	if judgeable && len(fx.Query) > 0 {
@@ -147,6 +164,13 @@ var headerClassesKept atomic.Int64
 
 func sortByLower(hs []namedHeader) {
 	slices.SortFunc(hs, func(a, b namedHeader) int { return strings.Compare(a.lower, b.lower) })
+}
+
+// setOnce sets *p to v the first time bit is seen.
+func setOnce(p *string, v string, seen *int, bit int) {
+	if *seen&bit == 0 {
+		*p, *seen = v, *seen|bit
+	}
 }
 
 func hasCandidate(hs []namedHeader, lower string) bool {
