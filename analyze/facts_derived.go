@@ -75,6 +75,9 @@ func (fx *Facts) derive() {
 	for _, h := range f.RequestHeaders {
 		hc := classOf(h.Name)
 		if judgeable && hc.candidate && !hasCandidate(fx.candidates, hc.lower) {
+			if fx.candidates == nil {
+				fx.candidates = make([]namedHeader, 0, 4)
+			}
 			fx.candidates = append(fx.candidates, namedHeader{hc.lower, h})
 		}
 		if hc.csrf && !fx.fetchesCSRF {
@@ -100,9 +103,9 @@ func (fx *Facts) derive() {
 	}
 	if judgeable && len(fx.Query) > 0 {
 		for _, name := range sortedNames(fx.Query) {
-			n := strings.ToLower(name)
-			if !hasCandidate(fx.paramCandidates, n) && httpx.IsCredentialParam(n) && len(fx.Query[name]) > 0 {
-				fx.paramCandidates = append(fx.paramCandidates, namedHeader{n, capture.Header{Name: name, Value: fx.Query[name][0]}})
+			hc := classOf(name)
+			if hc.param && !hasCandidate(fx.paramCandidates, hc.lower) && len(fx.Query[name]) > 0 {
+				fx.paramCandidates = append(fx.paramCandidates, namedHeader{hc.lower, capture.Header{Name: name, Value: fx.Query[name][0]}})
 			}
 		}
 	}
@@ -133,8 +136,9 @@ func (fx *Facts) derive() {
 	}
 }
 
-// headerClasses caches classOf by header name: a capture has few names,
-// and lower-casing and matching each on every request was most of the cost.
+// headerClasses caches classOf by header or query parameter name: a capture
+// has few names, and lower-casing and matching each on every request was
+// most of the cost.
 var headerClasses sync.Map // name → headerClass
 
 // headerClass is what the analyzers make of a header's name.
@@ -142,6 +146,7 @@ type headerClass struct {
 	lower     string
 	candidate bool // isLostHeaderCandidate
 	csrf      bool // isCSRFHeader
+	param     bool // httpx.IsCredentialParam, for a query parameter
 }
 
 func classOf(name string) headerClass {
@@ -149,7 +154,7 @@ func classOf(name string) headerClass {
 		return c.(headerClass)
 	}
 	n := strings.ToLower(name)
-	hc := headerClass{n, isLostHeaderCandidate(n), isCSRFHeader(name)}
+	hc := headerClass{n, isLostHeaderCandidate(n), isCSRFHeader(name), httpx.IsCredentialParam(n)}
 	if headerClassesKept.Add(1) <= maxHeaderClasses {
 		headerClasses.Store(strings.Clone(name), hc)
 	}
