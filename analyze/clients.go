@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -185,7 +186,9 @@ func (t *clientTracker) record(fx *Facts) {
 			if o, seen := t.owner[k]; seen && o != s {
 				t.owner[k] = nil // the same value in two stores ties nothing
 			} else if !seen {
-				t.owner[k] = s
+				// Cloned: the map outlives the flow, whose strings may
+				// share a larger buffer.
+				t.owner[cookieValue{strings.Clone(k.name), strings.Clone(k.value)}] = s
 			}
 		}
 	}
