@@ -68,7 +68,7 @@ func (a *AuthSchemeMismatch) Observe(fx *Facts, emit func(Finding)) {
 		st = &schemeState{okAuth: map[string]authUse{}, answered: map[string]*refList{}, first: map[string]int{}}
 		a.origins[fx.Origin] = st
 	}
-	auth := f.RequestHeader("Authorization")
+	auth := fx.authorization
 	scheme, _ := httpx.AuthScheme(auth)
 	lower := strings.ToLower(scheme)
 	if auth != "" && fx.Succeeded() {

@@ -166,7 +166,7 @@ func (a *ClientRejectedCookie) Observe(fx *Facts, emit func(Finding)) {
 // judge reports the rejected cookies fx would have carried and did not.
 func (a *ClientRejectedCookie) judge(fx *Facts, st *rejectedStore, emit func(Finding)) {
 	f := fx.Flow
-	if !sendsCookies(f) {
+	if !fx.sendsCookies {
 		return
 	}
 	host := strings.ToLower(f.Host)
@@ -205,7 +205,7 @@ func (a *ClientRejectedCookie) judge(fx *Facts, st *rejectedStore, emit func(Fin
 // would have kept (none rejected): a client without cookie handling sends
 // none of them, and that, not the cookie's form, is why.
 func sendsKept(fx *Facts, st *rejectedStore) bool {
-	for _, c := range fx.Store.jar.forRequest(fx.Flow) {
+	for _, c := range fx.sentByJar() {
 		if st.holds(c.Name, c.Value) || isAffinityCookie(c.Name) {
 			continue
 		}
@@ -277,16 +277,13 @@ func rejectedSeverity(fx *Facts, rc *rejectedCookie) Severity {
 // and forgets those a kept Set-Cookie of the same name replaced.
 func (a *ClientRejectedCookie) record(fx *Facts) {
 	f := fx.Flow
-	received := f.End
-	if received.IsZero() || received.Before(f.Start) {
-		received = f.Start
-	}
+	received := receivedAt(f)
 	var st *rejectedStore
-	for _, sc := range fx.SetCookies {
+	for i, sc := range fx.SetCookies {
 		if sc.Value == "" {
 			continue
 		}
-		why := rejectionOf(sc, f.Host, fx)
+		why := fx.setRejection[i]
 		if st == nil {
 			st = a.stores[fx.Next]
 		}
@@ -296,7 +293,7 @@ func (a *ClientRejectedCookie) record(fx *Facts) {
 			}
 			continue
 		}
-		storage := httpx.Store(sc, f.Host, fx.Path, isSecureScheme(f.Scheme), isBrowser(f), received)
+		storage := fx.storage(i, received)
 		if storage.Deletes || why != ruleDomainMismatch && storage.Blocked != "" {
 			continue
 		}

@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -53,23 +54,26 @@ type Store struct {
 	sets    int // responses that set cookies in it
 }
 
+// cookieValue keys a cookie's value without building "name=value".
+type cookieValue struct{ name, value string }
+
 // acctAgent keys stores by account and program without building a string.
 type acctAgent struct{ account, agent string }
 
 // clientTracker assigns logical clients and stores, in flow order.
 type clientTracker struct {
 	nextStore int
-	seen      int                  // flows resolved, to age out stores now and then
-	owner     map[string]*Store    // "name=value" → the store a response set it in; nil: ambiguous
-	byConn    map[int64]*Store     // last store used on each client connection
-	byAccount map[acctAgent]*Store // most recent store per account and program ("" account: any)
+	seen      int                    // flows resolved, to age out stores now and then
+	owner     map[cookieValue]*Store // the store a response set it in; nil: ambiguous
+	byConn    map[int64]*Store       // last store used on each client connection
+	byAccount map[acctAgent]*Store   // most recent store per account and program ("" account: any)
 	clients   map[string]*Client
 	// agentAccounts is which accounts each program used (up to two).
 	agentAccounts map[string]map[string]bool
 }
 
 func newClientTracker() *clientTracker {
-	return &clientTracker{owner: map[string]*Store{}, byConn: map[int64]*Store{},
+	return &clientTracker{owner: map[cookieValue]*Store{}, byConn: map[int64]*Store{},
 		byAccount: map[acctAgent]*Store{}, clients: map[string]*Client{}, agentAccounts: map[string]map[string]bool{}}
 }
 
@@ -83,7 +87,7 @@ func (t *clientTracker) resolve(fx *Facts) {
 	var owners []*Store
 	var counts []int
 	for _, p := range fx.Cookies {
-		o := t.owner[p.Name+"="+p.Value]
+		o := t.owner[cookieValue{p.Name, p.Value}]
 		if o == nil {
 			continue
 		}
@@ -175,14 +179,16 @@ func (t *clientTracker) record(fx *Facts) {
 		s.jar.store(fx)
 		s.sets++
 		for _, sc := range fx.SetCookies {
-			k := sc.Name + "=" + sc.Value
+			k := cookieValue{sc.Name, sc.Value}
 			if sc.Value == "" {
 				continue
 			}
 			if o, seen := t.owner[k]; seen && o != s {
 				t.owner[k] = nil // the same value in two stores ties nothing
 			} else if !seen {
-				t.owner[k] = s
+				// Cloned: the map outlives the flow, whose strings may
+				// share a larger buffer.
+				t.owner[cookieValue{strings.Clone(k.name), strings.Clone(k.value)}] = s
 			}
 		}
 	}

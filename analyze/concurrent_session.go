@@ -2,7 +2,7 @@ package analyze
 
 import (
 	"bytes"
-	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/provtap/provtap/capture"
@@ -71,7 +71,7 @@ func (a *ConcurrentSession) note(fx *Facts) {
 		return
 	}
 	list := a.sessions[acct]
-	for _, sc := range fx.SetCookies {
+	for i, sc := range fx.SetCookies {
 		if !isSessionCookie(sc) {
 			continue
 		}
@@ -86,7 +86,7 @@ func (a *ConcurrentSession) note(fx *Facts) {
 		if sc.Value == "" || sc.IsDeletion(fx.Flow.End) || !fx.Succeeded() {
 			continue
 		}
-		c, ok := newStoredCookie(fx, sc, fx.Flow.End)
+		c, ok := newStoredCookie(fx, i, fx.Flow.End)
 		if !ok {
 			continue
 		}
@@ -156,34 +156,54 @@ func csrfRefusal(fx *Facts) bool {
 
 func concurrentSessionFinding(fx *Facts, s *storedCookie) Finding {
 	f := fx.Flow
-	title := fmt.Sprintf("Refused a second session while the %s session from #%d was live", s.Name, s.SetBy)
-	var d strings.Builder
-	fmt.Fprintf(&d, "#%d (%s) opened a session for %s at %s: it set %s=%s", s.SetBy, s.SetOn, fx.Account.Label,
-		clock(s.KnownAt), s.Name, maskSecret(s.Value))
-	if s.Expiry.IsZero() {
-		d.WriteString(" as a session cookie (no expiry), so the session lasts until the server times it out.")
-	} else {
-		fmt.Fprintf(&d, ", valid until %s.", s.Expiry.In(f.Start.Location()).Format("15:04:05 MST"))
-	}
-	fmt.Fprintf(&d, " %s later this %s presented the same account's credentials (%s) but not the session cookie, so the "+
-		"server had to start a new session, and it refused: %s.", ago(s.KnownAt, f.Start), f.Method, fx.Account.Via, fx.Refusal.Summary())
-	if fx.Refusal.says(sessionLimitPhrases...) {
-		d.WriteString(" Its answer says so: it will not open another session for this user while one is open.")
-	} else {
-		d.WriteString(" The server apparently allows one session per user and will not open a second one while the first is live.")
-	}
+	// Concatenated, not formatted: one of these per refused call of a
+	// connector that keeps no session, built on the engine's serial path.
+	setBy := strconv.Itoa(s.SetBy)
+	title := "Refused a second session while the " + s.Name + " session from #" + setBy + " was live"
+	d := make([]byte, 0, 768)
+	d = append(d, '#')
+	d = append(d, setBy...)
+	d = append(d, " ("...)
+	d = append(d, s.SetOn...)
+	d = append(d, ") opened a session for "...)
+	d = append(d, fx.Account.Label...)
+	d = append(d, " at "...)
+	d = appendClock(d, s.KnownAt)
+	d = append(d, ": it set "...)
+	d = append(d, s.Name...)
+	d = append(d, '=')
+	d = append(d, maskSecret(s.Value)...)
 	until := "until the server's session timeout"
-	if !s.Expiry.IsZero() {
-		until = "until " + s.Expiry.In(f.Start.Location()).Format("15:04:05 MST")
+	if s.Expiry.IsZero() {
+		d = append(d, " as a session cookie (no expiry), so the session lasts until the server times it out."...)
+	} else {
+		valid := s.Expiry.In(f.Start.Location()).Format("15:04:05 MST")
+		d = append(d, ", valid until "...)
+		d = append(d, valid...)
+		d = append(d, '.')
+		until = "until " + valid
 	}
-	fix := fmt.Sprintf("Reuse the session opened by #%d: keep cookies between operations (a cookie jar or CookieManager kept "+
-		"for the whole run, shared by the connector's threads) so %s goes with every later call, or end the session (log out) "+
-		"before authenticating again. With one session per user, calls with the same account that do not send the cookie fail %s.",
-		s.SetBy, s.Name, until)
+	d = append(d, ' ')
+	d = append(d, ago(s.KnownAt, f.Start)...)
+	d = append(d, " later this "...)
+	d = append(d, f.Method...)
+	d = append(d, " presented the same account's credentials ("...)
+	d = append(d, fx.Account.Via...)
+	d = append(d, ") but not the session cookie, so the server had to start a new session, and it refused: "...)
+	d = append(d, fx.Refusal.Summary()...)
+	d = append(d, '.')
+	if fx.Refusal.says(sessionLimitPhrases...) {
+		d = append(d, " Its answer says so: it will not open another session for this user while one is open."...)
+	} else {
+		d = append(d, " The server apparently allows one session per user and will not open a second one while the first is live."...)
+	}
+	fix := "Reuse the session opened by #" + setBy + ": keep cookies between operations (a cookie jar or CookieManager kept " +
+		"for the whole run, shared by the connector's threads) so " + s.Name + " goes with every later call, or end the session (log out) " +
+		"before authenticating again. With one session per user, calls with the same account that do not send the cookie fail " + until + "."
 	return Finding{
 		Kind: KindConcurrentSession, Severity: Error, Flow: f.ID,
 		Related: related(f.ID, []int{s.SetBy}),
-		Title:   title, Detail: d.String(), Fix: fix,
-		Missing: []Missing{{Where: "cookie", Name: s.Name, Value: s.Value, Seen: fmt.Sprintf("set by #%d", s.SetBy)}},
+		Title:   title, Detail: string(d), Fix: fix,
+		Missing: []Missing{{Where: "cookie", Name: s.Name, Value: s.Value, Seen: "set by #" + setBy}},
 	}
 }

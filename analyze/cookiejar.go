@@ -1,8 +1,7 @@
 package analyze
 
 import (
-	"sort"
-	"strconv"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,6 +25,8 @@ type storedCookie struct {
 	SetAccount string    // account key of that request: whose session it is
 	KnownAt    time.Time // end of that response: only requests starting later can send it
 	Conn       int64     // the client connection of that flow
+
+	texts *cookieTexts // written when a finding first needs them
 }
 
 // cookieKey identifies a cookie: a new Set-Cookie with the same name, domain
@@ -48,30 +49,27 @@ func (j *cookieJar) store(fx *Facts) {
 	if len(fx.SetCookies) == 0 {
 		return
 	}
-	received := f.End
-	if received.IsZero() || received.Before(f.Start) {
-		received = f.Start
-	}
-	for _, sc := range fx.SetCookies {
-		c, ok := newStoredCookie(fx, sc, received)
+	received := receivedAt(f)
+	for i := range fx.SetCookies {
+		c, ok := newStoredCookie(fx, i, received)
 		if ok {
 			j.add(c, f.Start)
 		}
 	}
 }
 
-// newStoredCookie is sc as fx's client keeps it (httpx.Store's rules),
-// and false when a client ignores it.
-func newStoredCookie(fx *Facts, sc httpx.SetCookie, received time.Time) (*storedCookie, bool) {
-	f := fx.Flow
-	st := httpx.Store(sc, f.Host, fx.Path, isSecureScheme(f.Scheme), isBrowser(f), received)
+// newStoredCookie is fx's i-th Set-Cookie as its client keeps it
+// (httpx.Store's rules), and false when a client ignores it.
+func newStoredCookie(fx *Facts, i int, received time.Time) (*storedCookie, bool) {
+	f, sc := fx.Flow, fx.SetCookies[i]
+	st := fx.storage(i, received)
 	if st.Blocked != "" {
 		return nil, false
 	}
 	return &storedCookie{SetCookie: sc, Domain: st.Domain, HostOnly: st.HostOnly, Path: st.Path,
 		Expiry: st.Expiry, Deleted: st.Deletes, SetBy: f.ID, KnownAt: received, Conn: f.ConnID,
 		SetStatus: f.Status, SetAccount: fx.Account.Key,
-		SetOn: f.Method + " " + shorten(fx.Path, 50) + " → " + strconv.Itoa(f.Status)}, true
+		SetOn: fx.setOn}, true
 }
 
 // add inserts a version in KnownAt order and forgets what it superseded:
@@ -116,15 +114,14 @@ func knownTo(c *storedCookie, f *capture.Flow) bool {
 	return c.Conn != 0 && c.Conn == f.ConnID && c.SetBy < f.ID
 }
 
-// forRequest returns the cookies an RFC 6265 client would send on f, sorted
-// by name. It also forgets versions no later request can see: the engine
-// hands flows over in start order.
-func (j *cookieJar) forRequest(f *capture.Flow) []*storedCookie {
-	if !sendsCookies(f) {
-		return nil
-	}
+// forRequest returns the cookies an RFC 6265 client would send on f
+// (one it sends cookies on: sendsCookies), sorted by name. It also forgets
+// versions no later request can see: the engine hands flows over in start
+// order.
+func (j *cookieJar) forRequest(fx *Facts) []*storedCookie {
+	f := fx.Flow
 	host := strings.ToLower(f.Host)
-	reqPath := pathOnly(f)
+	reqPath := fx.Path
 	secure := isSecureScheme(f.Scheme)
 	var out []*storedCookie
 	for k, vs := range j.versions {
@@ -146,11 +143,11 @@ func (j *cookieJar) forRequest(f *capture.Flow) []*storedCookie {
 		}
 		out = append(out, cur)
 	}
-	sort.Slice(out, func(a, b int) bool {
-		if out[a].Name != out[b].Name {
-			return out[a].Name < out[b].Name
+	slices.SortFunc(out, func(a, b *storedCookie) int {
+		if c := strings.Compare(a.Name, b.Name); c != 0 {
+			return c
 		}
-		return len(out[a].Path) > len(out[b].Path)
+		return len(b.Path) - len(a.Path)
 	})
 	return out
 }

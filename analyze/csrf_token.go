@@ -87,7 +87,7 @@ func (a *CSRFToken) Observe(fx *Facts, emit func(Finding)) {
 		return
 	}
 	refusedWrite := isWrite(f.Method) && f.Status >= 400
-	req, fetching := csrfHeader(f.RequestHeaders)
+	req, fetching := fx.csrfRequest, fx.fetchesCSRF
 	if !refusedWrite && !fetching {
 		return
 	}
@@ -110,7 +110,7 @@ func (a *CSRFToken) Observe(fx *Facts, emit func(Finding)) {
 			}
 		}
 	}
-	resp, answered := csrfHeader(f.ResponseHeaders)
+	resp, answered := fx.csrfResponse, fx.answersCSRF
 	if !fetching || !strings.EqualFold(strings.TrimSpace(req.Value), "fetch") || !answered || !succeeded(f) {
 		return
 	}

@@ -1,7 +1,6 @@
 package analyze
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -34,6 +33,7 @@ const KindDroppedCookie = "dropped-cookie"
 type DroppedCookie struct {
 	held    []*heldCookie // in deadline order (deadlines follow the flows' starts)
 	byStore map[*Store][]*heldCookie
+	text    []byte // a finding's detail, while it is written
 }
 
 // heldCookie is a finding that waits to see whether its request's new
@@ -65,7 +65,7 @@ func (a *DroppedCookie) Observe(fx *Facts, emit func(Finding)) {
 	if fx.Tie == TieCookie {
 		a.withdraw(fx)
 	}
-	expected := fx.Store.jar.forRequest(fx.Flow)
+	expected := fx.sentByJar()
 	if len(expected) == 0 {
 		return
 	}
@@ -93,7 +93,7 @@ func (a *DroppedCookie) Observe(fx *Facts, emit func(Finding)) {
 		if named {
 			fd = staleCookieFinding(fx, c, values, sev)
 		} else {
-			fd = droppedCookieFinding(fx, c, sev, forked)
+			fd = a.finding(fx, c, sev, forked, "")
 		}
 		emit(grouped(fd, fx, c))
 	}
@@ -163,9 +163,7 @@ func (a *DroppedCookie) Settle(t time.Time, emit func(Finding)) {
 		if h.withdrawn {
 			continue
 		}
-		fd := droppedCookieFinding(h.fx, h.c, h.sev, true)
-		fd.Detail += fmt.Sprintf(" No request presented the new session within %s either: the client keeps no cookies (or "+
-			"each call is a new client), and the server opens a session for every call.", sessionHorizon)
+		fd := a.finding(h.fx, h.c, h.sev, true, heldCookieNote)
 		emit(grouped(fd, h.fx, h.c))
 	}
 	if n > 0 {
@@ -211,120 +209,4 @@ func droppedSeverity(fx *Facts, c *storedCookie, forked bool) (sev Severity, hol
 		return Info, false
 	}
 	return None, false
-}
-
-func droppedCookieFinding(fx *Facts, c *storedCookie, sev Severity, forked bool) Finding {
-	f := fx.Flow
-	title := fmt.Sprintf("%s set by #%d was not sent", c.Name, c.SetBy)
-	if forked {
-		title += "; the server opened another session"
-	}
-	var d strings.Builder
-	d.WriteString(whyCookieApplies(fx, c))
-	if len(f.RequestHeaderValues("Cookie")) == 0 {
-		d.WriteString(" The request carried no Cookie header.")
-	} else {
-		fmt.Fprintf(&d, " The request's Cookie header did not include %s.", c.Name)
-	}
-	d.WriteString(tieText(fx, c))
-	d.WriteString(consequence(fx, c, forked))
-	return Finding{
-		Kind: KindDroppedCookie, Severity: sev, Flow: f.ID,
-		Related: related(f.ID, []int{c.SetBy}),
-		Title:   title, Detail: d.String(), Fix: droppedCookieFix(c),
-		Missing: []Missing{{Where: "cookie", Name: c.Name, Value: c.Value, Seen: fmt.Sprintf("set by #%d", c.SetBy)}},
-	}
-}
-
-func staleCookieFinding(fx *Facts, c *storedCookie, sentValues []string, sev Severity) Finding {
-	f := fx.Flow
-	title := fmt.Sprintf("%s sent with a stale value; #%d had set a new one", c.Name, c.SetBy)
-	var d strings.Builder
-	fmt.Fprintf(&d, "The request sent %s=%s, but the latest value is %s. ", c.Name, maskSecret(sentValues[0]), maskSecret(c.Value))
-	d.WriteString(whyCookieApplies(fx, c))
-	d.WriteString(consequence(fx, c, false))
-	return Finding{
-		Kind: KindDroppedCookie, Severity: sev, Flow: f.ID,
-		Related: related(f.ID, []int{c.SetBy}),
-		Title:   title, Detail: d.String(),
-		Fix: fmt.Sprintf("Replace the stored cookie when a response sets it again: a cookie jar keeps the %s that #%d set; "+
-			"a Cookie header configured by hand must be refreshed the same way.", c.Name, c.SetBy),
-		Missing: []Missing{{Where: "cookie", Name: c.Name, Value: c.Value, Seen: fmt.Sprintf("set by #%d", c.SetBy)}},
-	}
-}
-
-// tieText says what ties the request to the client that received the
-// cookie, and how far that goes.
-func tieText(fx *Facts, c *storedCookie) string {
-	switch fx.Tie {
-	case TieCookie:
-		return " It presented other cookies this client received, so it came from the client that holds " + c.Name + "."
-	case TieConn:
-		return fmt.Sprintf(" It came on client connection %d, which this client used before.", fx.Flow.ConnID)
-	case TieAccount:
-		return fmt.Sprintf(" It carried the same credentials (%s) from the same program; nothing in the traffic shows whether "+
-			"it shares #%d's cookie store (a connector running several threads, each with its own cookie store, looks the same).",
-			fx.Account.Label, c.SetBy)
-	case TieAgent:
-		return fmt.Sprintf(" It came from the same program (User-Agent %q) without credentials; nothing in the traffic shows "+
-			"whether it shares #%d's cookie store.", shorten(fx.Flow.RequestHeader("User-Agent"), 60), c.SetBy)
-	}
-	return ""
-}
-
-// whyCookieApplies explains, like a browser's cookie inspector, why a correct
-// client would have sent the cookie.
-func whyCookieApplies(fx *Facts, c *storedCookie) string {
-	f := fx.Flow
-	var attrs []string
-	attrs = append(attrs, "Path="+c.Path)
-	if c.HostOnly {
-		attrs = append(attrs, "host-only for "+c.Domain)
-	} else {
-		attrs = append(attrs, "Domain="+c.Domain)
-	}
-	if c.Secure {
-		attrs = append(attrs, "Secure")
-	}
-	if c.HTTPOnly {
-		attrs = append(attrs, "HttpOnly")
-	}
-	expiry := "a session cookie (no Expires or Max-Age), kept until the client exits"
-	if !c.Expiry.IsZero() {
-		expiry = "valid until " + c.Expiry.In(f.Start.Location()).Format("2006-01-02 15:04:05 MST")
-		if c.HasMaxAge {
-			expiry += fmt.Sprintf(" (Max-Age=%d)", c.MaxAge)
-		}
-	}
-	secure := "Secure does not apply"
-	if c.Secure {
-		secure = "the request is https as Secure requires"
-	}
-	return fmt.Sprintf("#%d (%s) set %s=%s at %s: %s; %s. A client that keeps cookies sends it on %s %s: "+
-		"the host %s matches, the path is within %s, it had not expired at %s (%s later), %s.",
-		c.SetBy, c.SetOn, c.Name, maskSecret(c.Value), clock(c.KnownAt), strings.Join(attrs, ", "), expiry,
-		f.Method, shorten(fx.Path, 60), strings.ToLower(f.Host), c.Path, clock(f.Start), ago(c.KnownAt, f.Start), secure)
-}
-
-func consequence(fx *Facts, c *storedCookie, forked bool) string {
-	var s string
-	if fx.Refusal.Refused {
-		s = " The server refused the request: " + fx.Refusal.Summary() + "."
-	}
-	if opensSession(fx, c.Name, c.Value) {
-		s += fmt.Sprintf(" The response set %s to a new value: the server opened another session instead of continuing the one from #%d.", c.Name, c.SetBy)
-	}
-	if !fx.Refusal.Refused && !forked && isAffinityCookie(c.Name) {
-		s = " It is a load balancer's affinity cookie: without it the request may reach another backend."
-	}
-	return s
-}
-
-func droppedCookieFix(c *storedCookie) string {
-	if isAffinityCookie(c.Name) {
-		return fmt.Sprintf("Enable the connector's cookie handling so it returns the load balancer's %s cookie and stays on one backend.", c.Name)
-	}
-	return fmt.Sprintf("Keep cookies between operations: enable the connector's cookie handling (a cookie jar or "+
-		"CookieManager kept for the whole run; with curl, -c jar on the first call and -b jar on the next), "+
-		"or send `Cookie: %s=<value from #%d>` with this request.", c.Name, c.SetBy)
 }

@@ -82,7 +82,7 @@ func (a *ExpiredToken) Observe(fx *Facts, emit func(Finding)) {
 	if !fx.Analyzable || fx.Preflight || fx.Challenged {
 		return
 	}
-	if token := bearerToken(fx.Flow); token != "" {
+	if token := fx.bearer; token != "" {
 		a.judge(fx, a.state(token), emit)
 	}
 	a.noteIssued(fx)
@@ -143,23 +143,36 @@ func (a *ExpiredToken) judge(fx *Facts, st *tokenState, emit func(Finding)) {
 }
 
 // noteIssued records a token an OAuth token endpoint handed out (RFC 6749
-// §5.1: {"access_token": …, "expires_in": …}).
+// §5.1: {"access_token": …, "expires_in": …}): fx.issued, read with the
+// facts (issuedToken).
 var accessTokenKey = []byte("access_token")
 
-func (a *ExpiredToken) noteIssued(fx *Facts) {
+// issuedToken is what a token endpoint's answer hands out.
+type issuedToken struct {
+	AccessToken string          `json:"access_token"`
+	ExpiresIn   json.RawMessage `json:"expires_in"`
+}
+
+// readIssuedToken reads the token a response hands out, if it is one.
+func readIssuedToken(fx *Facts) *issuedToken {
 	f := fx.Flow
 	if f.Status != 200 || f.ResponseBody.Size > 16<<10 || !containsFold(f.ResponseHeader("Content-Type"), "json") {
-		return // token responses are small JSON objects
+		return nil // token responses are small JSON objects
 	}
 	body := fx.ResponseText()
 	if len(body) == 0 || len(body) > 64<<10 || !bytes.Contains(body, accessTokenKey) {
-		return
+		return nil
 	}
-	var resp struct {
-		AccessToken string          `json:"access_token"`
-		ExpiresIn   json.RawMessage `json:"expires_in"`
-	}
+	var resp issuedToken
 	if json.Unmarshal(body, &resp) != nil || resp.AccessToken == "" {
+		return nil
+	}
+	return &resp
+}
+
+func (a *ExpiredToken) noteIssued(fx *Facts) {
+	f, resp := fx.Flow, fx.issued
+	if resp == nil {
 		return
 	}
 	st := a.state(resp.AccessToken)

@@ -59,6 +59,8 @@ type Facts struct {
 
 	responseText []byte
 	decoded      bool
+
+	derived
 }
 
 // Account is who a request authenticated as: its primary credential.
@@ -104,8 +106,7 @@ func newFacts(f *capture.Flow) *Facts {
 	fx.Subresource = dest != "" && !strings.EqualFold(dest, "empty")
 	fx.Path = pathOnly(f)
 	fx.Query = queryOf(f)
-	fx.Origin = f.Origin()
-	fx.API = apiOf(f, fx.Path)
+	fx.API, fx.Origin = apiOf(f, fx.Path)
 	fx.Agent = clientIP(f) + "\x00" + f.RequestHeader("User-Agent")
 	fx.Challenges = httpx.ParseChallenges(f.ResponseHeaderValues("WWW-Authenticate"))
 	for _, line := range httpx.SetCookieLines(f.ResponseHeaderValues("Set-Cookie")) {
@@ -122,6 +123,7 @@ func newFacts(f *capture.Flow) *Facts {
 	if fx.Analyzable {
 		fx.Refusal = judgeRefusal(fx)
 	}
+	fx.derive()
 	return fx
 }
 
@@ -138,29 +140,32 @@ func clientIP(f *capture.Flow) string {
 }
 
 // apiOf is the API a request went to, as people write it: scheme, host,
-// a port only when it is not the scheme's, and the base path.
-func apiOf(f *capture.Flow, path string) string {
+// a port only when it is not the scheme's, and the base path; and its
+// origin (capture.Flow.Origin), cached with it.
+func apiOf(f *capture.Flow, path string) (api, origin string) {
 	seg, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
 	k := apiKey{f.Scheme, f.Host, f.Port, seg}
 	apis.Lock()
 	a, ok := apis.m[k]
 	apis.Unlock()
 	if ok {
-		return a
+		return a.api, a.origin
 	}
 	host := strings.ToLower(f.Host)
 	if f.Port != 0 && f.Port != capture.DefaultPort(f.Scheme) {
 		host += ":" + strconv.Itoa(f.Port)
 	}
-	a = f.Scheme + "://" + host + basePath(path)
+	a = apiOrigin{f.Scheme + "://" + host + basePath(path), f.Origin()}
 	apis.Lock()
 	if len(apis.m) >= 4096 {
 		clear(apis.m)
 	}
 	apis.m[k] = a
 	apis.Unlock()
-	return a
+	return a.api, a.origin
 }
+
+type apiOrigin struct{ api, origin string }
 
 // apis caches APIs by origin and first path segment: a capture has few.
 type apiKey struct {
@@ -171,8 +176,8 @@ type apiKey struct {
 
 var apis = struct {
 	sync.Mutex
-	m map[apiKey]string
-}{m: map[apiKey]string{}}
+	m map[apiKey]apiOrigin
+}{m: map[apiKey]apiOrigin{}}
 
 // scimEndpoints are SCIM's resource endpoints (RFC 7644 §3.2): a path that
 // starts with one is mounted at the origin's root.

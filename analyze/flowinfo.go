@@ -2,10 +2,12 @@ package analyze
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/provtap/provtap/capture"
 )
@@ -32,6 +34,26 @@ func shorten(s string, n int) string {
 // clock formats a capture time for details (the capture's clock, with ms).
 func clock(t time.Time) string { return t.Format("15:04:05.000") }
 
+func appendClock(b []byte, t time.Time) []byte { return t.AppendFormat(b, "15:04:05.000") }
+
+// appendLower appends strings.ToLower(s) without building it (ASCII, the
+// usual case, by hand).
+func appendLower(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return append(b, strings.ToLower(s)...)
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return b
+}
+
 // ago says how long before t the earlier time was, briefly.
 func ago(earlier, t time.Time) string {
 	d := t.Sub(earlier)
@@ -39,13 +61,13 @@ func ago(earlier, t time.Time) string {
 	case d < 0:
 		return "0 ms"
 	case d < time.Second:
-		return fmt.Sprintf("%d ms", d.Milliseconds())
+		return strconv.FormatInt(d.Milliseconds(), 10) + " ms"
 	case d < time.Minute:
-		return fmt.Sprintf("%.0f s", d.Seconds())
+		return strconv.FormatFloat(d.Seconds(), 'f', 0, 64) + " s"
 	case d < time.Hour:
-		return fmt.Sprintf("%.0f min", d.Minutes())
+		return strconv.FormatFloat(d.Minutes(), 'f', 0, 64) + " min"
 	}
-	return fmt.Sprintf("%.1f h", d.Hours())
+	return strconv.FormatFloat(d.Hours(), 'f', 1, 64) + " h"
 }
 
 // flowRef is one earlier request: evidence in a finding.
@@ -157,21 +179,20 @@ func joinAnd(parts []string) string {
 
 // related merges evidence flow IDs: sorted, unique, never the finding's own.
 func related(self int, groups ...[]int) []int {
-	seen := map[int]bool{self: true}
-	var out []int
+	n := 0
+	for _, g := range groups {
+		n += len(g)
+	}
+	out := make([]int, 0, n)
 	for _, g := range groups {
 		for _, id := range g {
-			if id > 0 && !seen[id] {
-				seen[id] = true
+			if id > 0 && id != self {
 				out = append(out, id)
 			}
 		}
 	}
-	sort.Ints(out)
-	if out == nil {
-		out = []int{}
-	}
-	return out
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // scope is what one logical client knows about one origin (or API).

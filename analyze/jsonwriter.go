@@ -14,34 +14,52 @@ import (
 
 // JSONWriter writes the stable JSON report of findings that arrive one at
 // a time (`provtap analyze --format json` on a night's capture), in memory
-// that follows the number of problems, not of findings: findings wait in a
-// temporary file until the end, when the problems, worst first, are known.
-// The output is the same as Report.WriteJSON's, with findings in the order
-// they were added.
+// that follows the number of problems, not of findings: findings wait until
+// the end, when the problems, worst first, are known — in memory up to
+// spillAt bytes of them, then in a temporary file. The output is the same
+// as Report.WriteJSON's, with findings in the order they were added.
 type JSONWriter struct {
-	out   io.Writer
-	spill *os.File
+	out  io.Writer
+	dir  string
+	set  *ProblemSet
+	line []byte
+
+	// mem holds the findings while they fit in spillAt, each already
+	// indented as the report writes it, in chunks (no finding spans two:
+	// growing one buffer would copy it over and over); held frames them.
+	mem     [][]byte
+	memSize int
+	held    []heldFinding
+	spillAt int
+
+	spill *os.File // nil until mem overflows
 	buf   *bufio.Writer
-	set   *ProblemSet
-	line  []byte
 }
 
-// NewJSONWriter writes to out; the temporary file goes in dir ("" for the
-// system's).
+// heldFinding frames one finding in mem: it is chunk[start:end], and its
+// problem ID goes at mark (problemMark's place).
+type heldFinding struct {
+	problem, chunk, start, end, mark int
+}
+
+// memChunk is the size of mem's chunks.
+const memChunk = 1 << 20
+
+// spillAt is how many bytes of findings a report keeps in memory (a
+// 100k-flow capture's fit) before it moves them to a temporary file.
+const spillAt = 64 << 20
+
+// NewJSONWriter writes to out; a temporary file, if one is needed, goes in
+// dir ("" for the system's).
 func NewJSONWriter(out io.Writer, dir string) (*JSONWriter, error) {
-	f, err := os.CreateTemp(dir, "provtap-findings-*.jsonl")
-	if err != nil {
-		return nil, fmt.Errorf("a temporary file for the findings: %w", err)
-	}
-	return &JSONWriter{out: out, spill: f, buf: bufio.NewWriterSize(f, 256<<10), set: NewProblemSet()}, nil
+	return &JSONWriter{out: out, dir: dir, set: NewProblemSet(), spillAt: spillAt}, nil
 }
 
-// problemMark stands for the problem ID in a spilled finding until it is known.
+// problemMark stands for the problem ID in a held finding until it is known.
 const problemMark = 987654321
 
-// Add records one finding. It is spilled already indented as the report
-// writes it, framed by its problem's index and its length, so Close only
-// copies it and puts the problem ID in.
+// Add records one finding, already indented as the report writes it, so
+// Close only copies it and puts the problem ID in.
 func (j *JSONWriter) Add(fd Finding) error {
 	idx := j.set.Add(fd)
 	if fd.Related == nil {
@@ -50,6 +68,52 @@ func (j *JSONWriter) Add(fd Finding) error {
 	fd.Problem = problemMark
 	body := appendFinding(j.line[:0], &fd)
 	j.line = body
+	if j.spill == nil {
+		if j.memSize+len(body) <= j.spillAt {
+			j.hold(idx, body)
+			return nil
+		}
+		if err := j.spillHeld(); err != nil {
+			return err
+		}
+	}
+	return j.writeSpilled(idx, body)
+}
+
+// hold copies a finding into mem.
+func (j *JSONWriter) hold(idx int, body []byte) {
+	n := len(j.mem) - 1
+	if n < 0 || len(j.mem[n])+len(body) > cap(j.mem[n]) {
+		j.mem = append(j.mem, make([]byte, 0, max(memChunk, len(body))))
+		n++
+	}
+	start := len(j.mem[n])
+	j.mem[n] = append(j.mem[n], body...)
+	j.memSize += len(body)
+	j.held = append(j.held, heldFinding{idx, n, start, start + len(body), start + bytes.Index(body, problemMarkText)})
+}
+
+var problemMarkText = []byte(strconv.Itoa(problemMark))
+
+// spillHeld moves the findings held in memory to a temporary file: from
+// now on every finding goes there, framed by its problem's index and its
+// length.
+func (j *JSONWriter) spillHeld() error {
+	f, err := os.CreateTemp(j.dir, "provtap-findings-*.jsonl")
+	if err != nil {
+		return fmt.Errorf("a temporary file for the findings: %w", err)
+	}
+	j.spill, j.buf = f, bufio.NewWriterSize(f, 256<<10)
+	for _, h := range j.held {
+		if err := j.writeSpilled(h.problem, j.mem[h.chunk][h.start:h.end]); err != nil {
+			return err
+		}
+	}
+	j.mem, j.held = nil, nil
+	return nil
+}
+
+func (j *JSONWriter) writeSpilled(idx int, body []byte) error {
 	var head [32]byte
 	h := strconv.AppendInt(head[:0], int64(idx), 10)
 	h = append(h, ' ')
@@ -65,19 +129,24 @@ func (j *JSONWriter) Add(fd Finding) error {
 // Problems is what was added so far, grouped.
 func (j *JSONWriter) Problems() *ProblemSet { return j.set }
 
-// Discard removes the temporary file without writing a report.
+// Discard removes the temporary file, if any, without writing a report.
 func (j *JSONWriter) Discard() {
-	j.spill.Close()
-	os.Remove(j.spill.Name())
+	j.mem, j.held = nil, nil
+	if j.spill != nil {
+		j.spill.Close()
+		os.Remove(j.spill.Name())
+	}
 }
 
 // Close writes the report for a capture of flows and removes the
-// temporary file.
+// temporary file, if any.
 func (j *JSONWriter) Close(flows int) error {
-	defer os.Remove(j.spill.Name())
-	defer j.spill.Close()
-	if err := j.buf.Flush(); err != nil {
-		return err
+	if j.spill != nil {
+		defer os.Remove(j.spill.Name())
+		defer j.spill.Close()
+		if err := j.buf.Flush(); err != nil {
+			return err
+		}
 	}
 	problems, ids := j.set.Sorted()
 	if problems == nil {
@@ -97,45 +166,88 @@ func (j *JSONWriter) Close(flows int) error {
 	// {"flows": …, "problems": […] then , "findings": [ … ] }
 	w.Write(bytes.TrimSuffix(head.Bytes(), []byte("\n}\n")))
 	w.WriteString(",\n  \"findings\": [")
-	if _, err := j.spill.Seek(0, io.SeekStart); err != nil {
+	var n int
+	var err error
+	if j.spill != nil {
+		n, err = j.copySpilled(w, ids)
+	} else {
+		n = j.copyHeld(w, ids)
+	}
+	if err != nil {
 		return err
 	}
+	if n > 0 {
+		w.WriteString("\n  ")
+	}
+	w.WriteString("]\n}\n")
+	return w.Flush()
+}
+
+// copyHeld writes the findings held in memory with their problem IDs.
+func (j *JSONWriter) copyHeld(w *bufio.Writer, ids []int) int {
+	for n, h := range j.held {
+		if n > 0 {
+			w.WriteByte(',')
+		}
+		w.WriteString("\n    ")
+		c := j.mem[h.chunk]
+		w.Write(c[h.start:h.mark])
+		w.WriteString(strconv.Itoa(ids[h.problem]))
+		w.Write(c[h.mark+len(problemMarkText) : h.end])
+	}
+	return len(j.held)
+}
+
+// copySpilled writes the findings read back from the temporary file with
+// their problem IDs.
+func (j *JSONWriter) copySpilled(w *bufio.Writer, ids []int) (int, error) {
+	if _, err := j.spill.Seek(0, io.SeekStart); err != nil {
+		return 0, err
+	}
 	r := bufio.NewReaderSize(j.spill, 256<<10)
-	mark := []byte(strconv.Itoa(problemMark))
 	var body []byte
 	for n := 0; ; n++ {
 		head, err := r.ReadSlice('\n')
 		if err == io.EOF && len(head) == 0 {
-			if n > 0 {
-				w.WriteString("\n  ")
-			}
-			break
+			return n, nil
 		}
 		if err != nil {
-			return fmt.Errorf("reading back the findings: %w", err)
+			return n, fmt.Errorf("reading back the findings: %w", err)
 		}
-		var idx, size int
-		if _, err := fmt.Sscanf(string(head), "%d %d\n", &idx, &size); err != nil {
-			return fmt.Errorf("reading back the findings: %w", err)
+		idx, size, ok := parseFrame(head)
+		if !ok || idx >= len(ids) {
+			return n, fmt.Errorf("reading back the findings: a bad frame %q", head)
 		}
 		if cap(body) < size {
 			body = make([]byte, size)
 		}
 		body = body[:size]
 		if _, err := io.ReadFull(r, body); err != nil {
-			return fmt.Errorf("reading back the findings: %w", err)
+			return n, fmt.Errorf("reading back the findings: %w", err)
 		}
 		if n > 0 {
 			w.WriteByte(',')
 		}
 		w.WriteString("\n    ")
-		at := bytes.Index(body, mark)
+		at := bytes.Index(body, problemMarkText)
+		if at < 0 {
+			return n, fmt.Errorf("reading back the findings: a finding without its problem")
+		}
 		w.Write(body[:at])
 		w.WriteString(strconv.Itoa(ids[idx]))
-		w.Write(body[at+len(mark):])
+		w.Write(body[at+len(problemMarkText):])
 	}
-	w.WriteString("]\n}\n")
-	return w.Flush()
+}
+
+// parseFrame reads "idx size\n".
+func parseFrame(head []byte) (idx, size int, ok bool) {
+	a, b, found := bytes.Cut(bytes.TrimSuffix(head, []byte("\n")), []byte(" "))
+	if !found {
+		return 0, 0, false
+	}
+	i, err1 := strconv.Atoi(string(a))
+	s, err2 := strconv.Atoi(string(b))
+	return i, s, err1 == nil && err2 == nil && i >= 0 && s >= 0
 }
 
 // appendFinding writes fd as Report.WriteJSON does inside "findings" (by

@@ -108,7 +108,8 @@ func (a *LookupCreateConflict) Observe(fx *Facts, emit func(Finding)) {
 		if fx.Query == nil {
 			return
 		}
-		if l := parseLookup(fx); l != nil {
+		if l := fx.lookup; l != nil {
+			l.at, l.end = f.Start, f.End // in the zone the flow is shown in
 			sc := a.scopes.add(scope{fx.Client.Key, fx.API})
 			sc.ring[sc.n%lookupsKept] = l
 			sc.n++

@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/provtap/provtap/capture"
@@ -28,14 +29,7 @@ func (a *LostHeader) Observe(fx *Facts, emit func(Finding)) {
 	if !fx.judgeable() {
 		return
 	}
-	present := map[string]capture.Header{}
-	for _, h := range fx.Flow.RequestHeaders {
-		n := strings.ToLower(h.Name)
-		if _, dup := present[n]; !dup && isLostHeaderCandidate(n) {
-			present[n] = h
-		}
-	}
-	a.tracker.observe(fx, present, lostHeaderRule, func(n string, it *presenceItem, sev Severity, named bool) {
+	a.tracker.observe(fx, fx.candidates, lostHeaderRule, func(n string, it *presenceItem, sev Severity, named bool) {
 		fd := lostHeaderFinding(fx, it, sev, named)
 		fd.group = KindLostHeader + "\x00" + fx.Client.Key + "\x00" + n + "\x00" + fx.API
 		emit(fd)
@@ -58,15 +52,16 @@ func lostHeaderRule(n string, it *presenceItem, named bool) (int, bool) {
 func lostHeaderFinding(fx *Facts, it *presenceItem, sev Severity, named bool) Finding {
 	f, ref := fx.Flow, fx.Refusal
 	carried := it.carriers.String()
-	title := fmt.Sprintf("%s sent on %s is missing on %s", it.display, carried, f.Method)
+	title := it.display + " sent on " + carried + " is missing on " + f.Method
 	var d strings.Builder
-	fmt.Fprintf(&d, "This client (%s) sent %s to %s on %s", fx.Client.Label, it.display, fx.API, carried)
+	d.Grow(512)
+	d.WriteString("This client (" + fx.Client.Label + ") sent " + it.display + " to " + fx.API + " on " + carried)
 	if it.stable {
-		fmt.Fprintf(&d, ", always with the same value (%s)", maskValue(it.display, it.lastValue))
+		d.WriteString(", always with the same value (" + maskValue(it.display, it.lastValue) + ")")
 	}
-	fmt.Fprintf(&d, ". This %s %s does not carry it.", f.Method, shorten(pathOnly(f), 60))
+	d.WriteString(". This " + f.Method + " " + shorten(fx.Path, 60) + " does not carry it.")
 	if ref.Refused {
-		fmt.Fprintf(&d, " The server refused it: %s.", ref.Summary())
+		d.WriteString(" The server refused it: " + ref.Summary() + ".")
 		if named {
 			d.WriteString(" The refusal names the missing header.")
 		}
@@ -74,7 +69,7 @@ func lostHeaderFinding(fx *Facts, it *presenceItem, sev Severity, named bool) Fi
 		d.WriteString(" It succeeded anyway, so the header may be optional here; if a later write fails, this is the first place to look.")
 	}
 	if it.first != 0 {
-		fmt.Fprintf(&d, " The same header was already missing on #%d.", it.first)
+		d.WriteString(" The same header was already missing on #" + strconv.Itoa(it.first) + ".")
 	}
 	last := it.carriers.lastRef()
 	return Finding{
@@ -82,7 +77,7 @@ func lostHeaderFinding(fx *Facts, it *presenceItem, sev Severity, named bool) Fi
 		Related: related(f.ID, it.carriers.ids(), []int{it.first}),
 		Title:   title, Detail: d.String(), Fix: lostHeaderFix(f, it),
 		Missing: []Missing{{Where: "header", Name: it.display, Value: it.lastValue,
-			Seen: fmt.Sprintf("sent on %s #%d", last.Method, last.ID)}},
+			Seen: "sent on " + last.Method + " #" + strconv.Itoa(last.ID)}},
 	}
 }
 

@@ -3,9 +3,6 @@ package analyze
 import (
 	"fmt"
 	"strings"
-
-	"github.com/provtap/provtap/capture"
-	"github.com/provtap/provtap/capture/httpx"
 )
 
 // KindLostQueryParam: a credential-like query parameter the client sent to
@@ -28,17 +25,10 @@ func (a *LostQueryParam) Observe(fx *Facts, emit func(Finding)) {
 	if !fx.judgeable() {
 		return
 	}
-	present := map[string]capture.Header{}
-	for _, name := range sortedNames(fx.Query) {
-		n := strings.ToLower(name)
-		if _, dup := present[n]; !dup && httpx.IsCredentialParam(n) && len(fx.Query[name]) > 0 {
-			present[n] = capture.Header{Name: name, Value: fx.Query[name][0]}
-		}
-	}
-	if len(present) == 0 && !a.tracker.has(fx) {
+	if len(fx.paramCandidates) == 0 && !a.tracker.has(fx) {
 		return
 	}
-	a.tracker.observe(fx, present, lostParamRule, func(n string, it *presenceItem, sev Severity, named bool) {
+	a.tracker.observe(fx, fx.paramCandidates, lostParamRule, func(n string, it *presenceItem, sev Severity, named bool) {
 		fd := lostQueryParamFinding(fx, it, sev, named)
 		fd.group = KindLostQueryParam + "\x00" + fx.Client.Key + "\x00" + n + "\x00" + fx.API
 		emit(fd)

@@ -16,11 +16,27 @@ func maskSecret(v string) string {
 	}
 	n := utf8.RuneCountInString(v)
 	if n <= 8 {
-		return strings.Repeat("•", n)
+		return dots[:n*len("•")]
 	}
-	r := []rune(v)
-	return string(r[:4]) + "…" + string(r[n-2:])
+	if !utf8.ValidString(v) {
+		r := []rune(v) // invalid bytes shown as U+FFFD
+		return string(r[:4]) + "…" + string(r[n-2:])
+	}
+	head := 0
+	for i := 0; i < 4; i++ {
+		_, size := utf8.DecodeRuneInString(v[head:])
+		head += size
+	}
+	tail := len(v)
+	for i := 0; i < 2; i++ {
+		_, size := utf8.DecodeLastRuneInString(v[:tail])
+		tail -= size
+	}
+	return v[:head] + "…" + v[tail:]
 }
+
+// dots are what maskSecret shows of a short value, one per character.
+var dots = strings.Repeat("•", 8)
 
 // maskValue masks the value of a credential header or parameter and only
 // shortens others (a tenant name, a version).

@@ -88,7 +88,7 @@ func (a *MediaType) Observe(fx *Facts, emit func(Finding)) {
 		if st == nil {
 			st = a.add(key, f.Start)
 		}
-		st.record(f)
+		st.record(fx)
 		return
 	}
 	if st == nil {
@@ -133,16 +133,17 @@ func (a *MediaType) add(key mediaKey, now time.Time) *mediaState {
 	return st
 }
 
-func (st *mediaState) record(f *capture.Flow) {
+func (st *mediaState) record(fx *Facts) {
+	f := fx.Flow
 	st.lastAt = f.Start
-	if ct := f.RequestHeader("Content-Type"); ct != "" && f.RequestBody.Size > 0 {
+	if ct := fx.contentType; ct != "" && f.RequestBody.Size > 0 {
 		st.contentTypes = remember(st.contentTypes, ct, f)
 		st.scim = st.scim || containsFold(ct, "scim+json")
 	}
-	if acc := f.RequestHeader("Accept"); acc != "" {
+	if acc := fx.accept; acc != "" {
 		st.accepts = remember(st.accepts, acc, f)
 	}
-	if rct := f.ResponseHeader("Content-Type"); rct != "" && f.ResponseBody.Size > 0 {
+	if rct := fx.responseType; rct != "" && f.ResponseBody.Size > 0 {
 		if !strings.EqualFold(st.produced.value, rct) {
 			st.produced = mediaSeen{rct, f.Method, f.ID}
 		}

@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -77,24 +78,45 @@ func (it *presenceItem) missVerdict(f *capture.Flow, refused, named bool, minCar
 // presenceTracker scopes items per logical client and API: a header is
 // lost only when the same client carried it to the same API.
 type presenceTracker struct {
-	scopes map[scope]map[string]*presenceItem
+	scopes map[scope]*presenceScope
+}
+
+// presenceScope is what one client carried to one API, by lower-case name.
+type presenceScope struct {
+	items map[string]*presenceItem
+	names []string // the items' names, sorted: verdicts come in name order
 }
 
 func newPresenceTracker() presenceTracker {
-	return presenceTracker{scopes: map[scope]map[string]*presenceItem{}}
+	return presenceTracker{scopes: map[scope]*presenceScope{}}
 }
 
 // has reports whether fx's client carried anything to fx's API yet.
-func (t presenceTracker) has(fx *Facts) bool { return len(t.scopes[scope{fx.Client.Key, fx.API}]) > 0 }
+func (t presenceTracker) has(fx *Facts) bool {
+	s := t.scopes[scope{fx.Client.Key, fx.API}]
+	return s != nil && len(s.names) > 0
+}
 
-func (t presenceTracker) scope(fx *Facts) map[string]*presenceItem {
+func (t presenceTracker) scope(fx *Facts) *presenceScope {
 	k := scope{fx.Client.Key, fx.API}
 	s := t.scopes[k]
 	if s == nil {
-		s = map[string]*presenceItem{}
+		s = &presenceScope{items: map[string]*presenceItem{}}
 		t.scopes[k] = s
 	}
 	return s
+}
+
+// item is the named item, added when new.
+func (s *presenceScope) item(name string) *presenceItem {
+	if it := s.items[name]; it != nil {
+		return it
+	}
+	it := &presenceItem{}
+	s.items[name] = it
+	i, _ := slices.BinarySearch(s.names, name)
+	s.names = slices.Insert(s.names, i, name)
+	return it
 }
 
 // presenceRule says, for an item a request lacks, how many carriers make
@@ -104,16 +126,16 @@ type presenceRule func(name string, it *presenceItem, named bool) (minCarriers i
 
 // observe judges what fx lacks of the items its client carried to its API
 // (found is called for each verdict), then records what fx carries.
-// present maps lower-case names to what the request sent.
-func (t presenceTracker) observe(fx *Facts, present map[string]capture.Header, rule presenceRule,
+// present is what the request sent, by lower-case name, sorted and unique.
+func (t presenceTracker) observe(fx *Facts, present []namedHeader, rule presenceRule,
 	found func(name string, it *presenceItem, sev Severity, named bool)) {
 	f, ref := fx.Flow, fx.Refusal
 	scope := t.scope(fx)
-	for _, n := range sortedNames(scope) {
-		if _, ok := present[n]; ok {
+	for _, n := range scope.names {
+		if hasCandidate(present, n) {
 			continue
 		}
-		it := scope[n]
+		it := scope.items[n]
 		if valueElsewhere(f, it.lastValue) {
 			continue
 		}
@@ -126,14 +148,8 @@ func (t presenceTracker) observe(fx *Facts, present map[string]capture.Header, r
 			}
 		}
 	}
-	for _, n := range sortedNames(present) {
-		h := present[n]
-		it := scope[n]
-		if it == nil {
-			it = &presenceItem{}
-			scope[n] = it
-		}
-		it.carry(f, h.Name, h.Value, ref.Refused)
+	for _, h := range present {
+		scope.item(h.lower).carry(f, h.Name, h.Value, ref.Refused)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Refusal is whether a server refused a request, and in its own words why.
@@ -223,6 +224,38 @@ var (
 // reasonFrom extracts one short sentence from a refusal body: a JSON message
 // field, or the text of a short plain/XML body.
 func reasonFrom(body []byte, contentType string) string {
+	if len(body) > maxCachedReason {
+		return readReason(body, contentType)
+	}
+	k := reasonKey{string(body), contentType}
+	reasons.Lock()
+	r, ok := reasons.m[k]
+	reasons.Unlock()
+	if ok {
+		return r
+	}
+	r = readReason(body, contentType)
+	reasons.Lock()
+	if len(reasons.m) >= 1024 {
+		clear(reasons.m)
+	}
+	reasons.m[k] = r
+	reasons.Unlock()
+	return r
+}
+
+// reasons caches reasonFrom for small bodies: a server refuses thousands
+// of calls with the same few answers, and reading one is a JSON decode.
+var reasons = struct {
+	sync.Mutex
+	m map[reasonKey]string
+}{m: map[reasonKey]string{}}
+
+type reasonKey struct{ body, contentType string }
+
+const maxCachedReason = 2048
+
+func readReason(body []byte, contentType string) string {
 	trimmed := strings.TrimSpace(string(body))
 	if trimmed == "" {
 		return ""

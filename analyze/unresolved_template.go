@@ -49,7 +49,6 @@ const KindUnresolvedTemplate = "unresolved-template"
 type UnresolvedTemplate struct {
 	ops   map[opKey]*opSample
 	order []opKey
-	hits  []templateHit // the current request's, reused
 }
 
 // opKey is one operation of one logical client: the path with its ids
@@ -143,39 +142,51 @@ func (a *UnresolvedTemplate) Observe(fx *Facts, emit func(Finding)) {
 	if !fx.judgeable() {
 		return
 	}
-	f := fx.Flow
-	body := requestText(f)
-	ctype := ""
-	if len(body) > 0 {
-		ctype = strings.ToLower(f.RequestHeader("Content-Type"))
+	f, scan := fx.Flow, &fx.templates
+	keep := len(scan.body) > 0 && fx.Succeeded()
+	if len(scan.hits) == 0 && !keep {
+		return
 	}
-	a.hits = a.hits[:0]
-	add := a.add
+	key := opKey{fx.Client.Key, fx.API, f.Method, pathTemplate(fx.Path)}
+	if len(scan.hits) > 0 {
+		a.judge(fx, templateRejection(fx), key, scan.hits, emit)
+	}
+	if keep {
+		a.remember(key, fx, scan.body, scan.ctype)
+	}
+}
+
+// templateScan is what a request holds that a template may have failed to
+// fill: its body (decoded, capped), that body's media type and the
+// placeholders found (the flow alone decides them: they are computed with
+// its facts).
+type templateScan struct {
+	body  []byte
+	ctype string
+	hits  []templateHit // at most 64
+}
+
+func scanTemplates(fx *Facts) templateScan {
+	f := fx.Flow
+	var s templateScan
+	s.body = requestText(f)
+	if len(s.body) > 0 {
+		s.ctype = strings.ToLower(f.RequestHeader("Content-Type"))
+	}
+	add := func(h templateHit) {
+		if len(s.hits) < 64 {
+			s.hits = append(s.hits, h)
+		}
+	}
 	// Empty and "null" values are judged on rejected requests only.
 	full := fx.Refusal.Refused || rejectionStatuses[f.Status] || f.Status == 503
 	scanPath(fx.Path, add)
 	scanQuery(fx.Query, full, add)
 	scanHeaders(f.RequestHeaders, add)
-	if len(body) > 0 && (full || mayHold(body)) {
-		scanBody(body, ctype, full, add)
+	if len(s.body) > 0 && (full || mayHold(s.body)) {
+		scanBody(s.body, s.ctype, full, add)
 	}
-	keep := len(body) > 0 && fx.Succeeded()
-	if len(a.hits) == 0 && !keep {
-		return
-	}
-	key := opKey{fx.Client.Key, fx.API, f.Method, pathTemplate(fx.Path)}
-	if len(a.hits) > 0 {
-		a.judge(fx, templateRejection(fx), key, a.hits, emit)
-	}
-	if keep {
-		a.remember(key, fx, body, ctype)
-	}
-}
-
-func (a *UnresolvedTemplate) add(h templateHit) {
-	if len(a.hits) < 64 {
-		a.hits = append(a.hits, h)
-	}
+	return s
 }
 
 func (a *UnresolvedTemplate) judge(fx *Facts, ref Refusal, key opKey, hits []templateHit, emit func(Finding)) {

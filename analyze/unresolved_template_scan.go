@@ -77,6 +77,9 @@ func scanBody(body []byte, ctype string, full bool, add func(templateHit)) {
 	t := bytes.TrimSpace(body)
 	switch {
 	case strings.Contains(ctype, "json") || len(t) > 0 && (t[0] == '{' || t[0] == '['):
+		if !full && !jsonMayHold(t) {
+			return // only placeholders count, and there is none: no need to decode
+		}
 		walkJSON(t, func(ptr, v string, null bool) { visitValue("JSON body", ptr, v, null, full, add) })
 	case strings.Contains(ctype, "xml") || len(t) > 0 && t[0] == '<':
 		scanXML(string(t), add)
@@ -136,6 +139,38 @@ func visitValue(where, field, v string, null, full bool, add func(templateHit)) 
 		}
 	}
 }
+
+// jsonMayHold reports whether a string value of the JSON document doc
+// could hold a placeholder (placeholder's forms): the text of the forms
+// appears in doc as it is unless an escape (\u0024) spells it.
+func jsonMayHold(doc []byte) bool {
+	return bytes.Contains(doc, []byte(`\u`)) || bytes.Contains(doc, []byte("${")) || bytes.Contains(doc, []byte("{{")) ||
+		hasDelimitedName(doc, '$') || hasDelimitedName(doc, '%')
+}
+
+// hasDelimitedName reports d, a name ([A-Za-z_] then [A-Za-z0-9_.]*), d in b:
+// what dollarPattern and percentPattern need.
+func hasDelimitedName(b []byte, d byte) bool {
+	for {
+		i := bytes.IndexByte(b, d)
+		if i < 0 {
+			return false
+		}
+		b = b[i+1:]
+		if len(b) == 0 || !isNameStart(b[0]) {
+			continue
+		}
+		j := 1
+		for j < len(b) && (isNameStart(b[j]) || b[j] == '.' || '0' <= b[j] && b[j] <= '9') {
+			j++
+		}
+		if j < len(b) && b[j] == d {
+			return true
+		}
+	}
+}
+
+func isNameStart(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' }
 
 // walkJSON calls visit for every string and null value of doc with its
 // JSON pointer (RFC 6901); numbers and booleans are not templates' output.

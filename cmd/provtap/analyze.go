@@ -56,8 +56,9 @@ func cmdAnalyze(args []string, stdout, stderr io.Writer) int {
 	threshold, _ := analyze.ParseSeverity(failOn.value)
 	proxy.TuneRuntime() // a small live heap: collect less often
 	// Memory follows the number of problems, not of findings: the JSON
-	// report streams its findings through a temporary file, the text and
-	// markdown reports show problems only.
+	// report keeps a bounded amount of findings in memory and moves the
+	// rest through a temporary file, the text and markdown reports show
+	// problems only.
 	set := analyze.NewProblemSet()
 	add := func(fd analyze.Finding) error { set.Add(fd); return nil }
 	var jw *analyze.JSONWriter

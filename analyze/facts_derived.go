@@ -1,0 +1,221 @@
+package analyze
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/httpx"
+)
+
+// derived is what analyzers would otherwise work out from the flow alone on
+// the engine's serial path, computed with its facts on the decode workers
+// (the engine observes one flow at a time: its work is the pipeline's
+// narrowest part). The analyzers' rules stay in their files; these are
+// views of the flow they judge by.
+type derived struct {
+	// sendsCookies: the request is one a client sends its cookies on
+	// (sendsCookies).
+	sendsCookies bool
+	// candidates are the request headers whose absence can be a lost
+	// credential or custom header (isLostHeaderCandidate), the first of
+	// each name, sorted by lower-case name.
+	candidates []namedHeader
+	// paramCandidates are the query's credential parameters, the first
+	// of each lower-case name in name order (LostQueryParam), sorted by
+	// lower-case name.
+	paramCandidates []namedHeader
+	// csrfRequest and csrfResponse are the first CSRF header of the
+	// request and of the response (csrfHeader), when there is one.
+	csrfRequest, csrfResponse capture.Header
+	fetchesCSRF, answersCSRF  bool
+	// setStorage is, for each of SetCookies, what its client does with it
+	// (httpx.Store) when received at setReceived; setRejection is the
+	// first rule of another client it breaks (rejectionOf).
+	setStorage   []httpx.Storage
+	setRejection []rejectRule
+	setReceived  time.Time
+	setOn        string // "POST /admin/users → 201": the request that set them
+	// templates is the request's template placeholders (UnresolvedTemplate).
+	templates templateScan
+	// The headers the serial analyzers read (capture.HeaderValue: the
+	// first of the name).
+	authorization, contentType, accept string // the request's
+	responseType                       string // the response's Content-Type
+
+	// bearer is the request's bearer token (bearerToken); issued the
+	// token its response hands out (readIssuedToken).
+	bearer string
+	issued *issuedToken
+	// lookup is the filtered GET's lookup and answer (parseLookup).
+	lookup *lookup
+
+	// jarCookies is what the request's store would have sent on it,
+	// worked out once by the first analyzer that asks (sentByJar).
+	jarCookies []*storedCookie
+	jarDone    bool
+}
+
+// namedHeader is a request header with its lower-case name.
+type namedHeader struct {
+	lower string
+	capture.Header
+}
+
+// derive fills fx.derived (newFacts, after the rest).
+func (fx *Facts) derive() {
+	f := fx.Flow
+	fx.sendsCookies = sendsCookies(f)
+	judgeable := fx.Analyzable && !fx.Preflight && !fx.Subresource
+	seen := 0 // the headers below found already
+	for _, h := range f.RequestHeaders {
+		hc := classOf(h.Name)
+		if judgeable && hc.candidate && !hasCandidate(fx.candidates, hc.lower) {
+			if fx.candidates == nil {
+				fx.candidates = make([]namedHeader, 0, 4)
+			}
+			fx.candidates = append(fx.candidates, namedHeader{hc.lower, h})
+		}
+		if hc.csrf && !fx.fetchesCSRF {
+			fx.csrfRequest, fx.fetchesCSRF = h, true
+		}
+		switch hc.lower {
+		case "authorization":
+			setOnce(&fx.authorization, h.Value, &seen, 1)
+		case "content-type":
+			setOnce(&fx.contentType, h.Value, &seen, 2)
+		case "accept":
+			setOnce(&fx.accept, h.Value, &seen, 4)
+		}
+	}
+	for _, h := range f.ResponseHeaders {
+		hc := classOf(h.Name)
+		if hc.csrf && !fx.answersCSRF {
+			fx.csrfResponse, fx.answersCSRF = h, true
+		}
+		if hc.lower == "content-type" {
+			setOnce(&fx.responseType, h.Value, &seen, 8)
+		}
+	}
+	if judgeable && len(fx.Query) > 0 {
+		for _, name := range sortedNames(fx.Query) {
+			hc := classOf(name)
+			if hc.param && !hasCandidate(fx.paramCandidates, hc.lower) && len(fx.Query[name]) > 0 {
+				fx.paramCandidates = append(fx.paramCandidates, namedHeader{hc.lower, capture.Header{Name: name, Value: fx.Query[name][0]}})
+			}
+		}
+	}
+	sortByLower(fx.candidates)
+	sortByLower(fx.paramCandidates)
+	if len(fx.SetCookies) > 0 {
+		fx.setReceived = receivedAt(f)
+		fx.setOn = f.Method + " " + shorten(fx.Path, 50) + " → " + strconv.Itoa(f.Status)
+		secure, browser := isSecureScheme(f.Scheme), isBrowser(f)
+		fx.setStorage = make([]httpx.Storage, len(fx.SetCookies))
+		fx.setRejection = make([]rejectRule, len(fx.SetCookies))
+		for i, sc := range fx.SetCookies {
+			fx.setStorage[i] = httpx.Store(sc, f.Host, fx.Path, secure, browser, fx.setReceived)
+			if sc.Value != "" {
+				fx.setRejection[i] = rejectionOf(sc, f.Host, fx)
+			}
+		}
+	}
+	if judgeable {
+		fx.templates = scanTemplates(fx)
+	}
+	if fx.Analyzable && !fx.Preflight {
+		fx.bearer = bearerToken(f)
+		fx.issued = readIssuedToken(fx)
+		if f.Method == "GET" && fx.Query != nil {
+			fx.lookup = parseLookup(fx)
+		}
+	}
+}
+
+// headerClasses caches classOf by header or query parameter name: a capture
+// has few names, and lower-casing and matching each on every request was
+// most of the cost.
+var headerClasses sync.Map // name → headerClass
+
+// headerClass is what the analyzers make of a header's name.
+type headerClass struct {
+	lower     string
+	candidate bool // isLostHeaderCandidate
+	csrf      bool // isCSRFHeader
+	param     bool // httpx.IsCredentialParam, for a query parameter
+}
+
+func classOf(name string) headerClass {
+	if c, ok := headerClasses.Load(name); ok {
+		return c.(headerClass)
+	}
+	n := strings.ToLower(name)
+	hc := headerClass{n, isLostHeaderCandidate(n), isCSRFHeader(name), httpx.IsCredentialParam(n)}
+	if headerClassesKept.Add(1) <= maxHeaderClasses {
+		headerClasses.Store(strings.Clone(name), hc)
+	}
+	return hc
+}
+
+// maxHeaderClasses bounds the cache: names made up per request (a header
+// carrying an id in its name) are classified without being kept.
+const maxHeaderClasses = 4096
+
+var headerClassesKept atomic.Int64
+
+func sortByLower(hs []namedHeader) {
+	slices.SortFunc(hs, func(a, b namedHeader) int { return strings.Compare(a.lower, b.lower) })
+}
+
+// setOnce sets *p to v the first time bit is seen.
+func setOnce(p *string, v string, seen *int, bit int) {
+	if *seen&bit == 0 {
+		*p, *seen = v, *seen|bit
+	}
+}
+
+func hasCandidate(hs []namedHeader, lower string) bool {
+	for _, h := range hs {
+		if h.lower == lower {
+			return true
+		}
+	}
+	return false
+}
+
+// receivedAt is when f's client had its response: its end, or its start
+// when the end is missing.
+func receivedAt(f *capture.Flow) time.Time {
+	received := f.End
+	if received.IsZero() || received.Before(f.Start) {
+		received = f.Start
+	}
+	return received
+}
+
+// storage is httpx.Store for fx's i-th Set-Cookie received at received:
+// the one computed with the facts when it is the same instant.
+func (fx *Facts) storage(i int, received time.Time) httpx.Storage {
+	if i < len(fx.setStorage) && received.Equal(fx.setReceived) {
+		return fx.setStorage[i]
+	}
+	f := fx.Flow
+	return httpx.Store(fx.SetCookies[i], f.Host, fx.Path, isSecureScheme(f.Scheme), isBrowser(f), received)
+}
+
+// sentByJar is what fx's store would have sent on it (cookieJar.forRequest):
+// the jar changes only after every analyzer observed fx, so it is worked
+// out once.
+func (fx *Facts) sentByJar() []*storedCookie {
+	if !fx.jarDone {
+		fx.jarDone = true
+		if fx.sendsCookies {
+			fx.jarCookies = fx.Store.jar.forRequest(fx)
+		}
+	}
+	return fx.jarCookies
+}
