@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"time"
 
@@ -156,18 +157,14 @@ func PumpBursts(flows <-chan *capture.Flow, rec *Recorder, show func(f *capture.
 	const maxBatch = 128
 	batch := make([]*capture.Flow, 0, maxBatch)
 	for f := range flows {
-		batch = append(batch[:0], f)
-	more:
-		for len(batch) < maxBatch {
-			select {
-			case g, ok := <-flows:
-				if !ok {
-					break more
-				}
-				batch = append(batch, g)
-			default:
-				break more
-			}
+		batch = gather(append(batch[:0], f), flows, maxBatch)
+		if len(batch) < maxBatch {
+			// Let the proxy goroutines that are about to finish a flow run
+			// once before writing: bigger bursts mean fewer write(2)s and
+			// fewer wake-ups of this goroutine per flow, for the cost of
+			// one yield (no timer, no added wait when nothing else runs).
+			runtime.Gosched()
+			batch = gather(batch, flows, maxBatch)
 		}
 		var err error
 		var locs []Loc
@@ -185,6 +182,23 @@ func PumpBursts(flows <-chan *capture.Flow, rec *Recorder, show func(f *capture.
 			burstShown()
 		}
 	}
+}
+
+// gather appends the flows already waiting on flows, up to limit in all,
+// without blocking.
+func gather(batch []*capture.Flow, flows <-chan *capture.Flow, limit int) []*capture.Flow {
+	for len(batch) < limit {
+		select {
+		case g, ok := <-flows:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, g)
+		default:
+			return batch
+		}
+	}
+	return batch
 }
 
 // Close finishes the JSON document and closes the file.
