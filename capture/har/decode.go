@@ -43,8 +43,9 @@ import (
 // unmarshalEntry decodes one entry with decodeEntry; on an error it returns
 // encoding/json's (both reject the same inputs; encoding/json's message
 // names the full path of a field of the wrong type).
-func unmarshalEntry(data []byte, e *harEntry) error {
-	if err := decodeEntry(data, e); err != nil {
+// cache, when not nil, interns repeated strings (decodeEntryCached).
+func unmarshalEntry(data []byte, e *harEntry, cache *internCache) error {
+	if err := decodeEntryCached(data, e, cache); err != nil {
 		*e = harEntry{}
 		if jerr := json.Unmarshal(data, e); jerr != nil {
 			return jerr
@@ -56,8 +57,12 @@ func unmarshalEntry(data []byte, e *harEntry) error {
 
 // decodeEntry decodes one JSON object, data, into e, as json.Unmarshal would.
 // data is not retained.
-func decodeEntry(data []byte, e *harEntry) error {
-	d := decoder{data: data}
+func decodeEntry(data []byte, e *harEntry) error { return decodeEntryCached(data, e, nil) }
+
+// decodeEntryCached is decodeEntry taking the strings of fields whose values
+// repeat from cache, when not nil (see internCache).
+func decodeEntryCached(data []byte, e *harEntry, cache *internCache) error {
+	d := decoder{data: data, intern: cache}
 	d.skipWS()
 	switch d.peek() {
 	case '{':
@@ -105,17 +110,17 @@ func (d *decoder) entry(e *harEntry) {
 		case 5:
 			d.timings(&e.Timings)
 		case 6:
-			d.str(&e.ServerIPAddress)
+			d.strRepeated(&e.ServerIPAddress)
 		case 7:
-			d.str(&e.Connection)
+			d.strRepeated(&e.Connection)
 		case 8:
-			d.str(&e.ClientAddress)
+			d.strRepeated(&e.ClientAddress)
 		case 9:
-			d.str(&e.Kind)
+			d.strRepeated(&e.Kind)
 		case 10:
 			d.str(&e.Error)
 		case 11:
-			d.str(&e.OriginalHost)
+			d.strRepeated(&e.OriginalHost)
 		case 12:
 			d.int(&e.ReplayOf)
 		default:
@@ -132,11 +137,11 @@ func (d *decoder) request(r *harRequest) {
 	for f := d.openFields(tRequest, requestFields, &hint); f != end; f = d.nextField(requestFields, &hint) {
 		switch f {
 		case 0:
-			d.str(&r.Method)
+			d.strRepeated(&r.Method)
 		case 1:
 			d.str(&r.URL)
 		case 2:
-			d.str(&r.HTTPVersion)
+			d.strRepeated(&r.HTTPVersion)
 		case 3:
 			d.cookies(&r.Cookies)
 		case 4:
@@ -178,9 +183,9 @@ func (d *decoder) response(r *harResponse) {
 		case 0:
 			d.int(&r.Status)
 		case 1:
-			d.str(&r.StatusText)
+			d.strRepeated(&r.StatusText)
 		case 2:
-			d.str(&r.HTTPVersion)
+			d.strRepeated(&r.HTTPVersion)
 		case 3:
 			d.cookies(&r.Cookies)
 		case 4:
@@ -188,7 +193,7 @@ func (d *decoder) response(r *harResponse) {
 		case 5:
 			d.content(&r.Content)
 		case 6:
-			d.str(&r.RedirectURL)
+			d.strRepeated(&r.RedirectURL)
 		case 7:
 			d.int64(&r.HeadersSize)
 		case 8:
@@ -206,13 +211,13 @@ func (d *decoder) postData(p *harPostData) {
 	for f := d.openFields(tPostData, postDataFields, &hint); f != end; f = d.nextField(postDataFields, &hint) {
 		switch f {
 		case 0:
-			d.str(&p.MimeType)
+			d.strRepeated(&p.MimeType)
 		case 1:
 			d.str(&p.Text)
 		case 2:
 			d.nvs(&p.Params)
 		case 3:
-			d.str(&p.Encoding)
+			d.strRepeated(&p.Encoding)
 		case 4:
 			d.boolean(&p.Truncated)
 		default:
@@ -232,11 +237,11 @@ func (d *decoder) content(c *harContent) {
 		case 1:
 			d.int64(&c.Compression)
 		case 2:
-			d.str(&c.MimeType)
+			d.strRepeated(&c.MimeType)
 		case 3:
 			d.str(&c.Text)
 		case 4:
-			d.str(&c.Encoding)
+			d.strRepeated(&c.Encoding)
 		case 5:
 			d.boolean(&c.Truncated)
 		case 6:

@@ -45,6 +45,8 @@ type decoder struct {
 	buf   []byte  // scratch space for decoding strings with escapes
 	bufp  *[]byte // where buf came from in bufPool
 
+	intern *internCache // for fields whose values repeat; nil: none
+
 	nvBuf     [24]harNV
 	rangeBuf  [24]nvRange
 	cookieBuf [4]harCookie

@@ -91,15 +91,15 @@ func (d *decoder) cookie(c *harCookie) {
 	for f := d.openFields(tCookie, cookieFields, &hint); f != end; f = d.nextField(cookieFields, &hint) {
 		switch f {
 		case 0:
-			d.str(&c.Name)
+			d.strRepeated(&c.Name)
 		case 1:
 			d.str(&c.Value)
 		case 2:
-			d.str(&c.Path)
+			d.strRepeated(&c.Path)
 		case 3:
-			d.str(&c.Domain)
+			d.strRepeated(&c.Domain)
 		case 4:
-			d.str(&c.Expires)
+			d.strRepeated(&c.Expires)
 		case 5:
 			d.boolean(&c.HTTPOnly)
 		case 6:
