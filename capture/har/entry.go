@@ -148,20 +148,16 @@ func flowFromEntry(e *harEntry) *capture.Flow {
 			f.ConnID = id
 		}
 	}
-	if u, err := url.Parse(f.URL); err == nil {
-		f.Scheme = strings.ToLower(u.Scheme)
-		f.Host = u.Hostname()
-		if p := u.Port(); p != "" {
-			f.Port, _ = strconv.Atoi(p)
+	if scheme, host, port, target, ok := urlParts(f.URL, f.Target == ""); ok {
+		f.Scheme, f.Host = scheme, host
+		if port != "" {
+			f.Port, _ = strconv.Atoi(port)
 		}
 		if f.Port == 0 {
 			f.Port = capture.DefaultPort(f.Scheme)
 		}
 		if f.Target == "" {
-			f.Target = u.RequestURI()
-			if u.ForceQuery && !strings.Contains(f.Target, "?") {
-				f.Target += "?"
-			}
+			f.Target = target
 		}
 	}
 	f.RequestHeaders = fromHARHeaders(e.Request.Headers)
@@ -174,7 +170,7 @@ func flowFromEntry(e *harEntry) *capture.Flow {
 		}
 		f.RequestHeaders = append(f.RequestHeaders, capture.Header{Name: "Cookie", Value: strings.Join(parts, "; ")})
 	}
-	if len(capture.HeaderValues(f.ResponseHeaders, "Set-Cookie")) == 0 {
+	if !capture.HasHeader(f.ResponseHeaders, "Set-Cookie") {
 		for _, c := range e.Response.Cookies {
 			f.ResponseHeaders = append(f.ResponseHeaders, capture.Header{Name: "Set-Cookie", Value: setCookieString(c)})
 		}
