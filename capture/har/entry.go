@@ -176,7 +176,7 @@ func flowFromEntry(e *harEntry) *capture.Flow {
 		}
 	}
 	if pd := e.Request.PostData; pd != nil {
-		b := []byte(pd.Text)
+		b := ownedBytes(pd.Text)
 		if pd.Encoding == "base64" {
 			if d, err := base64.StdEncoding.DecodeString(pd.Text); err == nil {
 				b = d
@@ -190,7 +190,7 @@ func flowFromEntry(e *harEntry) *capture.Flow {
 		f.RequestBody.Size = e.Request.BodySize
 	}
 	c := e.Response.Content
-	rb := []byte(c.Text)
+	rb := ownedBytes(c.Text)
 	if c.Encoding == "base64" {
 		if d, err := base64.StdEncoding.DecodeString(c.Text); err == nil {
 			rb = d
@@ -201,6 +201,18 @@ func flowFromEntry(e *harEntry) *capture.Flow {
 		f.ResponseBody.Size = max(c.Size, int64(len(rb)))
 	}
 	return f
+}
+
+// ownedBytes is []byte(s) for a string the entry alone holds, which the
+// decoders make every body text (a copy of their input, never shared or
+// interned) and which nothing reads once the flow is made: its bytes become
+// the body's without a second copy. A string under two bytes is copied: the
+// runtime may give such strings static storage.
+func ownedBytes(s string) []byte {
+	if len(s) < 2 {
+		return []byte(s)
+	}
+	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
 func encodeParams(ps []harNV) string {
