@@ -129,8 +129,8 @@ func (d *decoder) entry(e *harEntry) {
 	}
 }
 
-var requestFields = []string{"method", "url", "httpVersion", "cookies", "headers", "queryString",
-	"postData", "headersSize", "bodySize", "_requestTarget"}
+var requestFields = newFieldNames("method", "url", "httpVersion", "cookies", "headers", "queryString",
+	"postData", "headersSize", "bodySize", "_requestTarget")
 
 func (d *decoder) request(r *harRequest) {
 	hint := 0
@@ -173,8 +173,8 @@ func (d *decoder) request(r *harRequest) {
 	}
 }
 
-var responseFields = []string{"status", "statusText", "httpVersion", "cookies", "headers", "content",
-	"redirectURL", "headersSize", "bodySize"}
+var responseFields = newFieldNames("status", "statusText", "httpVersion", "cookies", "headers", "content",
+	"redirectURL", "headersSize", "bodySize")
 
 func (d *decoder) response(r *harResponse) {
 	hint := 0
@@ -204,7 +204,7 @@ func (d *decoder) response(r *harResponse) {
 	}
 }
 
-var postDataFields = []string{"mimeType", "text", "params", "encoding", "_truncated"}
+var postDataFields = newFieldNames("mimeType", "text", "params", "encoding", "_truncated")
 
 func (d *decoder) postData(p *harPostData) {
 	hint := 0
@@ -226,7 +226,7 @@ func (d *decoder) postData(p *harPostData) {
 	}
 }
 
-var contentFields = []string{"size", "compression", "mimeType", "text", "encoding", "_truncated", "_notDecoded"}
+var contentFields = newFieldNames("size", "compression", "mimeType", "text", "encoding", "_truncated", "_notDecoded")
 
 func (d *decoder) content(c *harContent) {
 	hint := 0
@@ -252,7 +252,7 @@ func (d *decoder) content(c *harContent) {
 	}
 }
 
-var timingsFields = []string{"blocked", "dns", "connect", "send", "wait", "receive", "ssl"}
+var timingsFields = newFieldNames("blocked", "dns", "connect", "send", "wait", "receive", "ssl")
 
 func (d *decoder) timings(t *harTimings) {
 	hint := 0
@@ -278,5 +278,5 @@ func (d *decoder) timings(t *harTimings) {
 	}
 }
 
-var entryFields = []string{"startedDateTime", "time", "request", "response", "cache", "timings",
-	"serverIPAddress", "connection", "_clientAddress", "_kind", "_error", "_originalHost", "_replayOf"}
+var entryFields = newFieldNames("startedDateTime", "time", "request", "response", "cache", "timings",
+	"serverIPAddress", "connection", "_clientAddress", "_kind", "_error", "_originalHost", "_replayOf")

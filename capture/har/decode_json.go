@@ -177,7 +177,7 @@ const end = -2
 // openFields starts an object value: it consumes '{', the first key and
 // its ':', and returns the key's field. It returns end for null, for {} and
 // on error (a value that is not an object is a type error against t).
-func (d *decoder) openFields(t reflect.Type, names []string, hint *int) int {
+func (d *decoder) openFields(t reflect.Type, names *fieldNames, hint *int) int {
 	switch d.peek() {
 	case '{':
 		if !d.push() {
@@ -200,7 +200,7 @@ func (d *decoder) openFields(t reflect.Type, names []string, hint *int) int {
 
 // nextField moves past ',' to the next key and its ':' and returns its
 // field, or moves past the closing '}' and returns end.
-func (d *decoder) nextField(names []string, hint *int) int {
+func (d *decoder) nextField(names *fieldNames, hint *int) int {
 	if d.err != nil {
 		return end
 	}
@@ -220,7 +220,7 @@ func (d *decoder) nextField(names []string, hint *int) int {
 }
 
 // fieldKey reads the key at d.pos and its ':'; see field.
-func (d *decoder) fieldKey(names []string, hint *int) int {
+func (d *decoder) fieldKey(names *fieldNames, hint *int) int {
 	b := d.data
 	if d.peek() != '"' {
 		d.unexpected("looking for beginning of object key string")
@@ -228,10 +228,19 @@ func (d *decoder) fieldKey(names []string, hint *int) int {
 	}
 	f := -1
 	// Fast path: the key is the hinted name, which needs no unquoting.
-	if h := *hint; h < len(names) {
-		n, q := names[h], d.pos+1+len(names[h])
-		if q < len(b) && b[q] == '"' && string(b[d.pos+1:q]) == n {
-			d.key, d.pos, f, *hint = b[d.pos+1:q], q+1, h, h+1
+	if h, p := *hint, d.pos+1; names != nil && h < len(names.names) && p+8 <= len(b) {
+		k := &names.keys[h]
+		if binary.LittleEndian.Uint64(b[p:])&k.mask == k.head {
+			q := p + 8 + len(k.tail)
+			if k.tail == "" || q <= len(b) && string(b[p+8:q]) == k.tail {
+				n := len(names.names[h])
+				d.key, d.pos, f, *hint = b[p:p+n], p+n+1, h, h+1
+			}
+		}
+	} else if names != nil && h < len(names.names) {
+		n, q := names.names[h], p+len(names.names[h])
+		if q < len(b) && b[q] == '"' && string(b[p:q]) == n {
+			d.key, d.pos, f, *hint = b[p:q], q+1, h, h+1
 		}
 	}
 	if f < 0 {
@@ -239,7 +248,7 @@ func (d *decoder) fieldKey(names []string, hint *int) int {
 		if d.err != nil {
 			return end
 		}
-		f = d.field(names, hint)
+		f = d.field(names.list(), hint)
 	}
 	if d.pos < len(b) && b[d.pos] == ':' {
 		d.pos++
@@ -334,6 +343,44 @@ func (d *decoder) moreElements(first bool) bool {
 	d.pos++
 	d.skipWS()
 	return true
+}
+
+// fieldNames are the JSON names of a struct's fields, in order, with each
+// name's quoted form ready for comparing eight bytes at a time.
+type fieldNames struct {
+	names []string
+	keys  []fieldKey
+}
+
+// fieldKey is a name followed by its closing quote: its first eight bytes
+// (little-endian, mask selecting those that count) and the rest.
+type fieldKey struct {
+	head, mask uint64
+	tail       string
+}
+
+func newFieldNames(names ...string) *fieldNames {
+	fs := &fieldNames{names: names}
+	for _, n := range names {
+		q := n + `"`
+		var k fieldKey
+		for i := 0; i < min(8, len(q)); i++ {
+			k.head |= uint64(q[i]) << (8 * i)
+			k.mask |= 0xff << (8 * i)
+		}
+		if len(q) > 8 {
+			k.tail = q[8:]
+		}
+		fs.keys = append(fs.keys, k)
+	}
+	return fs
+}
+
+func (fs *fieldNames) list() []string {
+	if fs == nil {
+		return nil
+	}
+	return fs.names
 }
 
 // field returns the index in names of the field that d.key names, or -1.

@@ -3,7 +3,7 @@ package har
 // The lists of an entry: headers, query strings and cookies, decoded into
 // slices without an allocation per string where none is needed.
 
-var nvFields = []string{"name", "value"}
+var nvFields = newFieldNames("name", "value")
 
 // Headers and query strings are most of an entry's strings. So that they
 // do not cost an allocation each, nvPending leaves the strings that need no
@@ -84,7 +84,7 @@ func (d *decoder) strOrRange(p *string, lo, hi *int) {
 	*lo, *hi = -1, -1
 }
 
-var cookieFields = []string{"name", "value", "path", "domain", "expires", "httpOnly", "secure"}
+var cookieFields = newFieldNames("name", "value", "path", "domain", "expires", "httpOnly", "secure")
 
 func (d *decoder) cookie(c *harCookie) {
 	hint := 0
