@@ -290,15 +290,6 @@ func normProto(v string) string {
 	return strings.ToUpper(v)
 }
 
-func parseHARTime(s string) time.Time {
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700", "2006-01-02T15:04:05.999999999"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t
-		}
-	}
-	return time.Time{}
-}
-
 func harDur(msec float64) time.Duration {
 	if msec <= 0 {
 		return 0
