@@ -43,8 +43,9 @@ import (
 // unmarshalEntry decodes one entry with decodeEntry; on an error it returns
 // encoding/json's (both reject the same inputs; encoding/json's message
 // names the full path of a field of the wrong type).
-func unmarshalEntry(data []byte, e *harEntry) error {
-	if err := decodeEntry(data, e); err != nil {
+// cache, when not nil, interns repeated strings (decodeEntryCached).
+func unmarshalEntry(data []byte, e *harEntry, cache *internCache) error {
+	if err := decodeEntryCached(data, e, cache); err != nil {
 		*e = harEntry{}
 		if jerr := json.Unmarshal(data, e); jerr != nil {
 			return jerr
@@ -56,8 +57,12 @@ func unmarshalEntry(data []byte, e *harEntry) error {
 
 // decodeEntry decodes one JSON object, data, into e, as json.Unmarshal would.
 // data is not retained.
-func decodeEntry(data []byte, e *harEntry) error {
-	d := decoder{data: data}
+func decodeEntry(data []byte, e *harEntry) error { return decodeEntryCached(data, e, nil) }
+
+// decodeEntryCached is decodeEntry taking the strings of fields whose values
+// repeat from cache, when not nil (see internCache).
+func decodeEntryCached(data []byte, e *harEntry, cache *internCache) error {
+	d := decoder{data: data, intern: cache}
 	d.skipWS()
 	switch d.peek() {
 	case '{':
@@ -105,17 +110,17 @@ func (d *decoder) entry(e *harEntry) {
 		case 5:
 			d.timings(&e.Timings)
 		case 6:
-			d.str(&e.ServerIPAddress)
+			d.strRepeated(&e.ServerIPAddress)
 		case 7:
-			d.str(&e.Connection)
+			d.strRepeated(&e.Connection)
 		case 8:
-			d.str(&e.ClientAddress)
+			d.strRepeated(&e.ClientAddress)
 		case 9:
-			d.str(&e.Kind)
+			d.strRepeated(&e.Kind)
 		case 10:
 			d.str(&e.Error)
 		case 11:
-			d.str(&e.OriginalHost)
+			d.strRepeated(&e.OriginalHost)
 		case 12:
 			d.int(&e.ReplayOf)
 		default:
@@ -124,19 +129,19 @@ func (d *decoder) entry(e *harEntry) {
 	}
 }
 
-var requestFields = []string{"method", "url", "httpVersion", "cookies", "headers", "queryString",
-	"postData", "headersSize", "bodySize", "_requestTarget"}
+var requestFields = newFieldNames("method", "url", "httpVersion", "cookies", "headers", "queryString",
+	"postData", "headersSize", "bodySize", "_requestTarget")
 
 func (d *decoder) request(r *harRequest) {
 	hint := 0
 	for f := d.openFields(tRequest, requestFields, &hint); f != end; f = d.nextField(requestFields, &hint) {
 		switch f {
 		case 0:
-			d.str(&r.Method)
+			d.strRepeated(&r.Method)
 		case 1:
 			d.str(&r.URL)
 		case 2:
-			d.str(&r.HTTPVersion)
+			d.strRepeated(&r.HTTPVersion)
 		case 3:
 			d.cookies(&r.Cookies)
 		case 4:
@@ -168,8 +173,8 @@ func (d *decoder) request(r *harRequest) {
 	}
 }
 
-var responseFields = []string{"status", "statusText", "httpVersion", "cookies", "headers", "content",
-	"redirectURL", "headersSize", "bodySize"}
+var responseFields = newFieldNames("status", "statusText", "httpVersion", "cookies", "headers", "content",
+	"redirectURL", "headersSize", "bodySize")
 
 func (d *decoder) response(r *harResponse) {
 	hint := 0
@@ -178,9 +183,9 @@ func (d *decoder) response(r *harResponse) {
 		case 0:
 			d.int(&r.Status)
 		case 1:
-			d.str(&r.StatusText)
+			d.strRepeated(&r.StatusText)
 		case 2:
-			d.str(&r.HTTPVersion)
+			d.strRepeated(&r.HTTPVersion)
 		case 3:
 			d.cookies(&r.Cookies)
 		case 4:
@@ -188,7 +193,7 @@ func (d *decoder) response(r *harResponse) {
 		case 5:
 			d.content(&r.Content)
 		case 6:
-			d.str(&r.RedirectURL)
+			d.strRepeated(&r.RedirectURL)
 		case 7:
 			d.int64(&r.HeadersSize)
 		case 8:
@@ -199,20 +204,20 @@ func (d *decoder) response(r *harResponse) {
 	}
 }
 
-var postDataFields = []string{"mimeType", "text", "params", "encoding", "_truncated"}
+var postDataFields = newFieldNames("mimeType", "text", "params", "encoding", "_truncated")
 
 func (d *decoder) postData(p *harPostData) {
 	hint := 0
 	for f := d.openFields(tPostData, postDataFields, &hint); f != end; f = d.nextField(postDataFields, &hint) {
 		switch f {
 		case 0:
-			d.str(&p.MimeType)
+			d.strRepeated(&p.MimeType)
 		case 1:
 			d.str(&p.Text)
 		case 2:
 			d.nvs(&p.Params)
 		case 3:
-			d.str(&p.Encoding)
+			d.strRepeated(&p.Encoding)
 		case 4:
 			d.boolean(&p.Truncated)
 		default:
@@ -221,7 +226,7 @@ func (d *decoder) postData(p *harPostData) {
 	}
 }
 
-var contentFields = []string{"size", "compression", "mimeType", "text", "encoding", "_truncated", "_notDecoded"}
+var contentFields = newFieldNames("size", "compression", "mimeType", "text", "encoding", "_truncated", "_notDecoded")
 
 func (d *decoder) content(c *harContent) {
 	hint := 0
@@ -232,11 +237,11 @@ func (d *decoder) content(c *harContent) {
 		case 1:
 			d.int64(&c.Compression)
 		case 2:
-			d.str(&c.MimeType)
+			d.strRepeated(&c.MimeType)
 		case 3:
 			d.str(&c.Text)
 		case 4:
-			d.str(&c.Encoding)
+			d.strRepeated(&c.Encoding)
 		case 5:
 			d.boolean(&c.Truncated)
 		case 6:
@@ -247,7 +252,7 @@ func (d *decoder) content(c *harContent) {
 	}
 }
 
-var timingsFields = []string{"blocked", "dns", "connect", "send", "wait", "receive", "ssl"}
+var timingsFields = newFieldNames("blocked", "dns", "connect", "send", "wait", "receive", "ssl")
 
 func (d *decoder) timings(t *harTimings) {
 	hint := 0
@@ -273,5 +278,5 @@ func (d *decoder) timings(t *harTimings) {
 	}
 }
 
-var entryFields = []string{"startedDateTime", "time", "request", "response", "cache", "timings",
-	"serverIPAddress", "connection", "_clientAddress", "_kind", "_error", "_originalHost", "_replayOf"}
+var entryFields = newFieldNames("startedDateTime", "time", "request", "response", "cache", "timings",
+	"serverIPAddress", "connection", "_clientAddress", "_kind", "_error", "_originalHost", "_replayOf")

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"reflect"
 	"strconv"
-	"strings"
-	"unicode/utf8"
 )
 
 // The JSON machinery under decodeEntry: the decoder, its errors, objects,
@@ -44,6 +42,8 @@ type decoder struct {
 	key   []byte  // the current member's key (unescaped)
 	buf   []byte  // scratch space for decoding strings with escapes
 	bufp  *[]byte // where buf came from in bufPool
+
+	intern *internCache // for fields whose values repeat; nil: none
 
 	nvBuf     [24]harNV
 	rangeBuf  [24]nvRange
@@ -175,7 +175,7 @@ const end = -2
 // openFields starts an object value: it consumes '{', the first key and
 // its ':', and returns the key's field. It returns end for null, for {} and
 // on error (a value that is not an object is a type error against t).
-func (d *decoder) openFields(t reflect.Type, names []string, hint *int) int {
+func (d *decoder) openFields(t reflect.Type, names *fieldNames, hint *int) int {
 	switch d.peek() {
 	case '{':
 		if !d.push() {
@@ -198,7 +198,7 @@ func (d *decoder) openFields(t reflect.Type, names []string, hint *int) int {
 
 // nextField moves past ',' to the next key and its ':' and returns its
 // field, or moves past the closing '}' and returns end.
-func (d *decoder) nextField(names []string, hint *int) int {
+func (d *decoder) nextField(names *fieldNames, hint *int) int {
 	if d.err != nil {
 		return end
 	}
@@ -218,7 +218,7 @@ func (d *decoder) nextField(names []string, hint *int) int {
 }
 
 // fieldKey reads the key at d.pos and its ':'; see field.
-func (d *decoder) fieldKey(names []string, hint *int) int {
+func (d *decoder) fieldKey(names *fieldNames, hint *int) int {
 	b := d.data
 	if d.peek() != '"' {
 		d.unexpected("looking for beginning of object key string")
@@ -226,10 +226,19 @@ func (d *decoder) fieldKey(names []string, hint *int) int {
 	}
 	f := -1
 	// Fast path: the key is the hinted name, which needs no unquoting.
-	if h := *hint; h < len(names) {
-		n, q := names[h], d.pos+1+len(names[h])
-		if q < len(b) && b[q] == '"' && string(b[d.pos+1:q]) == n {
-			d.key, d.pos, f, *hint = b[d.pos+1:q], q+1, h, h+1
+	if h, p := *hint, d.pos+1; names != nil && h < len(names.names) && p+8 <= len(b) {
+		k := &names.keys[h]
+		if binary.LittleEndian.Uint64(b[p:])&k.mask == k.head {
+			q := p + 8 + len(k.tail)
+			if k.tail == "" || q <= len(b) && string(b[p+8:q]) == k.tail {
+				n := len(names.names[h])
+				d.key, d.pos, f, *hint = b[p:p+n], p+n+1, h, h+1
+			}
+		}
+	} else if names != nil && h < len(names.names) {
+		n, q := names.names[h], p+len(names.names[h])
+		if q < len(b) && b[q] == '"' && string(b[p:q]) == n {
+			d.key, d.pos, f, *hint = b[p:q], q+1, h, h+1
 		}
 	}
 	if f < 0 {
@@ -237,7 +246,7 @@ func (d *decoder) fieldKey(names []string, hint *int) int {
 		if d.err != nil {
 			return end
 		}
-		f = d.field(names, hint)
+		f = d.field(names.list(), hint)
 	}
 	if d.pos < len(b) && b[d.pos] == ':' {
 		d.pos++
@@ -331,46 +340,5 @@ func (d *decoder) moreElements(first bool) bool {
 	}
 	d.pos++
 	d.skipWS()
-	return true
-}
-
-// field returns the index in names of the field that d.key names, or -1.
-func (d *decoder) field(names []string, hint *int) int {
-	k := d.key
-	for i, n := range names {
-		if string(k) == n {
-			*hint = i + 1
-			return i
-		}
-	}
-	// encoding/json falls back to a case-insensitive match (bytes.EqualFold).
-	ascii := true
-	for _, c := range k {
-		if c >= utf8.RuneSelf {
-			ascii = false
-			break
-		}
-	}
-	for i, n := range names {
-		if ascii && len(n) == len(k) && asciiEqualFold(k, n) || !ascii && strings.EqualFold(string(k), n) {
-			return i
-		}
-	}
-	return -1
-}
-
-func asciiEqualFold(k []byte, n string) bool {
-	for i := range len(k) {
-		a, b := k[i], n[i]
-		if 'A' <= a && a <= 'Z' {
-			a += 'a' - 'A'
-		}
-		if 'A' <= b && b <= 'Z' {
-			b += 'a' - 'A'
-		}
-		if a != b {
-			return false
-		}
-	}
 	return true
 }

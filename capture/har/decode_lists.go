@@ -3,7 +3,7 @@ package har
 // The lists of an entry: headers, query strings and cookies, decoded into
 // slices without an allocation per string where none is needed.
 
-var nvFields = []string{"name", "value"}
+var nvFields = newFieldNames("name", "value")
 
 // Headers and query strings are most of an entry's strings. So that they
 // do not cost an allocation each, nvPending leaves the strings that need no
@@ -84,22 +84,22 @@ func (d *decoder) strOrRange(p *string, lo, hi *int) {
 	*lo, *hi = -1, -1
 }
 
-var cookieFields = []string{"name", "value", "path", "domain", "expires", "httpOnly", "secure"}
+var cookieFields = newFieldNames("name", "value", "path", "domain", "expires", "httpOnly", "secure")
 
 func (d *decoder) cookie(c *harCookie) {
 	hint := 0
 	for f := d.openFields(tCookie, cookieFields, &hint); f != end; f = d.nextField(cookieFields, &hint) {
 		switch f {
 		case 0:
-			d.str(&c.Name)
+			d.strRepeated(&c.Name)
 		case 1:
 			d.str(&c.Value)
 		case 2:
-			d.str(&c.Path)
+			d.strRepeated(&c.Path)
 		case 3:
-			d.str(&c.Domain)
+			d.strRepeated(&c.Domain)
 		case 4:
-			d.str(&c.Expires)
+			d.strRepeated(&c.Expires)
 		case 5:
 			d.boolean(&c.HTTPOnly)
 		case 6:

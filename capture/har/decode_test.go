@@ -25,6 +25,17 @@ func compareWithStdlib(t testing.TB, data []byte) {
 	case wantErr != nil && gotErr == nil:
 		t.Fatalf("decodeEntry(%q) succeeded; encoding/json: %v", data, wantErr)
 	}
+	// The same with interning, the second time from a cache the first filled.
+	var cache internCache
+	var first, again harEntry
+	firstErr := decodeEntryCached(data, &first, &cache)
+	againErr := decodeEntryCached(data, &again, &cache)
+	if (firstErr == nil) != (gotErr == nil) || (againErr == nil) != (gotErr == nil) {
+		t.Fatalf("decodeEntryCached(%q): %v, then %v; decodeEntry: %v", data, firstErr, againErr, gotErr)
+	}
+	if gotErr == nil && (!reflect.DeepEqual(first, got) || !reflect.DeepEqual(again, got)) {
+		t.Fatalf("decodeEntryCached(%q):\n got %#v\nthen %#v\nwant %#v", data, first, again, got)
+	}
 }
 
 // edgeCases are inputs on which a decoder could easily differ from

@@ -148,20 +148,16 @@ func flowFromEntry(e *harEntry) *capture.Flow {
 			f.ConnID = id
 		}
 	}
-	if u, err := url.Parse(f.URL); err == nil {
-		f.Scheme = strings.ToLower(u.Scheme)
-		f.Host = u.Hostname()
-		if p := u.Port(); p != "" {
-			f.Port, _ = strconv.Atoi(p)
+	if scheme, host, port, target, ok := urlParts(f.URL, f.Target == ""); ok {
+		f.Scheme, f.Host = scheme, host
+		if port != "" {
+			f.Port, _ = strconv.Atoi(port)
 		}
 		if f.Port == 0 {
 			f.Port = capture.DefaultPort(f.Scheme)
 		}
 		if f.Target == "" {
-			f.Target = u.RequestURI()
-			if u.ForceQuery && !strings.Contains(f.Target, "?") {
-				f.Target += "?"
-			}
+			f.Target = target
 		}
 	}
 	f.RequestHeaders = fromHARHeaders(e.Request.Headers)
@@ -174,13 +170,13 @@ func flowFromEntry(e *harEntry) *capture.Flow {
 		}
 		f.RequestHeaders = append(f.RequestHeaders, capture.Header{Name: "Cookie", Value: strings.Join(parts, "; ")})
 	}
-	if len(capture.HeaderValues(f.ResponseHeaders, "Set-Cookie")) == 0 {
+	if !capture.HasHeader(f.ResponseHeaders, "Set-Cookie") {
 		for _, c := range e.Response.Cookies {
 			f.ResponseHeaders = append(f.ResponseHeaders, capture.Header{Name: "Set-Cookie", Value: setCookieString(c)})
 		}
 	}
 	if pd := e.Request.PostData; pd != nil {
-		b := []byte(pd.Text)
+		b := ownedBytes(pd.Text)
 		if pd.Encoding == "base64" {
 			if d, err := base64.StdEncoding.DecodeString(pd.Text); err == nil {
 				b = d
@@ -194,7 +190,7 @@ func flowFromEntry(e *harEntry) *capture.Flow {
 		f.RequestBody.Size = e.Request.BodySize
 	}
 	c := e.Response.Content
-	rb := []byte(c.Text)
+	rb := ownedBytes(c.Text)
 	if c.Encoding == "base64" {
 		if d, err := base64.StdEncoding.DecodeString(c.Text); err == nil {
 			rb = d
@@ -205,6 +201,18 @@ func flowFromEntry(e *harEntry) *capture.Flow {
 		f.ResponseBody.Size = max(c.Size, int64(len(rb)))
 	}
 	return f
+}
+
+// ownedBytes is []byte(s) for a string the entry alone holds, which the
+// decoders make every body text (a copy of their input, never shared or
+// interned) and which nothing reads once the flow is made: its bytes become
+// the body's without a second copy. A string under two bytes is copied: the
+// runtime may give such strings static storage.
+func ownedBytes(s string) []byte {
+	if len(s) < 2 {
+		return []byte(s)
+	}
+	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
 func encodeParams(ps []harNV) string {
@@ -280,15 +288,6 @@ func normProto(v string) string {
 		return "HTTP/3.0"
 	}
 	return strings.ToUpper(v)
-}
-
-func parseHARTime(s string) time.Time {
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700", "2006-01-02T15:04:05.999999999"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t
-		}
-	}
-	return time.Time{}
 }
 
 func harDur(msec float64) time.Duration {

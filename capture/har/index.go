@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 type entrySpan struct {
@@ -208,7 +209,8 @@ func tailCloses(r io.Reader) bool {
 // most tools write it first), else decodes the whole entry's head.
 func entryStart(e entrySpan, file *os.File, lead []byte) int64 {
 	if s, ok := startedValue(lead); ok {
-		if t := parseHARTime(s); !t.IsZero() {
+		// Only parsed, not kept: no copy of the lead's bytes.
+		if t := parseHARTime(unsafe.String(unsafe.SliceData(s), len(s))); !t.IsZero() {
 			return t.UnixNano()
 		}
 		return 0
@@ -228,22 +230,22 @@ func entryStart(e entrySpan, file *os.File, lead []byte) int64 {
 }
 
 // startedValue extracts "startedDateTime":"…" from an entry's leading bytes.
-func startedValue(lead []byte) (string, bool) {
+func startedValue(lead []byte) ([]byte, bool) {
 	i := bytes.Index(lead, startedKey)
 	if i < 0 {
-		return "", false
+		return nil, false
 	}
 	rest := bytes.TrimLeft(lead[i+len(startedKey):], " \t\r\n")
 	if len(rest) == 0 || rest[0] != ':' {
-		return "", false
+		return nil, false
 	}
 	rest = bytes.TrimLeft(rest[1:], " \t\r\n")
 	if len(rest) == 0 || rest[0] != '"' {
-		return "", false
+		return nil, false
 	}
 	end := bytes.IndexByte(rest[1:], '"')
 	if end < 0 || bytes.IndexByte(rest[1:end+1], '\\') >= 0 {
-		return "", false
+		return nil, false
 	}
-	return string(rest[1 : end+1]), true
+	return rest[1 : end+1], true
 }

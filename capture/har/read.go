@@ -52,11 +52,12 @@ func ReadHAR(r io.Reader) (*Capture, error) {
 		return nil, fmt.Errorf("%w: no log.entries array", ErrNotHAR)
 	}
 	var raw json.RawMessage
+	var cache internCache
 	for dec.More() {
 		var e harEntry
 		err := dec.Decode(&raw)
 		if err == nil {
-			err = unmarshalEntry(raw, &e)
+			err = unmarshalEntry(raw, &e, &cache)
 		}
 		if err != nil {
 			if isTruncation(err) {

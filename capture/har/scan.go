@@ -131,6 +131,7 @@ func decodeSpans(file *os.File, spans []entrySpan, firstID int, progress *atomic
 	}
 	defer putBuffer(buf)
 	var he harEntry // one for the batch: decoding into it would allocate it per entry
+	var cache internCache
 	for i, e := range spans {
 		var data []byte
 		if whole {
@@ -148,7 +149,7 @@ func decodeSpans(file *os.File, spans []entrySpan, firstID int, progress *atomic
 			progress.Add(e.n)
 		}
 		he = harEntry{}
-		if err := unmarshalEntry(data, &he); err != nil {
+		if err := unmarshalEntry(data, &he, &cache); err != nil {
 			return nil, fmt.Errorf("%w: entry %d: %v", ErrNotHAR, firstID+i, err)
 		}
 		f := flowFromEntry(&he)

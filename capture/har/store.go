@@ -48,7 +48,7 @@ func (s *Store) Load(loc Loc) (*capture.Flow, error) {
 		return nil, err
 	}
 	var e harEntry
-	if err := unmarshalEntry(data, &e); err != nil {
+	if err := unmarshalEntry(data, &e, nil); err != nil {
 		return nil, err
 	}
 	return flowFromEntry(&e), nil

@@ -1,0 +1,47 @@
+package har
+
+// Interning: the short strings that repeat from entry to entry (methods,
+// HTTP versions, status texts, media types, cookie names, paths and domains,
+// client addresses) are allocated once per batch of entries, not once per
+// entry. A shared string keeps nothing alive but itself, as a copy would.
+
+// internMax bounds the strings interned: longer ones rarely repeat.
+const internMax = 64
+
+// internCache is a direct-mapped cache of strings by their bytes; a miss
+// replaces the slot. One goroutine uses it (decodeSpans: one per batch).
+type internCache [128]string
+
+func (c *internCache) str(b []byte) string {
+	if len(b) > internMax {
+		return string(b)
+	}
+	h := uint(len(b))
+	if len(b) > 0 {
+		h = h*0x9E3779B1 ^ uint(b[0])<<8 ^ uint(b[len(b)-1]) ^ uint(b[len(b)/2])<<16
+		h ^= h >> 7
+	}
+	slot := &c[h%uint(len(c))]
+	if *slot == string(b) { // compared in place: no allocation
+		return *slot
+	}
+	*slot = string(b)
+	return *slot
+}
+
+// strRepeated is str for a field whose values repeat across entries: with
+// a cache, a string that needs no decoding comes from it.
+func (d *decoder) strRepeated(p *string) {
+	if d.intern == nil || d.peek() != '"' {
+		d.str(p)
+		return
+	}
+	start := d.pos + 1
+	i := scanPlain(d.data, start)
+	if i < len(d.data) && d.data[i] == '"' {
+		d.pos = i + 1
+		*p = d.intern.str(d.data[start:i])
+		return
+	}
+	*p = string(d.unquote(start, i))
+}
