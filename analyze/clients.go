@@ -155,7 +155,7 @@ func (t *clientTracker) resolve(fx *Facts) {
 
 	key, label := s.Account, fx.Account.Label
 	if key == "" {
-		key, label = "agent:"+fx.Agent, f.RequestHeader("User-Agent")
+		key, label = "agent:"+fx.Agent, fx.reqHeader(hUserAgent)
 	}
 	c := t.clients[key]
 	if c == nil {
