@@ -1,10 +1,10 @@
 package analyze
 
 import (
+	"hash/maphash"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -109,11 +109,6 @@ func (fx *Facts) derive() {
 	}
 }
 
-// headerClasses caches classOf by header or query parameter name: a capture
-// has few names, and lower-casing and matching each on every request was
-// most of the cost.
-var headerClasses sync.Map // name → headerClass
-
 // headerClass is what the analyzers make of a header's name.
 type headerClass struct {
 	lower     string
@@ -126,26 +121,41 @@ type headerClass struct {
 	account, accountParam bool
 }
 
-func classOf(name string) headerClass {
-	if c, ok := headerClasses.Load(name); ok {
-		return c.(headerClass)
-	}
-	n := strings.ToLower(name)
-	hc := headerClass{lower: n, id: headerIDOf(name), candidate: isLostHeaderCandidate(n), csrf: isCSRFHeader(name),
-		param:        httpx.IsCredentialParam(n),
-		account:      isAccountName(name) && !strings.EqualFold(name, "Proxy-Authorization"),
-		accountParam: isAccountName(name) && httpx.IsCredentialParam(name)}
-	if headerClassesKept.Add(1) <= maxHeaderClasses {
-		headerClasses.Store(strings.Clone(name), hc)
-	}
-	return hc
+// classes caches classOf by header or query parameter name: a capture has
+// few names, and lower-casing and matching each on every request was most
+// of the cost. A fixed table of slots (two per name's hash) bounds it:
+// names made up per request (a header carrying an id in its name) only
+// take a slot from another for a while.
+var classes [1 << 12]atomic.Pointer[classEntry]
+
+var classSeed = maphash.MakeSeed()
+
+type classEntry struct {
+	name string
+	headerClass
 }
 
-// maxHeaderClasses bounds the cache: names made up per request (a header
-// carrying an id in its name) are classified without being kept.
-const maxHeaderClasses = 4096
-
-var headerClassesKept atomic.Int64
+func classOf(name string) *headerClass {
+	h := maphash.String(classSeed, name)
+	s1, s2 := &classes[h%uint64(len(classes))], &classes[h>>52%uint64(len(classes))]
+	if e := s1.Load(); e != nil && e.name == name {
+		return &e.headerClass
+	}
+	if e := s2.Load(); e != nil && e.name == name {
+		return &e.headerClass
+	}
+	n := strings.ToLower(name)
+	e := &classEntry{strings.Clone(name), headerClass{lower: n, id: headerIDOf(name), candidate: isLostHeaderCandidate(n),
+		csrf: isCSRFHeader(name), param: httpx.IsCredentialParam(n),
+		account:      isAccountName(name) && !strings.EqualFold(name, "Proxy-Authorization"),
+		accountParam: isAccountName(name) && httpx.IsCredentialParam(name)}}
+	if s1.Load() == nil || s2.Load() != nil {
+		s1.Store(e)
+	} else {
+		s2.Store(e)
+	}
+	return &e.headerClass
+}
 
 func sortByLower(hs []namedHeader) {
 	slices.SortFunc(hs, func(a, b namedHeader) int { return strings.Compare(a.lower, b.lower) })
