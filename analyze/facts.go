@@ -99,6 +99,27 @@ func (fx *Facts) SentCookies() map[string][]string {
 	return out
 }
 
+// sendsCookie: the request sent the cookie name=value (SentCookies
+// without building the map).
+func (fx *Facts) sendsCookie(name, value string) bool {
+	for _, p := range fx.Cookies {
+		if p.Name == name && p.Value == value {
+			return true
+		}
+	}
+	return false
+}
+
+// sentValues is SentCookies()[name], and whether name was sent at all.
+func (fx *Facts) sentValues(name string) (values []string, named bool) {
+	for _, p := range fx.Cookies {
+		if p.Name == name {
+			values, named = append(values, p.Value), true
+		}
+	}
+	return values, named
+}
+
 // judgeable: a request a client could have given a header or cookie to.
 func (fx *Facts) judgeable() bool {
 	return fx.Analyzable && !fx.Preflight && !fx.Subresource && !fx.Challenged
