@@ -67,7 +67,7 @@ func (a *AuthStrippedRedirect) Observe(fx *Facts, emit func(Finding)) {
 		return
 	}
 	client := fx.Agent
-	auth := f.RequestHeader("Authorization")
+	auth := fx.reqHeader(hAuthorization)
 	if hop := a.follows(client, f); hop != nil {
 		switch {
 		case auth != "":

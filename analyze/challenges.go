@@ -21,7 +21,7 @@ func awaitsAnswer(fx *Facts) bool {
 	if f.Status != 401 || len(fx.Challenges) == 0 || !fx.Analyzable {
 		return false
 	}
-	auth := f.RequestHeader("Authorization")
+	auth := fx.reqHeader(hAuthorization)
 	if auth == "" {
 		return true
 	}
@@ -49,8 +49,8 @@ func answers(b, a *Facts) bool {
 	if fb.Method != fa.Method || fb.Target != fa.Target || b.Agent != a.Agent {
 		return false
 	}
-	auth := fb.RequestHeader("Authorization")
-	if auth == "" || auth == fa.RequestHeader("Authorization") {
+	auth := b.reqHeader(hAuthorization)
+	if auth == "" || auth == a.reqHeader(hAuthorization) {
 		return false
 	}
 	if fa.ConnID != 0 && fb.ConnID != 0 && fa.ConnID != fb.ConnID {

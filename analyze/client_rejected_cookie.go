@@ -171,7 +171,7 @@ func (a *ClientRejectedCookie) judge(fx *Facts, st *rejectedStore, emit func(Fin
 	}
 	host := strings.ToLower(f.Host)
 	secure := isSecureScheme(f.Scheme)
-	agent := agentOf(f.RequestHeader("User-Agent"))
+	agent := agentOf(fx.reqHeader(hUserAgent))
 	kept := -1 // whether it sent the cookies it would have kept: -1 not looked yet
 	for _, rc := range st.cookies {
 		if !rc.knownTo(fx) || rc.hostOnly && host != rc.domain || !rc.hostOnly && !httpx.DomainMatch(host, rc.domain) ||

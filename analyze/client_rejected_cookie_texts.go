@@ -148,7 +148,7 @@ func rejectedFinding(fx *Facts, rc *rejectedCookie, agent cookieAgent, sev Sever
 	}
 	var d strings.Builder
 	fmt.Fprintf(&d, "#%d (%s) answered with `Set-Cookie: %s`. %s", rc.setBy, rc.setOn(), maskedSetCookie(rc.sc), why)
-	if len(f.RequestHeaderValues("Cookie")) == 0 {
+	if !fx.hasReqHeader(hCookie) {
 		fmt.Fprintf(&d, " This %s %s from %s carried no Cookie header", f.Method, shorten(fx.Path, 60), agent.who())
 	} else if v, ok := oldValue(fx, name); ok {
 		fmt.Fprintf(&d, " This %s %s from %s still carried %s=%s, the value it had before: it dropped the new one", f.Method,

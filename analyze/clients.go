@@ -67,14 +67,16 @@ type clientTracker struct {
 	owner     map[cookieValue]*Store // the store a response set it in; nil: ambiguous
 	byConn    map[int64]*Store       // last store used on each client connection
 	byAccount map[acctAgent]*Store   // most recent store per account and program ("" account: any)
-	clients   map[string]*Client
+	clients   map[string]*Client     // by account key
+	// agentClients are the clients without credentials, by program.
+	agentClients map[string]*Client
 	// agentAccounts is which accounts each program used (up to two).
 	agentAccounts map[string]map[string]bool
 }
 
 func newClientTracker() *clientTracker {
 	return &clientTracker{owner: map[cookieValue]*Store{}, byConn: map[int64]*Store{},
-		byAccount: map[acctAgent]*Store{}, clients: map[string]*Client{}, agentAccounts: map[string]map[string]bool{}}
+		byAccount: map[acctAgent]*Store{}, clients: map[string]*Client{}, agentClients: map[string]*Client{}, agentAccounts: map[string]map[string]bool{}}
 }
 
 // resolve sets fx's Client, Store and Tie (before the analyzers observe it).
@@ -84,8 +86,9 @@ func (t *clientTracker) resolve(fx *Facts) {
 	tie := TieNone
 	// Lineage: the cookie values it presented. The store owning most of
 	// them wins; equal counts go to the most recent store.
-	var owners []*Store
-	var counts []int
+	var ownersBuf [4]*Store
+	var countsBuf [4]int
+	owners, counts := ownersBuf[:0], countsBuf[:0]
 	for _, p := range fx.Cookies {
 		o := t.owner[cookieValue{p.Name, p.Value}]
 		if o == nil {
@@ -153,14 +156,21 @@ func (t *clientTracker) resolve(fx *Facts) {
 		fx.Next = t.newStore(s.Account, fx.Agent)
 	}
 
-	key, label := s.Account, fx.Account.Label
-	if key == "" {
-		key, label = "agent:"+fx.Agent, f.RequestHeader("User-Agent")
+	if s.Account == "" {
+		// By program: keyed apart from accounts (an agent holds a NUL, a
+		// digest never does), so no "agent:" key is built per flow.
+		c := t.agentClients[fx.Agent]
+		if c == nil {
+			c = &Client{Key: "agent:" + fx.Agent, Label: fx.reqHeader(hUserAgent)}
+			t.agentClients[fx.Agent] = c
+		}
+		fx.Client = c
+		return
 	}
-	c := t.clients[key]
+	c := t.clients[s.Account]
 	if c == nil {
-		c = &Client{Key: key, Label: label}
-		t.clients[key] = c
+		c = &Client{Key: s.Account, Label: fx.Account.Label}
+		t.clients[s.Account] = c
 	}
 	fx.Client = c
 }

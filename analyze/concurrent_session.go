@@ -101,18 +101,15 @@ func (a *ConcurrentSession) note(fx *Facts) {
 
 func (a *ConcurrentSession) judge(fx *Facts) (Finding, bool) {
 	f := fx.Flow
-	sent := fx.SentCookies()
 	var live *openSession
 	for _, s := range a.sessions[fx.Account.Key] {
 		c := s.c
 		if !knownTo(c, f) || !c.Expiry.IsZero() && !c.Expiry.After(f.Start) || !appliesTo(c, f) {
 			continue
 		}
-		if values, presented := sent[c.Name]; presented {
-			for _, v := range values {
-				if a.isLive(fx.Account.Key, c.Name, v) {
-					return Finding{}, false // refused with a live session: another cause
-				}
+		for _, p := range fx.Cookies {
+			if p.Name == c.Name && a.isLive(fx.Account.Key, c.Name, p.Value) {
+				return Finding{}, false // refused with a live session: another cause
 			}
 		}
 		if live == nil || c.KnownAt.After(live.c.KnownAt) {

@@ -175,12 +175,12 @@ func (j *cookieJar) prune(k cookieKey, vs []*storedCookie, t time.Time) {
 // sendsCookies: browsers mark cross-site requests with Sec-Fetch-Site and
 // withhold cookies from them (third-party blocking, SameSite, credentials
 // mode); other clients have no such notion.
-func sendsCookies(f *capture.Flow) bool {
-	site := strings.ToLower(f.RequestHeader("Sec-Fetch-Site"))
+func sendsCookies(fx *Facts) bool {
+	site := strings.ToLower(fx.reqHeader(hSecFetchSite))
 	return site == "" || site == "same-origin" || site == "none"
 }
 
 // isBrowser: only browsers send Fetch Metadata headers.
-func isBrowser(f *capture.Flow) bool { return f.HasRequestHeader("Sec-Fetch-Mode") }
+func (fx *Facts) isBrowser() bool { return fx.hasReqHeader(hSecFetchMode) }
 
 func isSecureScheme(s string) bool { return s == "https" || s == "wss" }

@@ -69,13 +69,12 @@ func (a *DroppedCookie) Observe(fx *Facts, emit func(Finding)) {
 	if len(expected) == 0 {
 		return
 	}
-	sent := fx.SentCookies()
 	forked := fx.Next != fx.Store
 	for _, c := range expected {
-		values, named := sent[c.Name]
-		if named && contains(values, c.Value) {
+		if fx.sendsCookie(c.Name, c.Value) {
 			continue
 		}
+		values, named := fx.sentValues(c.Name)
 		sev, hold := droppedSeverity(fx, c, forked)
 		if named && sev > Info {
 			sev-- // a stale value is a lesser problem than none

@@ -24,7 +24,7 @@ func (a *DroppedCookie) finding(fx *Facts, c *storedCookie, sev Severity, forked
 		title += "; the server opened another session"
 	}
 	d := appendWhyCookieApplies(a.text[:0], fx, c)
-	if !f.HasRequestHeader("Cookie") {
+	if !fx.hasReqHeader(hCookie) {
 		d = append(d, " The request carried no Cookie header."...)
 	} else {
 		d = append(d, " The request's Cookie header did not include "...)

@@ -90,8 +90,8 @@ func (a *ExpiredToken) Observe(fx *Facts, emit func(Finding)) {
 
 // bearerToken is the token of `Authorization: Bearer …` (or a JWT under any
 // scheme).
-func bearerToken(f *capture.Flow) string {
-	scheme, cred := httpx.AuthScheme(f.RequestHeader("Authorization"))
+func bearerToken(authorization string) string {
+	scheme, cred := httpx.AuthScheme(authorization)
 	if cred == "" {
 		return ""
 	}
@@ -156,7 +156,7 @@ type issuedToken struct {
 // readIssuedToken reads the token a response hands out, if it is one.
 func readIssuedToken(fx *Facts) *issuedToken {
 	f := fx.Flow
-	if f.Status != 200 || f.ResponseBody.Size > 16<<10 || !containsFold(f.ResponseHeader("Content-Type"), "json") {
+	if f.Status != 200 || f.ResponseBody.Size > 16<<10 || !containsFold(fx.responseType, "json") {
 		return nil // token responses are small JSON objects
 	}
 	body := fx.ResponseText()

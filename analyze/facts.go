@@ -60,6 +60,13 @@ type Facts struct {
 	responseText []byte
 	decoded      bool
 
+	// reqIdx and respIdx index the headers the facts look up (indexed:
+	// the flow has few enough headers); accountHeader is the position+1
+	// of the first request header keyAccount takes.
+	reqIdx, respIdx headerIndex
+	indexed         bool
+	accountHeader   uint16
+
 	derived
 }
 
@@ -74,7 +81,7 @@ type Account struct {
 func (fx *Facts) ResponseText() []byte {
 	if !fx.decoded {
 		fx.decoded = true
-		b, _ := capture.DecodedBody(fx.Flow.ResponseBody, fx.Flow.ResponseHeader("Content-Encoding"))
+		b, _ := capture.DecodedBody(fx.Flow.ResponseBody, fx.respHeader(hContentEncoding))
 		if len(b) > maxRefusalBody {
 			b = b[:maxRefusalBody]
 		}
@@ -92,6 +99,27 @@ func (fx *Facts) SentCookies() map[string][]string {
 	return out
 }
 
+// sendsCookie: the request sent the cookie name=value (SentCookies
+// without building the map).
+func (fx *Facts) sendsCookie(name, value string) bool {
+	for _, p := range fx.Cookies {
+		if p.Name == name && p.Value == value {
+			return true
+		}
+	}
+	return false
+}
+
+// sentValues is SentCookies()[name], and whether name was sent at all.
+func (fx *Facts) sentValues(name string) (values []string, named bool) {
+	for _, p := range fx.Cookies {
+		if p.Name == name {
+			values, named = append(values, p.Value), true
+		}
+	}
+	return values, named
+}
+
 // judgeable: a request a client could have given a header or cookie to.
 func (fx *Facts) judgeable() bool {
 	return fx.Analyzable && !fx.Preflight && !fx.Subresource && !fx.Challenged
@@ -100,26 +128,22 @@ func (fx *Facts) judgeable() bool {
 // newFacts computes what depends on the flow alone.
 func newFacts(f *capture.Flow) *Facts {
 	fx := &Facts{Flow: f}
+	challenges, setCookies := fx.indexHeaders()
 	fx.Analyzable = (f.Kind == capture.KindHTTP || f.Kind == capture.KindWebSocket) && f.Status != 0
-	fx.Preflight = strings.EqualFold(f.Method, "OPTIONS") && f.HasRequestHeader("Access-Control-Request-Method")
-	dest := f.RequestHeader("Sec-Fetch-Dest")
+	fx.Preflight = strings.EqualFold(f.Method, "OPTIONS") && fx.hasReqHeader(hACRequestMethod)
+	dest := fx.reqHeader(hSecFetchDest)
 	fx.Subresource = dest != "" && !strings.EqualFold(dest, "empty")
 	fx.Path = pathOnly(f)
 	fx.Query = queryOf(f)
 	fx.API, fx.Origin = apiOf(f, fx.Path)
-	fx.Agent = clientIP(f) + "\x00" + f.RequestHeader("User-Agent")
-	fx.Challenges = httpx.ParseChallenges(f.ResponseHeaderValues("WWW-Authenticate"))
-	for _, line := range httpx.SetCookieLines(f.ResponseHeaderValues("Set-Cookie")) {
+	fx.Agent = clientIP(f) + "\x00" + fx.reqHeader(hUserAgent)
+	fx.Challenges = httpx.ParseChallenges(challenges)
+	for _, line := range httpx.SetCookieLines(setCookies) {
 		if sc, ok := httpx.ParseSetCookie(line); ok {
 			fx.SetCookies = append(fx.SetCookies, sc)
 		}
 	}
-	for _, h := range f.RequestHeaders {
-		if strings.EqualFold(h.Name, "Cookie") {
-			fx.Cookies = append(fx.Cookies, httpx.ParseCookie(h.Value)...)
-		}
-	}
-	fx.Account = accountOf(f, fx.Query)
+	fx.Account = fx.accountOf()
 	if fx.Analyzable {
 		fx.Refusal = judgeRefusal(fx)
 	}
@@ -199,11 +223,11 @@ func basePath(path string) string {
 // accountOf is the request's primary credential: Authorization, else the
 // first API-key header, else a credential query parameter. Identities are
 // hashed, never kept in clear; labels are masked.
-func accountOf(f *capture.Flow, query url.Values) Account {
-	if v := f.RequestHeader("Authorization"); v != "" {
+func (fx *Facts) accountOf() Account {
+	if v := fx.authorization; v != "" {
 		return authAccount(v)
 	}
-	return keyAccount(f, query)
+	return fx.keyAccount()
 }
 
 // accounts caches Authorization values' accounts: a connector sends the
@@ -261,12 +285,25 @@ func parseAuthAccount(v string) Account {
 
 // keyAccount is the account of a request without Authorization: its API
 // key header or query parameter.
-func keyAccount(f *capture.Flow, query url.Values) Account {
-	for _, h := range f.RequestHeaders {
-		if isAccountName(h.Name) && h.Value != "" && !strings.EqualFold(h.Name, "Proxy-Authorization") {
-			return Account{Key: "header:" + strings.ToLower(h.Name) + ":" + digest(h.Value),
-				Label: h.Name + " " + maskSecret(h.Value), Via: h.Name + " header"}
+func (fx *Facts) keyAccount() Account {
+	f, query := fx.Flow, fx.Query
+	var accountHeader *capture.Header
+	if !fx.indexed {
+		for i, h := range f.RequestHeaders {
+			if classOf(h.Name).account && h.Value != "" {
+				accountHeader = &f.RequestHeaders[i]
+				break
+			}
 		}
+	} else if fx.accountHeader != 0 {
+		accountHeader = &f.RequestHeaders[fx.accountHeader-1]
+	}
+	if h := accountHeader; h != nil {
+		return Account{Key: "header:" + strings.ToLower(h.Name) + ":" + digest(h.Value),
+			Label: h.Name + " " + maskSecret(h.Value), Via: h.Name + " header"}
+	}
+	if len(query) == 0 {
+		return Account{}
 	}
 	names := make([]string, 0, len(query))
 	for name := range query {
@@ -274,7 +311,7 @@ func keyAccount(f *capture.Flow, query url.Values) Account {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		if isAccountName(name) && httpx.IsCredentialParam(name) && len(query[name]) > 0 && query[name][0] != "" {
+		if classOf(name).accountParam && len(query[name]) > 0 && query[name][0] != "" {
 			v := query[name][0]
 			return Account{Key: "query:" + strings.ToLower(name) + ":" + digest(v),
 				Label: name + "=" + maskSecret(v), Via: "query parameter " + name}

@@ -1,10 +1,10 @@
 package analyze
 
 import (
+	"hash/maphash"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -69,37 +69,10 @@ type namedHeader struct {
 // derive fills fx.derived (newFacts, after the rest).
 func (fx *Facts) derive() {
 	f := fx.Flow
-	fx.sendsCookies = sendsCookies(f)
+	fx.sendsCookies = sendsCookies(fx)
 	judgeable := fx.Analyzable && !fx.Preflight && !fx.Subresource
-	seen := 0 // the headers below found already
-	for _, h := range f.RequestHeaders {
-		hc := classOf(h.Name)
-		if judgeable && hc.candidate && !hasCandidate(fx.candidates, hc.lower) {
-			if fx.candidates == nil {
-				fx.candidates = make([]namedHeader, 0, 4)
-			}
-			fx.candidates = append(fx.candidates, namedHeader{hc.lower, h})
-		}
-		if hc.csrf && !fx.fetchesCSRF {
-			fx.csrfRequest, fx.fetchesCSRF = h, true
-		}
-		switch hc.lower {
-		case "authorization":
-			setOnce(&fx.authorization, h.Value, &seen, 1)
-		case "content-type":
-			setOnce(&fx.contentType, h.Value, &seen, 2)
-		case "accept":
-			setOnce(&fx.accept, h.Value, &seen, 4)
-		}
-	}
-	for _, h := range f.ResponseHeaders {
-		hc := classOf(h.Name)
-		if hc.csrf && !fx.answersCSRF {
-			fx.csrfResponse, fx.answersCSRF = h, true
-		}
-		if hc.lower == "content-type" {
-			setOnce(&fx.responseType, h.Value, &seen, 8)
-		}
+	if !judgeable {
+		fx.candidates = nil // collected with the headers, before judgeable was known
 	}
 	if judgeable && len(fx.Query) > 0 {
 		for _, name := range sortedNames(fx.Query) {
@@ -114,7 +87,7 @@ func (fx *Facts) derive() {
 	if len(fx.SetCookies) > 0 {
 		fx.setReceived = receivedAt(f)
 		fx.setOn = f.Method + " " + shorten(fx.Path, 50) + " → " + strconv.Itoa(f.Status)
-		secure, browser := isSecureScheme(f.Scheme), isBrowser(f)
+		secure, browser := isSecureScheme(f.Scheme), fx.isBrowser()
 		fx.setStorage = make([]httpx.Storage, len(fx.SetCookies))
 		fx.setRejection = make([]rejectRule, len(fx.SetCookies))
 		for i, sc := range fx.SetCookies {
@@ -128,7 +101,7 @@ func (fx *Facts) derive() {
 		fx.templates = scanTemplates(fx)
 	}
 	if fx.Analyzable && !fx.Preflight {
-		fx.bearer = bearerToken(f)
+		fx.bearer = bearerToken(fx.authorization)
 		fx.issued = readIssuedToken(fx)
 		if f.Method == "GET" && fx.Query != nil {
 			fx.lookup = parseLookup(fx)
@@ -136,36 +109,53 @@ func (fx *Facts) derive() {
 	}
 }
 
-// headerClasses caches classOf by header or query parameter name: a capture
-// has few names, and lower-casing and matching each on every request was
-// most of the cost.
-var headerClasses sync.Map // name → headerClass
-
 // headerClass is what the analyzers make of a header's name.
 type headerClass struct {
 	lower     string
+	id        headerID
 	candidate bool // isLostHeaderCandidate
 	csrf      bool // isCSRFHeader
 	param     bool // httpx.IsCredentialParam, for a query parameter
+	// account: a header keyAccount takes for the account; accountParam:
+	// a query parameter it takes.
+	account, accountParam bool
 }
 
-func classOf(name string) headerClass {
-	if c, ok := headerClasses.Load(name); ok {
-		return c.(headerClass)
+// classes caches classOf by header or query parameter name: a capture has
+// few names, and lower-casing and matching each on every request was most
+// of the cost. A fixed table of slots (two per name's hash) bounds it:
+// names made up per request (a header carrying an id in its name) only
+// take a slot from another for a while.
+var classes [1 << 12]atomic.Pointer[classEntry]
+
+var classSeed = maphash.MakeSeed()
+
+type classEntry struct {
+	name string
+	headerClass
+}
+
+func classOf(name string) *headerClass {
+	h := maphash.String(classSeed, name)
+	s1, s2 := &classes[h%uint64(len(classes))], &classes[h>>52%uint64(len(classes))]
+	if e := s1.Load(); e != nil && e.name == name {
+		return &e.headerClass
+	}
+	if e := s2.Load(); e != nil && e.name == name {
+		return &e.headerClass
 	}
 	n := strings.ToLower(name)
-	hc := headerClass{n, isLostHeaderCandidate(n), isCSRFHeader(name), httpx.IsCredentialParam(n)}
-	if headerClassesKept.Add(1) <= maxHeaderClasses {
-		headerClasses.Store(strings.Clone(name), hc)
+	e := &classEntry{strings.Clone(name), headerClass{lower: n, id: headerIDOf(name), candidate: isLostHeaderCandidate(n),
+		csrf: isCSRFHeader(name), param: httpx.IsCredentialParam(n),
+		account:      isAccountName(name) && !strings.EqualFold(name, "Proxy-Authorization"),
+		accountParam: isAccountName(name) && httpx.IsCredentialParam(name)}}
+	if s1.Load() == nil || s2.Load() != nil {
+		s1.Store(e)
+	} else {
+		s2.Store(e)
 	}
-	return hc
+	return &e.headerClass
 }
-
-// maxHeaderClasses bounds the cache: names made up per request (a header
-// carrying an id in its name) are classified without being kept.
-const maxHeaderClasses = 4096
-
-var headerClassesKept atomic.Int64
 
 func sortByLower(hs []namedHeader) {
 	slices.SortFunc(hs, func(a, b namedHeader) int { return strings.Compare(a.lower, b.lower) })
@@ -204,7 +194,7 @@ func (fx *Facts) storage(i int, received time.Time) httpx.Storage {
 		return fx.setStorage[i]
 	}
 	f := fx.Flow
-	return httpx.Store(fx.SetCookies[i], f.Host, fx.Path, isSecureScheme(f.Scheme), isBrowser(f), received)
+	return httpx.Store(fx.SetCookies[i], f.Host, fx.Path, isSecureScheme(f.Scheme), fx.isBrowser(), received)
 }
 
 // sentByJar is what fx's store would have sent on it (cookieJar.forRequest):

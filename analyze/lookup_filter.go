@@ -115,7 +115,7 @@ func rawParam(target, name string) string {
 func classifyAnswer(fx *Facts, l *lookup) {
 	f := fx.Flow
 	body := bytes.TrimSpace(fx.ResponseText())
-	ct := f.ResponseHeader("Content-Type")
+	ct := fx.respHeader(hContentType)
 	desc := strconv.Itoa(f.Status)
 	if ct != "" {
 		desc += " " + shorten(ct, 40)

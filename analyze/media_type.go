@@ -199,7 +199,7 @@ func baseType(v string) (base string, params map[string]string) {
 
 func judge415(fx *Facts, st *mediaState) (Finding, bool) {
 	f := fx.Flow
-	ct := f.RequestHeader("Content-Type")
+	ct := fx.reqHeader(hContentType)
 	hasBody := f.RequestBody.Size > 0
 	if ct == "" && !hasBody {
 		return Finding{}, false
@@ -221,7 +221,7 @@ func judge415(fx *Facts, st *mediaState) (Finding, bool) {
 	var d strings.Builder
 	base, params := baseType(ct)
 	want := wantedType(fx, st, hints)
-	coding := f.RequestHeader("Content-Encoding")
+	coding := fx.reqHeader(hContentEncoding)
 	switch {
 	case coding != "" && len(f.ResponseHeaderValues("Accept-Encoding")) > 0:
 		hints = serverHints(f, "Accept-Encoding")
@@ -335,7 +335,7 @@ func acceptsAnything(acc string) bool {
 
 func judge406(fx *Facts, st *mediaState) (Finding, bool) {
 	f := fx.Flow
-	acc := f.RequestHeader("Accept")
+	acc := fx.reqHeader(hAccept)
 	if strings.TrimSpace(acc) == "" || acceptsAnything(acc) {
 		return Finding{}, false
 	}
@@ -358,7 +358,7 @@ func judge406(fx *Facts, st *mediaState) (Finding, bool) {
 	want := ""
 	if st.produced.flow != 0 {
 		want = baseOnly(st.produced.value)
-	} else if rct := f.ResponseHeader("Content-Type"); containsFold(rct, "scim+json") {
+	} else if rct := fx.respHeader(hContentType); containsFold(rct, "scim+json") {
 		want = scimMedia
 	} else if isSCIMAPI(fx, st) {
 		want = scimMedia

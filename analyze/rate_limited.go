@@ -197,7 +197,7 @@ func (a *RateLimited) Observe(fx *Facts, emit func(Finding)) {
 		if b := fx.ResponseText(); len(b) > 0 {
 			l.body = append([]byte(nil), b[:min(len(b), rateBodyKept)]...)
 		}
-		l.contentType = f.ResponseHeader("Content-Type")
+		l.contentType = fx.respHeader(hContentType)
 		for _, h := range f.ResponseHeaders {
 			if strings.EqualFold(h.Name, "Retry-After") || rateLimitHeader(h.Name) {
 				l.headers = append(l.headers, h)

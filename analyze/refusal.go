@@ -47,7 +47,7 @@ func judgeRefusal(fx *Facts) Refusal {
 	r := Refusal{Status: f.Status}
 	switch {
 	case f.Status >= 300 && f.Status < 400:
-		if loc := f.ResponseHeader("Location"); loc != "" && isLoginRedirect(fx, loc) {
+		if loc := fx.respHeader(hLocation); loc != "" && isLoginRedirect(fx, loc) {
 			r.Refused, r.How = true, "login-redirect"
 			r.Reason = "redirected to the sign-in page " + shorten(loc, 100)
 		}
@@ -78,7 +78,7 @@ func judgeRefusal(fx *Facts) Refusal {
 		}
 	}
 	if r.Refused {
-		r.Reason = reasonFrom(body, f.ResponseHeader("Content-Type"))
+		r.Reason = reasonFrom(body, fx.responseType)
 		if r.Reason == "" && challenge != "" {
 			r.Reason = "WWW-Authenticate: " + challenge
 		}
@@ -111,7 +111,7 @@ func isLoginRedirect(fx *Facts, location string) bool {
 // errorInSuccess finds an error a server answered with 200: a SCIM Error,
 // `"errors": [...]`, or a bulk response with failed operations.
 func errorInSuccess(fx *Facts) (string, bool) {
-	ct := strings.ToLower(fx.Flow.ResponseHeader("Content-Type"))
+	ct := strings.ToLower(fx.responseType)
 	if !strings.Contains(ct, "json") {
 		return "", false
 	}

@@ -169,9 +169,9 @@ type templateScan struct {
 func scanTemplates(fx *Facts) templateScan {
 	f := fx.Flow
 	var s templateScan
-	s.body = requestText(f)
+	s.body = requestText(f, fx.reqHeader(hContentEncoding))
 	if len(s.body) > 0 {
-		s.ctype = strings.ToLower(f.RequestHeader("Content-Type"))
+		s.ctype = strings.ToLower(fx.contentType)
 	}
 	add := func(h templateHit) {
 		if len(s.hits) < 64 {
@@ -299,12 +299,12 @@ func templateRejection(fx *Facts) Refusal {
 }
 
 // requestText is the request body, decoded and capped.
-func requestText(f *capture.Flow) []byte {
+func requestText(f *capture.Flow, enc string) []byte {
 	if len(f.RequestBody.Bytes) == 0 {
 		return nil
 	}
 	b := f.RequestBody.Bytes
-	if enc := f.RequestHeader("Content-Encoding"); enc != "" && !f.RequestBody.Decoded {
+	if enc != "" && !f.RequestBody.Decoded {
 		b, _ = capture.DecodedBody(f.RequestBody, enc)
 	}
 	if len(b) > maxRefusalBody {

@@ -77,8 +77,8 @@ func scanBody(body []byte, ctype string, full bool, add func(templateHit)) {
 	t := bytes.TrimSpace(body)
 	switch {
 	case strings.Contains(ctype, "json") || len(t) > 0 && (t[0] == '{' || t[0] == '['):
-		if !full && !jsonMayHold(t) {
-			return // only placeholders count, and there is none: no need to decode
+		if !jsonMayHold(t) && (!full || !jsonMayHoldEmpty(t)) {
+			return // no placeholder, and no value that could be empty or null: no need to decode
 		}
 		walkJSON(t, func(ptr, v string, null bool) { visitValue("JSON body", ptr, v, null, full, add) })
 	case strings.Contains(ctype, "xml") || len(t) > 0 && t[0] == '<':
@@ -146,6 +146,29 @@ func visitValue(where, field, v string, null, full bool, add func(templateHit)) 
 func jsonMayHold(doc []byte) bool {
 	return bytes.Contains(doc, []byte(`\u`)) || bytes.Contains(doc, []byte("${")) || bytes.Contains(doc, []byte("{{")) ||
 		hasDelimitedName(doc, '$') || hasDelimitedName(doc, '%')
+}
+
+// jsonMayHoldEmpty reports whether a value of doc could be empty or a null
+// word (visitValue's other hits, judged on rejected requests): a null, an
+// empty string, or "null"/"undefined" spelled out in some case (escapes
+// are jsonMayHold's \u test). ASCII folding suffices: no other letter
+// folds to these words' letters.
+func jsonMayHoldEmpty(doc []byte) bool {
+	return bytes.Contains(doc, []byte(`""`)) || hasWordFold(doc, "null") || hasWordFold(doc, "undefined")
+}
+
+// hasWordFold reports lower-case ASCII word in b, in any ASCII case.
+func hasWordFold(b []byte, word string) bool {
+	for i := 0; i+len(word) <= len(b); i++ {
+		j := 0
+		for j < len(word) && b[i+j]|0x20 == word[j] {
+			j++
+		}
+		if j == len(word) {
+			return true
+		}
+	}
+	return false
 }
 
 // hasDelimitedName reports d, a name ([A-Za-z_] then [A-Za-z0-9_.]*), d in b:
