@@ -166,7 +166,7 @@ func (d *decoder) request(r *harRequest) {
 		case 8:
 			d.int64(&r.BodySize)
 		case 9:
-			d.str(&r.RequestTarget)
+			d.strSuffixOf(&r.RequestTarget, r.URL)
 		default:
 			d.skipValue()
 		}

@@ -45,3 +45,25 @@ func (d *decoder) strRepeated(p *string) {
 	}
 	*p = string(d.unquote(start, i))
 }
+
+// strSuffixOf is str for a string that is often the end of whole (the
+// request target of its URL): when it is, it is cut from whole rather than
+// copied. It keeps nothing alive but whole, which its entry holds anyway.
+func (d *decoder) strSuffixOf(p *string, whole string) {
+	if d.peek() != '"' {
+		d.str(p)
+		return
+	}
+	start := d.pos + 1
+	i := scanPlain(d.data, start)
+	if i < len(d.data) && d.data[i] == '"' {
+		d.pos = i + 1
+		if b := d.data[start:i]; len(b) > 0 && len(b) <= len(whole) && string(b) == whole[len(whole)-len(b):] {
+			*p = whole[len(whole)-len(b):]
+		} else {
+			*p = string(b)
+		}
+		return
+	}
+	*p = string(d.unquote(start, i))
+}
