@@ -10,7 +10,15 @@ const internMax = 64
 
 // internCache is a direct-mapped cache of strings by their bytes; a miss
 // replaces the slot. One goroutine uses it (decodeSpans: one per batch).
-type internCache [128]string
+type internCache struct {
+	short [128]string
+	// arrays are the bytes of recent headers (and query string) arrays,
+	// which finishNVs cuts names and values from: a client sends the same
+	// request headers again and again, and an array equal to one decoded
+	// before shares its string. That keeps alive just those bytes, as a
+	// copy would.
+	arrays [32]string
+}
 
 func (c *internCache) str(b []byte) string {
 	if len(b) > internMax {
@@ -21,11 +29,26 @@ func (c *internCache) str(b []byte) string {
 		h = h*0x9E3779B1 ^ uint(b[0])<<8 ^ uint(b[len(b)-1]) ^ uint(b[len(b)/2])<<16
 		h ^= h >> 7
 	}
-	slot := &c[h%uint(len(c))]
+	slot := &c.short[h%uint(len(c.short))]
 	if *slot == string(b) { // compared in place: no allocation
 		return *slot
 	}
 	*slot = string(b)
+	return *slot
+}
+
+// array is string(b) for the bytes of an array, from the cache when an
+// equal array was seen.
+func (c *internCache) array(b []byte) string {
+	h := uint(len(b)) * 0x9E3779B1
+	if len(b) > 0 {
+		h ^= uint(b[len(b)/3]) ^ uint(b[len(b)/2])<<8 ^ uint(b[len(b)-len(b)/4-1])<<16
+		h ^= h >> 11
+	}
+	slot := &c.arrays[h%uint(len(c.arrays))]
+	if *slot != string(b) { // compared in place: no allocation
+		*slot = string(b)
+	}
 	return *slot
 }
 

@@ -54,7 +54,12 @@ func (d *decoder) finishNVs(nvs []harNV, rs []nvRange) {
 		}
 		return
 	}
-	all := string(d.data[lo:hi])
+	var all string
+	if d.intern != nil {
+		all = d.intern.array(d.data[lo:hi])
+	} else {
+		all = string(d.data[lo:hi])
+	}
 	for i, r := range rs {
 		if r.ns >= 0 {
 			nvs[i].Name = all[r.ns-lo : r.ne-lo]
