@@ -93,7 +93,7 @@ func (fx *Facts) derive() {
 		for i, sc := range fx.SetCookies {
 			fx.setStorage[i] = httpx.Store(sc, f.Host, fx.Path, secure, browser, fx.setReceived)
 			if sc.Value != "" {
-				fx.setRejection[i] = rejectionOf(sc, f.Host, fx)
+				fx.setRejection[i] = rejectionOf(sc, f.Host, fx, fx.setStorage[i])
 			}
 		}
 	}

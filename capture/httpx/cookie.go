@@ -7,7 +7,6 @@
 package httpx
 
 import (
-	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -293,7 +292,7 @@ func DomainMatch(host, domain string) bool {
 	if host == domain {
 		return true
 	}
-	return strings.HasSuffix(host, "."+domain) && net.ParseIP(host) == nil
+	return strings.HasSuffix(host, "."+domain) && !isIP(host)
 }
 
 // PathMatch is RFC 6265 §5.1.4.
