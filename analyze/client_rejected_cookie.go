@@ -283,7 +283,7 @@ func (a *ClientRejectedCookie) record(fx *Facts) {
 		if sc.Value == "" {
 			continue
 		}
-		why := fx.setRejection[i]
+		why := fx.set.rejection[i]
 		if st == nil {
 			st = a.stores[fx.Next]
 		}
