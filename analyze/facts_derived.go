@@ -64,6 +64,12 @@ type setFacts struct {
 	rejection []rejectRule
 	received  time.Time
 	on        string // "POST /admin/users → 201": the request that set them
+	// one holds storage and rejection for the usual single Set-Cookie,
+	// so they come with the struct's allocation.
+	one struct {
+		storage   [1]httpx.Storage
+		rejection [1]rejectRule
+	}
 }
 
 // namedHeader is a request header with its lower-case name.
@@ -91,10 +97,12 @@ func (fx *Facts) derive() {
 	sortByLower(fx.candidates)
 	sortByLower(fx.paramCandidates)
 	if len(fx.SetCookies) > 0 {
-		set := &setFacts{received: receivedAt(f),
-			on:        f.Method + " " + shorten(fx.Path, 50) + " → " + strconv.Itoa(f.Status),
-			storage:   make([]httpx.Storage, len(fx.SetCookies)),
-			rejection: make([]rejectRule, len(fx.SetCookies))}
+		set := &setFacts{received: receivedAt(f), on: f.Method + " " + shorten(fx.Path, 50) + " → " + strconv.Itoa(f.Status)}
+		if len(fx.SetCookies) == 1 {
+			set.storage, set.rejection = set.one.storage[:], set.one.rejection[:]
+		} else {
+			set.storage, set.rejection = make([]httpx.Storage, len(fx.SetCookies)), make([]rejectRule, len(fx.SetCookies))
+		}
 		secure, browser := isSecureScheme(f.Scheme), fx.isBrowser()
 		for i, sc := range fx.SetCookies {
 			set.storage[i] = httpx.Store(sc, f.Host, fx.Path, secure, browser, set.received)

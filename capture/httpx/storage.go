@@ -3,6 +3,7 @@ package httpx
 import (
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/net/publicsuffix"
@@ -101,9 +102,29 @@ func (s Storage) Sends(c SetCookie, host, reqPath string, secure bool) bool {
 // IsPublicSuffix reports a domain under which anyone may register names
 // (co.uk, github.io): no cookie may be scoped to all of it.
 func IsPublicSuffix(domain string) bool {
+	publicSuffixes.Lock()
+	is, ok := publicSuffixes.m[domain]
+	publicSuffixes.Unlock()
+	if ok {
+		return is
+	}
 	ps, _ := publicsuffix.PublicSuffix(domain)
-	return ps == domain
+	is = ps == domain
+	publicSuffixes.Lock()
+	if len(publicSuffixes.m) >= 4096 {
+		clear(publicSuffixes.m)
+	}
+	publicSuffixes.m[strings.Clone(domain)] = is
+	publicSuffixes.Unlock()
+	return is
 }
+
+// publicSuffixes caches IsPublicSuffix by domain: a capture's cookies
+// name few domains, and the lookup costs more than the rest of Store.
+var publicSuffixes = struct {
+	sync.Mutex
+	m map[string]bool
+}{m: map[string]bool{}}
 
 // isIP is net.ParseIP(host) != nil without parsing the common case: an
 // IPv4 address ends in a digit and an IPv6 one has a colon; a host name
