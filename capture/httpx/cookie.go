@@ -279,6 +279,9 @@ func ParseCookie(v string) []CookiePair {
 				value = value[1 : len(value)-1]
 			}
 			if name != "" {
+				if out == nil { // sized once: a pair per ';' at most
+					out = make([]CookiePair, 0, strings.Count(v[end:], ";")+1)
+				}
 				start := pos + lead
 				out = append(out, CookiePair{Name: name, Value: value, Start: start,
 					ValueStart: start + eq + 1 + vlead, End: start + len(trimmed)})
