@@ -283,7 +283,7 @@ func (a *ClientRejectedCookie) record(fx *Facts) {
 		if sc.Value == "" {
 			continue
 		}
-		why := fx.setRejection[i]
+		why := fx.set.rejection[i]
 		if st == nil {
 			st = a.stores[fx.Next]
 		}
@@ -323,24 +323,33 @@ func (a *ClientRejectedCookie) record(fx *Facts) {
 	}
 }
 
-// rejectionOf is the first rule sc breaks.
-func rejectionOf(sc httpx.SetCookie, host string, fx *Facts) rejectRule {
+// rejectionOf is the first rule sc breaks; stored is what sc's own client
+// did with it (httpx.Store from host, for fx's path).
+func rejectionOf(sc httpx.SetCookie, host string, fx *Facts, stored httpx.Storage) rejectRule {
 	if httpx.ApacheAnySpecRejects(sc) != "" {
 		return ruleApacheAnySpec
 	}
 	if httpx.ApacheDefaultDrops(sc) {
 		return ruleApacheExpires
 	}
-	if sc.Domain != "" {
-		st := httpx.Store(sc, host, fx.Path, true, false, fx.Flow.Start)
-		if strings.HasPrefix(st.Blocked, "Domain=") {
-			return ruleDomainMismatch
-		}
+	if sc.Domain != "" && domainRefused(sc, host, fx, stored) {
+		return ruleDomainMismatch
 	}
 	if len(sc.Name)+len(sc.Value) > httpx.MaxCookieBytes {
 		return ruleOversize
 	}
 	return 0
+}
+
+// domainRefused: a client refuses sc's Domain from host. The Domain rules
+// come after the prefix rules and do not depend on the scheme, the client
+// or the time, so stored already says it unless it was blocked first for
+// Secure over http (the one rule that depends on the scheme).
+func domainRefused(sc httpx.SetCookie, host string, fx *Facts, stored httpx.Storage) bool {
+	if stored.Blocked == httpx.BlockedSecureOverHTTP {
+		stored = httpx.Store(sc, host, fx.Path, true, false, fx.Flow.Start)
+	}
+	return strings.HasPrefix(stored.Blocked, "Domain=")
 }
 
 // maxAge is how many seconds the cookie was meant to live: its Max-Age,

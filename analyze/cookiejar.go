@@ -69,7 +69,7 @@ func newStoredCookie(fx *Facts, i int, received time.Time) (*storedCookie, bool)
 	return &storedCookie{SetCookie: sc, Domain: st.Domain, HostOnly: st.HostOnly, Path: st.Path,
 		Expiry: st.Expiry, Deleted: st.Deletes, SetBy: f.ID, KnownAt: received, Conn: f.ConnID,
 		SetStatus: f.Status, SetAccount: fx.Account.Key,
-		SetOn: fx.setOn}, true
+		SetOn: fx.setOn()}, true
 }
 
 // add inserts a version in KnownAt order and forgets what it superseded:

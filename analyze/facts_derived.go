@@ -33,13 +33,9 @@ type derived struct {
 	// request and of the response (csrfHeader), when there is one.
 	csrfRequest, csrfResponse capture.Header
 	fetchesCSRF, answersCSRF  bool
-	// setStorage is, for each of SetCookies, what its client does with it
-	// (httpx.Store) when received at setReceived; setRejection is the
-	// first rule of another client it breaks (rejectionOf).
-	setStorage   []httpx.Storage
-	setRejection []rejectRule
-	setReceived  time.Time
-	setOn        string // "POST /admin/users → 201": the request that set them
+	// set is what the facts work out of SetCookies (nil when none: most
+	// flows set none, and every flow's facts are allocated and zeroed).
+	set *setFacts
 	// templates is the request's template placeholders (UnresolvedTemplate).
 	templates templateScan
 	// The headers the serial analyzers read (capture.HeaderValue: the
@@ -58,6 +54,22 @@ type derived struct {
 	// worked out once by the first analyzer that asks (sentByJar).
 	jarCookies []*storedCookie
 	jarDone    bool
+}
+
+// setFacts is, for each of SetCookies, what its client does with it
+// (httpx.Store) when received at received, and the first rule of another
+// client it breaks (rejectionOf).
+type setFacts struct {
+	storage   []httpx.Storage
+	rejection []rejectRule
+	received  time.Time
+	on        string // "POST /admin/users → 201": the request that set them
+	// one holds storage and rejection for the usual single Set-Cookie,
+	// so they come with the struct's allocation.
+	one struct {
+		storage   [1]httpx.Storage
+		rejection [1]rejectRule
+	}
 }
 
 // namedHeader is a request header with its lower-case name.
@@ -85,17 +97,20 @@ func (fx *Facts) derive() {
 	sortByLower(fx.candidates)
 	sortByLower(fx.paramCandidates)
 	if len(fx.SetCookies) > 0 {
-		fx.setReceived = receivedAt(f)
-		fx.setOn = f.Method + " " + shorten(fx.Path, 50) + " → " + strconv.Itoa(f.Status)
+		set := &setFacts{received: receivedAt(f), on: f.Method + " " + shorten(fx.Path, 50) + " → " + strconv.Itoa(f.Status)}
+		if len(fx.SetCookies) == 1 {
+			set.storage, set.rejection = set.one.storage[:], set.one.rejection[:]
+		} else {
+			set.storage, set.rejection = make([]httpx.Storage, len(fx.SetCookies)), make([]rejectRule, len(fx.SetCookies))
+		}
 		secure, browser := isSecureScheme(f.Scheme), fx.isBrowser()
-		fx.setStorage = make([]httpx.Storage, len(fx.SetCookies))
-		fx.setRejection = make([]rejectRule, len(fx.SetCookies))
 		for i, sc := range fx.SetCookies {
-			fx.setStorage[i] = httpx.Store(sc, f.Host, fx.Path, secure, browser, fx.setReceived)
+			set.storage[i] = httpx.Store(sc, f.Host, fx.Path, secure, browser, set.received)
 			if sc.Value != "" {
-				fx.setRejection[i] = rejectionOf(sc, f.Host, fx)
+				set.rejection[i] = rejectionOf(sc, f.Host, fx, set.storage[i])
 			}
 		}
+		fx.set = set
 	}
 	if judgeable {
 		fx.templates = scanTemplates(fx)
@@ -187,11 +202,19 @@ func receivedAt(f *capture.Flow) time.Time {
 	return received
 }
 
+// setOn is the request that set the flow's cookies, for texts.
+func (fx *Facts) setOn() string {
+	if fx.set == nil {
+		return ""
+	}
+	return fx.set.on
+}
+
 // storage is httpx.Store for fx's i-th Set-Cookie received at received:
 // the one computed with the facts when it is the same instant.
 func (fx *Facts) storage(i int, received time.Time) httpx.Storage {
-	if i < len(fx.setStorage) && received.Equal(fx.setReceived) {
-		return fx.setStorage[i]
+	if set := fx.set; set != nil && i < len(set.storage) && received.Equal(set.received) {
+		return set.storage[i]
 	}
 	f := fx.Flow
 	return httpx.Store(fx.SetCookies[i], f.Host, fx.Path, isSecureScheme(f.Scheme), fx.isBrowser(), received)

@@ -116,7 +116,11 @@ func (fx *Facts) indexHeaders() (challenges, setCookies []string) {
 			fx.csrfRequest, fx.fetchesCSRF = h, true
 		}
 		if hc.id == hCookie {
-			fx.Cookies = append(fx.Cookies, httpx.ParseCookie(h.Value)...)
+			if pairs := httpx.ParseCookie(h.Value); fx.Cookies == nil {
+				fx.Cookies = pairs // the usual single Cookie header: no copy
+			} else {
+				fx.Cookies = append(fx.Cookies, pairs...)
+			}
 		}
 		if hc.account && h.Value != "" && fx.accountHeader == 0 && i < maxIndexed {
 			fx.accountHeader = uint16(i + 1)

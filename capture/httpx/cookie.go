@@ -7,10 +7,10 @@
 package httpx
 
 import (
-	"net"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // SetCookie is one Set-Cookie line parsed as RFC 6265 §5.2 says a user agent
@@ -39,8 +39,8 @@ var chromeSessionExpiry = time.Date(1969, 12, 31, 23, 59, 59, 0, time.UTC)
 // ignores: no "=", or an empty name.
 func ParseSetCookie(line string) (c SetCookie, ok bool) {
 	c = SetCookie{Raw: strings.TrimSpace(line)}
-	parts := strings.Split(line, ";")
-	name, value, ok := strings.Cut(parts[0], "=")
+	first, attrs, hasAttrs := strings.Cut(line, ";")
+	name, value, ok := strings.Cut(first, "=")
 	if !ok {
 		return c, false
 	}
@@ -51,9 +51,12 @@ func ParseSetCookie(line string) (c SetCookie, ok bool) {
 	if len(c.Value) >= 2 && c.Value[0] == '"' && c.Value[len(c.Value)-1] == '"' {
 		c.Value = c.Value[1 : len(c.Value)-1]
 	}
-	for _, attr := range parts[1:] {
+	if !hasAttrs {
+		return c, true
+	}
+	for attr := range strings.SplitSeq(attrs, ";") {
 		k, v, _ := strings.Cut(attr, "=")
-		k, v = strings.ToLower(strings.TrimSpace(k)), strings.TrimSpace(v)
+		k, v = lowerKnown(strings.TrimSpace(k), setCookieAttrs), strings.TrimSpace(v)
 		switch k {
 		case "expires":
 			// Chrome's HAR export gives session cookies the expiry
@@ -80,7 +83,7 @@ func ParseSetCookie(line string) (c SetCookie, ok bool) {
 		case "httponly":
 			c.HTTPOnly = true
 		case "samesite":
-			c.SameSite = strings.ToLower(v)
+			c.SameSite = lowerKnown(v, sameSiteValues)
 		case "partitioned":
 			c.Partitioned = true
 		default:
@@ -90,6 +93,28 @@ func ParseSetCookie(line string) (c SetCookie, ok bool) {
 		}
 	}
 	return c, true
+}
+
+var (
+	setCookieAttrs = []string{"expires", "max-age", "domain", "path", "secure", "httponly", "samesite", "partitioned"}
+	sameSiteValues = []string{"lax", "strict", "none"}
+)
+
+// lowerKnown is strings.ToLower(s), without allocating for the spellings
+// servers send: an ASCII s that is one of known (lower-case ASCII) in any
+// case is that constant.
+func lowerKnown(s string, known []string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return strings.ToLower(s) // Unicode case rules
+		}
+	}
+	for _, k := range known {
+		if len(k) == len(s) && strings.EqualFold(s, k) {
+			return k
+		}
+	}
+	return strings.ToLower(s)
 }
 
 // parseMaxAge accepts an optional "-" and digits only (RFC 6265 §5.2.2).
@@ -212,7 +237,7 @@ func parseClock(tok string) (h, m, s int, ok bool) {
 func SetCookieLines(values []string) []string {
 	var out []string
 	for _, v := range values {
-		for _, line := range strings.Split(v, "\n") {
+		for line := range strings.SplitSeq(v, "\n") {
 			if strings.TrimSpace(line) != "" {
 				out = append(out, line)
 			}
@@ -254,6 +279,9 @@ func ParseCookie(v string) []CookiePair {
 				value = value[1 : len(value)-1]
 			}
 			if name != "" {
+				if out == nil { // sized once: a pair per ';' at most
+					out = make([]CookiePair, 0, strings.Count(v[end:], ";")+1)
+				}
 				start := pos + lead
 				out = append(out, CookiePair{Name: name, Value: value, Start: start,
 					ValueStart: start + eq + 1 + vlead, End: start + len(trimmed)})
@@ -293,7 +321,7 @@ func DomainMatch(host, domain string) bool {
 	if host == domain {
 		return true
 	}
-	return strings.HasSuffix(host, "."+domain) && net.ParseIP(host) == nil
+	return strings.HasSuffix(host, "."+domain) && !isIP(host)
 }
 
 // PathMatch is RFC 6265 §5.1.4.
