@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/provtap/provtap/capture"
 	"github.com/provtap/provtap/capture/httpx"
@@ -169,23 +168,15 @@ func clientIP(f *capture.Flow) string {
 func apiOf(f *capture.Flow, path string) (api, origin string) {
 	seg, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
 	k := apiKey{f.Scheme, f.Host, f.Port, seg}
-	apis.Lock()
-	a, ok := apis.m[k]
-	apis.Unlock()
-	if ok {
+	if a, ok := apis.lookup(k); ok {
 		return a.api, a.origin
 	}
 	host := strings.ToLower(f.Host)
 	if f.Port != 0 && f.Port != capture.DefaultPort(f.Scheme) {
 		host += ":" + strconv.Itoa(f.Port)
 	}
-	a = apiOrigin{f.Scheme + "://" + host + basePath(path), f.Origin()}
-	apis.Lock()
-	if len(apis.m) >= 4096 {
-		clear(apis.m)
-	}
-	apis.m[k] = a
-	apis.Unlock()
+	a := apiOrigin{f.Scheme + "://" + host + basePath(path), f.Origin()}
+	apis.store(k, a)
 	return a.api, a.origin
 }
 
@@ -198,10 +189,7 @@ type apiKey struct {
 	seg          string
 }
 
-var apis = struct {
-	sync.Mutex
-	m map[apiKey]apiOrigin
-}{m: map[apiKey]apiOrigin{}}
+var apis = newMemo[apiKey, apiOrigin](4096)
 
 // scimEndpoints are SCIM's resource endpoints (RFC 7644 §3.2): a path that
 // starts with one is mounted at the origin's root.
@@ -232,25 +220,14 @@ func (fx *Facts) accountOf() Account {
 
 // accounts caches Authorization values' accounts: a connector sends the
 // same one on thousands of calls.
-var accounts = struct {
-	sync.Mutex
-	m map[string]Account
-}{m: map[string]Account{}}
+var accounts = newMemo[string, Account](4096)
 
 func authAccount(v string) Account {
-	accounts.Lock()
-	a, ok := accounts.m[v]
-	accounts.Unlock()
-	if ok {
+	if a, ok := accounts.lookup(v); ok {
 		return a
 	}
-	a = parseAuthAccount(v)
-	accounts.Lock()
-	if len(accounts.m) >= 4096 {
-		clear(accounts.m)
-	}
-	accounts.m[v] = a
-	accounts.Unlock()
+	a := parseAuthAccount(v)
+	accounts.store(v, a)
 	return a
 }
 

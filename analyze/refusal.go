@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // Refusal is whether a server refused a request, and in its own words why.
@@ -228,28 +227,17 @@ func reasonFrom(body []byte, contentType string) string {
 		return readReason(body, contentType)
 	}
 	k := reasonKey{string(body), contentType}
-	reasons.Lock()
-	r, ok := reasons.m[k]
-	reasons.Unlock()
-	if ok {
+	if r, ok := reasons.lookup(k); ok {
 		return r
 	}
-	r = readReason(body, contentType)
-	reasons.Lock()
-	if len(reasons.m) >= 1024 {
-		clear(reasons.m)
-	}
-	reasons.m[k] = r
-	reasons.Unlock()
+	r := readReason(body, contentType)
+	reasons.store(k, r)
 	return r
 }
 
 // reasons caches reasonFrom for small bodies: a server refuses thousands
 // of calls with the same few answers, and reading one is a JSON decode.
-var reasons = struct {
-	sync.Mutex
-	m map[reasonKey]string
-}{m: map[reasonKey]string{}}
+var reasons = newMemo[reasonKey, string](1024)
 
 type reasonKey struct{ body, contentType string }
 

@@ -59,14 +59,11 @@ func (d *decoder) strRepeated(p *string) {
 		d.str(p)
 		return
 	}
-	start := d.pos + 1
-	i := scanPlain(d.data, start)
-	if i < len(d.data) && d.data[i] == '"' {
-		d.pos = i + 1
-		*p = d.intern.str(d.data[start:i])
-		return
+	if b, plain := d.stringBytes(); plain {
+		*p = d.intern.str(b)
+	} else {
+		*p = string(b)
 	}
-	*p = string(d.unquote(start, i))
 }
 
 // strSuffixOf is str for a string that is often the end of whole (the
@@ -77,16 +74,10 @@ func (d *decoder) strSuffixOf(p *string, whole string) {
 		d.str(p)
 		return
 	}
-	start := d.pos + 1
-	i := scanPlain(d.data, start)
-	if i < len(d.data) && d.data[i] == '"' {
-		d.pos = i + 1
-		if b := d.data[start:i]; len(b) > 0 && len(b) <= len(whole) && string(b) == whole[len(whole)-len(b):] {
-			*p = whole[len(whole)-len(b):]
-		} else {
-			*p = string(b)
-		}
-		return
+	b, plain := d.stringBytes()
+	if plain && len(b) > 0 && len(b) <= len(whole) && string(b) == whole[len(whole)-len(b):] {
+		*p = whole[len(whole)-len(b):]
+	} else {
+		*p = string(b)
 	}
-	*p = string(d.unquote(start, i))
 }

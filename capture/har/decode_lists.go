@@ -78,14 +78,13 @@ func (d *decoder) strOrRange(p *string, lo, hi *int) {
 		d.str(p)
 		return
 	}
-	s := d.pos + 1
-	i := scanPlain(d.data, s)
-	if i < len(d.data) && d.data[i] == '"' {
-		d.pos = i + 1
-		*lo, *hi = s, i
+	b, plain := d.stringBytes()
+	if plain {
+		*hi = d.pos - 1 // the closing quote
+		*lo = *hi - len(b)
 		return
 	}
-	*p = string(d.unquote(s, i))
+	*p = string(b)
 	*lo, *hi = -1, -1
 }
 

@@ -59,26 +59,29 @@ func hex4(b []byte, i int) rune {
 	return r
 }
 
-// readString reads the string at d.pos (its opening quote).
-func (d *decoder) readString() string {
-	start := d.pos + 1
-	i := scanPlain(d.data, start)
-	if i < len(d.data) && d.data[i] == '"' { // the usual case: nothing to decode
-		d.pos = i + 1
-		return string(d.data[start:i])
-	}
-	return string(d.unquote(start, i))
-}
-
-// readKey reads the key at d.pos; the result is valid until the next string.
-func (d *decoder) readKey() []byte {
+// stringBytes reads the string at d.pos (its opening quote): its bytes in
+// d.data when it needs no decoding (plain, the usual case), else decoded
+// into d.buf, valid until the next string.
+func (d *decoder) stringBytes() (b []byte, plain bool) {
 	start := d.pos + 1
 	i := scanPlain(d.data, start)
 	if i < len(d.data) && d.data[i] == '"' {
 		d.pos = i + 1
-		return d.data[start:i]
+		return d.data[start:i], true
 	}
-	return d.unquote(start, i)
+	return d.unquote(start, i), false
+}
+
+// readString reads the string at d.pos (its opening quote).
+func (d *decoder) readString() string {
+	b, _ := d.stringBytes()
+	return string(b)
+}
+
+// readKey reads the key at d.pos; the result is valid until the next string.
+func (d *decoder) readKey() []byte {
+	b, _ := d.stringBytes()
+	return b
 }
 
 // unquote checks and decodes the string whose content starts at start, as
