@@ -76,7 +76,7 @@ func childMain(args []string) int {
 		stat = func() string { return "" }
 	case "bare":
 		addrs, shutdown, err = serveBare(*home)
-		stat = func() string { return "" }
+		stat = schedWait
 	case "provtap":
 		addrs, stat, shutdown, err = serveProvtap(*home, *har, *consumer)
 	default:
@@ -197,7 +197,7 @@ func serveProvtap(home, harPath, consumer string) ([]string, func() string, func
 		findings.Add(int64(len(eng.Flush())))
 	}()
 	stat := func() string {
-		return fmt.Sprintf("flows=%d findings=%d", flows.Load(), findings.Load())
+		return fmt.Sprintf("flows=%d findings=%d %s", flows.Load(), findings.Load(), schedWait())
 	}
 	shutdown := func() string {
 		p.Close()

@@ -35,7 +35,8 @@ provtap/mitmdump ≥ 12 over http and ≥ 10 over https, p99 provtap/bare ≤
 1.20, and, for information, proxy CPU per request provtap/bare (over
 all rounds and the median of the rounds), req/s bare/direct and req/s
 provtap/bare in each round.
-Last, what provtap recorded and analyzed, and each proxy's peak RSS.
+Last, what provtap recorded and analyzed, each proxy's peak RSS, and how long
+its goroutines waited, runnable, for a thread (p50/p99, runtime/metrics).
 
 -scale N instead measures provtap on a night's run of N flows: it generates
 an N-flow capture (many service accounts interleaved, no client addresses,

@@ -76,17 +76,24 @@ func run(cfg config) (*report, error) {
 	for _, r := range rep.rows {
 		sortDurations(r.lat)
 	}
-	var answered []string
+	var answered, waits []string
 	for _, t := range targets {
 		if t.p == nil {
 			continue
 		}
 		rep.rss = append(rep.rss, fmt.Sprintf("%s %d MB", t.name, procStatusKB(t.p.pid(), "VmHWM")/1024))
 		answered = append(answered, fmt.Sprintf("%s %d", t.name, sumAll(rep, t.name)))
-		if st := t.p.stat(); t.name == "provtap" && st != nil {
+		st := t.p.stat()
+		if st["schedp99"] != "" {
+			waits = append(waits, fmt.Sprintf("%s %s/%s µs", t.name, st["schedp50"], st["schedp99"]))
+		}
+		if t.name == "provtap" && st != nil {
 			rep.notes = append(rep.notes, fmt.Sprintf("provtap consumer: %s flows recorded+analyzed of %d requests answered, %s findings",
 				st["flows"], sumAll(rep, "provtap"), st["findings"]))
 		}
+	}
+	if len(waits) > 0 {
+		rep.notes = append(rep.notes, "goroutines' wait for a thread, p50/p99 over the run (runtime/metrics): "+strings.Join(waits, ", "))
 	}
 	rep.notes = append(rep.notes, "requests answered, warm-up included (to normalize CPU profiles): "+strings.Join(answered, ", "))
 	return rep, nil
