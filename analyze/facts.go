@@ -26,10 +26,12 @@ type Facts struct {
 	// Subresource: a browser request that cannot carry custom headers.
 	Subresource bool
 
-	Path   string     // request path without the query
-	Query  url.Values // parsed query (nil when none)
-	Origin string     // scheme://host:port
-	API    string     // origin and base path: the unit presence is judged in
+	Path string // request path without the query
+	// Query is the parsed query (nil when none). Flows with the same query
+	// share it (queries): read it, never change it.
+	Query  url.Values
+	Origin string // scheme://host:port
+	API    string // origin and base path: the unit presence is judged in
 
 	Refusal    Refusal
 	Challenges []httpx.Challenge // the response's WWW-Authenticate
@@ -135,7 +137,7 @@ func newFacts(f *capture.Flow) *Facts {
 	fx.Path = pathOnly(f)
 	fx.Query = queryOf(f)
 	fx.API, fx.Origin = apiOf(f, fx.Path)
-	fx.Agent = clientIP(f) + "\x00" + fx.reqHeader(hUserAgent)
+	fx.Agent = clientAgent(clientIP(f), fx.reqHeader(hUserAgent))
 	fx.Challenges = httpx.ParseChallenges(challenges)
 	for _, line := range httpx.SetCookieLines(setCookies) {
 		if sc, ok := httpx.ParseSetCookie(line); ok {
@@ -161,6 +163,23 @@ func clientIP(f *capture.Flow) string {
 	}
 	return f.ClientAddr
 }
+
+// clientAgent is the Agent of a request from ip with the User-Agent ua.
+func clientAgent(ip, ua string) string {
+	k := agentKey{ip, ua}
+	if a, ok := agents.lookup(k); ok {
+		return a
+	}
+	a := ip + "\x00" + ua
+	agents.store(k, a)
+	return a
+}
+
+type agentKey struct{ ip, userAgent string }
+
+// agents caches Agents: a capture has few client programs, and building
+// the string anew was an allocation per flow.
+var agents = newMemo[agentKey, string](4096)
 
 // apiOf is the API a request went to, as people write it: scheme, host,
 // a port only when it is not the scheme's, and the base path; and its
@@ -334,9 +353,19 @@ func queryOf(f *capture.Flow) url.Values {
 	if !ok || q == "" {
 		return nil
 	}
+	if v, ok := queries.lookup(q); ok {
+		return v
+	}
 	v, _ := url.ParseQuery(q)
+	queries.store(q, v)
 	return v
 }
+
+// queries caches parsed queries by their text: a client repeats the same
+// few (an API key parameter) on every call, and parsing one anew cost a map
+// and a slice per value on every flow. The Values are shared by every flow
+// with that query, so nothing may change them.
+var queries = newMemo[string, url.Values](4096)
 
 // FactsOf is what can be known of f on its own — refusal, challenges,
 // cookies sent and set, account — without the traffic around it (no

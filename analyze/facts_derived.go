@@ -29,6 +29,10 @@ type derived struct {
 	// of each lower-case name in name order (LostQueryParam), sorted by
 	// lower-case name.
 	paramCandidates []namedHeader
+	// candidateBuf and paramBuf hold the usual few candidates, so they
+	// come with the facts' allocation.
+	candidateBuf [3]namedHeader
+	paramBuf     [1]namedHeader
 	// csrfRequest and csrfResponse are the first CSRF header of the
 	// request and of the response (csrfHeader), when there is one.
 	csrfRequest, csrfResponse capture.Header
@@ -87,6 +91,7 @@ func (fx *Facts) derive() {
 		fx.candidates = nil // collected with the headers, before judgeable was known
 	}
 	if judgeable && len(fx.Query) > 0 {
+		fx.paramCandidates = fx.paramBuf[:0]
 		for _, name := range sortedNames(fx.Query) {
 			hc := classOf(name)
 			if hc.param && !hasCandidate(fx.paramCandidates, hc.lower) && len(fx.Query[name]) > 0 {

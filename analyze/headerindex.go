@@ -108,7 +108,7 @@ func (fx *Facts) indexHeaders() (challenges, setCookies []string) {
 		}
 		if hc.candidate && !hasCandidate(fx.candidates, hc.lower) {
 			if fx.candidates == nil {
-				fx.candidates = make([]namedHeader, 0, 4)
+				fx.candidates = fx.candidateBuf[:0]
 			}
 			fx.candidates = append(fx.candidates, namedHeader{hc.lower, h})
 		}
