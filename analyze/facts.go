@@ -138,7 +138,7 @@ func newFacts(f *capture.Flow) *Facts {
 	fx.Path = pathOnly(f)
 	fx.Query, fx.queryNames = queryOf(f)
 	fx.API, fx.Origin = apiOf(f, fx.Path)
-	fx.Agent = clientIP(f) + "\x00" + fx.reqHeader(hUserAgent)
+	fx.Agent = clientAgent(clientIP(f), fx.reqHeader(hUserAgent))
 	fx.Challenges = httpx.ParseChallenges(challenges)
 	for _, line := range httpx.SetCookieLines(setCookies) {
 		if sc, ok := httpx.ParseSetCookie(line); ok {
@@ -164,6 +164,23 @@ func clientIP(f *capture.Flow) string {
 	}
 	return f.ClientAddr
 }
+
+// clientAgent is the Agent of a request from ip with the User-Agent ua.
+func clientAgent(ip, ua string) string {
+	k := agentKey{ip, ua}
+	if a, ok := agents.lookup(k); ok {
+		return a
+	}
+	a := ip + "\x00" + ua
+	agents.store(k, a)
+	return a
+}
+
+type agentKey struct{ ip, userAgent string }
+
+// agents caches Agents: a capture has a few client programs, and building
+// the string anew was an allocation per flow.
+var agents = newMemo[agentKey, string](4096)
 
 // apiOf is the API a request went to, as people write it: scheme, host,
 // a port only when it is not the scheme's, and the base path; and its
