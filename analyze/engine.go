@@ -26,7 +26,7 @@ type Engine struct {
 
 	next    int            // next flow ID to release from the reorder buffer
 	pending map[int]*Facts // completed, waiting for a lower ID
-	window  []*held        // released in order, waiting for a challenge to settle
+	window  []held         // released in order, waiting for a challenge to settle
 	last    time.Time      // latest start seen: the capture's clock
 	// outbuf holds findings until no earlier flow can get one: the engine
 	// hands findings on in flow order.
@@ -35,7 +35,8 @@ type Engine struct {
 	emitFn  func(Finding) // appends to outbuf; made once
 }
 
-// held is a flow in the lookahead window.
+// held is a flow in the lookahead window, kept by value: one allocation
+// less per flow.
 type held struct {
 	fx       *Facts
 	waiting  bool      // an unanswered challenge
@@ -188,15 +189,15 @@ func (e *Engine) admit(fx *Facts, out []Finding) []Finding {
 	if f.Start.After(e.last) {
 		e.last = f.Start
 	}
-	for _, h := range e.window {
-		if h.waiting && answers(fx, h.fx) {
+	for i := range e.window {
+		if h := &e.window[i]; h.waiting && answers(fx, h.fx) {
 			h.waiting = false
 			h.fx.Challenged, h.fx.Answered = true, f.ID
 			fx.Answers = h.fx.Flow.ID
 			break
 		}
 	}
-	h := &held{fx: fx}
+	h := held{fx: fx}
 	if awaitsAnswer(fx) {
 		end := f.End
 		if end.Before(f.Start) {
@@ -212,8 +213,8 @@ func (e *Engine) admit(fx *Facts, out []Finding) []Finding {
 // window's settled head to the analyzers, and lets Settlers release what
 // they held until t.
 func (e *Engine) settle(t time.Time, out []Finding) []Finding {
-	for i, h := range e.window {
-		if h.waiting && (!t.Before(h.deadline) || len(e.window)-i > maxWindow) {
+	for i := range e.window {
+		if h := &e.window[i]; h.waiting && (!t.Before(h.deadline) || len(e.window)-i > maxWindow) {
 			h.waiting = false
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"net"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -26,10 +25,14 @@ type Facts struct {
 	// Subresource: a browser request that cannot carry custom headers.
 	Subresource bool
 
-	Path   string     // request path without the query
-	Query  url.Values // parsed query (nil when none)
-	Origin string     // scheme://host:port
-	API    string     // origin and base path: the unit presence is judged in
+	Path string // request path without the query
+	// Query is the parsed query (nil when none). Flows with the same query
+	// share it (queries): read it, never change it.
+	Query url.Values
+	// queryNames are Query's names, sorted (shared like Query).
+	queryNames []string
+	Origin     string // scheme://host:port
+	API        string // origin and base path: the unit presence is judged in
 
 	Refusal    Refusal
 	Challenges []httpx.Challenge // the response's WWW-Authenticate
@@ -133,9 +136,9 @@ func newFacts(f *capture.Flow) *Facts {
 	dest := fx.reqHeader(hSecFetchDest)
 	fx.Subresource = dest != "" && !strings.EqualFold(dest, "empty")
 	fx.Path = pathOnly(f)
-	fx.Query = queryOf(f)
+	fx.Query, fx.queryNames = queryOf(f)
 	fx.API, fx.Origin = apiOf(f, fx.Path)
-	fx.Agent = clientIP(f) + "\x00" + fx.reqHeader(hUserAgent)
+	fx.Agent = clientAgent(clientIP(f), fx.reqHeader(hUserAgent))
 	fx.Challenges = httpx.ParseChallenges(challenges)
 	for _, line := range httpx.SetCookieLines(setCookies) {
 		if sc, ok := httpx.ParseSetCookie(line); ok {
@@ -161,6 +164,23 @@ func clientIP(f *capture.Flow) string {
 	}
 	return f.ClientAddr
 }
+
+// clientAgent is the Agent of a request from ip with the User-Agent ua.
+func clientAgent(ip, ua string) string {
+	k := agentKey{ip, ua}
+	if a, ok := agents.lookup(k); ok {
+		return a
+	}
+	a := ip + "\x00" + ua
+	agents.store(k, a)
+	return a
+}
+
+type agentKey struct{ ip, userAgent string }
+
+// agents caches Agents: a capture has a few client programs, and building
+// the string anew was an allocation per flow.
+var agents = newMemo[agentKey, string](4096)
 
 // apiOf is the API a request went to, as people write it: scheme, host,
 // a port only when it is not the scheme's, and the base path; and its
@@ -282,12 +302,7 @@ func (fx *Facts) keyAccount() Account {
 	if len(query) == 0 {
 		return Account{}
 	}
-	names := make([]string, 0, len(query))
-	for name := range query {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range fx.queryNames {
 		if classOf(name).accountParam && len(query[name]) > 0 && query[name][0] != "" {
 			v := query[name][0]
 			return Account{Key: "query:" + strings.ToLower(name) + ":" + digest(v),
@@ -324,19 +339,37 @@ func digest(s string) string {
 	return strconv.FormatUint(h, 36)
 }
 
-// queryOf is the request's query, parsed only when it has one.
-func queryOf(f *capture.Flow) url.Values {
+// queryOf is the request's query, parsed only when it has one, and its
+// names in order.
+func queryOf(f *capture.Flow) (url.Values, []string) {
 	t := f.Target
 	if t == "" || strings.Contains(t, "://") {
-		return f.Query()
+		q := f.Query()
+		return q, sortedNames(q)
 	}
-	_, q, ok := strings.Cut(t, "?")
-	if !ok || q == "" {
-		return nil
+	_, raw, ok := strings.Cut(t, "?")
+	if !ok || raw == "" {
+		return nil, nil
 	}
-	v, _ := url.ParseQuery(q)
-	return v
+	if q, ok := queries.lookup(raw); ok {
+		return q.values, q.names
+	}
+	v, _ := url.ParseQuery(raw)
+	q := parsedQuery{v, sortedNames(v)}
+	queries.store(raw, q)
+	return q.values, q.names
 }
+
+type parsedQuery struct {
+	values url.Values
+	names  []string
+}
+
+// queries caches parsed queries by their text: a client repeats the same
+// few (an API key parameter) on every call, and parsing and sorting one
+// anew cost a map, a slice per value and the sort on every flow. Every
+// flow with that query shares them, so nothing may change them.
+var queries = newMemo[string, parsedQuery](4096)
 
 // FactsOf is what can be known of f on its own — refusal, challenges,
 // cookies sent and set, account — without the traffic around it (no

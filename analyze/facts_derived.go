@@ -29,6 +29,12 @@ type derived struct {
 	// of each lower-case name in name order (LostQueryParam), sorted by
 	// lower-case name.
 	paramCandidates []namedHeader
+	// candidateBuf, paramBuf and cookieBuf hold the usual few candidates
+	// and Cookie pairs, so they come with the facts' allocation (which
+	// they keep within 1 KB).
+	candidateBuf [3]namedHeader
+	paramBuf     [1]namedHeader
+	cookieBuf    [1]httpx.CookiePair
 	// csrfRequest and csrfResponse are the first CSRF header of the
 	// request and of the response (csrfHeader), when there is one.
 	csrfRequest, csrfResponse capture.Header
@@ -87,7 +93,8 @@ func (fx *Facts) derive() {
 		fx.candidates = nil // collected with the headers, before judgeable was known
 	}
 	if judgeable && len(fx.Query) > 0 {
-		for _, name := range sortedNames(fx.Query) {
+		fx.paramCandidates = fx.paramBuf[:0]
+		for _, name := range fx.queryNames {
 			hc := classOf(name)
 			if hc.param && !hasCandidate(fx.paramCandidates, hc.lower) && len(fx.Query[name]) > 0 {
 				fx.paramCandidates = append(fx.paramCandidates, namedHeader{hc.lower, capture.Header{Name: name, Value: fx.Query[name][0]}})

@@ -108,7 +108,7 @@ func (fx *Facts) indexHeaders() (challenges, setCookies []string) {
 		}
 		if hc.candidate && !hasCandidate(fx.candidates, hc.lower) {
 			if fx.candidates == nil {
-				fx.candidates = make([]namedHeader, 0, 4)
+				fx.candidates = fx.candidateBuf[:0]
 			}
 			fx.candidates = append(fx.candidates, namedHeader{hc.lower, h})
 		}
@@ -116,15 +116,17 @@ func (fx *Facts) indexHeaders() (challenges, setCookies []string) {
 			fx.csrfRequest, fx.fetchesCSRF = h, true
 		}
 		if hc.id == hCookie {
-			if pairs := httpx.ParseCookie(h.Value); fx.Cookies == nil {
-				fx.Cookies = pairs // the usual single Cookie header: no copy
-			} else {
-				fx.Cookies = append(fx.Cookies, pairs...)
+			if fx.Cookies == nil {
+				fx.Cookies = fx.cookieBuf[:0]
 			}
+			fx.Cookies = httpx.AppendCookie(fx.Cookies, h.Value)
 		}
 		if hc.account && h.Value != "" && fx.accountHeader == 0 && i < maxIndexed {
 			fx.accountHeader = uint16(i + 1)
 		}
+	}
+	if len(fx.Cookies) == 0 {
+		fx.Cookies = nil // as when no Cookie header held a pair
 	}
 	for i, h := range f.ResponseHeaders {
 		hc := classOf(h.Name)

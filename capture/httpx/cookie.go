@@ -7,6 +7,7 @@
 package httpx
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -258,8 +259,12 @@ type CookiePair struct {
 
 // ParseCookie splits a Cookie header value ("a=1; b=2") into its pairs, in
 // order. A part without "=" or with an empty name is skipped.
-func ParseCookie(v string) []CookiePair {
-	var out []CookiePair
+func ParseCookie(v string) []CookiePair { return AppendCookie(nil, v) }
+
+// AppendCookie appends v's pairs (ParseCookie) to dst: a caller with room
+// for the usual pair saves the allocation.
+func AppendCookie(dst []CookiePair, v string) []CookiePair {
+	sized := false
 	for pos := 0; pos <= len(v); {
 		end := strings.IndexByte(v[pos:], ';')
 		if end < 0 {
@@ -279,17 +284,17 @@ func ParseCookie(v string) []CookiePair {
 				value = value[1 : len(value)-1]
 			}
 			if name != "" {
-				if out == nil { // sized once: a pair per ';' at most
-					out = make([]CookiePair, 0, strings.Count(v[end:], ";")+1)
+				if !sized { // sized once: a pair per ';' at most
+					dst, sized = slices.Grow(dst, strings.Count(v[end:], ";")+1), true
 				}
 				start := pos + lead
-				out = append(out, CookiePair{Name: name, Value: value, Start: start,
+				dst = append(dst, CookiePair{Name: name, Value: value, Start: start,
 					ValueStart: start + eq + 1 + vlead, End: start + len(trimmed)})
 			}
 		}
 		pos = end + 1
 	}
-	return out
+	return dst
 }
 
 // CookieValues is every name=value the Cookie header values carry, by name,

@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -110,6 +111,11 @@ func FuzzParseCookie(f *testing.F) {
 				t.Fatalf("name %q is not the pair %q", p.Name, v[p.Start:p.End])
 			}
 			last = p.End
+		}
+		// AppendCookie is the same parse after what dst held.
+		prefix := []CookiePair{{Name: "kept"}}
+		if got, want := AppendCookie(prefix, v), append(prefix, ParseCookie(v)...); !slices.Equal(got, want) {
+			t.Fatalf("AppendCookie(%q) = %+v, want %+v", v, got, want)
 		}
 	})
 }
