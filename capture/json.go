@@ -1,6 +1,8 @@
 package capture
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"slices"
 	"unicode/utf8"
 )
@@ -34,29 +36,35 @@ const jsonChunk = 4096
 // are escaped): the hand-written encoders of HAR entries and findings use
 // it, since reflection was most of their cost. The recorder runs it over
 // every header and body of a live flow, so it writes into room made once
-// per chunk, one table look-up per byte; appendJSONStringPlain in
-// json_test.go is the byte-at-a-time reference it is fuzzed against.
+// per chunk and copies eight plain bytes per step; appendJSONStringPlain
+// in json_test.go is the byte-at-a-time reference it is fuzzed against.
 func AppendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	for i := 0; i < len(s); {
 		end := min(len(s), i+jsonChunk)
 		// Six bytes out per byte in at most (`\u00XX`, `\ufffd`; U+2028 is
-		// three in, six out), plus a rune that starts before end and runs past it.
-		b = slices.Grow(b, 6*(end-i)+utf8.UTFMax)
+		// three in, six out), plus a rune that starts before end and runs
+		// past it, plus the whole word stored when fewer of it were plain.
+		b = slices.Grow(b, 6*(end-i)+utf8.UTFMax+8)
 		out := b[len(b):cap(b)]
 		n := 0
 		for i < end {
-			// Byte by byte: in the texts recorded (JSON bodies) the runs
-			// between escapes are too short for copy to pay.
+			if end-i >= 8 {
+				w := wordAt(s[i : i+8])
+				binary.LittleEndian.PutUint64(out[n:], w)
+				plain := plainBytes(w)
+				n += plain
+				i += plain
+				if plain == 8 {
+					continue
+				}
+			}
 			c := s[i]
-			esc := jsonEscape[c]
-			if esc == 0 {
+			switch esc := jsonEscape[c]; esc {
+			case 0:
 				out[n] = c
 				n++
 				i++
-				continue
-			}
-			switch esc {
 			case 'u':
 				out[n], out[n+1], out[n+2], out[n+3], out[n+4], out[n+5] = '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf]
 				n += 6
@@ -84,4 +92,26 @@ func AppendJSONString(b []byte, s string) []byte {
 		b = b[:len(b)+n]
 	}
 	return append(b, '"')
+}
+
+// wordAt is the eight bytes of s (len 8) as a little-endian word; the
+// compiler makes it one load.
+func wordAt(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// plainBytes is how many of the first bytes of the word w (0–8) jsonEscape
+// leaves as they are. Each test below marks the high bit of the bytes it
+// matches (x-0x01 borrows into the high bit of a zero byte of x, &^x drops
+// bytes whose high bit was set already); borrows only run upwards from a
+// true match, so the lowest mark is exact.
+func plainBytes(w uint64) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	quote, backslash := w^('"'*ones), w^('\\'*ones)
+	special := ((w - 0x20*ones) &^ w) | // a byte below 0x20
+		((quote - ones) &^ quote) | ((backslash - ones) &^ backslash) |
+		w // a byte ≥ 0x80
+	return bits.TrailingZeros64(special&highs) / 8 // 64/8 when none is marked
 }

@@ -62,6 +62,7 @@ func appendJSONStringPlain(b []byte, s string) []byte {
 // writes \b and \f short, the captures have always had \u0008 and \u000c.
 func FuzzAppendJSONString(f *testing.F) {
 	f.Add("plain", 0)
+	f.Add("1234567\x1f1234567\x20\x21\x22\x23\x5b\x5c\x5d\x7f\x80\x9f\xa0\xc2\xa0\xe0", 0) // around each test of plainBytes
 	f.Add("\x00\x1f\"\\\n\r\t\x7f", 3)
 	f.Add("\u2028\u2029 é 日本 \xff\xfe\xc3", 0)
 	f.Add(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"id":"2819c223"}`, 1)
