@@ -1,18 +1,47 @@
-package har
+package har_test
 
 import (
 	"os"
+	"path/filepath"
+	"sync"
 	"testing"
+
+	"github.com/provtap/provtap/capture/capturetest"
+	"github.com/provtap/provtap/capture/har"
 )
 
-// c100k is a 100k-flow capture of the test generator; the benchmarks that
-// read it are skipped where it is absent.
-const c100k = "/work/baseline/c100k.har"
+// benchDir holds the generated captures of this test binary's benchmarks;
+// TestMain removes it.
+var benchDir string
 
-func openC100k(b *testing.B) *os.File {
-	f, err := os.Open(c100k)
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if benchDir != "" {
+		os.RemoveAll(benchDir)
+	}
+	os.Exit(code)
+}
+
+var c100k = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "har-bench-")
 	if err != nil {
-		b.Skip("no", c100k)
+		return "", err
+	}
+	benchDir = dir
+	path := filepath.Join(dir, "c100k.har")
+	return path, capturetest.GenerateCorpus(100_000, 1).WriteHAR(path)
+})
+
+// openC100k opens a 100k-flow capture of the test generator (the corpus of
+// the performance goals), written once per test binary.
+func openC100k(b *testing.B) *os.File {
+	path, err := c100k()
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
 	}
 	b.Cleanup(func() { f.Close() })
 	return f
@@ -22,11 +51,12 @@ func openC100k(b *testing.B) *os.File {
 func BenchmarkIndexC100k(b *testing.B) {
 	f := openC100k(b)
 	b.ReportAllocs()
+	b.ResetTimer()
 	for range b.N {
 		if _, err := f.Seek(0, 0); err != nil {
 			b.Fatal(err)
 		}
-		if _, _, err := indexEntries(f, nil); err != nil {
+		if _, _, err := har.IndexEntries(f, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -36,7 +66,7 @@ func BenchmarkIndexC100k(b *testing.B) {
 // goroutine (the second pass's work without its parallelism).
 func BenchmarkDecodeC100k(b *testing.B) {
 	f := openC100k(b)
-	idx, _, err := indexEntries(f, nil)
+	idx, _, err := har.IndexEntries(f, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -44,7 +74,7 @@ func BenchmarkDecodeC100k(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		for lo := 0; lo < len(idx); lo += 512 {
-			if _, err := decodeSpans(f, idx[lo:min(lo+512, len(idx))], lo+1, nil); err != nil {
+			if _, err := har.DecodeSpans(f, idx[lo:min(lo+512, len(idx))], lo+1, nil); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -9,19 +9,27 @@ import (
 // JSON pieces the entry encoder (encode_flow.go) shares with the reference
 // encoder its tests hold it to.
 
-func appendNVs(b []byte, nvs []harNV) []byte {
+// appendQueryString appends the queryString array of rawURL, the bytes
+// appendNVs(b, queryString(rawURL)) writes.
+func appendQueryString(b []byte, rawURL string) []byte {
 	b = append(b, '[')
-	for i, nv := range nvs {
-		if i > 0 {
+	first := true
+	for name, value := range queryPairs(rawURL) {
+		if !first {
 			b = append(b, ',')
 		}
-		b = append(b, `{"name":`...)
-		b = capture.AppendJSONString(b, nv.Name)
-		b = append(b, `,"value":`...)
-		b = capture.AppendJSONString(b, nv.Value)
-		b = append(b, '}')
+		first = false
+		b = appendNV(b, name, value)
 	}
 	return append(b, ']')
+}
+
+func appendNV(b []byte, name, value string) []byte {
+	b = append(b, `{"name":`...)
+	b = capture.AppendJSONString(b, name)
+	b = append(b, `,"value":`...)
+	b = capture.AppendJSONString(b, value)
+	return append(b, '}')
 }
 
 func appendCookies(b []byte, cs []harCookie) []byte {

@@ -67,7 +67,7 @@ func appendFlowRequest(b []byte, f *capture.Flow) []byte {
 	b = appendHeaders(b, f.RequestHeaders)
 	b = append(b, `,"queryString":`...)
 	if strings.IndexByte(f.URL, '?') >= 0 { // url.Parse finds no query without one
-		b = appendNVs(b, queryString(f.URL))
+		b = appendQueryString(b, f.URL)
 	} else {
 		b = append(b, "[]"...)
 	}
@@ -182,11 +182,7 @@ func appendHeaders(b []byte, hs []capture.Header) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, `{"name":`...)
-		b = capture.AppendJSONString(b, h.Name)
-		b = append(b, `,"value":`...)
-		b = capture.AppendJSONString(b, h.Value)
-		b = append(b, '}')
+		b = appendNV(b, h.Name, h.Value)
 	}
 	return append(b, ']')
 }

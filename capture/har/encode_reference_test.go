@@ -213,3 +213,14 @@ func entryFromFlow(f *capture.Flow) harEntry {
 	e.Response.Content = content
 	return e
 }
+
+func appendNVs(b []byte, nvs []harNV) []byte {
+	b = append(b, '[')
+	for i, nv := range nvs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendNV(b, nv.Name, nv.Value)
+	}
+	return append(b, ']')
+}

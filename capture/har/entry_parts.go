@@ -1,6 +1,7 @@
 package har
 
 import (
+	"iter"
 	"net/url"
 	"strings"
 	"time"
@@ -13,24 +14,37 @@ import (
 
 func queryString(raw string) []harNV {
 	out := []harNV{}
-	u, err := url.Parse(raw)
-	if err != nil || u.RawQuery == "" {
-		return out
-	}
-	for _, kv := range strings.Split(u.RawQuery, "&") {
-		if kv == "" {
-			continue
-		}
-		k, v, _ := strings.Cut(kv, "=")
-		if uk, err := url.QueryUnescape(k); err == nil {
-			k = uk
-		}
-		if uv, err := url.QueryUnescape(v); err == nil {
-			v = uv
-		}
+	for k, v := range queryPairs(raw) {
 		out = append(out, harNV{k, v})
 	}
 	return out
+}
+
+// queryPairs yields the name and value of each pair of raw's query, each
+// unescaped unless its escapes are invalid. The recorder encodes them as
+// they come, without the slice of queryString.
+func queryPairs(raw string) iter.Seq2[string, string] {
+	return func(yield func(string, string) bool) {
+		u, err := url.Parse(raw)
+		if err != nil || u.RawQuery == "" {
+			return
+		}
+		for kv := range strings.SplitSeq(u.RawQuery, "&") {
+			if kv == "" {
+				continue
+			}
+			k, v, _ := strings.Cut(kv, "=")
+			if uk, err := url.QueryUnescape(k); err == nil {
+				k = uk
+			}
+			if uv, err := url.QueryUnescape(v); err == nil {
+				v = uv
+			}
+			if !yield(k, v) {
+				return
+			}
+		}
+	}
 }
 
 func requestCookies(hs []capture.Header) []harCookie {
