@@ -80,7 +80,7 @@ func (m *Model) syncDetail() {
 		return
 	}
 	own, ev := m.findingsOn(r.id)
-	f := r.meta()
+	f := r.meta(m.store.texts)
 	fixable := m.canFix(f)
 	if m.detail.flow != nil && m.detail.flow.ID == r.id && len(own) == len(m.detail.own) && len(ev) == len(m.detail.evidence) && fixable == m.detail.fixable {
 		return
@@ -133,7 +133,7 @@ func (m *Model) describe(id int) string {
 	if r == nil {
 		return fmt.Sprintf("#%d", id)
 	}
-	return oneLine(fmt.Sprintf("#%d %s %s → %s", id, r.methodText(), r.path, r.statusText()))
+	return oneLine(fmt.Sprintf("#%d %s %s → %s", id, r.methodText(), m.store.texts.text(r.path), r.statusText()))
 }
 
 // jumpTo selects a flow in the list, clearing a filter that hides it.
@@ -231,7 +231,7 @@ func (m *Model) targetFlow() *capture.Flow {
 		if d := m.detail.flow; d != nil && d.ID == r.id {
 			return d // read back already
 		}
-		return r.meta()
+		return r.meta(m.store.texts)
 	}
 	return nil
 }

@@ -57,7 +57,7 @@ func (m *Model) subjectFor(q filter, r *row) subject {
 	if q.usesFindings() {
 		kinds = st.kinds(r)
 	}
-	return subject{r: r, kinds: kinds, load: func(r *row) *capture.Flow {
+	return subject{r: r, texts: st.texts, kinds: kinds, load: func(r *row) *capture.Flow {
 		f, _ := st.fullRow(r) // the same read-back as Model.full
 		return f
 	}}
@@ -117,7 +117,7 @@ func (m *Model) refresh() tea.Cmd {
 			rows = append(rows, r)
 		}
 	}
-	m.list.setRows(m.list.order.sorted(rows))
+	m.list.setRows(m.list.order.sorted(m.store.texts, rows))
 	m.syncDetail()
 	if n == len(all) {
 		return nil
@@ -217,7 +217,7 @@ func (m *Model) resort() {
 	if m.plainView() {
 		m.list.setRows(m.store.all)
 	} else {
-		m.list.setRows(m.list.order.sorted(m.list.rows))
+		m.list.setRows(m.list.order.sorted(m.store.texts, m.list.rows))
 	}
 	m.syncDetail()
 }

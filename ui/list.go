@@ -19,14 +19,15 @@ import (
 // The rows are in flow-ID order unless the list is sorted (order): then the
 // ID-ordered helpers of rowsByID do not apply, and add and indexOf do.
 type listPane struct {
-	rows   rowsByID // the flows shown (all, or those matching the filter), in order
-	order  sortKey  // how rows are sorted
-	hostW  int      // the widest host:port among the flows (set by the model)
-	empty  []string // what an empty list says (set by the model)
-	cursor int      // index into rows; meaningless when rows is empty
-	offset int      // index of the first row on screen
-	follow bool     // keep the last row selected as flows arrive
-	marked int      // the flow `m` marked for a diff (◆), 0: none
+	rows   rowsByID  // the flows shown (all, or those matching the filter), in order
+	texts  *rowTexts // the store's: the rows' hosts and paths
+	order  sortKey   // how rows are sorted
+	hostW  int       // the widest host:port among the flows (set by the model)
+	empty  []string  // what an empty list says (set by the model)
+	cursor int       // index into rows; meaningless when rows is empty
+	offset int       // index of the first row on screen
+	follow bool      // keep the last row selected as flows arrive
+	marked int       // the flow `m` marked for a diff (◆), 0: none
 	width  int
 	height int // lines, including the header line
 	keys   *keyMap
@@ -94,7 +95,7 @@ func (l *listPane) add(r *row) {
 	if l.order == sortFlow {
 		l.rows, i = l.rows.insert(r)
 	} else {
-		i = sort.Search(len(l.rows), func(j int) bool { return l.order.less(r, l.rows[j]) })
+		i = sort.Search(len(l.rows), func(j int) bool { return l.order.less(l.texts, r, l.rows[j]) })
 		l.rows = append(l.rows, nil)
 		copy(l.rows[i+1:], l.rows[i:])
 		l.rows[i] = r
@@ -296,7 +297,7 @@ func (l *listPane) writeRow(b *strings.Builder, r *row, c columns, sel bool) {
 	id := fitRight(strconv.Itoa(r.id), c.id)
 	method := fit(r.methodText(), c.method)
 	status := fit(r.statusText(), c.status)
-	p := oneLine(r.path)
+	p := oneLine(l.texts.text(r.path))
 	if r.flags&rowPathCut != 0 {
 		p += "…"
 	}
@@ -306,7 +307,7 @@ func (l *listPane) writeRow(b *strings.Builder, r *row, c columns, sel bool) {
 	path := fit(p, c.path)
 	var host, tm, size, dur string
 	if c.host > 0 {
-		host = fit(oneLine(r.host), c.host) + " "
+		host = fit(oneLine(l.texts.text(r.host)), c.host) + " "
 	}
 	if c.time > 0 {
 		tm = fit(inZone(r.startTime(), l.zone).Format("15:04:05"), c.time) + " "

@@ -16,7 +16,8 @@ import (
 // (filterscan.go) can match it.
 type subject struct {
 	r     *row
-	kinds []string // the kinds of the findings on the flow
+	texts *rowTexts // the store's: r's host and path
+	kinds []string  // the kinds of the findings on the flow
 	load  func(*row) *capture.Flow
 	full  *capture.Flow
 }
@@ -26,7 +27,7 @@ func (s *subject) flow() *capture.Flow {
 		if s.load != nil {
 			s.full = s.load(s.r)
 		} else {
-			s.full = s.r.meta()
+			s.full = s.r.meta(s.texts)
 		}
 	}
 	return s.full
@@ -37,7 +38,7 @@ func (s *subject) flow() *capture.Flow {
 // only its start).
 func (s *subject) inMeta(word string) bool {
 	r := s.r
-	if containsFold(r.methodText(), word) || containsFold(r.statusText(), word) || containsFold(r.host, word) {
+	if containsFold(r.methodText(), word) || containsFold(r.statusText(), word) || containsFold(s.texts.text(r.host), word) {
 		return true
 	}
 	return containsFold(s.path(), word)
@@ -49,7 +50,7 @@ func (s *subject) path() string {
 	if s.r.flags&rowPathCut != 0 {
 		return pathText(s.flow())
 	}
-	return s.r.path
+	return s.texts.text(s.r.path)
 }
 
 // needsFlow reports whether matching reads the whole flow (a bare word
@@ -115,7 +116,7 @@ func (t term) test(s *subject) bool {
 	case "method":
 		return strings.ToLower(r.methodName()) == t.value
 	case "host":
-		return containsFold(r.host, t.value)
+		return containsFold(s.texts.text(r.host), t.value)
 	case "path":
 		p, _, _ := strings.Cut(s.path(), "?")
 		return containsFold(p, t.value)

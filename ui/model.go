@@ -146,7 +146,7 @@ func NewModel(opts Options, feed *Feed) *Model {
 	m := &Model{opts: opts, feed: feed, keys: defaultKeyMap(), st: newStyles(r), note: opts.Note, store: newStore(opts.Store)}
 	m.panes = paneMode{m}
 	m.modes = []mode{&m.panes}
-	m.list = listPane{keys: &m.keys, st: m.st, follow: opts.Follow, zone: opts.Zone}
+	m.list = listPane{keys: &m.keys, st: m.st, follow: opts.Follow, zone: opts.Zone, texts: m.store.texts}
 	m.detail = newDetailPane(&m.keys, m.st)
 	m.detail.zone = opts.Zone
 	m.detail.lookup = m.fullByID

@@ -27,7 +27,7 @@ func (k sortKey) String() string { return sortNames[k] }
 func (k sortKey) next() sortKey { return (k + 1) % sortKeys }
 
 // less orders two rows; ties go by flow ID, so every order is total.
-func (k sortKey) less(a, b *row) bool {
+func (k sortKey) less(t *rowTexts, a, b *row) bool {
 	switch k {
 	case sortTime:
 		if a.start != b.start {
@@ -46,7 +46,7 @@ func (k sortKey) less(a, b *row) bool {
 			return a.respSize > b.respSize
 		}
 	case sortHost:
-		if ha, hb := strings.ToLower(a.host), strings.ToLower(b.host); ha != hb {
+		if ha, hb := strings.ToLower(t.text(a.host)), strings.ToLower(t.text(b.host)); ha != hb {
 			return ha < hb
 		}
 	}
@@ -62,9 +62,9 @@ func statusRank(code int) int {
 }
 
 // sorted is rows in the order k (a new slice; rows is not changed).
-func (k sortKey) sorted(rows rowsByID) rowsByID {
+func (k sortKey) sorted(t *rowTexts, rows rowsByID) rowsByID {
 	out := append(rowsByID(nil), rows...)
-	less := func(i, j int) bool { return k.less(out[i], out[j]) }
+	less := func(i, j int) bool { return k.less(t, out[i], out[j]) }
 	if !sort.SliceIsSorted(out, less) {
 		sort.Slice(out, less)
 	}

@@ -16,11 +16,13 @@ import (
 
 // row is one flow as the UI holds it: what the list shows, sorts and
 // filters on, and where the capture file keeps the rest. No headers, no
-// bodies, no full URL: 112 bytes and its path, in the store's slabs and
-// arena, so a night's run of 10⁶ flows costs about 150 MB here. The whole flow is read back through the store (store.full)
-// when it is shown, copied, diffed, replayed, edited or filtered on by a
-// header or body; a flow the capture file does not hold (nothing is being
-// recorded, a replay made by the UI) is kept whole in full.
+// bodies, no full URL, and no pointer: its host and path are numbers into
+// the store's rowTexts, so the collector never scans the slabs rows live
+// in. 96 bytes and its path: a night's run of 10⁶ flows costs about 140 MB
+// here. The whole flow is read back through the store (store.full) when it
+// is shown, copied, diffed, replayed, edited or filtered on by a header or
+// body; a flow the capture file does not hold (nothing is being recorded, a
+// replay made by the UI) is kept whole in rowTexts.
 type row struct {
 	id       int
 	replayOf int32
@@ -37,10 +39,10 @@ type row struct {
 	f0sev    int8
 	start    int64 // unix nanoseconds; noStart when unknown
 	dur      time.Duration
-	host     string // host:port as the list shows it (interned)
-	path     string // the path cell, at most pathKept bytes (rowPathCut: shortened); in the store's arena
+	host     textRef // host:port as the list shows it (one copy per host)
+	path     textRef // the path cell, at most pathKept bytes (rowPathCut: shortened)
+	full     int32   // the flow kept whole (rowTexts.full), when loc does not point into the capture file
 	loc      har.Loc
-	full     *capture.Flow // only when loc does not point into the capture file
 }
 
 const (
@@ -55,7 +57,8 @@ const pathKept = 160
 
 const noStart = math.MinInt64
 
-// fillRow sets r from f (all but host and path, which the store keeps).
+// fillRow sets r from f (all but host, path and the flow kept whole, which
+// the store's rowTexts hold).
 func fillRow(r *row, f *capture.Flow, loc har.Loc) {
 	*r = row{id: f.ID, status: int16(f.Status), replayOf: int32(f.ReplayOf), start: noStart, dur: f.Duration(),
 		reqSize: size32(f.RequestBody.Size), respSize: size32(f.ResponseBody.Size), method: label(f.Method),
@@ -71,9 +74,6 @@ func fillRow(r *row, f *capture.Flow, loc har.Loc) {
 	}
 	if f.RequestBody.Truncated {
 		r.flags |= rowReqTruncated
-	}
-	if !loc.Valid() {
-		r.full = f
 	}
 }
 
@@ -134,21 +134,21 @@ func (r *row) methodText() string {
 // meta is the row as a flow without headers or bodies: what needs only the
 // metadata (unsendable, the status of a flow) takes it; the rest reads the
 // whole flow back (store.full).
-func (r *row) meta() *capture.Flow {
-	if r.full != nil {
-		return r.full
+func (r *row) meta(t *rowTexts) *capture.Flow {
+	if f := t.full(r.full); f != nil {
+		return f
 	}
 	f := &capture.Flow{ID: r.id, Kind: r.kindName(), Method: r.methodName(), Status: int(r.status), ReplayOf: int(r.replayOf),
 		Start: r.startTime(), RequestBody: capture.Body{Size: int64(r.reqSize), Truncated: r.flags&rowReqTruncated != 0},
 		ResponseBody: capture.Body{Size: int64(r.respSize)}}
 	f.End = f.Start.Add(r.dur)
-	host, port, _ := strings.Cut(r.host, ":")
+	host, port, _ := strings.Cut(t.text(r.host), ":")
 	f.Host, f.Port = host, atoiOr0(port)
 	if r.flags&rowHasError != 0 {
 		f.Error = "no response"
 	}
 	if r.flags&rowTunnel == 0 {
-		f.Target = r.path
+		f.Target = t.text(r.path)
 	}
 	return f
 }

@@ -48,7 +48,7 @@ func Run(opts Options, feed *Feed) error {
 
 // LimitMemory sets the soft memory limit of a process showing the TUI,
 // unless GOMEMLIMIT sets one. What a long session keeps is a row per flow
-// (about 150 bytes) and the analyzers' state: a night's 10⁶ flows keep about
+// (about 140 bytes) and the analyzers' state: a night's 10⁶ flows keep about
 // 220 MB. Everything else — requests decoded, findings written, frames —
 // is garbage soon, and Go's collector lets the heap grow to twice what is
 // kept before collecting, which would put that night at 450 MB. The soft

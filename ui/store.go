@@ -5,7 +5,6 @@ import (
 	"math"
 	"sort"
 	"strings"
-	"unsafe"
 
 	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture"
@@ -30,18 +29,16 @@ type store struct {
 	hostW  int                // the widest host:port, for the list's host column
 	names  map[string]string
 	slab   []row            // rows are allocated here, slabRows at a time
-	arena  []byte           // the rows' paths are kept here, arenaBytes at a time
+	texts  *rowTexts        // the rows' hosts and paths, and the flows kept whole
 	more   map[int][]fref   // the findings of a flow after its first (row.f0)
 	recent [4]*capture.Flow // the flows last read back, newest first
 }
 
-const (
-	slabRows   = 1024
-	arenaBytes = 256 << 10
-)
+const slabRows = 1024
 
 func newStore(files *har.Store) *store {
-	return &store{fnd: newFindingStore(), setBy: map[string][]int32{}, files: files, names: map[string]string{}, more: map[int][]fref{}}
+	return &store{fnd: newFindingStore(), setBy: map[string][]int32{}, files: files, names: map[string]string{},
+		texts: newRowTexts(), more: map[int][]fref{}}
 }
 
 // intern is one copy of s for all the rows that share it (hosts, kinds).
@@ -72,9 +69,12 @@ func (s *store) addFlow(f *capture.Flow, loc har.Loc) *row {
 	s.slab = s.slab[:len(s.slab)+1]
 	r := &s.slab[len(s.slab)-1]
 	fillRow(r, f, loc)
-	r.host = s.intern(hp)
+	r.host = s.texts.host(hp)
 	p, cut := rowPath(f)
-	r.path = s.keep(p)
+	r.path = s.texts.add(p)
+	if !loc.Valid() {
+		r.full = s.texts.keep(f)
+	}
 	if cut {
 		r.flags |= rowPathCut
 	}
@@ -95,20 +95,6 @@ func (s *store) addFlow(f *capture.Flow, loc har.Loc) *row {
 	}
 	s.all, _ = s.all.insert(r)
 	return r
-}
-
-// keep is a copy of p in the arena: no allocation of its own, and nothing
-// of the flow it came from kept alive.
-func (s *store) keep(p string) string {
-	if len(p) == 0 {
-		return ""
-	}
-	if len(s.arena)+len(p) > cap(s.arena) {
-		s.arena = make([]byte, 0, max(arenaBytes, len(p)))
-	}
-	at := len(s.arena)
-	s.arena = append(s.arena, p...)
-	return unsafe.String(&s.arena[at], len(p))
 }
 
 // attach records a finding on its row.
@@ -167,7 +153,7 @@ func (s *store) row(id int) *row {
 // unless the capture file does not hold it. full reads the rest.
 func (s *store) flow(id int) *capture.Flow {
 	if r := s.row(id); r != nil {
-		return r.meta()
+		return r.meta(s.texts)
 	}
 	return nil
 }
@@ -208,7 +194,7 @@ func (s *store) full(f *capture.Flow) (*capture.Flow, error) {
 		return f, nil
 	}
 	g, err := s.fullRow(r)
-	if err == nil && g != r.full {
+	if err == nil && g != s.texts.full(r.full) {
 		copy(s.recent[1:], s.recent[:])
 		s.recent[0] = g
 	}
@@ -218,15 +204,15 @@ func (s *store) full(f *capture.Flow) (*capture.Flow, error) {
 // fullRow is full for a row. It reads only the row and the capture file,
 // never the store's indexes, so a background scan may call it.
 func (s *store) fullRow(r *row) (*capture.Flow, error) {
-	if r.full != nil {
-		return r.full, nil
+	if f := s.texts.full(r.full); f != nil {
+		return f, nil
 	}
 	if !r.loc.Valid() || s.files == nil {
-		return r.meta(), nil
+		return r.meta(s.texts), nil
 	}
 	g, err := s.files.Load(r.loc)
 	if err != nil {
-		return r.meta(), fmt.Errorf("its headers and bodies could not be read back from the capture file: %w", err)
+		return r.meta(s.texts), fmt.Errorf("its headers and bodies could not be read back from the capture file: %w", err)
 	}
 	g.ID = r.id
 	return g, nil
