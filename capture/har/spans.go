@@ -1,7 +1,6 @@
 package har
 
 import (
-	"encoding/binary"
 	"errors"
 	"io"
 	"math/bits"
@@ -10,8 +9,7 @@ import (
 )
 
 // spanScanner finds the entries of log.entries in a stream of chunks: it
-// follows strings and nesting only, one table look-up per byte in a loop
-// that keeps its state in locals, which is what makes the first pass fast.
+// follows strings and nesting only, which is what makes the first pass fast.
 type spanScanner struct {
 	file     *os.File // for an entry whose startedDateTime is not in its lead
 	depth    int      // 0: inside entries; 1: inside an entry object
@@ -38,57 +36,6 @@ func newSpanScanner(file *os.File) *spanScanner {
 // leadKept bounds the entry's own (depth 1) bytes kept for startedDateTime:
 // its top-level fields are short; nested request and response are skipped.
 const leadKept = 8 << 10
-
-// Byte classes: what matters outside strings, and inside them.
-const (
-	plainByte = iota
-	quoteByte
-	openByte
-	closeByte
-)
-
-var outsideClass = [256]uint8{'"': quoteByte, '{': openByte, '[': openByte, '}': closeByte, ']': closeByte}
-
-// stringStop marks the bytes that end a run of plain string content.
-var stringStop = [256]bool{'"': true, '\\': true}
-
-// stringEnd is the index just after the quote that closes the string b
-// continues from i, with closed set; or len(b) when b ends first, with
-// escaped set when it ends on an escaping backslash.
-func stringEnd(b []byte, i int) (end int, closed, escaped bool) {
-	for {
-		i = stringRun(b, i)
-		if i == len(b) {
-			return i, false, false
-		}
-		if b[i] == '"' {
-			return i + 1, true, false
-		}
-		i += 2 // the backslash and the byte it escapes
-		if i > len(b) {
-			return len(b), false, true
-		}
-	}
-}
-
-// stringRun is the index of the first quote or backslash in b from i
-// (len(b) when there is none), eight bytes at a time: x^q has a zero byte
-// where x has a q, and (v-0x01…)&^v&0x80… sets the high bit of v's first
-// zero byte (bytes above it may be set wrongly, not those below).
-func stringRun(b []byte, i int) int {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	for ; i+8 <= len(b); i += 8 {
-		x := binary.LittleEndian.Uint64(b[i:])
-		q, bs := x^(ones*'"'), x^(ones*'\\')
-		if m := ((q-ones)&^q | (bs-ones)&^bs) & highs; m != 0 {
-			return i + bits.TrailingZeros64(m)/8
-		}
-	}
-	for i < len(b) && !stringStop[b[i]] {
-		i++
-	}
-	return i
-}
 
 // errNotObject: an element of log.entries is not a JSON object.
 var errNotObject = errors.New("is not an object")
@@ -135,33 +82,56 @@ func (s *spanScanner) run(off, limit int64, progress *atomic.Int64, stop *atomic
 
 // scan goes through chunk (at file offset pos), recording each whole entry;
 // it returns how many bytes it consumed (all of chunk unless it found the
-// "]" closing the entries, which it does not consume, or an error).
+// "]" closing the entries, which it does not consume, or an error). It
+// classifies 64 bytes at a time into bit masks (spans_block.go) and looks only
+// at the brackets outside strings, one bit each.
 func (s *spanScanner) scan(chunk []byte, pos int64) int {
-	depth, inString, escaped := s.depth, s.inString, s.escaped
-	seg := 0 // where the current run of the entry's own bytes began (depth 1)
-	i := 0
-	if inString { // a string that began in an earlier chunk
-		if escaped {
-			i = 1
-		}
-		var closed bool
-		i, closed, escaped = stringEnd(chunk, i)
-		inString = !closed
+	depth := s.depth
+	var inString, escaped uint64 // all ones inside a string; 1: the next byte is escaped
+	if s.inString {
+		inString = ^uint64(0)
 	}
-	for i < len(chunk) && !inString {
-		c := chunk[i]
-		switch outsideClass[c] {
-		case quoteByte:
-			var closed bool
-			i, closed, escaped = stringEnd(chunk, i+1)
-			inString = !closed
-			continue
-		case openByte:
-			depth++
+	if s.escaped {
+		escaped = 1
+	}
+	seg := 0 // where the current run of the entry's own bytes began (depth 1)
+	var pad [64]byte
+	for base := 0; base < len(chunk); base += 64 {
+		blk := &pad
+		n := len(chunk) - base
+		if n >= 64 {
+			blk = (*[64]byte)(chunk[base:])
+		} else {
+			pad = [64]byte{} // zero bytes are in no class
+			copy(pad[:], chunk[base:])
+		}
+		m := classify(blk)
+		str := prefixXor(m.quote) ^ inString
+		if escaped|m.bracket&str == 0 {
+			escaped = 0 // no backslash in a string (see blockMasks)
+		} else {
+			str, escaped = stringBits(m.quote, backslashes(blk), inString, escaped, n)
+		}
+		for brackets := m.bracket &^ str; brackets != 0; brackets &= brackets - 1 {
+			bit := bits.TrailingZeros64(brackets)
+			step := int(bracketStep[chunk[base+bit]])
+			if min(depth, depth+step) >= 2 {
+				depth += step // within an entry's request or response
+				continue
+			}
+			if step == 0 {
+				continue // not a bracket
+			}
+			i := base + bit
+			depth += step
 			switch depth {
 			case 1:
-				if c != '{' {
-					s.depth, s.inString, s.escaped = depth-1, inString, escaped
+				if step < 0 {
+					seg = i + 1
+					continue
+				}
+				if chunk[i] != '{' {
+					s.depth, s.inString, s.escaped = depth-1, false, false
 					s.err = errNotObject
 					return i
 				}
@@ -170,27 +140,21 @@ func (s *spanScanner) scan(chunk []byte, pos int64) int {
 				seg = i
 			case 2:
 				s.keep(chunk[seg:i])
-			}
-		case closeByte:
-			depth--
-			switch depth {
-			case 1:
-				seg = i + 1
 			case 0:
 				s.keep(chunk[seg : i+1])
 				s.ended(pos + int64(i) + 1)
 			case -1:
-				s.depth, s.inString, s.escaped = depth, inString, escaped
+				s.depth, s.inString, s.escaped = depth, false, false
 				s.closeAt = pos + int64(i)
 				return i
 			}
 		}
-		i++
+		inString = uint64(int64(str) >> 63)
 	}
 	if depth == 1 {
 		s.keep(chunk[seg:])
 	}
-	s.depth, s.inString, s.escaped = depth, inString, escaped
+	s.depth, s.inString, s.escaped = depth, inString != 0, escaped != 0
 	return len(chunk)
 }
 

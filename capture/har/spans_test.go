@@ -1,0 +1,193 @@
+package har
+
+import (
+	"bytes"
+	"math/bits"
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// scanState is everything a span scanner has found and carries on.
+type scanState struct {
+	Spans                    []entrySpan
+	Lead                     []byte
+	Start, CloseAt, FirstEnd int64
+	Err                      error
+	Depth                    int
+	InString, Escaped        bool
+	Inherited                bool
+	Used                     []int // what each chunk's scan consumed
+}
+
+// scanChunks feeds doc to a new scanner in chunks as run does (stopping
+// once it is done), with the chunk sizes cycling through cuts (each 1 to
+// 256 bytes; the whole doc at once when cuts is empty). inherited starts
+// it as a parallel part does: inside an entry it did not see begin.
+func scanChunks(doc, cuts []byte, inherited, reference bool) scanState {
+	s := newSpanScanner(nil)
+	if inherited {
+		s.depth, s.inherited = 1, true
+	}
+	var used []int
+	for off, k := 0, 0; off < len(doc) && !s.done(); k++ {
+		n := len(doc) - off
+		if len(cuts) > 0 {
+			n = min(n, int(cuts[k%len(cuts)])+1)
+		}
+		chunk := doc[off : off+n]
+		var u int
+		if reference {
+			u = s.scanReference(chunk, int64(off))
+		} else {
+			u = s.scan(chunk, int64(off))
+		}
+		used = append(used, u)
+		off += u
+	}
+	return scanState{s.spans, s.lead, s.start, s.closeAt, s.firstEnd, s.err, s.depth, s.inString, s.escaped, s.inherited, used}
+}
+
+// checkScanner: the block scanner finds what the reference finds.
+func checkScanner(t testing.TB, doc, cuts []byte, inherited bool) {
+	t.Helper()
+	got := scanChunks(doc, cuts, inherited, false)
+	want := scanChunks(doc, cuts, inherited, true)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("doc %q cuts %v inherited %v:\nblock:     %+v\nreference: %+v", doc, cuts, inherited, got, want)
+	}
+}
+
+// nastyDocs have backslash runs, quotes and brackets at every alignment to
+// a 64-byte block, brackets in strings, backslashes outside strings, a
+// non-object entry and the closing bracket.
+func nastyDocs() []string {
+	entry := `{"startedDateTime":"2026-11-02T09:00:01.5Z","request":{"headers":[{"name":"a\\","value":"\"}]{["}]},"response":{"content":{"text":"{\"a\":\"\\\\\\\"\"}"}}}`
+	var docs []string
+	for pad := 0; pad < 70; pad++ {
+		x := strings.Repeat("x", pad)
+		docs = append(docs,
+			`{"a":"`+x+`\\\\\\\"}{[", "startedDateTime":"2026-11-02T09:00:00Z"},`+entry,
+			`{"a":"`+x+`\\\\\\\\"}, {"b":`+x+`\"}{"}`+entry+`]}}`,
+			x+`\"{"a":"}"}`+`\\`+entry+`,\[{}]`,
+			`{"startedDateTime":"`+x+`"}`+strings.Repeat(`\`, pad%9)+`"`+entry,
+		)
+	}
+	return append(docs, `], "pages":[]}}`, `{"a":1}, [2], {"b":3}`, `"\\"{"x":"\"}"}]`, `{{{{{{}}}}}}}}`)
+}
+
+func TestSpanScannerIsReference(t *testing.T) {
+	for _, doc := range nastyDocs() {
+		for _, cuts := range [][]byte{nil, {0}, {6, 63, 64, 0, 200}, {127, 255, 30}} {
+			checkScanner(t, []byte(doc), cuts, false)
+			checkScanner(t, []byte(doc), cuts, true)
+		}
+	}
+	var sample []byte
+	for _, e := range sampleEntries(t) {
+		sample = append(append(sample, e...), ",\n"...)
+	}
+	checkScanner(t, sample, nil, false)
+	checkScanner(t, sample, []byte{255, 17, 64, 100}, true)
+	// Random documents over the bytes that matter, dense in backslashes.
+	rng := rand.New(rand.NewPCG(1, 2))
+	const alphabet = `"\\{}[]x :`
+	for range 3000 {
+		doc := make([]byte, rng.IntN(400))
+		for i := range doc {
+			doc[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		cuts := make([]byte, rng.IntN(4))
+		for i := range cuts {
+			cuts[i] = byte(rng.IntN(256))
+		}
+		checkScanner(t, doc, cuts, rng.IntN(2) == 0)
+	}
+}
+
+// FuzzSpanScanner: for any bytes in any chunks, the block scanner finds
+// what the reference finds and ends in the same state.
+func FuzzSpanScanner(f *testing.F) {
+	for i, doc := range nastyDocs() {
+		f.Add([]byte(doc), []byte{byte(i), 63, 64}, i%2 == 0)
+	}
+	for i, e := range sampleEntries(f) {
+		f.Add(append(bytes.Clone(e), ",\n"...), []byte{byte(i * 37)}, false)
+	}
+	f.Fuzz(func(t *testing.T, doc, cuts []byte, inherited bool) {
+		checkScanner(t, doc, cuts, inherited)
+	})
+}
+
+// escapedNaive is escapedBits one byte at a time.
+func escapedNaive(backslash, prev uint64) (escaped, carry uint64) {
+	esc := prev == 1
+	for k := range 64 {
+		switch {
+		case esc:
+			escaped |= 1 << k
+			esc = false
+		case backslash>>k&1 == 1:
+			esc = true
+		}
+	}
+	if esc {
+		carry = 1
+	}
+	return escaped, carry
+}
+
+func TestEscapedBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 200000 {
+		// Runs of backslashes: an AND of random words thins them.
+		b := rng.Uint64()
+		for range rng.IntN(3) {
+			b &= rng.Uint64() | rng.Uint64()
+		}
+		b = bits.RotateLeft64(b, rng.IntN(64))
+		prev := rng.Uint64() & 1
+		e, c := escapedBits(b, prev)
+		we, wc := escapedNaive(b, prev)
+		if e != we || c != wc {
+			t.Fatalf("escapedBits(%064b, %d) = %064b, %d; want %064b, %d", b, prev, e, c, we, wc)
+		}
+	}
+}
+
+func TestClassify(t *testing.T) {
+	var blk [64]byte
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 20000 {
+		for i := range blk {
+			blk[i] = byte(rng.IntN(256))
+			if rng.IntN(3) == 0 {
+				blk[i] = `"\{}[]|_~^`[rng.IntN(10)]
+			}
+		}
+		var want blockMasks
+		var wantBackslash, mayBeBracket uint64
+		for i, c := range blk {
+			bit := uint64(1) << i
+			switch c {
+			case '"':
+				want.quote |= bit
+			case '\\':
+				wantBackslash |= bit
+			case '{', '[', '}', ']':
+				want.bracket |= bit
+			}
+			if c|0x20 >= 0x7b && c < 0x80 {
+				mayBeBracket |= bit
+			}
+		}
+		got := classify(&blk)
+		if got.quote != want.quote || got.bracket&(want.bracket|wantBackslash) != want.bracket|wantBackslash || got.bracket&^mayBeBracket != 0 {
+			t.Fatalf("classify(%q) = %+v; want %+v", blk, got, want)
+		}
+		if got := backslashes(&blk); got != wantBackslash {
+			t.Fatalf("backslashes(%q) = %x; want %x", blk, got, wantBackslash)
+		}
+	}
+}
