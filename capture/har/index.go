@@ -229,17 +229,26 @@ func entryStart(e entrySpan, file *os.File, lead []byte) int64 {
 	return 0
 }
 
+// trimJSONSpace is b after its leading JSON whitespace (bytes.TrimLeft
+// builds its set on every call: once per entry in the index pass).
+func trimJSONSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\r' || b[0] == '\n') {
+		b = b[1:]
+	}
+	return b
+}
+
 // startedValue extracts "startedDateTime":"…" from an entry's leading bytes.
 func startedValue(lead []byte) ([]byte, bool) {
 	i := bytes.Index(lead, startedKey)
 	if i < 0 {
 		return nil, false
 	}
-	rest := bytes.TrimLeft(lead[i+len(startedKey):], " \t\r\n")
+	rest := trimJSONSpace(lead[i+len(startedKey):])
 	if len(rest) == 0 || rest[0] != ':' {
 		return nil, false
 	}
-	rest = bytes.TrimLeft(rest[1:], " \t\r\n")
+	rest = trimJSONSpace(rest[1:])
 	if len(rest) == 0 || rest[0] != '"' {
 		return nil, false
 	}
