@@ -46,8 +46,12 @@ import (
 // cache, when not nil, interns repeated strings (decodeEntryCached).
 func unmarshalEntry(data []byte, e *harEntry, cache *internCache) error {
 	if err := decodeEntryCached(data, e, cache); err != nil {
-		*e = harEntry{}
-		if jerr := json.Unmarshal(data, e); jerr != nil {
+		// Into a copy, so that e does not escape: a caller's entry can stay
+		// on its stack, where writing its strings costs no write barrier.
+		var std harEntry
+		jerr := json.Unmarshal(data, &std)
+		*e = std
+		if jerr != nil {
 			return jerr
 		}
 		return err
@@ -76,6 +80,7 @@ func decodeEntryCached(data []byte, e *harEntry, cache *internCache) error {
 			d.syntaxError("unexpected end of JSON input")
 		}
 	}
+	d.flushNVs()
 	if d.err == nil {
 		d.skipWS()
 		if d.pos < len(d.data) {

@@ -15,6 +15,13 @@ var nvFields = newFieldNames("name", "value")
 type nvRange struct{ ns, ne, vs, ve int }
 
 func (d *decoder) nvPending(nv *harNV, r *nvRange) {
+	if !d.nvCompact(r) {
+		d.nvObject(nv, r)
+	}
+}
+
+// nvObject is nvPending for any element.
+func (d *decoder) nvObject(nv *harNV, r *nvRange) {
 	hint := 0
 	*r = nvRange{-1, -1, -1, -1}
 	for f := d.openFields(tNV, nvFields, &hint); f != end; f = d.nextField(nvFields, &hint) {
@@ -27,6 +34,31 @@ func (d *decoder) nvPending(nv *harNV, r *nvRange) {
 			d.skipValue()
 		}
 	}
+}
+
+// nvCompact reads the element at d.pos when it is exactly
+// {"name":"…","value":"…"} with both strings plain, as provtap writes
+// headers, setting *r as nvPending would; else it reads nothing and
+// returns false. It spares most elements the general object machinery.
+func (d *decoder) nvCompact(r *nvRange) bool {
+	const open, mid = `{"name":"`, `","value":"`
+	b, p := d.data, d.pos
+	if len(b)-p < len(open)+len(mid)+2 || string(b[p:p+len(open)]) != open {
+		return false
+	}
+	ns := p + len(open)
+	ne := scanPlain(b, ns)
+	if len(b)-ne < len(mid)+2 || string(b[ne:ne+len(mid)]) != mid {
+		return false
+	}
+	vs := ne + len(mid)
+	ve := scanPlain(b, vs)
+	if len(b)-ve < 2 || b[ve] != '"' || b[ve+1] != '}' {
+		return false
+	}
+	*r = nvRange{ns, ne, vs, ve}
+	d.key, d.pos = b[ne+3:ne+3+len("value")], ve+2 // the last key, for type errors
+	return true
 }
 
 // finishNVs stores the strings that nvPending left in place.
@@ -120,8 +152,26 @@ func (d *decoder) cookie(c *harCookie) {
 // repeated key), elements are decoded in place as encoding/json does:
 // existing elements are decoded into (merged), the slice grows as needed and
 // is cut to the number of elements.
+//
+// The name/value lists of an entry (headers, queryString, params) share one
+// allocation: each list stays in d.nvBuf, noted in d.pendingNVs, until the
+// entry is decoded (or a list needs its slice: a repeated key), when
+// flushNVs copies them all into one array and gives each list its part, with
+// no spare capacity.
+
+// pendingNV is a list decoded into d.nvBuf[lo:hi] that *dst is to get.
+type pendingNV struct {
+	dst    *[]harNV
+	lo, hi int
+}
 
 func (d *decoder) nvs(p *[]harNV) {
+	for _, pn := range d.pendingNVs[:d.nPending] {
+		if pn.dst == p { // a repeated key: decode into the list as it is
+			d.flushNVs()
+			break
+		}
+	}
 	open, isNull := d.openArray(tNVs)
 	if isNull {
 		*p = nil
@@ -130,14 +180,25 @@ func (d *decoder) nvs(p *[]harNV) {
 		return
 	}
 	if cap(*p) == 0 {
-		scratch, ranges := d.nvBuf[:0], d.rangeBuf[:0]
+		if d.nPending == len(d.pendingNVs) {
+			d.flushNVs()
+		}
+		lo := d.nvUsed
+		scratch, ranges := d.nvBuf[lo:lo], d.rangeBuf[:0]
 		for more := d.moreElements(true); more; more = d.moreElements(false) {
 			scratch, ranges = append(scratch, harNV{}), append(ranges, nvRange{})
 			d.nvPending(&scratch[len(scratch)-1], &ranges[len(ranges)-1])
 		}
-		out := append(make([]harNV, 0, len(scratch)), scratch...)
-		d.finishNVs(out, ranges)
-		*p = out
+		if lo+len(scratch) > len(d.nvBuf) { // outgrew nvBuf: a slice of its own
+			out := append(make([]harNV, 0, len(scratch)), scratch...)
+			d.finishNVs(out, ranges)
+			*p = out
+			return
+		}
+		d.finishNVs(scratch, ranges)
+		d.nvUsed += len(scratch)
+		d.pendingNVs[d.nPending] = pendingNV{p, lo, d.nvUsed}
+		d.nPending++
 		return
 	}
 	s, i := *p, 0
@@ -157,6 +218,18 @@ func (d *decoder) nvs(p *[]harNV) {
 		s = []harNV{}
 	}
 	*p = s[:i]
+}
+
+// flushNVs gives the pending lists their slices, all cut from one array.
+func (d *decoder) flushNVs() {
+	if d.nPending == 0 {
+		return
+	}
+	all := append(make([]harNV, 0, d.nvUsed), d.nvBuf[:d.nvUsed]...)
+	for _, pn := range d.pendingNVs[:d.nPending] {
+		*pn.dst = all[pn.lo:pn.hi:pn.hi]
+	}
+	d.nPending, d.nvUsed = 0, 0
 }
 
 func (d *decoder) cookies(p *[]harCookie) {
