@@ -31,9 +31,11 @@ package har
 //
 // Allocation: strings are copies, as with encoding/json, except that the
 // names and values of one headers (or queryString, params) array are cut
-// from one copy of that array's bytes; so keeping any of them keeps at most
-// that array's bytes alive, never the entry. Each slice is allocated once, at
-// its final length.
+// from one copy of that array's bytes, and the start time and the URL from
+// one copy of both; so keeping any of them keeps at most that array's bytes
+// (or the start time) alive, never the entry. Each slice is allocated once,
+// at its final length, and the name/value lists of an entry share one array
+// (each cut with no spare capacity, so appending to one copies it).
 
 import (
 	"encoding/json"
@@ -81,6 +83,7 @@ func decodeEntryCached(data []byte, e *harEntry, cache *internCache) error {
 		}
 	}
 	d.flushNVs()
+	d.flushLater()
 	if d.err == nil {
 		d.skipWS()
 		if d.pos < len(d.data) {
@@ -100,7 +103,7 @@ func (d *decoder) entry(e *harEntry) {
 	for f := d.openFields(tEntry, entryFields, &hint); f != end; f = d.nextField(entryFields, &hint) {
 		switch f {
 		case 0:
-			d.str(&e.StartedDateTime)
+			d.strLater(&e.StartedDateTime)
 		case 1:
 			d.float(&e.Time)
 		case 2:
@@ -144,7 +147,7 @@ func (d *decoder) request(r *harRequest) {
 		case 0:
 			d.strRepeated(&r.Method)
 		case 1:
-			d.str(&r.URL)
+			d.strJoinLater(&r.URL)
 		case 2:
 			d.strRepeated(&r.HTTPVersion)
 		case 3:

@@ -49,6 +49,7 @@ type decoder struct {
 	nvUsed     int
 	pendingNVs [4]pendingNV
 	nPending   int
+	later      laterStr // the start time, until the URL (see strLater)
 	rangeBuf   [24]nvRange
 	cookieBuf  [4]harCookie
 }
