@@ -263,6 +263,53 @@ func (d *decoder) content(c *harContent) {
 var timingsFields = newFieldNames("blocked", "dns", "connect", "send", "wait", "receive", "ssl")
 
 func (d *decoder) timings(t *harTimings) {
+	if !d.timingsCompact(t) {
+		d.timingsObject(t)
+	}
+}
+
+// timingsLiterals are what precedes each number of timings as provtap
+// writes them, in harTimings' order.
+var timingsLiterals = [...]string{`{"blocked":`, `,"dns":`, `,"connect":`, `,"send":`, `,"wait":`, `,"receive":`, `,"ssl":`}
+
+// timingsCompact reads the timings at d.pos when they are exactly as
+// provtap writes them, every member in order with an integer value, and
+// sets *t as timingsObject would; else it reads nothing and returns false.
+func (d *decoder) timingsCompact(t *harTimings) bool {
+	start := d.pos
+	var v [len(timingsLiterals)]float64
+	for i, lit := range timingsLiterals {
+		if len(d.data)-d.pos < len(lit) || string(d.data[d.pos:d.pos+len(lit)]) != lit {
+			d.pos = start
+			return false
+		}
+		d.pos += len(lit)
+		n, neg, ok := d.smallInt()
+		if !ok {
+			d.pos = start
+			return false
+		}
+		v[i] = float64(n)
+		if neg && n == 0 {
+			v[i] = -v[i] // -0, as strconv.ParseFloat gives
+		}
+	}
+	if d.peek() != '}' {
+		d.pos = start
+		return false
+	}
+	*t = harTimings{Blocked: v[0], DNS: v[1], Connect: v[2], Send: v[3], Wait: v[4], Receive: v[5], SSL: v[6]}
+	// The last key, for type errors, as timingsObject leaves it.
+	last := d.pos - 1
+	for d.data[last] != ':' {
+		last--
+	}
+	d.key, d.pos = d.data[last-len("ssl\""):last-1], d.pos+1
+	return true
+}
+
+// timingsObject is timings for any value.
+func (d *decoder) timingsObject(t *harTimings) {
 	hint := 0
 	for f := d.openFields(tTimings, timingsFields, &hint); f != end; f = d.nextField(timingsFields, &hint) {
 		switch f {

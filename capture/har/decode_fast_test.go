@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"reflect"
 	"testing"
 )
 
@@ -114,6 +115,15 @@ func compareFastPaths(t *testing.T, data []byte) {
 	}
 	{
 		got, want := &decoder{data: data}, &decoder{data: data}
+		gotT, wantT := harTimings{1, 2, 3, 4, 5, 6, 7}, harTimings{1, 2, 3, 4, 5, 6, 7}
+		got.timings(&gotT)
+		want.timingsObject(&wantT)
+		if !reflect.DeepEqual(gotT, wantT) || fmt.Sprint(gotT) != fmt.Sprint(wantT) || decoderState(got) != decoderState(want) {
+			t.Fatalf("timings(%q) = %v, %s; timingsObject: %v, %s", data, gotT, decoderState(got), wantT, decoderState(want))
+		}
+	}
+	{
+		got, want := &decoder{data: data}, &decoder{data: data}
 		gotF, wantF := 7.5, 7.5
 		got.float(&gotF)
 		want.floatNumber(&wantF)
@@ -143,6 +153,13 @@ var fastPathCases = []string{
 	`{"name":null,"value":"b"}`, `{ "name":"a","value":"b"}`, `{"name":"a"}`, `{}`, `null`, `[]`,
 	`0`, `-0`, `1`, `-1`, `01`, `-01`, `00`, `1.5`, `1e2`, `1E2`, `-`, `--1`, `+1`, `0x1`, `1,`, `1}`, `-0.0`,
 	`123456789012345`, `1234567890123456`, `-123456789012345`, `-1234567890123456`, `999999999999999`,
+	`{"blocked":-1,"dns":-1,"connect":-1,"send":0,"wait":0,"receive":0,"ssl":-1}`, `{"blocked":-1,"dns":-1,"connect":-1,"send":0,"wait":0,"receive":0,"ssl":-1},`,
+	`{"blocked":-0,"dns":1,"connect":22,"send":333,"wait":4444,"receive":55555,"ssl":123456789012345}`, `{"blocked":1,"dns":1,"connect":1,"send":1,"wait":1,"receive":1,"ssl":1234567890123456}`,
+	`{"blocked":1,"dns":1,"connect":1,"send":1,"wait":1,"receive":1,"ssl":1.5}`, `{"blocked":1,"dns":1,"connect":1,"send":1,"wait":1,"receive":1,"ssl":1 }`,
+	`{"blocked":1,"dns":1,"connect":1,"send":1,"wait":1,"receive":1,"ssl":01}`, `{"blocked":1,"dns":1,"connect":1,"send":1,"wait":1,"receive":1}`,
+	`{"blocked":1,"dns":1,"connect":1,"send":1,"wait":1,"receive":1,"ssl":1,"x":2}`, `{"blocked":1,"dns":1,"connect":1,"send":1,"wait":1,"receive":1,"ssl":1`,
+	`{"blocked":1,"dns":1,"connect":1,"send":1,"wait":1,"receive":1,"ssl":-}`, `{"blocked":1,"dns":null,"connect":1,"send":1,"wait":1,"receive":1,"ssl":1}`,
+	`{"dns":1,"blocked":1,"connect":1,"send":1,"wait":1,"receive":1,"ssl":1}`, `{"blocked":1e2,"dns":1,"connect":1,"send":1,"wait":1,"receive":1,"ssl":1}`,
 	`9223372036854775807`, `9223372036854775808`, `-9223372036854775808`, `1234567890123456789012`, `null`, `"1"`, `true`,
 }
 
