@@ -113,6 +113,19 @@ func compareFastPaths(t *testing.T, data []byte) {
 				data, gotNV, gotR, decoderState(got), wantNV, wantR, decoderState(want))
 		}
 	}
+	for _, cached := range []bool{false, true} {
+		got, want := &decoder{data: data}, &decoder{data: data}
+		if cached {
+			got.intern, want.intern = new(internCache), new(internCache)
+		}
+		gotC := harCookie{"n", "v", "p", "d", "e", false, true}
+		wantC := gotC
+		got.cookie(&gotC)
+		want.cookieObject(&wantC)
+		if gotC != wantC || decoderState(got) != decoderState(want) {
+			t.Fatalf("cookie(%q) = %#v, %s; cookieObject: %#v, %s", data, gotC, decoderState(got), wantC, decoderState(want))
+		}
+	}
 	{
 		got, want := &decoder{data: data}, &decoder{data: data}
 		gotT, wantT := harTimings{1, 2, 3, 4, 5, 6, 7}, harTimings{1, 2, 3, 4, 5, 6, 7}
@@ -160,6 +173,12 @@ var fastPathCases = []string{
 	`{"blocked":1,"dns":1,"connect":1,"send":1,"wait":1,"receive":1,"ssl":1,"x":2}`, `{"blocked":1,"dns":1,"connect":1,"send":1,"wait":1,"receive":1,"ssl":1`,
 	`{"blocked":1,"dns":1,"connect":1,"send":1,"wait":1,"receive":1,"ssl":-}`, `{"blocked":1,"dns":null,"connect":1,"send":1,"wait":1,"receive":1,"ssl":1}`,
 	`{"dns":1,"blocked":1,"connect":1,"send":1,"wait":1,"receive":1,"ssl":1}`, `{"blocked":1e2,"dns":1,"connect":1,"send":1,"wait":1,"receive":1,"ssl":1}`,
+	`{"name":"a","value":"b"}`, `{"name":"a","value":"b","path":"/","domain":"d.x","expires":"2026-01-01T00:00:00Z","httpOnly":true,"secure":true}`,
+	`{"name":"a","value":"b","domain":"d.x","secure":true}`, `{"name":"a","value":"b","httpOnly":true}`, `{"name":"a","value":"b","path":""}`,
+	`{"name":"a","value":"b","domain":"d.x","path":"/"}`, `{"name":"a","value":"b","secure":true,"httpOnly":true}`, `{"name":"a","value":"b","secure":false}`,
+	`{"name":"a","value":"b","httpOnly":tru}`, `{"name":"a","value":"b","path":"/\n"}`, `{"name":"a","value":"b","path":"/"`, `{"name":"a","value":"b","path":1}`,
+	`{"name":"a","value":"b","expires":"x","x":1}`, `{"name":"a","value":"b" ,"path":"/"}`, `{"name":"a","value":"b","path":"/","path":"/x"}`,
+	`{"name":"a","value":"b","path":"/"}x`, `{"name":"a","value":"b","path`, `{"name":"a","value":"b","httpOnly":true`, `{"value":"b","name":"a"}`,
 	`9223372036854775807`, `9223372036854775808`, `-9223372036854775808`, `1234567890123456789012`, `null`, `"1"`, `true`,
 }
 

@@ -68,6 +68,15 @@ func (d *decoder) strRepeated(p *string) {
 	}
 }
 
+// plainRepeated is the string of plain bytes b of a field whose values
+// repeat, as strRepeated would give it.
+func (d *decoder) plainRepeated(b []byte) string {
+	if d.intern != nil {
+		return d.intern.str(b)
+	}
+	return string(b)
+}
+
 // strSuffixOf is str for a string that is often the end of whole (the
 // request target of its URL): when it is, it is cut from whole rather than
 // copied. It keeps nothing alive but whole, which its entry holds anyway.

@@ -123,6 +123,97 @@ func (d *decoder) strOrRange(p *string, lo, hi *int) {
 var cookieFields = newFieldNames("name", "value", "path", "domain", "expires", "httpOnly", "secure")
 
 func (d *decoder) cookie(c *harCookie) {
+	if !d.cookieCompact(c) {
+		d.cookieObject(c)
+	}
+}
+
+// cookieOptional are the string members a cookie may have after its value,
+// as provtap writes them (in harCookie's order, empty ones left out).
+var cookieOptional = [...]string{`,"path":"`, `,"domain":"`, `,"expires":"`}
+
+// cookieCompact reads the cookie at d.pos when it is as provtap writes it,
+// {"name":"…","value":"…"} then any of path, domain and expires, then
+// "httpOnly":true and "secure":true if set, in that order, every string
+// plain; and sets *c as cookieObject would. Else it reads nothing and
+// returns false.
+func (d *decoder) cookieCompact(c *harCookie) bool {
+	const open, mid = `{"name":"`, `","value":"`
+	b, p := d.data, d.pos
+	at := func(lit string) bool { return len(b)-p >= len(lit) && string(b[p:p+len(lit)]) == lit }
+	// str reads a plain string's content and its closing quote at p.
+	str := func() (lo, hi int, ok bool) {
+		lo = p
+		hi = scanPlain(b, p)
+		if hi >= len(b) || b[hi] != '"' {
+			return 0, 0, false
+		}
+		p = hi + 1
+		return lo, hi, true
+	}
+	if !at(open) {
+		return false
+	}
+	p += len(open)
+	ns, ne, ok := str()
+	if !ok {
+		return false
+	}
+	p-- // back to the quote that starts mid
+	if !at(mid) {
+		return false
+	}
+	p += len(mid)
+	vs, ve, ok := str()
+	if !ok {
+		return false
+	}
+	keyLo, keyHi := ne+3, ne+3+len("value") // the last key so far
+	var opt [len(cookieOptional)][2]int
+	for i, lit := range cookieOptional {
+		opt[i] = [2]int{-1, -1}
+		if at(lit) {
+			keyLo, keyHi = p+2, p+len(lit)-3
+			p += len(lit)
+			lo, hi, ok := str()
+			if !ok {
+				return false
+			}
+			opt[i] = [2]int{lo, hi}
+		}
+	}
+	httpOnly, secure := at(`,"httpOnly":true`), false
+	if httpOnly {
+		keyLo, keyHi = p+2, p+2+len("httpOnly")
+		p += len(`,"httpOnly":true`)
+	}
+	if at(`,"secure":true`) {
+		secure = true
+		keyLo, keyHi = p+2, p+2+len("secure")
+		p += len(`,"secure":true`)
+	}
+	if !at("}") {
+		return false
+	}
+	c.Name = d.plainRepeated(b[ns:ne])
+	c.Value = string(b[vs:ve])
+	for i, dst := range [...]*string{&c.Path, &c.Domain, &c.Expires} {
+		if opt[i][0] >= 0 {
+			*dst = d.plainRepeated(b[opt[i][0]:opt[i][1]])
+		}
+	}
+	if httpOnly {
+		c.HTTPOnly = true
+	}
+	if secure {
+		c.Secure = true
+	}
+	d.key, d.pos = b[keyLo:keyHi], p+1
+	return true
+}
+
+// cookieObject is cookie for any value.
+func (d *decoder) cookieObject(c *harCookie) {
 	hint := 0
 	for f := d.openFields(tCookie, cookieFields, &hint); f != end; f = d.nextField(cookieFields, &hint) {
 		switch f {
