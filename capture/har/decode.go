@@ -31,9 +31,11 @@ package har
 //
 // Allocation: strings are copies, as with encoding/json, except that the
 // names and values of one headers (or queryString, params) array are cut
-// from one copy of that array's bytes; so keeping any of them keeps at most
-// that array's bytes alive, never the entry. Each slice is allocated once, at
-// its final length.
+// from one copy of that array's bytes, and the start time and the URL from
+// one copy of both; so keeping any of them keeps at most that array's bytes
+// (or the start time) alive, never the entry. Each slice is allocated once,
+// at its final length, and the name/value lists of an entry share one array
+// (each cut with no spare capacity, so appending to one copies it).
 
 import (
 	"encoding/json"
@@ -46,8 +48,12 @@ import (
 // cache, when not nil, interns repeated strings (decodeEntryCached).
 func unmarshalEntry(data []byte, e *harEntry, cache *internCache) error {
 	if err := decodeEntryCached(data, e, cache); err != nil {
-		*e = harEntry{}
-		if jerr := json.Unmarshal(data, e); jerr != nil {
+		// Into a copy, so that e does not escape: a caller's entry can stay
+		// on its stack, where writing its strings costs no write barrier.
+		var std harEntry
+		jerr := json.Unmarshal(data, &std)
+		*e = std
+		if jerr != nil {
 			return jerr
 		}
 		return err
@@ -76,6 +82,8 @@ func decodeEntryCached(data []byte, e *harEntry, cache *internCache) error {
 			d.syntaxError("unexpected end of JSON input")
 		}
 	}
+	d.flushNVs()
+	d.flushLater()
 	if d.err == nil {
 		d.skipWS()
 		if d.pos < len(d.data) {
@@ -95,7 +103,7 @@ func (d *decoder) entry(e *harEntry) {
 	for f := d.openFields(tEntry, entryFields, &hint); f != end; f = d.nextField(entryFields, &hint) {
 		switch f {
 		case 0:
-			d.str(&e.StartedDateTime)
+			d.strLater(&e.StartedDateTime)
 		case 1:
 			d.float(&e.Time)
 		case 2:
@@ -139,7 +147,7 @@ func (d *decoder) request(r *harRequest) {
 		case 0:
 			d.strRepeated(&r.Method)
 		case 1:
-			d.str(&r.URL)
+			d.strJoinLater(&r.URL)
 		case 2:
 			d.strRepeated(&r.HTTPVersion)
 		case 3:
@@ -255,6 +263,53 @@ func (d *decoder) content(c *harContent) {
 var timingsFields = newFieldNames("blocked", "dns", "connect", "send", "wait", "receive", "ssl")
 
 func (d *decoder) timings(t *harTimings) {
+	if !d.timingsCompact(t) {
+		d.timingsObject(t)
+	}
+}
+
+// timingsLiterals are what precedes each number of timings as provtap
+// writes them, in harTimings' order.
+var timingsLiterals = [...]string{`{"blocked":`, `,"dns":`, `,"connect":`, `,"send":`, `,"wait":`, `,"receive":`, `,"ssl":`}
+
+// timingsCompact reads the timings at d.pos when they are exactly as
+// provtap writes them, every member in order with an integer value, and
+// sets *t as timingsObject would; else it reads nothing and returns false.
+func (d *decoder) timingsCompact(t *harTimings) bool {
+	start := d.pos
+	var v [len(timingsLiterals)]float64
+	for i, lit := range timingsLiterals {
+		if len(d.data)-d.pos < len(lit) || string(d.data[d.pos:d.pos+len(lit)]) != lit {
+			d.pos = start
+			return false
+		}
+		d.pos += len(lit)
+		n, neg, ok := d.smallInt()
+		if !ok {
+			d.pos = start
+			return false
+		}
+		v[i] = float64(n)
+		if neg && n == 0 {
+			v[i] = -v[i] // -0, as strconv.ParseFloat gives
+		}
+	}
+	if d.peek() != '}' {
+		d.pos = start
+		return false
+	}
+	*t = harTimings{Blocked: v[0], DNS: v[1], Connect: v[2], Send: v[3], Wait: v[4], Receive: v[5], SSL: v[6]}
+	// The last key, for type errors, as timingsObject leaves it.
+	last := d.pos - 1
+	for d.data[last] != ':' {
+		last--
+	}
+	d.key, d.pos = d.data[last-len("ssl\""):last-1], d.pos+1
+	return true
+}
+
+// timingsObject is timings for any value.
+func (d *decoder) timingsObject(t *harTimings) {
 	hint := 0
 	for f := d.openFields(tTimings, timingsFields, &hint); f != end; f = d.nextField(timingsFields, &hint) {
 		switch f {

@@ -72,11 +72,15 @@ func BenchmarkDecodeC100k(b *testing.B) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0, ok := processCPU()
 	for range b.N {
 		for lo := 0; lo < len(idx); lo += 512 {
 			if _, err := har.DecodeSpans(f, idx[lo:min(lo+512, len(idx))], lo+1, nil); err != nil {
 				b.Fatal(err)
 			}
 		}
+	}
+	if cpu1, _ := processCPU(); ok {
+		b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
 	}
 }

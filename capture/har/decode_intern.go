@@ -1,5 +1,7 @@
 package har
 
+import "unsafe"
+
 // Interning: the short strings that repeat from entry to entry (methods,
 // HTTP versions, status texts, media types, cookie names, paths and domains,
 // client addresses) are allocated once per batch of entries, not once per
@@ -66,6 +68,15 @@ func (d *decoder) strRepeated(p *string) {
 	}
 }
 
+// plainRepeated is the string of plain bytes b of a field whose values
+// repeat, as strRepeated would give it.
+func (d *decoder) plainRepeated(b []byte) string {
+	if d.intern != nil {
+		return d.intern.str(b)
+	}
+	return string(b)
+}
+
 // strSuffixOf is str for a string that is often the end of whole (the
 // request target of its URL): when it is, it is cut from whole rather than
 // copied. It keeps nothing alive but whole, which its entry holds anyway.
@@ -79,5 +90,62 @@ func (d *decoder) strSuffixOf(p *string, whole string) {
 		*p = whole[len(whole)-len(b):]
 	} else {
 		*p = string(b)
+	}
+}
+
+// An entry's start time and its request's URL, two strings every entry has,
+// share one allocation: the start time, read first, waits in d.later until
+// the URL is read (strJoinLater) or the entry ends (flushLater). Keeping the
+// URL keeps the start time's few bytes alive with it.
+
+// laterStr is a plain string at d.data[lo:hi] that *p is to get.
+type laterStr struct {
+	p      *string
+	lo, hi int
+}
+
+// strLater is str, but a plain string waits in d.later.
+func (d *decoder) strLater(p *string) {
+	if d.peek() != '"' {
+		d.str(p) // null leaves a waiting string waiting, as it leaves a string
+		return
+	}
+	b, plain := d.stringBytes()
+	if !plain {
+		*p, d.later = string(b), laterStr{}
+		return
+	}
+	d.later = laterStr{p, d.pos - 1 - len(b), d.pos - 1}
+}
+
+// strJoinLater is str, but a plain string is allocated together with the
+// string waiting in d.later, if any.
+func (d *decoder) strJoinLater(p *string) {
+	if d.later.p == nil || d.peek() != '"' {
+		d.str(p)
+		return
+	}
+	b, plain := d.stringBytes()
+	if !plain {
+		*p = string(b)
+		return
+	}
+	first := d.data[d.later.lo:d.later.hi]
+	n := len(first)
+	if n+len(b) == 0 {
+		*d.later.p, *p, d.later = "", "", laterStr{}
+		return
+	}
+	buf := make([]byte, n+len(b))
+	copy(buf, first)
+	copy(buf[n:], b)
+	both := unsafe.String(&buf[0], len(buf))
+	*d.later.p, *p, d.later = both[:n], both[n:], laterStr{}
+}
+
+// flushLater gives the string waiting in d.later, if any, its own copy.
+func (d *decoder) flushLater() {
+	if d.later.p != nil {
+		*d.later.p, d.later = string(d.data[d.later.lo:d.later.hi]), laterStr{}
 	}
 }

@@ -45,9 +45,13 @@ type decoder struct {
 
 	intern *internCache // for fields whose values repeat; nil: none
 
-	nvBuf     [24]harNV
-	rangeBuf  [24]nvRange
-	cookieBuf [4]harCookie
+	nvBuf      [24]harNV // the pending lists' elements (see nvs)
+	nvUsed     int
+	pendingNVs [4]pendingNV
+	nPending   int
+	later      laterStr // the start time, until the URL (see strLater)
+	rangeBuf   [24]nvRange
+	cookieBuf  [4]harCookie
 }
 
 // --- errors
@@ -225,23 +229,33 @@ func (d *decoder) fieldKey(names *fieldNames, hint *int) int {
 		return end
 	}
 	f := -1
-	// Fast path: the key is the hinted name, which needs no unquoting.
-	if h, p := *hint, d.pos+1; names != nil && h < len(names.names) && p+8 <= len(b) {
-		k := &names.keys[h]
-		if binary.LittleEndian.Uint64(b[p:])&k.mask == k.head {
-			q := p + 8 + len(k.tail)
-			if k.tail == "" || q <= len(b) && string(b[p+8:q]) == k.tail {
-				n := len(names.names[h])
-				d.key, d.pos, f, *hint = b[p:p+n], p+n+1, h, h+1
+	// Fast path: the key is one of the names as it is, without escapes: the
+	// hinted one first, as members usually come in order, then the ones
+	// after it (a member left out), then the ones before.
+	if p := d.pos + 1; names != nil && p+16 <= len(b) {
+		h, n := *hint, len(names.keys)
+		for i := h; i < h+n; i++ {
+			j := i
+			if j >= n {
+				j -= n
+			}
+			if names.keys[j].matches(b, p) {
+				f = j
+				break
 			}
 		}
-	} else if names != nil && h < len(names.names) {
-		n, q := names.names[h], p+len(names.names[h])
-		if q < len(b) && b[q] == '"' && string(b[p:q]) == n {
-			d.key, d.pos, f, *hint = b[p:q], q+1, h, h+1
+	} else if names != nil {
+		for i, n := range names.names {
+			if q := p + len(n); q < len(b) && b[q] == '"' && string(b[p:q]) == n {
+				f = i
+				break
+			}
 		}
 	}
-	if f < 0 {
+	if f >= 0 {
+		p, n := d.pos+1, len(names.names[f])
+		d.key, d.pos, *hint = b[p:p+n], p+n+1, f+1
+	} else {
 		d.key = d.readKey()
 		if d.err != nil {
 			return end

@@ -15,6 +15,13 @@ var nvFields = newFieldNames("name", "value")
 type nvRange struct{ ns, ne, vs, ve int }
 
 func (d *decoder) nvPending(nv *harNV, r *nvRange) {
+	if !d.nvCompact(r) {
+		d.nvObject(nv, r)
+	}
+}
+
+// nvObject is nvPending for any element.
+func (d *decoder) nvObject(nv *harNV, r *nvRange) {
 	hint := 0
 	*r = nvRange{-1, -1, -1, -1}
 	for f := d.openFields(tNV, nvFields, &hint); f != end; f = d.nextField(nvFields, &hint) {
@@ -27,6 +34,31 @@ func (d *decoder) nvPending(nv *harNV, r *nvRange) {
 			d.skipValue()
 		}
 	}
+}
+
+// nvCompact reads the element at d.pos when it is exactly
+// {"name":"…","value":"…"} with both strings plain, as provtap writes
+// headers, setting *r as nvPending would; else it reads nothing and
+// returns false. It spares most elements the general object machinery.
+func (d *decoder) nvCompact(r *nvRange) bool {
+	const open, mid = `{"name":"`, `","value":"`
+	b, p := d.data, d.pos
+	if len(b)-p < len(open)+len(mid)+2 || string(b[p:p+len(open)]) != open {
+		return false
+	}
+	ns := p + len(open)
+	ne := scanPlain(b, ns)
+	if len(b)-ne < len(mid)+2 || string(b[ne:ne+len(mid)]) != mid {
+		return false
+	}
+	vs := ne + len(mid)
+	ve := scanPlain(b, vs)
+	if len(b)-ve < 2 || b[ve] != '"' || b[ve+1] != '}' {
+		return false
+	}
+	*r = nvRange{ns, ne, vs, ve}
+	d.key, d.pos = b[ne+3:ne+3+len("value")], ve+2 // the last key, for type errors
+	return true
 }
 
 // finishNVs stores the strings that nvPending left in place.
@@ -91,6 +123,97 @@ func (d *decoder) strOrRange(p *string, lo, hi *int) {
 var cookieFields = newFieldNames("name", "value", "path", "domain", "expires", "httpOnly", "secure")
 
 func (d *decoder) cookie(c *harCookie) {
+	if !d.cookieCompact(c) {
+		d.cookieObject(c)
+	}
+}
+
+// cookieOptional are the string members a cookie may have after its value,
+// as provtap writes them (in harCookie's order, empty ones left out).
+var cookieOptional = [...]string{`,"path":"`, `,"domain":"`, `,"expires":"`}
+
+// cookieCompact reads the cookie at d.pos when it is as provtap writes it,
+// {"name":"…","value":"…"} then any of path, domain and expires, then
+// "httpOnly":true and "secure":true if set, in that order, every string
+// plain; and sets *c as cookieObject would. Else it reads nothing and
+// returns false.
+func (d *decoder) cookieCompact(c *harCookie) bool {
+	const open, mid = `{"name":"`, `","value":"`
+	b, p := d.data, d.pos
+	at := func(lit string) bool { return len(b)-p >= len(lit) && string(b[p:p+len(lit)]) == lit }
+	// str reads a plain string's content and its closing quote at p.
+	str := func() (lo, hi int, ok bool) {
+		lo = p
+		hi = scanPlain(b, p)
+		if hi >= len(b) || b[hi] != '"' {
+			return 0, 0, false
+		}
+		p = hi + 1
+		return lo, hi, true
+	}
+	if !at(open) {
+		return false
+	}
+	p += len(open)
+	ns, ne, ok := str()
+	if !ok {
+		return false
+	}
+	p-- // back to the quote that starts mid
+	if !at(mid) {
+		return false
+	}
+	p += len(mid)
+	vs, ve, ok := str()
+	if !ok {
+		return false
+	}
+	keyLo, keyHi := ne+3, ne+3+len("value") // the last key so far
+	var opt [len(cookieOptional)][2]int
+	for i, lit := range cookieOptional {
+		opt[i] = [2]int{-1, -1}
+		if at(lit) {
+			keyLo, keyHi = p+2, p+len(lit)-3
+			p += len(lit)
+			lo, hi, ok := str()
+			if !ok {
+				return false
+			}
+			opt[i] = [2]int{lo, hi}
+		}
+	}
+	httpOnly, secure := at(`,"httpOnly":true`), false
+	if httpOnly {
+		keyLo, keyHi = p+2, p+2+len("httpOnly")
+		p += len(`,"httpOnly":true`)
+	}
+	if at(`,"secure":true`) {
+		secure = true
+		keyLo, keyHi = p+2, p+2+len("secure")
+		p += len(`,"secure":true`)
+	}
+	if !at("}") {
+		return false
+	}
+	c.Name = d.plainRepeated(b[ns:ne])
+	c.Value = string(b[vs:ve])
+	for i, dst := range [...]*string{&c.Path, &c.Domain, &c.Expires} {
+		if opt[i][0] >= 0 {
+			*dst = d.plainRepeated(b[opt[i][0]:opt[i][1]])
+		}
+	}
+	if httpOnly {
+		c.HTTPOnly = true
+	}
+	if secure {
+		c.Secure = true
+	}
+	d.key, d.pos = b[keyLo:keyHi], p+1
+	return true
+}
+
+// cookieObject is cookie for any value.
+func (d *decoder) cookieObject(c *harCookie) {
 	hint := 0
 	for f := d.openFields(tCookie, cookieFields, &hint); f != end; f = d.nextField(cookieFields, &hint) {
 		switch f {
@@ -120,8 +243,26 @@ func (d *decoder) cookie(c *harCookie) {
 // repeated key), elements are decoded in place as encoding/json does:
 // existing elements are decoded into (merged), the slice grows as needed and
 // is cut to the number of elements.
+//
+// The name/value lists of an entry (headers, queryString, params) share one
+// allocation: each list stays in d.nvBuf, noted in d.pendingNVs, until the
+// entry is decoded (or a list needs its slice: a repeated key), when
+// flushNVs copies them all into one array and gives each list its part, with
+// no spare capacity.
+
+// pendingNV is a list decoded into d.nvBuf[lo:hi] that *dst is to get.
+type pendingNV struct {
+	dst    *[]harNV
+	lo, hi int
+}
 
 func (d *decoder) nvs(p *[]harNV) {
+	for _, pn := range d.pendingNVs[:d.nPending] {
+		if pn.dst == p { // a repeated key: decode into the list as it is
+			d.flushNVs()
+			break
+		}
+	}
 	open, isNull := d.openArray(tNVs)
 	if isNull {
 		*p = nil
@@ -130,14 +271,25 @@ func (d *decoder) nvs(p *[]harNV) {
 		return
 	}
 	if cap(*p) == 0 {
-		scratch, ranges := d.nvBuf[:0], d.rangeBuf[:0]
+		if d.nPending == len(d.pendingNVs) {
+			d.flushNVs()
+		}
+		lo := d.nvUsed
+		scratch, ranges := d.nvBuf[lo:lo], d.rangeBuf[:0]
 		for more := d.moreElements(true); more; more = d.moreElements(false) {
 			scratch, ranges = append(scratch, harNV{}), append(ranges, nvRange{})
 			d.nvPending(&scratch[len(scratch)-1], &ranges[len(ranges)-1])
 		}
-		out := append(make([]harNV, 0, len(scratch)), scratch...)
-		d.finishNVs(out, ranges)
-		*p = out
+		if lo+len(scratch) > len(d.nvBuf) { // outgrew nvBuf: a slice of its own
+			out := append(make([]harNV, 0, len(scratch)), scratch...)
+			d.finishNVs(out, ranges)
+			*p = out
+			return
+		}
+		d.finishNVs(scratch, ranges)
+		d.nvUsed += len(scratch)
+		d.pendingNVs[d.nPending] = pendingNV{p, lo, d.nvUsed}
+		d.nPending++
 		return
 	}
 	s, i := *p, 0
@@ -157,6 +309,18 @@ func (d *decoder) nvs(p *[]harNV) {
 		s = []harNV{}
 	}
 	*p = s[:i]
+}
+
+// flushNVs gives the pending lists their slices, all cut from one array.
+func (d *decoder) flushNVs() {
+	if d.nPending == 0 {
+		return
+	}
+	all := append(make([]harNV, 0, d.nvUsed), d.nvBuf[:d.nvUsed]...)
+	for _, pn := range d.pendingNVs[:d.nPending] {
+		*pn.dst = all[pn.lo:pn.hi:pn.hi]
+	}
+	d.nPending, d.nvUsed = 0, 0
 }
 
 func (d *decoder) cookies(p *[]harCookie) {

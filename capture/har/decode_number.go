@@ -157,7 +157,47 @@ func (d *decoder) isNumber() bool {
 	return c == '-' || c >= '0' && c <= '9'
 }
 
+// smallInt reads the number at d.pos when it is an integer literal of at
+// most 15 digits (exact in a float64, as most HAR numbers are) and returns
+// its value and sign; else it reads nothing and returns ok=false.
+func (d *decoder) smallInt() (n int64, neg, ok bool) {
+	b, i := d.data, d.pos
+	if i < len(b) && b[i] == '-' {
+		neg = true
+		i++
+	}
+	start := i
+	var u int64
+	for ; i < len(b) && i-start < 16 && '0' <= b[i] && b[i] <= '9'; i++ {
+		u = u*10 + int64(b[i]-'0')
+	}
+	switch {
+	case i == start, i-start > 15, i-start > 1 && b[start] == '0':
+		return 0, false, false
+	case i < len(b) && (b[i] == '.' || b[i] == 'e' || b[i] == 'E'):
+		return 0, false, false
+	}
+	d.pos = i
+	if neg {
+		u = -u
+	}
+	return u, neg, true
+}
+
 func (d *decoder) float(p *float64) {
+	if n, neg, ok := d.smallInt(); ok {
+		f := float64(n)
+		if neg && n == 0 {
+			f = -f // -0, as strconv.ParseFloat gives
+		}
+		*p = f
+		return
+	}
+	d.floatNumber(p)
+}
+
+// floatNumber is float for any value.
+func (d *decoder) floatNumber(p *float64) {
 	if d.isNumber() {
 		start := d.pos
 		s, _ := d.number()
@@ -181,6 +221,15 @@ func (d *decoder) float(p *float64) {
 }
 
 func (d *decoder) int64(p *int64) {
+	if n, _, ok := d.smallInt(); ok {
+		*p = n
+		return
+	}
+	d.int64Number(p)
+}
+
+// int64Number is int64 for any value.
+func (d *decoder) int64Number(p *int64) {
 	if d.isNumber() {
 		start := d.pos
 		s, integer := d.number()

@@ -65,6 +65,19 @@ var edgeCases = []string{
 	`{"request":{"headers":[{"name":"a","value":"b"},{"name":"c","value":"d"}],"headers":[{"name":null,"value":"x"},{"value":null}]}}`,
 	`{"request":{"postData":{"text":"a"},"postData":null}}`,
 	`{"request":{"postData":{"text":"a","params":[{"name":"p"}]},"postData":{"params":[{"value":"q"},{}]}}}`,
+	// Lists that share one allocation (flushNVs): interleaved, repeated, too many, too long.
+	`{"request":{"headers":[{"name":"a","value":"b"}],"queryString":[{"name":"q","value":"1"}],"postData":{"params":[{"name":"p","value":"2"}]}},"response":{"headers":[{"name":"c","value":"d"}]},"request":{"headers":[{"value":"B"}],"queryString":null}}`,
+	`{"request":{"postData":{"params":[{"name":"p","value":"2"}]},"postData":null,"postData":{"params":[{"name":"x","value":"y"},{"name":"z","value":""}]},"headers":[],"queryString":[{"name":"q","value":"1"}]},"response":{"headers":[{"name":"c","value":"d"}]}}`,
+	`{"request":{"headers":[{"name":"a","value":"b"}],"postData":{"params":[]}},"response":{"headers":[{"name":"c","value":"d"}],"headers":[{"name":"e"},{"name":"f","value":"g"}]},"request":{"headers":[{},{"name":"h"}]}}`,
+	`{"request":{"headers":[` + strings.Repeat(`{"name":"n","value":"v"},`, 30) + `{"name":"last","value":"v"}],"queryString":[` + strings.Repeat(`{"name":"q","value":"w"},`, 20) + `{}]},"response":{"headers":[{"name":"c","value":"d"}]}}`,
+	`{"request":{"headers":[{"name":"a","value":"b"}],"queryString":[{"name":"q","value":"1"}]},"response":{"headers":[{"name":"c","value":"d"},"x"]}}`,
+	// The start time waits for the URL to share its allocation (strLater).
+	`{"startedDateTime":"a","request":{"url":"u"}}`, `{"startedDateTime":"","request":{"url":""}}`, `{"startedDateTime":"","request":{"url":"u"}}`,
+	`{"startedDateTime":"a","request":{"url":""}}`, `{"request":{"url":"u"},"startedDateTime":"a"}`, `{"startedDateTime":"a"}`,
+	`{"startedDateTime":"a","startedDateTime":"b","request":{"url":"u"}}`, `{"startedDateTime":"a","startedDateTime":"b\n","request":{"url":"u"}}`,
+	`{"startedDateTime":"a","startedDateTime":null,"request":{"url":"u","url":"v"}}`, `{"startedDateTime":"a","request":{"url":"u\n","url":"v"}}`,
+	`{"startedDateTime":"a","request":{"url":"u"},"startedDateTime":"b","request":{"url":"v"}}`, `{"startedDateTime":"a","request":{"url":1}}`,
+	`{"startedDateTime":"a","request":{"url":null}}`, `{"startedDateTime":"a","request":{"url":"u"},"startedDateTime":1}`,
 	// null.
 	`{"startedDateTime":null,"time":null,"request":null,"response":null,"cache":null,"timings":null,"_replayOf":null}`,
 	`{"time":2,"time":null,"request":{"method":"GET","method":null,"headers":[{"name":null}],"headersSize":null}}`,

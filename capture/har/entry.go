@@ -259,8 +259,9 @@ func fromHARHeaders(nvs []harNV) []capture.Header {
 		if len(nvs) == 0 {
 			return []capture.Header{}
 		}
-		// The decoded array is the entry's own and nothing else holds it:
-		// it becomes the flow's headers as it is, not copied.
+		// The decoded array is the entry's own (shared only with the entry's
+		// other lists, and cut with no spare capacity) and nothing else holds
+		// it: it becomes the flow's headers as it is, not copied.
 		return unsafe.Slice((*capture.Header)(unsafe.Pointer(unsafe.SliceData(nvs))), len(nvs))
 	}
 	out := make([]capture.Header, 0, len(nvs))

@@ -18,7 +18,8 @@ func parseHARTime(s string) time.Time {
 
 // parseUTCTime is time.Parse(time.RFC3339Nano, s) for the form provtap
 // writes, "2006-01-02T15:04:05[.fraction]Z" with every field in range; ok
-// is false for anything else (FuzzParseUTCTime holds it to time.Parse).
+// is false for anything else (FuzzParseUTCTime holds it to time.Parse and
+// to its reference, the same with time.Date).
 func parseUTCTime(s string) (time.Time, bool) {
 	if len(s) < 20 || len(s) > 30 || s[len(s)-1] != 'Z' || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' {
 		return time.Time{}, false
@@ -46,17 +47,43 @@ func parseUTCTime(s string) (time.Time, bool) {
 		}
 		nsec = n
 	}
-	return time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC), true
+	// time.Date(…, time.UTC) would give the same Time, normalizing and
+	// looking up the zone first.
+	unix := daysFromCivil(year, month, day)*86400 + int64(hour*3600+minute*60+sec)
+	return time.Unix(unix, int64(nsec)).UTC(), true
+}
+
+// daysFromCivil is the number of days from 1970-01-01 to the date (proleptic
+// Gregorian; year 0 to 9999, month and day in range): Howard Hinnant's
+// days_from_civil.
+func daysFromCivil(year, month, day int) int64 {
+	y := int64(year)
+	if month <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 {
+		era = (y - 399) / 400
+	}
+	yoe := y - era*400
+	m := int64(month) + 9
+	if month > 2 {
+		m = int64(month) - 3
+	}
+	doy := (153*m+2)/5 + int64(day) - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468
 }
 
 // digitsAt is the value of the n decimal digits at s[i:].
 func digitsAt(s string, i, n int) (int, bool) {
 	v := 0
-	for _, c := range []byte(s[i : i+n]) {
-		if c < '0' || c > '9' {
+	for j := i; j < i+n; j++ {
+		c := s[j] - '0'
+		if c > 9 {
 			return 0, false
 		}
-		v = v*10 + int(c-'0')
+		v = v*10 + int(c)
 	}
 	return v, true
 }

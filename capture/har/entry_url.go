@@ -38,6 +38,7 @@ func urlParts(raw string, needTarget bool) (scheme, host, port, target string, o
 // well-formed %-escapes in the path (the query is not checked by url.Parse).
 // It returns the results of url.Parse's Scheme (lower-cased), Hostname and
 // Port; ok is false for any other URL (which url.Parse then decides on).
+// It reads each byte once (FuzzPlainURL holds it to its reference too).
 func plainURL(s string) (scheme, host, port string, ok bool) {
 	if s == "" || !isLetter(s[0]) {
 		return "", "", "", false
@@ -50,23 +51,12 @@ func plainURL(s string) (scheme, host, port string, ok bool) {
 		return "", "", "", false
 	}
 	scheme = s[:i]
-	for j := 0; j < len(s); j++ {
-		if c := s[j]; c < ' ' || c == 0x7f || c == '#' {
-			return "", "", "", false
-		}
-	}
-	rest := s[i+3:]
-	if q := strings.IndexByte(rest, '?'); q >= 0 {
-		rest = rest[:q]
-	}
-	authority, path := rest, ""
-	if p := strings.IndexByte(rest, '/'); p >= 0 {
-		authority, path = rest[:p], rest[p:]
-	}
-	colon := -1
-	for j := 0; j < len(authority); j++ {
-		switch c := authority[j]; {
-		case isLetter(c), '0' <= c && c <= '9', c == '-', c == '.', c == '_', c == '~':
+	// The authority, up to the path or the query.
+	start, colon := i+3, -1
+	j := start
+	for ; j < len(s) && s[j] != '/' && s[j] != '?'; j++ {
+		switch c := s[j]; {
+		case hostByte[c]:
 			if colon >= 0 && !('0' <= c && c <= '9') {
 				return "", "", "", false
 			}
@@ -76,20 +66,40 @@ func plainURL(s string) (scheme, host, port string, ok bool) {
 			return "", "", "", false
 		}
 	}
-	host = authority
+	host = s[start:j]
 	if colon >= 0 {
-		host, port = authority[:colon], authority[colon+1:]
+		host, port = s[start:colon], s[colon+1:j]
 	}
 	if host == "" {
 		return "", "", "", false
 	}
-	for j := 0; j < len(path); j++ {
-		if path[j] == '%' && (j+2 >= len(path) || !isHex(path[j+1]) || !isHex(path[j+2])) {
+	// The path: its %-escapes must be well-formed.
+	for ; j < len(s) && s[j] != '?'; j++ {
+		if c := s[j]; urlStop[c] {
+			if c != '%' || j+2 >= len(s) || !isHex(s[j+1]) || !isHex(s[j+2]) {
+				return "", "", "", false
+			}
+		}
+	}
+	// The query.
+	for ; j < len(s); j++ {
+		if c := s[j]; urlStop[c] && c != '%' {
 			return "", "", "", false
 		}
 	}
 	return strings.ToLower(scheme), host, port, true
 }
+
+// hostByte is true for the bytes of a plain host name; urlStop for the
+// bytes plainURL rejects in a path or query (controls, DEL, '#') and '%'.
+var hostByte, urlStop = func() (host, stop [256]bool) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		host[c] = isLetter(b) || '0' <= b && b <= '9' || b == '-' || b == '.' || b == '_' || b == '~'
+		stop[c] = b < ' ' || b == 0x7f || b == '#' || b == '%'
+	}
+	return
+}()
 
 func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
