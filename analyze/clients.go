@@ -212,9 +212,7 @@ func (t *clientTracker) record(fx *Facts) {
 		t.setConn(f.ConnID, s)
 	}
 	t.setAccount(acctAgent{s.Account, fx.Agent}, s)
-	if s.Account != "" { // else the same key as above
-		t.setAccount(acctAgent{"", fx.Agent}, s)
-	}
+	t.setAccount(acctAgent{"", fx.Agent}, s)
 	if fx.Account.Key != "" && fx.Account.Key != s.Account {
 		t.setAccount(acctAgent{fx.Account.Key, fx.Agent}, s)
 	}
