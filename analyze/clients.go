@@ -52,7 +52,6 @@ type Store struct {
 	jar     *cookieJar
 	lastAt  time.Time
 	sets    int // responses that set cookies in it
-	exp     expiryKeys
 }
 
 // cookieValue keys a cookie's value without building "name=value".
@@ -73,8 +72,6 @@ type clientTracker struct {
 	agentClients map[string]*Client
 	// agentAccounts is which accounts each program used (up to two).
 	agentAccounts map[string]map[string]bool
-	live          []*Store      // the stores some map entry pointed to since they last expired
-	ambiguous     []cookieValue // owner keys set to nil since the last sweep
 }
 
 func newClientTracker() *clientTracker {
@@ -197,24 +194,22 @@ func (t *clientTracker) record(fx *Facts) {
 				continue
 			}
 			if o, seen := t.owner[k]; seen && o != s {
-				if o != nil {
-					t.makeAmbiguous(k) // the same value in two stores ties nothing
-				}
+				t.owner[k] = nil // the same value in two stores ties nothing
 			} else if !seen {
 				// Cloned: the map outlives the flow, whose strings may
 				// share a larger buffer.
-				t.setOwner(cookieValue{strings.Clone(k.name), strings.Clone(k.value)}, s)
+				t.owner[cookieValue{strings.Clone(k.name), strings.Clone(k.value)}] = s
 			}
 		}
 	}
 	s.lastAt = f.Start
 	if f.ConnID != 0 {
-		t.setConn(f.ConnID, s)
+		t.byConn[f.ConnID] = s
 	}
-	t.setAccount(acctAgent{s.Account, fx.Agent}, s)
-	t.setAccount(acctAgent{"", fx.Agent}, s)
+	t.byAccount[acctAgent{s.Account, fx.Agent}] = s
+	t.byAccount[acctAgent{"", fx.Agent}] = s
 	if fx.Account.Key != "" && fx.Account.Key != s.Account {
-		t.setAccount(acctAgent{fx.Account.Key, fx.Agent}, s)
+		t.byAccount[acctAgent{fx.Account.Key, fx.Agent}] = s
 	}
 }
 
@@ -243,7 +238,23 @@ func (t *clientTracker) expire(now time.Time) {
 	if t.seen%4096 != 0 {
 		return
 	}
-	t.sweep(now.Add(-storeIdle))
+	cut := now.Add(-storeIdle)
+	old := func(s *Store) bool { return s == nil || s.lastAt.Before(cut) }
+	for k, s := range t.owner {
+		if old(s) {
+			delete(t.owner, k)
+		}
+	}
+	for k, s := range t.byConn {
+		if old(s) {
+			delete(t.byConn, k)
+		}
+	}
+	for k, s := range t.byAccount {
+		if old(s) {
+			delete(t.byAccount, k)
+		}
+	}
 }
 
 // storeName is "store 3" for texts.
