@@ -136,9 +136,19 @@ func (a *DroppedCookie) trim() {
 	for n < len(a.held) && a.held[n].withdrawn {
 		n++
 	}
-	if n > 0 {
-		a.held = append(a.held[:0], a.held[n:]...)
+	a.dropFront(n)
+}
+
+// dropFront removes the first n held findings by reslicing, not copying the
+// rest down: a busy minute holds thousands, and every flow may release one.
+// The dropped slots are cleared so their findings can be collected; append
+// moves the queue to a new array once the old one's tail is used up.
+func (a *DroppedCookie) dropFront(n int) {
+	if n == 0 {
+		return
 	}
+	clear(a.held[:n])
+	a.held = a.held[n:]
 }
 
 // Holding implements Settler: the queue is in flow order and starts with a
@@ -165,9 +175,7 @@ func (a *DroppedCookie) Settle(t time.Time, emit func(Finding)) {
 		fd := a.finding(h.fx, h.c, h.sev, true, heldCookieNote)
 		emit(grouped(fd, h.fx, h.c))
 	}
-	if n > 0 {
-		a.held = append(a.held[:0], a.held[n:]...)
-	}
+	a.dropFront(n)
 	a.trim()
 }
 

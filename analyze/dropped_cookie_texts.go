@@ -19,9 +19,11 @@ var heldCookieNote = " No request presented the new session within " + sessionHo
 func (a *DroppedCookie) finding(fx *Facts, c *storedCookie, sev Severity, forked bool, note string) Finding {
 	f := fx.Flow
 	texts := c.textsIn(f.Start.Location())
-	title := c.Name + " " + texts.seen + " was not sent"
+	var title string // one concatenation either way: one allocation
 	if forked {
-		title += "; the server opened another session"
+		title = c.Name + " " + texts.seen + " was not sent; the server opened another session"
+	} else {
+		title = c.Name + " " + texts.seen + " was not sent"
 	}
 	d := appendWhyCookieApplies(a.text[:0], fx, c)
 	if !fx.hasReqHeader(hCookie) {
