@@ -41,24 +41,35 @@ func (d *decoder) nvObject(nv *harNV, r *nvRange) {
 // headers, setting *r as nvPending would; else it reads nothing and
 // returns false. It spares most elements the general object machinery.
 func (d *decoder) nvCompact(r *nvRange) bool {
-	const open, mid = `{"name":"`, `","value":"`
-	b, p := d.data, d.pos
-	if len(b)-p < len(open)+len(mid)+2 || string(b[p:p+len(open)]) != open {
-		return false
-	}
-	ns := p + len(open)
-	ne := scanPlain(b, ns)
-	if len(b)-ne < len(mid)+2 || string(b[ne:ne+len(mid)]) != mid {
-		return false
-	}
-	vs := ne + len(mid)
-	ve := scanPlain(b, vs)
-	if len(b)-ve < 2 || b[ve] != '"' || b[ve+1] != '}' {
+	b := d.data
+	ns, ne, vs, ve, ok := nameValueAt(b, d.pos)
+	if !ok || len(b)-ve < 2 || b[ve+1] != '}' {
 		return false
 	}
 	*r = nvRange{ns, ne, vs, ve}
 	d.key, d.pos = b[ne+3:ne+3+len("value")], ve+2 // the last key, for type errors
 	return true
+}
+
+// nameValueAt reads `{"name":"N","value":"V"` at p, as provtap writes a
+// name/value pair or a cookie's start, N and V plain: their bounds, V's
+// closing quote at ve. ok is false for anything else.
+func nameValueAt(b []byte, p int) (ns, ne, vs, ve int, ok bool) {
+	const open, mid = `{"name":"`, `","value":"`
+	if len(b)-p < len(open) || string(b[p:p+len(open)]) != open {
+		return
+	}
+	ns = p + len(open)
+	ne = scanPlain(b, ns)
+	if len(b)-ne < len(mid) || string(b[ne:ne+len(mid)]) != mid {
+		return
+	}
+	vs = ne + len(mid)
+	ve = scanPlain(b, vs)
+	if ve >= len(b) || b[ve] != '"' {
+		return
+	}
+	return ns, ne, vs, ve, true
 }
 
 // finishNVs stores the strings that nvPending left in place.
@@ -138,8 +149,12 @@ var cookieOptional = [...]string{`,"path":"`, `,"domain":"`, `,"expires":"`}
 // plain; and sets *c as cookieObject would. Else it reads nothing and
 // returns false.
 func (d *decoder) cookieCompact(c *harCookie) bool {
-	const open, mid = `{"name":"`, `","value":"`
-	b, p := d.data, d.pos
+	b := d.data
+	ns, ne, vs, ve, ok := nameValueAt(b, d.pos)
+	if !ok {
+		return false
+	}
+	p := ve + 1
 	at := func(lit string) bool { return len(b)-p >= len(lit) && string(b[p:p+len(lit)]) == lit }
 	// str reads a plain string's content and its closing quote at p.
 	str := func() (lo, hi int, ok bool) {
@@ -150,23 +165,6 @@ func (d *decoder) cookieCompact(c *harCookie) bool {
 		}
 		p = hi + 1
 		return lo, hi, true
-	}
-	if !at(open) {
-		return false
-	}
-	p += len(open)
-	ns, ne, ok := str()
-	if !ok {
-		return false
-	}
-	p-- // back to the quote that starts mid
-	if !at(mid) {
-		return false
-	}
-	p += len(mid)
-	vs, ve, ok := str()
-	if !ok {
-		return false
 	}
 	keyLo, keyHi := ne+3, ne+3+len("value") // the last key so far
 	var opt [len(cookieOptional)][2]int
