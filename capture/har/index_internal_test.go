@@ -91,7 +91,8 @@ func FuzzIndexInParts(f *testing.F) {
 
 // BenchmarkSpanScanner is the index pass's scanner alone, over the sample
 // capture's entries repeated to 16 MiB (what a chunk loop hands it): the
-// block scanner (block) and the per-byte one it replaced (reference).
+// block scanner (block: AVX2 where the CPU has it; block-swar) and the
+// per-byte one it replaced (reference).
 func BenchmarkSpanScanner(b *testing.B) {
 	var doc []byte
 	for len(doc) < 16<<20 {
@@ -101,18 +102,22 @@ func BenchmarkSpanScanner(b *testing.B) {
 	}
 	for _, scanner := range []struct {
 		name string
+		simd bool
 		scan func(s *spanScanner, chunk []byte, pos int64) int
-	}{{"block", (*spanScanner).scan}, {"reference", (*spanScanner).scanReference}} {
+	}{{"block", hasAVX2, (*spanScanner).scan}, {"block-swar", false, (*spanScanner).scan}, {"reference", false, (*spanScanner).scanReference}} {
 		b.Run(scanner.name, func(b *testing.B) {
 			b.SetBytes(int64(len(doc)))
 			b.ReportAllocs()
-			for b.Loop() {
-				sc := newSpanScanner(nil)
-				sc.spans = make([]entrySpan, 0, 1<<16)
-				for off := 0; off < len(doc); off += 1 << 20 {
-					scanner.scan(sc, doc[off:min(off+1<<20, len(doc))], int64(off))
+			withAVX2(scanner.simd, func() int {
+				for b.Loop() {
+					sc := newSpanScanner(nil)
+					sc.spans = make([]entrySpan, 0, 1<<16)
+					for off := 0; off < len(doc); off += 1 << 20 {
+						scanner.scan(sc, doc[off:min(off+1<<20, len(doc))], int64(off))
+					}
 				}
-			}
+				return 0
+			})
 		})
 	}
 }

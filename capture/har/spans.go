@@ -105,7 +105,7 @@ func (s *spanScanner) scan(chunk []byte, pos int64) int {
 			pad = [64]byte{} // zero bytes are in no class
 			copy(pad[:], chunk[base:])
 		}
-		m := classify(blk)
+		m := classifyBlock(blk)
 		str := prefixXor(m.quote) ^ inString
 		if escaped|m.bracket&str == 0 {
 			escaped = 0 // no backslash in a string (see blockMasks)

@@ -49,14 +49,35 @@ func scanChunks(doc, cuts []byte, inherited, reference bool) scanState {
 	return scanState{s.spans, s.lead, s.start, s.closeAt, s.firstEnd, s.err, s.depth, s.inString, s.escaped, s.inherited, used}
 }
 
-// checkScanner: the block scanner finds what the reference finds.
+// checkScanner: the block scanner finds what the reference finds, with
+// each way of classifying blocks this machine has.
 func checkScanner(t testing.TB, doc, cuts []byte, inherited bool) {
 	t.Helper()
-	got := scanChunks(doc, cuts, inherited, false)
 	want := scanChunks(doc, cuts, inherited, true)
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("doc %q cuts %v inherited %v:\nblock:     %+v\nreference: %+v", doc, cuts, inherited, got, want)
+	for _, simd := range blockClassifiers() {
+		got := withAVX2(simd, func() scanState { return scanChunks(doc, cuts, inherited, false) })
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("doc %q cuts %v inherited %v avx2 %v:\nblock:     %+v\nreference: %+v", doc, cuts, inherited, simd, got, want)
+		}
 	}
+}
+
+// blockClassifiers is which settings of hasAVX2 this machine can run:
+// the SWAR classifier always, AVX2 where the CPU has it.
+func blockClassifiers() []bool {
+	if hasAVX2 {
+		return []bool{true, false}
+	}
+	return []bool{false}
+}
+
+// withAVX2 runs fn with hasAVX2 set to simd (tests of this package do not
+// run in parallel).
+func withAVX2[T any](simd bool, fn func() T) T {
+	saved := hasAVX2
+	defer func() { hasAVX2 = saved }()
+	hasAVX2 = simd
+	return fn()
 }
 
 // nastyDocs have backslash runs, quotes and brackets at every alignment to
@@ -185,6 +206,12 @@ func TestClassify(t *testing.T) {
 		got := classify(&blk)
 		if got.quote != want.quote || got.bracket&(want.bracket|wantBackslash) != want.bracket|wantBackslash || got.bracket&^mayBeBracket != 0 {
 			t.Fatalf("classify(%q) = %+v; want %+v", blk, got, want)
+		}
+		if hasAVX2 { // exactly the brackets and backslashes
+			got := classifyBlock(&blk)
+			if got.quote != want.quote || got.bracket != want.bracket|wantBackslash {
+				t.Fatalf("classifyBlock(%q) = %+v; want quotes %x, brackets and backslashes %x", blk, got, want.quote, want.bracket|wantBackslash)
+			}
 		}
 		if got := backslashes(&blk); got != wantBackslash {
 			t.Fatalf("backslashes(%q) = %x; want %x", blk, got, wantBackslash)

@@ -1,0 +1,74 @@
+#include "textflag.h"
+
+// Each constant is one byte repeated over a 32-byte AVX2 register.
+DATA quoteBytes<>+0(SB)/8, $0x2222222222222222
+DATA quoteBytes<>+8(SB)/8, $0x2222222222222222
+DATA quoteBytes<>+16(SB)/8, $0x2222222222222222
+DATA quoteBytes<>+24(SB)/8, $0x2222222222222222
+GLOBL quoteBytes<>(SB), RODATA|NOPTR, $32
+
+DATA caseBits<>+0(SB)/8, $0x2020202020202020
+DATA caseBits<>+8(SB)/8, $0x2020202020202020
+DATA caseBits<>+16(SB)/8, $0x2020202020202020
+DATA caseBits<>+24(SB)/8, $0x2020202020202020
+GLOBL caseBits<>(SB), RODATA|NOPTR, $32
+
+DATA openBytes<>+0(SB)/8, $0x7b7b7b7b7b7b7b7b
+DATA openBytes<>+8(SB)/8, $0x7b7b7b7b7b7b7b7b
+DATA openBytes<>+16(SB)/8, $0x7b7b7b7b7b7b7b7b
+DATA openBytes<>+24(SB)/8, $0x7b7b7b7b7b7b7b7b
+GLOBL openBytes<>(SB), RODATA|NOPTR, $32
+
+DATA closeBytes<>+0(SB)/8, $0x7d7d7d7d7d7d7d7d
+DATA closeBytes<>+8(SB)/8, $0x7d7d7d7d7d7d7d7d
+DATA closeBytes<>+16(SB)/8, $0x7d7d7d7d7d7d7d7d
+DATA closeBytes<>+24(SB)/8, $0x7d7d7d7d7d7d7d7d
+GLOBL closeBytes<>(SB), RODATA|NOPTR, $32
+
+DATA backslashBytes<>+0(SB)/8, $0x5c5c5c5c5c5c5c5c
+DATA backslashBytes<>+8(SB)/8, $0x5c5c5c5c5c5c5c5c
+DATA backslashBytes<>+16(SB)/8, $0x5c5c5c5c5c5c5c5c
+DATA backslashBytes<>+24(SB)/8, $0x5c5c5c5c5c5c5c5c
+GLOBL backslashBytes<>(SB), RODATA|NOPTR, $32
+
+// func classifyAVX2(b *[64]byte) (quote, bracket uint64)
+//
+// quote: the '"' bytes. bracket: '{', '[', '}', ']' (b|0x20 is '{' or
+// '}') and the backslashes, as blockMasks wants them.
+TEXT ·classifyAVX2(SB), NOSPLIT, $0-24
+	MOVQ b+0(FP), SI
+	VMOVDQU (SI), Y0
+	VMOVDQU 32(SI), Y1
+
+	VMOVDQU quoteBytes<>(SB), Y8
+	VPCMPEQB Y8, Y0, Y2
+	VPCMPEQB Y8, Y1, Y3
+	VPMOVMSKB Y2, AX
+	VPMOVMSKB Y3, BX
+	SHLQ $32, BX
+	ORQ BX, AX
+	MOVQ AX, quote+8(FP)
+
+	VMOVDQU caseBits<>(SB), Y9
+	VMOVDQU openBytes<>(SB), Y10
+	VMOVDQU closeBytes<>(SB), Y11
+	VMOVDQU backslashBytes<>(SB), Y12
+	VPOR Y9, Y0, Y4
+	VPOR Y9, Y1, Y5
+	VPCMPEQB Y10, Y4, Y6
+	VPCMPEQB Y11, Y4, Y7
+	VPOR Y7, Y6, Y6
+	VPCMPEQB Y12, Y0, Y7
+	VPOR Y7, Y6, Y6
+	VPCMPEQB Y10, Y5, Y2
+	VPCMPEQB Y11, Y5, Y3
+	VPOR Y3, Y2, Y2
+	VPCMPEQB Y12, Y1, Y3
+	VPOR Y3, Y2, Y2
+	VPMOVMSKB Y6, AX
+	VPMOVMSKB Y2, BX
+	SHLQ $32, BX
+	ORQ BX, AX
+	MOVQ AX, bracket+16(FP)
+	VZEROUPPER
+	RET

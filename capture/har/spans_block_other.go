@@ -1,0 +1,8 @@
+//go:build !amd64
+
+package har
+
+// hasAVX2 is amd64's (a variable, so tests can switch it as there).
+var hasAVX2 = false
+
+func classifyBlock(b *[64]byte) blockMasks { return classify(b) }
