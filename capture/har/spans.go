@@ -110,7 +110,21 @@ func (s *spanScanner) scan(chunk []byte, pos int64) int {
 		if escaped|m.bracket&str == 0 {
 			escaped = 0 // no backslash in a string (see blockMasks)
 		} else {
-			str, escaped = stringBits(m.quote, backslashes(blk), inString, escaped, n)
+			bs := m.backslash
+			if !m.exact {
+				bs = backslashes(blk)
+			}
+			str, escaped = stringBits(m.quote, bs, inString, escaped, n)
+		}
+		if m.exact {
+			// Within an entry's request or response all the block long (even
+			// were every close first), the brackets only count.
+			opens, closes := bits.OnesCount64(m.open&^str), bits.OnesCount64(m.close&^str)
+			if depth-closes >= 2 {
+				depth += opens - closes
+				inString = uint64(int64(str) >> 63)
+				continue
+			}
 		}
 		for brackets := m.bracket &^ str; brackets != 0; brackets &= brackets - 1 {
 			bit := bits.TrailingZeros64(brackets)

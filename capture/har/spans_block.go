@@ -18,6 +18,10 @@ type blockMasks struct {
 	// no escape in its strings. No byte of the mask may stand outside a
 	// string in JSON, and this wider test is cheaper.
 	bracket uint64
+	// exact: the classifier also gave the opening and closing brackets
+	// alone and the backslashes (AVX2 does at little cost; SWAR does not).
+	exact                  bool
+	open, close, backslash uint64
 }
 
 const (

@@ -31,11 +31,11 @@ DATA backslashBytes<>+16(SB)/8, $0x5c5c5c5c5c5c5c5c
 DATA backslashBytes<>+24(SB)/8, $0x5c5c5c5c5c5c5c5c
 GLOBL backslashBytes<>(SB), RODATA|NOPTR, $32
 
-// func classifyAVX2(b *[64]byte) (quote, bracket uint64)
+// func classifyAVX2(b *[64]byte) (quote, open, close, backslash uint64)
 //
-// quote: the '"' bytes. bracket: '{', '[', '}', ']' (b|0x20 is '{' or
-// '}') and the backslashes, as blockMasks wants them.
-TEXT ·classifyAVX2(SB), NOSPLIT, $0-24
+// The bytes '"', '{' or '[' (b|0x20 is '{'), '}' or ']' (b|0x20 is '}')
+// and '\\', one bit each.
+TEXT ·classifyAVX2(SB), NOSPLIT, $0-40
 	MOVQ b+0(FP), SI
 	VMOVDQU (SI), Y0
 	VMOVDQU 32(SI), Y1
@@ -49,26 +49,35 @@ TEXT ·classifyAVX2(SB), NOSPLIT, $0-24
 	ORQ BX, AX
 	MOVQ AX, quote+8(FP)
 
-	VMOVDQU caseBits<>(SB), Y9
-	VMOVDQU openBytes<>(SB), Y10
-	VMOVDQU closeBytes<>(SB), Y11
 	VMOVDQU backslashBytes<>(SB), Y12
-	VPOR Y9, Y0, Y4
-	VPOR Y9, Y1, Y5
-	VPCMPEQB Y10, Y4, Y6
-	VPCMPEQB Y11, Y4, Y7
-	VPOR Y7, Y6, Y6
-	VPCMPEQB Y12, Y0, Y7
-	VPOR Y7, Y6, Y6
-	VPCMPEQB Y10, Y5, Y2
-	VPCMPEQB Y11, Y5, Y3
-	VPOR Y3, Y2, Y2
+	VPCMPEQB Y12, Y0, Y2
 	VPCMPEQB Y12, Y1, Y3
-	VPOR Y3, Y2, Y2
-	VPMOVMSKB Y6, AX
-	VPMOVMSKB Y2, BX
+	VPMOVMSKB Y2, AX
+	VPMOVMSKB Y3, BX
 	SHLQ $32, BX
 	ORQ BX, AX
-	MOVQ AX, bracket+16(FP)
+	MOVQ AX, backslash+32(FP)
+
+	VMOVDQU caseBits<>(SB), Y9
+	VPOR Y9, Y0, Y4
+	VPOR Y9, Y1, Y5
+
+	VMOVDQU openBytes<>(SB), Y10
+	VPCMPEQB Y10, Y4, Y2
+	VPCMPEQB Y10, Y5, Y3
+	VPMOVMSKB Y2, AX
+	VPMOVMSKB Y3, BX
+	SHLQ $32, BX
+	ORQ BX, AX
+	MOVQ AX, open+16(FP)
+
+	VMOVDQU closeBytes<>(SB), Y11
+	VPCMPEQB Y11, Y4, Y2
+	VPCMPEQB Y11, Y5, Y3
+	VPMOVMSKB Y2, AX
+	VPMOVMSKB Y3, BX
+	SHLQ $32, BX
+	ORQ BX, AX
+	MOVQ AX, close+24(FP)
 	VZEROUPPER
 	RET
