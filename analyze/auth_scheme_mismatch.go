@@ -70,7 +70,7 @@ func (a *AuthSchemeMismatch) Observe(fx *Facts, emit func(Finding)) {
 	}
 	auth := fx.authorization
 	scheme, _ := httpx.AuthScheme(auth)
-	lower := strings.ToLower(scheme)
+	lower := lowerScheme(scheme)
 	if auth != "" && fx.Succeeded() {
 		st.okAuth[lower] = authUse{auth, f.ID}
 	}
@@ -158,6 +158,24 @@ func schemeMismatchFinding(f *capture.Flow, scheme string, offer []httpx.Challen
 		Related: related(f.ID, []int{offerFlow, first}, relatedIDs, answered.ids()),
 		Title:   title, Detail: d.String(), Fix: schemeFix(scheme, names), Missing: missing,
 	}
+}
+
+// lowerScheme is strings.ToLower(scheme), without building the common
+// schemes' lower case on every request.
+func lowerScheme(scheme string) string {
+	switch scheme {
+	case "Basic":
+		return "basic"
+	case "Bearer":
+		return "bearer"
+	case "Negotiate":
+		return "negotiate"
+	case "NTLM":
+		return "ntlm"
+	case "Digest":
+		return "digest"
+	}
+	return strings.ToLower(scheme)
 }
 
 func schemeFix(sent string, offered []string) string {

@@ -206,7 +206,7 @@ func (a *ClientRejectedCookie) judge(fx *Facts, st *rejectedStore, emit func(Fin
 // none of them, and that, not the cookie's form, is why.
 func sendsKept(fx *Facts, st *rejectedStore) bool {
 	for _, c := range fx.sentByJar() {
-		if st.holds(c.Name, c.Value) || isAffinityCookie(c.Name) {
+		if st.holds(c.Name, c.Value) || c.isAffinity() {
 			continue
 		}
 		if !sentCookie(fx, c.Name) {

@@ -52,6 +52,9 @@ type Store struct {
 	jar     *cookieJar
 	lastAt  time.Time
 	sets    int // responses that set cookies in it
+	// touchedAt is how many sweeps had run when lastAt was set; diedAt is
+	// the latest sweep before that which found the store idle (see expire).
+	touchedAt, diedAt int
 }
 
 // cookieValue keys a cookie's value without building "name=value".
@@ -63,11 +66,12 @@ type acctAgent struct{ account, agent string }
 // clientTracker assigns logical clients and stores, in flow order.
 type clientTracker struct {
 	nextStore int
-	seen      int                    // flows resolved, to age out stores now and then
-	owner     map[cookieValue]*Store // the store a response set it in; nil: ambiguous
-	byConn    map[int64]*Store       // last store used on each client connection
-	byAccount map[acctAgent]*Store   // most recent store per account and program ("" account: any)
-	clients   map[string]*Client     // by account key
+	seen      int                      // flows resolved, to age out stores now and then
+	owner     map[cookieValue]storeRef // the store a response set it in; nil: ambiguous
+	byConn    map[int64]storeRef       // last store used on each client connection
+	byAccount map[acctAgent]storeRef   // most recent store per account and program ("" account: any)
+	expiry                             // the sweeps that age out those three maps' entries
+	clients   map[string]*Client       // by account key
 	// agentClients are the clients without credentials, by program.
 	agentClients map[string]*Client
 	// agentAccounts is which accounts each program used (up to two).
@@ -75,8 +79,8 @@ type clientTracker struct {
 }
 
 func newClientTracker() *clientTracker {
-	return &clientTracker{owner: map[cookieValue]*Store{}, byConn: map[int64]*Store{},
-		byAccount: map[acctAgent]*Store{}, clients: map[string]*Client{}, agentClients: map[string]*Client{}, agentAccounts: map[string]map[string]bool{}}
+	return &clientTracker{owner: map[cookieValue]storeRef{}, byConn: map[int64]storeRef{},
+		byAccount: map[acctAgent]storeRef{}, clients: map[string]*Client{}, agentClients: map[string]*Client{}, agentAccounts: map[string]map[string]bool{}}
 }
 
 // resolve sets fx's Client, Store and Tie (before the analyzers observe it).
@@ -90,7 +94,7 @@ func (t *clientTracker) resolve(fx *Facts) {
 	var countsBuf [4]int
 	owners, counts := ownersBuf[:0], countsBuf[:0]
 	for _, p := range fx.Cookies {
-		o := t.owner[cookieValue{p.Name, p.Value}]
+		o := t.storeOf(t.owner[cookieValue{p.Name, p.Value}])
 		if o == nil {
 			continue
 		}
@@ -124,11 +128,13 @@ func (t *clientTracker) resolve(fx *Facts) {
 		}
 	}
 	compatible := func(c *Store) bool { return c != nil && (acct == "" || c.Account == "" || c.Account == acct) }
-	if s == nil && f.ConnID != 0 && compatible(t.byConn[f.ConnID]) {
-		s, tie = t.byConn[f.ConnID], TieConn
+	if s == nil && f.ConnID != 0 {
+		if c := t.storeOf(t.byConn[f.ConnID]); compatible(c) {
+			s, tie = c, TieConn
+		}
 	}
 	if s == nil && acct != "" {
-		if c := t.byAccount[acctAgent{acct, fx.Agent}]; c != nil {
+		if c := t.storeOf(t.byAccount[acctAgent{acct, fx.Agent}]); c != nil {
 			s, tie = c, TieAccount
 		}
 	}
@@ -137,7 +143,7 @@ func (t *clientTracker) resolve(fx *Facts) {
 		// the program has used one account: with two (two connectors in one
 		// JVM, or one User-Agent of every account in a HAR without client
 		// addresses) nothing tells whose the request is.
-		if c := t.byAccount[acctAgent{"", fx.Agent}]; c != nil {
+		if c := t.storeOf(t.byAccount[acctAgent{"", fx.Agent}]); c != nil {
 			s, tie = c, TieAgent
 		}
 	}
@@ -177,7 +183,7 @@ func (t *clientTracker) resolve(fx *Facts) {
 
 func (t *clientTracker) newStore(account, agent string) *Store {
 	t.nextStore++
-	return &Store{ID: t.nextStore, Account: account, Agent: agent, jar: newCookieJar()}
+	return &Store{ID: t.nextStore, Account: account, Agent: agent, jar: newCookieJar(), touchedAt: t.sweeps}
 }
 
 // record stores what fx's response set in fx.Next (after the analyzers
@@ -185,6 +191,7 @@ func (t *clientTracker) newStore(account, agent string) *Store {
 func (t *clientTracker) record(fx *Facts) {
 	f := fx.Flow
 	s := fx.Next
+	t.touch(s, f.Start)
 	if len(fx.SetCookies) > 0 {
 		s.jar.store(fx)
 		s.sets++
@@ -193,23 +200,24 @@ func (t *clientTracker) record(fx *Facts) {
 			if sc.Value == "" {
 				continue
 			}
-			if o, seen := t.owner[k]; seen && o != s {
-				t.owner[k] = nil // the same value in two stores ties nothing
+			r, seen := t.owner[k]
+			if seen = seen && t.alive(r); seen && r.s != s {
+				t.owner[k] = t.ref(nil) // the same value in two stores ties nothing
 			} else if !seen {
 				// Cloned: the map outlives the flow, whose strings may
 				// share a larger buffer.
-				t.owner[cookieValue{strings.Clone(k.name), strings.Clone(k.value)}] = s
+				t.owner[cookieValue{strings.Clone(k.name), strings.Clone(k.value)}] = t.ref(s)
 			}
 		}
 	}
-	s.lastAt = f.Start
+	r := t.ref(s)
 	if f.ConnID != 0 {
-		t.byConn[f.ConnID] = s
+		t.byConn[f.ConnID] = r
 	}
-	t.byAccount[acctAgent{s.Account, fx.Agent}] = s
-	t.byAccount[acctAgent{"", fx.Agent}] = s
+	t.byAccount[acctAgent{s.Account, fx.Agent}] = r
+	t.byAccount[acctAgent{"", fx.Agent}] = r
 	if fx.Account.Key != "" && fx.Account.Key != s.Account {
-		t.byAccount[acctAgent{fx.Account.Key, fx.Agent}] = s
+		t.byAccount[acctAgent{fx.Account.Key, fx.Agent}] = r
 	}
 }
 
@@ -224,37 +232,6 @@ func opensAnotherSession(fx *Facts, s *Store) bool {
 		}
 	}
 	return false
-}
-
-// storeIdle is how long a store unused on the capture's clock is kept: a
-// night's run opens millions of sessions, and servers time theirs out long
-// before this.
-const storeIdle = time.Hour
-
-// expire forgets stores idle since before now-storeIdle, every few thousand
-// flows, so memory follows the live clients, not the length of the capture.
-func (t *clientTracker) expire(now time.Time) {
-	t.seen++
-	if t.seen%4096 != 0 {
-		return
-	}
-	cut := now.Add(-storeIdle)
-	old := func(s *Store) bool { return s == nil || s.lastAt.Before(cut) }
-	for k, s := range t.owner {
-		if old(s) {
-			delete(t.owner, k)
-		}
-	}
-	for k, s := range t.byConn {
-		if old(s) {
-			delete(t.byConn, k)
-		}
-	}
-	for k, s := range t.byAccount {
-		if old(s) {
-			delete(t.byAccount, k)
-		}
-	}
 }
 
 // storeName is "store 3" for texts.

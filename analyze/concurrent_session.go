@@ -28,6 +28,7 @@ var sessionLimitPhrases = []string{
 // live session of its own) while such a session was live.
 type ConcurrentSession struct {
 	sessions map[string][]*openSession // account key → its live sessions, oldest first
+	limit    saysMemo                  // a refusal's words about a session limit
 }
 
 // openSession is one session a server opened for an account.
@@ -102,9 +103,17 @@ func (a *ConcurrentSession) note(fx *Facts) {
 func (a *ConcurrentSession) judge(fx *Facts) (Finding, bool) {
 	f := fx.Flow
 	var live *openSession
+	var to cookieTarget // made once, if needed: up to sessionsKept sessions are tried
+	made := false
 	for _, s := range a.sessions[fx.Account.Key] {
 		c := s.c
-		if !knownTo(c, f) || !c.Expiry.IsZero() && !c.Expiry.After(f.Start) || !appliesTo(c, f) {
+		if !knownTo(c, f) || !c.Expiry.IsZero() && !c.Expiry.After(f.Start) {
+			continue
+		}
+		if !made {
+			to, made = targetOf(f), true
+		}
+		if !to.covers(c) {
 			continue
 		}
 		for _, p := range fx.Cookies {
@@ -119,7 +128,7 @@ func (a *ConcurrentSession) judge(fx *Facts) (Finding, bool) {
 	if live == nil || opensSession(fx, live.c.Name, "") || csrfRefusal(fx) {
 		return Finding{}, false
 	}
-	fd := concurrentSessionFinding(fx, live.c)
+	fd := concurrentSessionFinding(fx, live.c, a.limit.says(fx.Refusal, sessionLimitPhrases...))
 	fd.group = KindConcurrentSession + "\x00" + fx.Account.Key + "\x00" + live.c.Name + "\x00" + fx.Origin
 	return fd, true
 }
@@ -134,13 +143,22 @@ func (a *ConcurrentSession) isLive(acct, name, value string) bool {
 	return false
 }
 
-// appliesTo: the cookie's domain, path and Secure flag cover f.
-func appliesTo(c *storedCookie, f *capture.Flow) bool {
-	host := strings.ToLower(f.Host)
-	if c.HostOnly && host != c.Domain || !c.HostOnly && !httpx.DomainMatch(host, c.Domain) {
+// cookieTarget is what of a flow decides which cookies apply to it.
+type cookieTarget struct {
+	host, path string // host in lower case
+	secure     bool
+}
+
+func targetOf(f *capture.Flow) cookieTarget {
+	return cookieTarget{host: strings.ToLower(f.Host), path: pathOnly(f), secure: isSecureScheme(f.Scheme)}
+}
+
+// covers: the cookie's domain, path and Secure flag cover the target.
+func (t cookieTarget) covers(c *storedCookie) bool {
+	if c.HostOnly && t.host != c.Domain || !c.HostOnly && !httpx.DomainMatch(t.host, c.Domain) {
 		return false
 	}
-	return httpx.PathMatch(pathOnly(f), c.Path) && (!c.Secure || isSecureScheme(f.Scheme))
+	return httpx.PathMatch(t.path, c.Path) && (!c.Secure || t.secure)
 }
 
 // csrfRefusal: the server says the refusal is about a CSRF token.
@@ -151,7 +169,9 @@ func csrfRefusal(fx *Facts) bool {
 	return bytes.Contains(bytes.ToLower(fx.ResponseText()), []byte("csrf"))
 }
 
-func concurrentSessionFinding(fx *Facts, s *storedCookie) Finding {
+// concurrentSessionFinding: limitSaid, the refusal's words say there is a
+// session limit.
+func concurrentSessionFinding(fx *Facts, s *storedCookie, limitSaid bool) Finding {
 	f := fx.Flow
 	// Concatenated, not formatted: one of these per refused call of a
 	// connector that keeps no session, built on the engine's serial path.
@@ -189,7 +209,7 @@ func concurrentSessionFinding(fx *Facts, s *storedCookie) Finding {
 	d = append(d, ") but not the session cookie, so the server had to start a new session, and it refused: "...)
 	d = append(d, fx.Refusal.Summary()...)
 	d = append(d, '.')
-	if fx.Refusal.says(sessionLimitPhrases...) {
+	if limitSaid {
 		d = append(d, " Its answer says so: it will not open another session for this user while one is open."...)
 	} else {
 		d = append(d, " The server apparently allows one session per user and will not open a second one while the first is live."...)

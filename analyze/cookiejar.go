@@ -27,7 +27,38 @@ type storedCookie struct {
 	Conn       int64     // the client connection of that flow
 
 	texts *cookieTexts // written when a finding first needs them
+	class cookieClass  // worked out when first asked
 }
+
+// cookieClass is what a cookie's name and attributes say it is.
+type cookieClass uint8
+
+const (
+	classKnown cookieClass = 1 << iota
+	classSession
+	classAffinity
+)
+
+// classify is c's class: a kept cookie is judged on every request that
+// lacks it, its name lowered and matched each time before.
+func (c *storedCookie) classify() cookieClass {
+	if c.class == 0 {
+		c.class = classKnown
+		if isSessionCookie(c.SetCookie) {
+			c.class |= classSession
+		}
+		if isAffinityCookie(c.Name) {
+			c.class |= classAffinity
+		}
+	}
+	return c.class
+}
+
+// isSession is isSessionCookie(c.SetCookie).
+func (c *storedCookie) isSession() bool { return c.classify()&classSession != 0 }
+
+// isAffinity is isAffinityCookie(c.Name).
+func (c *storedCookie) isAffinity() bool { return c.classify()&classAffinity != 0 }
 
 // cookieKey identifies a cookie: a new Set-Cookie with the same name, domain
 // and path replaces the old one (RFC 6265 §5.3 step 11).

@@ -26,6 +26,7 @@ const KindCSRFToken = "csrf-token"
 // by a client that never fetched is reported too.
 type CSRFToken struct {
 	origins map[scope]*csrfState
+	csrf    saysMemo // a refusal's words about a CSRF token
 }
 
 type csrfState struct {
@@ -153,16 +154,16 @@ func boundCookies(fx *Facts) []boundCookie {
 }
 
 // csrfRequired: the server said the refusal was about the CSRF token.
-func csrfRequired(f *capture.Flow, ref Refusal) bool {
+func (a *CSRFToken) csrfRequired(f *capture.Flow, ref Refusal) bool {
 	if h, ok := csrfHeader(f.ResponseHeaders); ok && strings.EqualFold(strings.TrimSpace(h.Value), "required") {
 		return true
 	}
-	return ref.says("csrf", "xsrf", "anti-forgery", "antiforgery")
+	return a.csrf.says(ref, "csrf", "xsrf", "anti-forgery", "antiforgery")
 }
 
 // judge explains a refused write, if the CSRF token is why.
 func (a *CSRFToken) judge(f *capture.Flow, st *csrfState, ref Refusal) (Finding, bool) {
-	required := csrfRequired(f, ref)
+	required := a.csrfRequired(f, ref)
 	if len(st.fetches) == 0 {
 		if !required {
 			return Finding{}, false

@@ -191,7 +191,7 @@ func contains(vs []string, v string) bool {
 // droppedSeverity is the rule in the type's comment; hold says the finding
 // waits for later evidence.
 func droppedSeverity(fx *Facts, c *storedCookie, forked bool) (sev Severity, hold bool) {
-	session := isSessionCookie(c.SetCookie)
+	session := c.isSession()
 	switch {
 	case fx.Refusal.Refused && (session || fx.Tie == TieCookie):
 		// A session (or, from a client that keeps the others, any cookie:
@@ -200,7 +200,7 @@ func droppedSeverity(fx *Facts, c *storedCookie, forked bool) (sev Severity, hol
 		return Error, false
 	case fx.Refusal.Refused:
 		return Info, false
-	case isAffinityCookie(c.Name):
+	case c.isAffinity():
 		if fx.Tie == TieCookie {
 			return Info, false
 		}

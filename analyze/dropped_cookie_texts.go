@@ -182,7 +182,7 @@ func appendAboutCookie(b []byte, c *storedCookie, loc *time.Location) []byte {
 }
 
 func appendConsequence(b []byte, fx *Facts, c *storedCookie, forked bool) []byte {
-	if !fx.Refusal.Refused && !forked && isAffinityCookie(c.Name) {
+	if !fx.Refusal.Refused && !forked && c.isAffinity() {
 		return append(b, " It is a load balancer's affinity cookie: without it the request may reach another backend."...)
 	}
 	if fx.Refusal.Refused {
@@ -205,7 +205,7 @@ func consequence(fx *Facts, c *storedCookie, forked bool) string {
 }
 
 func droppedCookieFix(c *storedCookie) string {
-	if isAffinityCookie(c.Name) {
+	if c.isAffinity() {
 		return fmt.Sprintf("Enable the connector's cookie handling so it returns the load balancer's %s cookie and stays on one backend.", c.Name)
 	}
 	return "Keep cookies between operations: enable the connector's cookie handling (a cookie jar or " +

@@ -31,6 +31,7 @@ type Engine struct {
 	// outbuf holds findings until no earlier flow can get one: the engine
 	// hands findings on in flow order.
 	outbuf  []Finding
+	outHead int           // outbuf[:outHead] were released already
 	current int           // the flow being observed (0: settling)
 	emitFn  func(Finding) // appends to outbuf; made once
 }
@@ -111,7 +112,7 @@ func (e *Engine) release(out []Finding, all bool) []Finding {
 	for _, fd := range out {
 		e.push(fd)
 	}
-	if len(e.outbuf) == 0 {
+	if len(e.outbuf) == e.outHead {
 		return nil
 	}
 	low := math.MaxInt
@@ -128,25 +129,37 @@ func (e *Engine) release(out []Finding, all bool) []Finding {
 			}
 		}
 	}
-	n := sort.Search(len(e.outbuf), func(i int) bool { return e.outbuf[i].Flow >= low })
+	return e.take(low)
+}
+
+// take removes from outbuf and returns the findings of flows before low.
+// Findings wait behind a held one by the thousand: the rest is copied down
+// only once the released ones fill half of outbuf, not at every release.
+func (e *Engine) take(low int) []Finding {
+	live := e.outbuf[e.outHead:]
+	n := sort.Search(len(live), func(i int) bool { return live[i].Flow >= low })
 	if n == 0 {
 		return nil
 	}
-	done := append([]Finding(nil), e.outbuf[:n]...)
-	e.outbuf = append(e.outbuf[:0], e.outbuf[n:]...)
+	done := append([]Finding(nil), live[:n]...)
+	e.outHead += n
+	if e.outHead >= len(e.outbuf)/2 {
+		e.outbuf = e.outbuf[:copy(e.outbuf, e.outbuf[e.outHead:])]
+		e.outHead = 0
+	}
 	return done
 }
 
 // push adds a finding to outbuf, kept in flow order: findings mostly
 // arrive in order, so this is an append, and a held one moves back only
-// past later flows' findings.
+// past later flows' findings (in one copy).
 func (e *Engine) push(fd Finding) {
 	i := len(e.outbuf)
-	e.outbuf = append(e.outbuf, fd)
-	for i > 0 && e.outbuf[i-1].Flow > fd.Flow {
-		e.outbuf[i] = e.outbuf[i-1]
+	for i > e.outHead && e.outbuf[i-1].Flow > fd.Flow {
 		i--
 	}
+	e.outbuf = append(e.outbuf, Finding{})
+	copy(e.outbuf[i+1:], e.outbuf[i:])
 	e.outbuf[i] = fd
 }
 

@@ -189,6 +189,21 @@ func (r Refusal) Summary() string {
 	return s
 }
 
+// saysMemo is Refusal.says for one fixed list of phrases, remembered for
+// the last refusal's words: servers refuse with the same words again and
+// again, and a long body is scanned once per phrase.
+type saysMemo struct {
+	text      string
+	said, set bool
+}
+
+func (m *saysMemo) says(r Refusal, phrases ...string) bool {
+	if !m.set || r.text != m.text {
+		m.text, m.said, m.set = r.text, r.says(phrases...), true
+	}
+	return m.said
+}
+
 // says reports whether the refusal's words contain any of the phrases.
 func (r Refusal) says(phrases ...string) bool {
 	for _, p := range phrases {

@@ -16,7 +16,15 @@ var affinityPrefixes = []string{
 
 // isAffinityCookie reports a load balancer's stickiness cookie.
 func isAffinityCookie(name string) bool {
-	n := strings.ToLower(name)
+	var buf [32]byte
+	if b, ok := lowerASCII(&buf, name); ok {
+		return isAffinityLower(string(b)) // not kept: no allocation
+	}
+	return isAffinityLower(strings.ToLower(name))
+}
+
+// isAffinityLower is isAffinityCookie of a name in lower case.
+func isAffinityLower(n string) bool {
 	for _, p := range affinityPrefixes {
 		if strings.HasPrefix(n, p) {
 			return true
@@ -25,12 +33,41 @@ func isAffinityCookie(name string) bool {
 	return false
 }
 
+// lowerASCII is strings.ToLower(s) in buf, for an ASCII s that fits (ok
+// false otherwise: ToLower maps some non-ASCII runes to ASCII ones). The
+// analyzers classify the same few cookie names on every flow, several
+// times over: lowering them into a buffer allocates nothing.
+func lowerASCII(buf *[32]byte, s string) ([]byte, bool) {
+	if len(s) > len(buf) {
+		return nil, false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 {
+			return nil, false
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return buf[:len(s)], true
+}
+
 // isSessionCookie reports a cookie that carries a server-side session or a
 // login: JSESSIONID, PHPSESSID, ASP.NET_SessionId, connect.sid, SMSESSION,
 // LtpaToken2, .ASPXAUTH, … or any HttpOnly cookie without an expiry.
 func isSessionCookie(c httpx.SetCookie) bool {
-	n := strings.ToLower(c.Name)
-	if isAffinityCookie(n) {
+	var buf [32]byte
+	if b, ok := lowerASCII(&buf, c.Name); ok {
+		return isSessionLower(string(b), c) // not kept: no allocation
+	}
+	return isSessionLower(strings.ToLower(c.Name), c)
+}
+
+// isSessionLower is isSessionCookie of c, its name n in lower case.
+func isSessionLower(n string, c httpx.SetCookie) bool {
+	if isAffinityLower(n) {
 		return false
 	}
 	if httpx.IsCSRFName(n) {

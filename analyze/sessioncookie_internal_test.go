@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/provtap/provtap/capture/httpx"
@@ -19,4 +20,68 @@ func TestSessionCookieNames(t *testing.T) {
 	if !isSessionCookie(httpx.SetCookie{Name: "x", HTTPOnly: true}) {
 		t.Error("an HttpOnly cookie without expiry is session-like")
 	}
+}
+
+// referenceIsAffinityCookie and referenceIsSessionCookie are the former
+// classifiers, which lowered every name with strings.ToLower.
+func referenceIsAffinityCookie(name string) bool {
+	n := strings.ToLower(name)
+	for _, p := range affinityPrefixes {
+		if strings.HasPrefix(n, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func referenceIsSessionCookie(c httpx.SetCookie) bool {
+	n := strings.ToLower(c.Name)
+	if referenceIsAffinityCookie(n) {
+		return false
+	}
+	if httpx.IsCSRFName(n) {
+		return false
+	}
+	switch {
+	case strings.Contains(n, "sess"),
+		n == "sid", strings.HasSuffix(n, ".sid"), strings.HasSuffix(n, "_sid"), strings.HasSuffix(n, "-sid"),
+		strings.Contains(n, "auth"), strings.Contains(n, "ltpatoken"), strings.Contains(n, "token"),
+		strings.Contains(n, "jwt"), strings.HasPrefix(n, ".aspnetcore."):
+		return true
+	}
+	return c.HTTPOnly && !c.HasExpires && !c.HasMaxAge
+}
+
+// FuzzSessionCookieNames: the classifiers agree with the former ones on
+// any name (long ones, non-ASCII ones: the Kelvin sign lowers to k).
+func FuzzSessionCookieNames(f *testing.F) {
+	for _, n := range []string{"JSESSIONID", "AWSALBCORS", "BIGipServerpool", "XSRF-TOKEN", "A\u212Aamai", "ApplicationGatewayAffinityCORS",
+		"ApplicationGatewayAffinityCORS-and-more", "x.SID", "\u212Aoken", "__Host-session", "theme", ""} {
+		f.Add(n, true, false, false)
+	}
+	f.Fuzz(func(t *testing.T, name string, httpOnly, hasExpires, hasMaxAge bool) {
+		c := httpx.SetCookie{Name: name, HTTPOnly: httpOnly, HasExpires: hasExpires, HasMaxAge: hasMaxAge}
+		if got, want := isAffinityCookie(name), referenceIsAffinityCookie(name); got != want {
+			t.Fatalf("isAffinityCookie(%q) = %v, want %v", name, got, want)
+		}
+		if got, want := isSessionCookie(c), referenceIsSessionCookie(c); got != want {
+			t.Fatalf("isSessionCookie(%+v) = %v, want %v", c, got, want)
+		}
+	})
+}
+
+func BenchmarkSessionCookieNames(b *testing.B) {
+	names := []string{"JSESSIONID", "AWSALB", "XSRF-TOKEN", "session", "ARRAffinity", "_ga"}
+	b.Run("new", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			n := names[i%len(names)]
+			_ = isSessionCookie(httpx.SetCookie{Name: n}) || isAffinityCookie(n)
+		}
+	})
+	b.Run("reference", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			n := names[i%len(names)]
+			_ = referenceIsSessionCookie(httpx.SetCookie{Name: n}) || referenceIsAffinityCookie(n)
+		}
+	})
 }
