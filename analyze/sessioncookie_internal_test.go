@@ -35,21 +35,8 @@ func referenceIsAffinityCookie(name string) bool {
 }
 
 func referenceIsSessionCookie(c httpx.SetCookie) bool {
-	n := strings.ToLower(c.Name)
-	if referenceIsAffinityCookie(n) {
-		return false
-	}
-	if httpx.IsCSRFName(n) {
-		return false
-	}
-	switch {
-	case strings.Contains(n, "sess"),
-		n == "sid", strings.HasSuffix(n, ".sid"), strings.HasSuffix(n, "_sid"), strings.HasSuffix(n, "-sid"),
-		strings.Contains(n, "auth"), strings.Contains(n, "ltpatoken"), strings.Contains(n, "token"),
-		strings.Contains(n, "jwt"), strings.HasPrefix(n, ".aspnetcore."):
-		return true
-	}
-	return c.HTTPOnly && !c.HasExpires && !c.HasMaxAge
+	// The rule itself is isSessionLower's; what changed is the lowering.
+	return isSessionLower(strings.ToLower(c.Name), c)
 }
 
 // FuzzSessionCookieNames: the classifiers agree with the former ones on
