@@ -4,11 +4,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/mattn/go-isatty"
+
+	"github.com/provtap/provtap/internal/gctune"
 )
 
 // ErrNoTerminal is returned by Run when stdin or stdout is not a terminal.
@@ -46,24 +47,21 @@ func Run(opts Options, feed *Feed) error {
 	return err
 }
 
-// LimitMemory sets the soft memory limit of a process showing the TUI,
-// unless GOMEMLIMIT sets one. What a long session keeps is a row per flow
-// (about 140 bytes) and the analyzers' state: a night's 10⁶ flows keep about
-// 220 MB. Everything else — requests decoded, findings written, frames —
-// is garbage soon, and Go's collector lets the heap grow to twice what is
-// kept before collecting, which would put that night at 450 MB. The soft
-// limit makes it collect sooner once the heap nears the limit, and only
-// then: below it nothing changes. Live (the proxy serving) 280 MiB, for the
-// 300 MB goal; a saved capture being opened 380 MiB. The price, past the
-// limit, is collector time (Go caps it at half the CPU): a session whose
-// kept memory outgrows the limit runs slower rather than out of memory.
+// LimitMemory sets the collector of a process showing the TUI (GOGC and
+// GOMEMLIMIT in the environment win). What a long session keeps is a row
+// per flow (about 140 bytes) and the analyzers' state: a night's 10⁶ flows
+// keep about 220 MB. Everything else — requests decoded, findings written,
+// frames — is garbage soon: collecting only when the heap has grown 400%
+// past what is kept (not Go's 100%) spends less CPU while little is kept,
+// and the soft limit makes it collect sooner once the heap nears it. Live
+// (the proxy serving) 280 MiB, for the 300 MB goal; a saved capture being
+// opened 380 MiB. The price, past the limit, is collector time (Go caps it
+// at half the CPU): a session whose kept memory outgrows the limit runs
+// slower rather than out of memory.
 func LimitMemory(live bool) {
-	if os.Getenv("GOMEMLIMIT") != "" {
-		return
-	}
 	limit := int64(380 << 20)
 	if live {
 		limit = 280 << 20
 	}
-	debug.SetMemoryLimit(limit)
+	gctune.Set(400, limit)
 }
