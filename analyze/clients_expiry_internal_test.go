@@ -51,7 +51,7 @@ func FuzzClientExpiry(f *testing.F) {
 			s, arg := stores[int(op>>4)%len(stores)], int(op>>4)
 			switch op & 15 {
 			case 0, 1, 8: // a response sets a value in s, as record does
-				k := cookieValue{"sid", values[(arg+i)%len(values)]}
+				k := cookieValueOf("sid", values[(arg+i)%len(values)])
 				r, seen := tr.owner[k]
 				if seen = seen && tr.alive(r); seen && r.s != s {
 					tr.owner[k] = tr.ref(nil)
@@ -83,7 +83,7 @@ func FuzzClientExpiry(f *testing.F) {
 				tr.compact(1 << 20) // now
 			}
 			for _, v := range values {
-				k := cookieValue{"sid", v}
+				k := cookieValueOf("sid", v)
 				r, seen := tr.owner[k]
 				seen = seen && tr.alive(r)
 				o, want := owner[k]
