@@ -132,6 +132,13 @@ func (p *challengeParser) value() string {
 		return p.s[start:p.i]
 	}
 	p.i++
+	// Most quoted values escape nothing: the value is the text up to the
+	// closing quote.
+	if end := strings.IndexAny(p.s[p.i:], "\"\\"); end >= 0 && p.s[p.i+end] == '"' {
+		v := p.s[p.i : p.i+end]
+		p.i += end + 1
+		return v
+	}
 	var b strings.Builder
 	for p.i < len(p.s) && p.s[p.i] != '"' {
 		if p.s[p.i] == '\\' && p.i+1 < len(p.s) {

@@ -31,6 +31,10 @@ func TestParseChallenges(t *testing.T) {
 		{[]string{`Basic realm = "spaced" , charset="UTF-8"`}, `Basic{charset=UTF-8,realm=spaced}`},
 		{[]string{``, ` , `}, ``},
 		{[]string{`"junk" Basic`}, `junk{} Basic{}`},
+		// Quoted values without escapes are the text between the quotes;
+		// one cut off runs to the end.
+		{[]string{`Basic realm="", charset="UTF-8"`}, `Basic{charset=UTF-8,realm=}`},
+		{[]string{`Basic realm="a\\b", charset="cut`}, `Basic{charset=cut,realm=a\b}`},
 	}
 	for _, c := range cases {
 		if got := formatChallenges(ParseChallenges(c.in)); got != c.want {
