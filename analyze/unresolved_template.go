@@ -313,17 +313,12 @@ func requestText(f *capture.Flow, enc string) []byte {
 	return b
 }
 
-// hasTemplateByte: s has a byte a placeholder starts or ends with.
+// hasTemplateByte: s has a byte a placeholder starts or ends with. Three
+// vectorized searches beat one loop over the bytes on every request
+// header of every flow.
 func hasTemplateByte(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if templateBytes[s[i]] {
-			return true
-		}
-	}
-	return false
+	return strings.IndexByte(s, '$') >= 0 || strings.IndexByte(s, '{') >= 0 || strings.IndexByte(s, '%') >= 0
 }
-
-var templateBytes = [256]bool{'$': true, '{': true, '%': true}
 
 // remember keeps fx as its operation's latest success.
 func (a *UnresolvedTemplate) remember(key opKey, fx *Facts, body []byte, ctype string) {
