@@ -156,9 +156,8 @@ func (j *cookieJar) forRequest(fx *Facts) []*storedCookie {
 	secure := isSecureScheme(f.Scheme)
 	var out []*storedCookie
 	for k, vs := range j.versions {
-		j.prune(k, vs, f.Start)
 		var cur *storedCookie
-		for _, v := range j.versions[k] {
+		for _, v := range j.prune(k, vs, f.Start) {
 			if knownTo(v, f) {
 				cur = v
 			}
@@ -174,6 +173,9 @@ func (j *cookieJar) forRequest(fx *Facts) []*storedCookie {
 		}
 		out = append(out, cur)
 	}
+	if len(out) < 2 {
+		return out
+	}
 	slices.SortFunc(out, func(a, b *storedCookie) int {
 		if c := strings.Compare(a.Name, b.Name); c != 0 {
 			return c
@@ -183,8 +185,9 @@ func (j *cookieJar) forRequest(fx *Facts) []*storedCookie {
 	return out
 }
 
-// prune drops versions superseded before t and cookies gone by t.
-func (j *cookieJar) prune(k cookieKey, vs []*storedCookie, t time.Time) {
+// prune drops versions superseded before t and cookies gone by t, and
+// returns what is left of k's versions vs (nil: none).
+func (j *cookieJar) prune(k cookieKey, vs []*storedCookie, t time.Time) []*storedCookie {
 	last := -1
 	for i, v := range vs {
 		if !v.KnownAt.After(t) {
@@ -192,15 +195,21 @@ func (j *cookieJar) prune(k cookieKey, vs []*storedCookie, t time.Time) {
 		}
 	}
 	if last > 0 {
-		vs = append([]*storedCookie{}, vs[last:]...)
+		// In place: the jar alone holds vs. The dropped versions are
+		// cleared so that they do not stay reachable.
+		n := copy(vs, vs[last:])
+		clear(vs[n:])
+		vs = vs[:n]
 		j.versions[k] = vs
 	}
 	if len(vs) == 1 && last == 0 {
 		v := vs[0]
 		if v.Deleted || (!v.Expiry.IsZero() && !v.Expiry.After(t)) {
 			delete(j.versions, k)
+			return nil
 		}
 	}
+	return vs
 }
 
 // sendsCookies: browsers mark cross-site requests with Sec-Fetch-Site and
