@@ -96,16 +96,24 @@ func (s *spanScanner) scan(chunk []byte, pos int64) int {
 	}
 	seg := 0 // where the current run of the entry's own bytes began (depth 1)
 	var pad [64]byte
+	var masks [blockBatch]blockMasks
+	var tail blockMasks
+	next, have := 0, 0 // masks[next:have] are the blocks from base on
 	for base := 0; base < len(chunk); base += 64 {
-		blk := &pad
+		blk, m := &pad, &tail
 		n := len(chunk) - base
 		if n >= 64 {
 			blk = (*[64]byte)(chunk[base:])
+			if next == have {
+				next, have = 0, classifyBlocks(chunk[base:], &masks)
+			}
+			m = &masks[next]
+			next++
 		} else {
 			pad = [64]byte{} // zero bytes are in no class
 			copy(pad[:], chunk[base:])
+			tail = classifyBlock(blk)
 		}
-		m := classifyBlock(blk)
 		str := prefixXor(m.quote) ^ inString
 		if escaped|m.bracket&str == 0 {
 			escaped = 0 // no backslash in a string (see blockMasks)

@@ -35,6 +35,17 @@ const (
 	evenBits    = 0x5555555555555555
 )
 
+// blockBatch is how many blocks classifyBlocks classifies at once.
+const blockBatch = 16
+
+// classifyEach is classifyBlocks one block at a time (classify's SWAR).
+func classifyEach(chunk []byte, n int, out *[blockBatch]blockMasks) int {
+	for i := range n {
+		out[i] = classify((*[64]byte)(chunk[i*64:]))
+	}
+	return n
+}
+
 // bracketStep is what a bracket does to the depth; 0 for the other
 // bytes the bracket mask may hold.
 var bracketStep = [256]int8{'{': 1, '[': 1, '}': -1, ']': -1}

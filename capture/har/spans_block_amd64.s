@@ -81,3 +81,74 @@ TEXT ·classifyAVX2(SB), NOSPLIT, $0-40
 	MOVQ AX, close+24(FP)
 	VZEROUPPER
 	RET
+
+// func classifyAVX2Blocks(b *byte, n int, out *[blockBatch]blockMasks)
+//
+// classifyAVX2 over n consecutive blocks at b, the constants loaded once,
+// each block's masks written as a blockMasks: quote at 0, bracket (open,
+// close and backslash) at 8, exact at 16, open at 24, close at 32,
+// backslash at 40 (TestBlockMasksLayout holds the struct to it).
+TEXT ·classifyAVX2Blocks(SB), NOSPLIT, $0-24
+	MOVQ b+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ out+16(FP), DI
+	TESTQ CX, CX
+	JZ done
+	VMOVDQU quoteBytes<>(SB), Y8
+	VMOVDQU caseBits<>(SB), Y9
+	VMOVDQU openBytes<>(SB), Y10
+	VMOVDQU closeBytes<>(SB), Y11
+	VMOVDQU backslashBytes<>(SB), Y12
+
+loop:
+	VMOVDQU (SI), Y0
+	VMOVDQU 32(SI), Y1
+
+	VPCMPEQB Y8, Y0, Y2
+	VPCMPEQB Y8, Y1, Y3
+	VPMOVMSKB Y2, AX
+	VPMOVMSKB Y3, BX
+	SHLQ $32, BX
+	ORQ BX, AX
+	MOVQ AX, 0(DI)
+
+	VPCMPEQB Y12, Y0, Y2
+	VPCMPEQB Y12, Y1, Y3
+	VPMOVMSKB Y2, R8
+	VPMOVMSKB Y3, BX
+	SHLQ $32, BX
+	ORQ BX, R8
+	MOVQ R8, 40(DI)
+
+	VPOR Y9, Y0, Y4
+	VPOR Y9, Y1, Y5
+
+	VPCMPEQB Y10, Y4, Y2
+	VPCMPEQB Y10, Y5, Y3
+	VPMOVMSKB Y2, R9
+	VPMOVMSKB Y3, BX
+	SHLQ $32, BX
+	ORQ BX, R9
+	MOVQ R9, 24(DI)
+
+	VPCMPEQB Y11, Y4, Y2
+	VPCMPEQB Y11, Y5, Y3
+	VPMOVMSKB Y2, R10
+	VPMOVMSKB Y3, BX
+	SHLQ $32, BX
+	ORQ BX, R10
+	MOVQ R10, 32(DI)
+
+	ORQ R9, R8
+	ORQ R10, R8
+	MOVQ R8, 8(DI)
+	MOVQ $1, 16(DI)
+
+	ADDQ $64, SI
+	ADDQ $48, DI
+	DECQ CX
+	JNZ loop
+	VZEROUPPER
+
+done:
+	RET

@@ -6,3 +6,7 @@ package har
 var hasAVX2 = false
 
 func classifyBlock(b *[64]byte) blockMasks { return classify(b) }
+
+func classifyBlocks(chunk []byte, out *[blockBatch]blockMasks) int {
+	return classifyEach(chunk, min(len(chunk)/64, blockBatch), out)
+}

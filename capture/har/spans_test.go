@@ -5,8 +5,10 @@ import (
 	"math/bits"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // scanState is everything a span scanner has found and carries on.
@@ -216,5 +218,42 @@ func TestClassify(t *testing.T) {
 		if got := backslashes(&blk); got != wantBackslash {
 			t.Fatalf("backslashes(%q) = %x; want %x", blk, got, wantBackslash)
 		}
+	}
+}
+
+// TestBlockMasksLayout: classifyAVX2Blocks writes blockMasks by offset.
+func TestBlockMasksLayout(t *testing.T) {
+	var m blockMasks
+	got := []uintptr{unsafe.Offsetof(m.quote), unsafe.Offsetof(m.bracket), unsafe.Offsetof(m.exact),
+		unsafe.Offsetof(m.open), unsafe.Offsetof(m.close), unsafe.Offsetof(m.backslash), unsafe.Sizeof(m)}
+	if want := []uintptr{0, 8, 16, 24, 32, 40, 48}; !slices.Equal(got, want) {
+		t.Fatalf("blockMasks offsets and size %v, want %v (spans_block_amd64.s)", got, want)
+	}
+}
+
+// TestClassifyBlocks: a batch gives each block's masks as classifyBlock
+// does, for every batch length and both classifiers.
+func TestClassifyBlocks(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	chunk := make([]byte, 64*(blockBatch+3)+17)
+	for i := range chunk {
+		chunk[i] = `"\{}[]|_~^ax`[rng.IntN(12)]
+	}
+	for _, simd := range blockClassifiers() {
+		withAVX2(simd, func() int {
+			for start := 0; start < len(chunk); start += 61 {
+				var out [blockBatch]blockMasks
+				n := classifyBlocks(chunk[start:], &out)
+				if want := min((len(chunk)-start)/64, blockBatch); n != want {
+					t.Fatalf("avx2 %v: classifyBlocks(chunk[%d:]) classified %d blocks, want %d", simd, start, n, want)
+				}
+				for i := range n {
+					if want := classifyBlock((*[64]byte)(chunk[start+i*64:])); out[i] != want {
+						t.Fatalf("avx2 %v: block %d of chunk[%d:]: %+v, want %+v", simd, i, start, out[i], want)
+					}
+				}
+			}
+			return 0
+		})
 	}
 }
