@@ -9,6 +9,7 @@ import (
 	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture"
 	"github.com/provtap/provtap/capture/har"
+	"github.com/provtap/provtap/capture/httpx"
 )
 
 // store is every flow the UI was given and the analyzers' findings on them,
@@ -82,8 +83,8 @@ func (s *store) addFlow(f *capture.Flow, loc har.Loc) *row {
 	s.added++
 	s.hostW = max(s.hostW, len(hp))
 	for _, line := range setCookieLines(f) {
-		if c, err := parseSetCookie(line); err == nil {
-			name := s.intern(c.Name)
+		if name, ok := httpx.SetCookieName(line); ok {
+			name = s.intern(name)
 			s.setBy[name] = append(s.setBy[name], int32(f.ID))
 		}
 	}

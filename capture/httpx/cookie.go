@@ -35,6 +35,15 @@ type SetCookie struct {
 
 var chromeSessionExpiry = time.Date(1969, 12, 31, 23, 59, 59, 0, time.UTC)
 
+// SetCookieName is the name ParseSetCookie reads from line, without
+// reading the attributes (false: a client ignores the line).
+func SetCookieName(line string) (string, bool) {
+	first, _, _ := strings.Cut(line, ";")
+	name, _, ok := strings.Cut(first, "=")
+	name = strings.TrimSpace(name)
+	return name, ok && name != ""
+}
+
 // ParseSetCookie parses one Set-Cookie line (see SetCookieLines for a
 // header value that holds several). ok is false for a line a user agent
 // ignores: no "=", or an empty name.

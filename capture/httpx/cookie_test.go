@@ -129,6 +129,9 @@ func FuzzParseSetCookie(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, line string) {
 		c, ok := ParseSetCookie(line)
+		if name, nameOK := SetCookieName(line); nameOK != ok || ok && name != c.Name {
+			t.Fatalf("SetCookieName(%q) = %q, %v; ParseSetCookie's name %q, %v", line, name, nameOK, c.Name, ok)
+		}
 		if !ok {
 			return
 		}
