@@ -129,42 +129,61 @@ func (l *refList) String() string {
 }
 
 func formatRefs(refs []flowRef) string {
-	var methods []string
-	byMethod := map[string][]int{}
+	var methodsBuf [4]string
+	methods := methodsBuf[:0]
 	for _, r := range refs {
-		if _, ok := byMethod[r.Method]; !ok {
+		if !slices.Contains(methods, r.Method) {
 			methods = append(methods, r.Method)
 		}
-		byMethod[r.Method] = append(byMethod[r.Method], r.ID)
 	}
-	parts := make([]string, 0, len(methods))
-	for _, m := range methods {
-		parts = append(parts, m+" "+formatIDs(byMethod[m]))
+	var b []byte
+	var idsBuf [2 * refsKept]int
+	for i, m := range methods {
+		switch {
+		case i == 0:
+		case i == len(methods)-1:
+			b = append(b, " and "...)
+		default:
+			b = append(b, ", "...)
+		}
+		ids := idsBuf[:0]
+		for _, r := range refs {
+			if r.Method == m {
+				ids = append(ids, r.ID)
+			}
+		}
+		b = appendIDs(append(append(b, m...), ' '), ids)
 	}
-	return joinAnd(parts)
+	return string(b)
 }
 
 // formatIDs is "#1–#4, #7".
 func formatIDs(ids []int) string {
-	ids = append([]int{}, ids...)
-	sort.Ints(ids)
-	var parts []string
+	var buf [2 * refsKept]int
+	return string(appendIDs(nil, append(buf[:0], ids...)))
+}
+
+// appendIDs appends formatIDs' text for ids, which it sorts.
+func appendIDs(b []byte, ids []int) []byte {
+	slices.Sort(ids)
 	for i := 0; i < len(ids); {
 		j := i
 		for j+1 < len(ids) && ids[j+1] == ids[j]+1 {
 			j++
 		}
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = strconv.AppendInt(append(b, '#'), int64(ids[i]), 10)
 		switch {
-		case j == i:
-			parts = append(parts, "#"+strconv.Itoa(ids[i]))
 		case j == i+1:
-			parts = append(parts, "#"+strconv.Itoa(ids[i]), "#"+strconv.Itoa(ids[j]))
-		default:
-			parts = append(parts, "#"+strconv.Itoa(ids[i])+"–#"+strconv.Itoa(ids[j]))
+			b = strconv.AppendInt(append(b, ", #"...), int64(ids[j]), 10)
+		case j > i+1:
+			b = strconv.AppendInt(append(b, "–#"...), int64(ids[j]), 10)
 		}
 		i = j + 1
 	}
-	return strings.Join(parts, ", ")
+	return b
 }
 
 func joinAnd(parts []string) string {
