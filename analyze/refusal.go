@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Refusal is whether a server refused a request, and in its own words why.
@@ -54,7 +55,7 @@ func judgeRefusal(fx *Facts) Refusal {
 	case f.Status >= 200 && f.Status < 300:
 		if reason, ok := errorInSuccess(fx); ok {
 			r.Refused, r.How, r.Reason = true, "error-in-2xx", reason
-			r.text = strings.ToLower(string(fx.ResponseText()))
+			r.text = lowerJoined(fx.ResponseText(), "")
 		}
 		return r
 	case f.Status < 400:
@@ -62,7 +63,7 @@ func judgeRefusal(fx *Facts) Refusal {
 	}
 	body := fx.ResponseText()
 	challenge := strings.Join(f.ResponseHeaderValues("WWW-Authenticate"), ", ")
-	r.text = strings.ToLower(string(body) + "\n" + challenge)
+	r.text = lowerJoined(body, "\n"+challenge)
 	switch {
 	case refusalStatuses[f.Status]:
 		r.Refused, r.How = true, "status"
@@ -83,6 +84,33 @@ func judgeRefusal(fx *Facts) Refusal {
 		}
 	}
 	return r
+}
+
+// lowerJoined is strings.ToLower(string(body) + tail), built in one
+// allocation when both are ASCII (a refusal's body usually is).
+func lowerJoined(body []byte, tail string) string {
+	var b strings.Builder
+	b.Grow(len(body) + len(tail))
+	for _, c := range body {
+		if c >= utf8.RuneSelf {
+			return strings.ToLower(string(body) + tail)
+		}
+		b.WriteByte(lowerByte(c))
+	}
+	for i := 0; i < len(tail); i++ {
+		if tail[i] >= utf8.RuneSelf {
+			return strings.ToLower(string(body) + tail)
+		}
+		b.WriteByte(lowerByte(tail[i]))
+	}
+	return b.String()
+}
+
+func lowerByte(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // loginWords in a redirect's path mark a sign-in page; loginQuery in its

@@ -26,7 +26,7 @@ func rejection(fx *Facts) (Refusal, bool) {
 	}
 	r := Refusal{Refused: true, Status: f.Status, How: "status"}
 	r.Reason = reasonFrom(fx.ResponseText(), f.ResponseHeader("Content-Type"))
-	r.text = strings.ToLower(string(fx.ResponseText()))
+	r.text = lowerJoined(fx.ResponseText(), "")
 	if r.Reason == "" && f.Status == 503 {
 		r.Reason = "Retry-After: " + strings.TrimSpace(f.ResponseHeader("Retry-After"))
 	}
