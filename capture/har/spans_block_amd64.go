@@ -6,21 +6,22 @@ import "golang.org/x/sys/cpu"
 // of the SWAR version's instructions) where the CPU has them.
 var hasAVX2 = cpu.X86.HasAVX2
 
-//go:noescape
-func classifyAVX2(b *[64]byte) (quote, open, close, backslash uint64)
-
 // classifyBlock is classify, in AVX2 when the CPU has it, which also
 // gives the exact masks.
 func classifyBlock(b *[64]byte) blockMasks {
 	if hasAVX2 {
-		q, o, c, bs := classifyAVX2(b)
-		return blockMasks{quote: q, bracket: o | c | bs, open: o, close: c, backslash: bs, exact: true}
+		var m blockMasks
+		classifyAVX2Blocks(&b[0], 1, &m)
+		return m
 	}
 	return classify(b)
 }
 
+// classifyAVX2Blocks writes the masks of the n blocks at b to out and the
+// n-1 blockMasks after it (spans_block_amd64.s).
+//
 //go:noescape
-func classifyAVX2Blocks(b *byte, n int, out *[blockBatch]blockMasks)
+func classifyAVX2Blocks(b *byte, n int, out *blockMasks)
 
 // classifyBlocks classifies the whole blocks at the start of chunk, up to
 // blockBatch of them, into out, and returns how many: one call for a
@@ -31,7 +32,7 @@ func classifyBlocks(chunk []byte, out *[blockBatch]blockMasks) int {
 		return classifyEach(chunk, n, out)
 	}
 	if n > 0 {
-		classifyAVX2Blocks(&chunk[0], n, out)
+		classifyAVX2Blocks(&chunk[0], n, &out[0])
 	}
 	return n
 }

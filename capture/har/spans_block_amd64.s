@@ -31,63 +31,15 @@ DATA backslashBytes<>+16(SB)/8, $0x5c5c5c5c5c5c5c5c
 DATA backslashBytes<>+24(SB)/8, $0x5c5c5c5c5c5c5c5c
 GLOBL backslashBytes<>(SB), RODATA|NOPTR, $32
 
-// func classifyAVX2(b *[64]byte) (quote, open, close, backslash uint64)
+// func classifyAVX2Blocks(b *byte, n int, out *blockMasks)
 //
-// The bytes '"', '{' or '[' (b|0x20 is '{'), '}' or ']' (b|0x20 is '}')
-// and '\\', one bit each.
-TEXT ·classifyAVX2(SB), NOSPLIT, $0-40
-	MOVQ b+0(FP), SI
-	VMOVDQU (SI), Y0
-	VMOVDQU 32(SI), Y1
-
-	VMOVDQU quoteBytes<>(SB), Y8
-	VPCMPEQB Y8, Y0, Y2
-	VPCMPEQB Y8, Y1, Y3
-	VPMOVMSKB Y2, AX
-	VPMOVMSKB Y3, BX
-	SHLQ $32, BX
-	ORQ BX, AX
-	MOVQ AX, quote+8(FP)
-
-	VMOVDQU backslashBytes<>(SB), Y12
-	VPCMPEQB Y12, Y0, Y2
-	VPCMPEQB Y12, Y1, Y3
-	VPMOVMSKB Y2, AX
-	VPMOVMSKB Y3, BX
-	SHLQ $32, BX
-	ORQ BX, AX
-	MOVQ AX, backslash+32(FP)
-
-	VMOVDQU caseBits<>(SB), Y9
-	VPOR Y9, Y0, Y4
-	VPOR Y9, Y1, Y5
-
-	VMOVDQU openBytes<>(SB), Y10
-	VPCMPEQB Y10, Y4, Y2
-	VPCMPEQB Y10, Y5, Y3
-	VPMOVMSKB Y2, AX
-	VPMOVMSKB Y3, BX
-	SHLQ $32, BX
-	ORQ BX, AX
-	MOVQ AX, open+16(FP)
-
-	VMOVDQU closeBytes<>(SB), Y11
-	VPCMPEQB Y11, Y4, Y2
-	VPCMPEQB Y11, Y5, Y3
-	VPMOVMSKB Y2, AX
-	VPMOVMSKB Y3, BX
-	SHLQ $32, BX
-	ORQ BX, AX
-	MOVQ AX, close+24(FP)
-	VZEROUPPER
-	RET
-
-// func classifyAVX2Blocks(b *byte, n int, out *[blockBatch]blockMasks)
-//
-// classifyAVX2 over n consecutive blocks at b, the constants loaded once,
-// each block's masks written as a blockMasks: quote at 0, bracket (open,
-// close and backslash) at 8, exact at 16, open at 24, close at 32,
-// backslash at 40 (TestBlockMasksLayout holds the struct to it).
+// For each of the n consecutive 64-byte blocks at b, the bytes '"', '{'
+// or '[' (b|0x20 is '{'), '}' or ']' (b|0x20 is '}') and '\\', one bit
+// each, with two 32-byte compares per class and the constants loaded
+// once. Block i's masks go to out[i], written as a blockMasks: quote at
+// 0, bracket (open, close and backslash) at 8, exact at 16, open at 24,
+// close at 32, backslash at 40 (TestBlockMasksLayout holds the struct to
+// it).
 TEXT ·classifyAVX2Blocks(SB), NOSPLIT, $0-24
 	MOVQ b+0(FP), SI
 	MOVQ n+8(FP), CX

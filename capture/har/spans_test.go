@@ -190,7 +190,7 @@ func TestClassify(t *testing.T) {
 			}
 		}
 		var want blockMasks
-		var wantBackslash, mayBeBracket uint64
+		var wantBackslash, mayBeBracket, wantOpen, wantClose uint64
 		for i, c := range blk {
 			bit := uint64(1) << i
 			switch c {
@@ -198,8 +198,12 @@ func TestClassify(t *testing.T) {
 				want.quote |= bit
 			case '\\':
 				wantBackslash |= bit
-			case '{', '[', '}', ']':
+			case '{', '[':
 				want.bracket |= bit
+				wantOpen |= bit
+			case '}', ']':
+				want.bracket |= bit
+				wantClose |= bit
 			}
 			if c|0x20 >= 0x7b && c < 0x80 {
 				mayBeBracket |= bit
@@ -211,7 +215,8 @@ func TestClassify(t *testing.T) {
 		}
 		if hasAVX2 { // exactly the brackets and backslashes
 			got := classifyBlock(&blk)
-			if got.quote != want.quote || got.bracket != want.bracket|wantBackslash {
+			if got.quote != want.quote || got.bracket != want.bracket|wantBackslash || !got.exact ||
+				got.open != wantOpen || got.close != wantClose || got.backslash != wantBackslash {
 				t.Fatalf("classifyBlock(%q) = %+v; want quotes %x, brackets and backslashes %x", blk, got, want.quote, want.bracket|wantBackslash)
 			}
 		}
