@@ -91,26 +91,26 @@ func judgeRefusal(fx *Facts) Refusal {
 func lowerJoined(body []byte, tail string) string {
 	var b strings.Builder
 	b.Grow(len(body) + len(tail))
-	for _, c := range body {
-		if c >= utf8.RuneSelf {
-			return strings.ToLower(string(body) + tail)
-		}
-		b.WriteByte(lowerByte(c))
-	}
-	for i := 0; i < len(tail); i++ {
-		if tail[i] >= utf8.RuneSelf {
-			return strings.ToLower(string(body) + tail)
-		}
-		b.WriteByte(lowerByte(tail[i]))
+	if !appendLowerASCII(&b, body) || !appendLowerASCII(&b, tail) {
+		return strings.ToLower(string(body) + tail)
 	}
 	return b.String()
 }
 
-func lowerByte(c byte) byte {
-	if 'A' <= c && c <= 'Z' {
-		return c + 'a' - 'A'
+// appendLowerASCII writes s lower-cased to b; false, part-way, at the
+// first byte that is not ASCII (ToLower maps some such runes to ASCII).
+func appendLowerASCII[S ~string | ~[]byte](b *strings.Builder, s S) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return false
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b.WriteByte(c)
 	}
-	return c
+	return true
 }
 
 // loginWords in a redirect's path mark a sign-in page; loginQuery in its
