@@ -37,7 +37,7 @@ func Run(opts Options, feed *Feed) error {
 		}
 		opts.Copy = NewClipboard(out, true, dir).Copy
 	}
-	LimitMemory(opts.Live)
+	TuneMemory(opts.Live)
 	m := NewModel(opts, feed)
 	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithOutput(out))
 	_, err := p.Run()
@@ -47,7 +47,7 @@ func Run(opts Options, feed *Feed) error {
 	return err
 }
 
-// LimitMemory sets the collector of a process showing the TUI (GOGC and
+// TuneMemory sets the collector of a process showing the TUI (GOGC and
 // GOMEMLIMIT in the environment win). What a long session keeps is a row
 // per flow (about 140 bytes) and the analyzers' state: a night's 10⁶ flows
 // keep about 220 MB. Everything else — requests decoded, findings written,
@@ -58,7 +58,7 @@ func Run(opts Options, feed *Feed) error {
 // opened 380 MiB. The price, past the limit, is collector time (Go caps it
 // at half the CPU): a session whose kept memory outgrows the limit runs
 // slower rather than out of memory.
-func LimitMemory(live bool) {
+func TuneMemory(live bool) {
 	limit := int64(380 << 20)
 	if live {
 		limit = 280 << 20

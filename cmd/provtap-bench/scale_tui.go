@@ -40,7 +40,7 @@ func tuiChild(dir string, total int) int {
 		return 1
 	}
 	defer rec.Close()
-	ui.LimitMemory(true) // as ui.Run does live
+	ui.TuneMemory(true) // as ui.Run does live
 	r := lipgloss.NewRenderer(io.Discard)
 	r.SetColorProfile(termenv.Ascii)
 	feed := ui.NewFeed()
