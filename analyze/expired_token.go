@@ -1,7 +1,6 @@
 package analyze
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -145,7 +144,7 @@ func (a *ExpiredToken) judge(fx *Facts, st *tokenState, emit func(Finding)) {
 // noteIssued records a token an OAuth token endpoint handed out (RFC 6749
 // §5.1: {"access_token": …, "expires_in": …}): fx.issued, read with the
 // facts (issuedToken).
-var accessTokenKey = []byte("access_token")
+var accessTokenKey = []byte("access_token") // found from its `_` (containsAt)
 
 // issuedToken is what a token endpoint's answer hands out.
 type issuedToken struct {
@@ -160,7 +159,7 @@ func readIssuedToken(fx *Facts) *issuedToken {
 		return nil // token responses are small JSON objects
 	}
 	body := fx.ResponseText()
-	if len(body) == 0 || len(body) > 64<<10 || !bytes.Contains(body, accessTokenKey) {
+	if len(body) == 0 || len(body) > 64<<10 || !containsAt(body, accessTokenKey, 6) {
 		return nil
 	}
 	var resp issuedToken

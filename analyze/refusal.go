@@ -137,14 +137,24 @@ func isLoginRedirect(fx *Facts, location string) bool {
 
 // errorInSuccess finds an error a server answered with 200: a SCIM Error,
 // `"errors": [...]`, or a bulk response with failed operations.
+//
+// It runs on every JSON response, so before decoding it looks for the
+// three marks, each from its rarest byte (containsAt): the `o` of
+// `"errors"`, the `E` of `:Error`.
+var (
+	errorsKey       = []byte(`"errors"`)
+	scimErrorSuffix = []byte(":Error")
+	bulkResponse    = []byte("BulkResponse")
+)
+
 func errorInSuccess(fx *Facts) (string, bool) {
 	ct := strings.ToLower(fx.responseType)
 	if !strings.Contains(ct, "json") {
 		return "", false
 	}
 	body := bytes.TrimSpace(fx.ResponseText())
-	if len(body) == 0 || body[0] != '{' || !bytes.Contains(body, []byte(`"errors"`)) &&
-		!bytes.Contains(body, []byte(":Error")) && !bytes.Contains(body, []byte("BulkResponse")) {
+	if len(body) == 0 || body[0] != '{' || !containsAt(body, errorsKey, 4) &&
+		!containsAt(body, scimErrorSuffix, 1) && !bytes.Contains(body, bulkResponse) {
 		return "", false
 	}
 	trimmed := string(body)
