@@ -23,7 +23,7 @@ type flowQueue struct {
 
 func (q *flowQueue) init() {
 	q.wake = make(chan struct{}, 1)
-	q.out = make(chan *capture.Flow, 64)
+	q.out = make(chan *capture.Flow, 256) // room for har.PumpBursts' group waits
 	go q.pump()
 }
 
