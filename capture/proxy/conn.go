@@ -28,8 +28,12 @@ type clientConn struct {
 	authed      bool   // passed --proxy-auth on its CONNECT
 	idle        time.Duration
 	onClose     func()
-	readBy      atomic.Int64 // unix nanos the read deadline was last pushed to
+	readBy      atomic.Int64 // when (monoNanos) the read deadline was last pushed to
 	writeBy     atomic.Int64
+	// wrapped: the decrypted side of a MITM'd tunnel is a clientConn of
+	// its own over this one, which remembers heads and pushes the
+	// socket's deadlines; this one passes bytes through.
+	wrapped atomic.Bool
 
 	mu       sync.Mutex
 	buf      []byte // bytes read that may hold the next request's head
@@ -55,17 +59,26 @@ func (c *clientConn) pushDeadline(at *atomic.Int64, set func(time.Time) error) {
 	if c.idle <= 0 {
 		return
 	}
-	now := time.Now()
+	now := monoNanos()
 	slack := min(time.Second, c.idle/2)
-	if at.Load()-now.UnixNano() > int64(c.idle-slack) {
+	if at.Load()-now > int64(c.idle-slack) {
 		return
 	}
-	next := now.Add(c.idle)
-	at.Store(next.UnixNano())
-	_ = set(next)
+	at.Store(now + int64(c.idle))
+	_ = set(time.Now().Add(c.idle))
 }
 
+// monoNanos is the monotonic clock in nanoseconds: one clock read, where
+// time.Now reads two (wall and monotonic), on a path taken for every read
+// and write of every connection.
+func monoNanos() int64 { return int64(time.Since(clockBase)) }
+
+var clockBase = time.Now()
+
 func (c *clientConn) Read(p []byte) (int, error) {
+	if c.wrapped.Load() {
+		return c.Conn.Read(p)
+	}
 	c.pushDeadline(&c.readBy, c.Conn.SetReadDeadline)
 	n, err := c.Conn.Read(p)
 	if n > 0 && c.remember(p[:n]) {
@@ -75,6 +88,9 @@ func (c *clientConn) Read(p []byte) (int, error) {
 }
 
 func (c *clientConn) Write(p []byte) (int, error) {
+	if c.wrapped.Load() {
+		return c.Conn.Write(p)
+	}
 	c.pushDeadline(&c.writeBy, c.Conn.SetWriteDeadline)
 	return c.Conn.Write(p)
 }

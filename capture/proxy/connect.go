@@ -81,6 +81,7 @@ func (p *Proxy) connect(req *http.Request, cc *clientConn) {
 	}
 	done := make(chan struct{})
 	inner.onClose = func() { close(done) }
+	cc.wrapped.Store(true) // inner applies the idle timeout to the socket now
 	p.track(inner)
 	if !p.tunnels.push(inner) {
 		inner.Close()

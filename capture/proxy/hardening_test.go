@@ -2,6 +2,7 @@ package proxy_test
 
 import (
 	"bufio"
+	"crypto/tls"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -141,5 +142,66 @@ func TestIdleClientConnectionIsClosed(t *testing.T) {
 	c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	if _, err := c.Read(make([]byte, 1)); err == nil || strings.Contains(err.Error(), "timeout") {
 		t.Fatalf("idle connection still open after 10s: %v", err)
+	}
+}
+
+// So is the decrypted side of a MITM'd tunnel gone idle: its own wrapper
+// pushes the socket's deadline, the tunnel's outer one passes bytes through.
+func TestIdleMITMTunnelIsClosed(t *testing.T) {
+	rp := capturetest.StartProxy(t, proxy.Options{ClientIdle: 300 * time.Millisecond})
+	c, err := net.Dial("tcp", rp.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprintf(c, "CONNECT scim.example.test:443 HTTP/1.1\r\nHost: scim.example.test:443\r\n\r\n")
+	br := bufio.NewReader(c)
+	res, err := http.ReadResponse(br, nil)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("CONNECT: %v %v", res, err)
+	}
+	tc := tls.Client(&bufferedConn{Conn: c, r: br}, &tls.Config{ServerName: "scim.example.test", InsecureSkipVerify: true})
+	if err := tc.Handshake(); err != nil {
+		t.Fatal(err)
+	}
+	tc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := tc.Read(make([]byte, 1)); err == nil || strings.Contains(err.Error(), "timeout") {
+		t.Fatalf("idle tunnel still open after 10s: %v", err)
+	}
+}
+
+type bufferedConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+// A tunnel in use outlives the idle timeout however long it is used: the
+// decrypted side's wrapper keeps pushing the socket's deadline. Requests
+// 200 ms apart for 1.6 s on one connection, with the timeout at 1 s.
+func TestBusyMITMTunnelOutlivesTheIdleTimeout(t *testing.T) {
+	up, _ := echoUpstream(t, true)
+	rp := capturetest.StartProxy(t, proxy.Options{ClientIdle: time.Second, InsecureUpstream: true})
+	client := rp.Client()
+	const n = 8
+	for i := range n {
+		res, err := client.Get(up.URL + "/busy")
+		if err != nil {
+			t.Fatalf("request %d: %v", i+1, err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		time.Sleep(200 * time.Millisecond)
+	}
+	flows := rp.Flows(n, 5*time.Second)
+	if len(flows) != n {
+		t.Fatalf("want %d flows, got %d", n, len(flows))
+	}
+	for _, f := range flows {
+		if f.Status != 200 || f.ConnID != flows[0].ConnID {
+			t.Fatalf("flow %d: status %d on connection %d, want 200 on %d (the tunnel was cut and the client reconnected)",
+				f.ID, f.Status, f.ConnID, flows[0].ConnID)
+		}
 	}
 }
