@@ -76,7 +76,11 @@ func decodeInOrder[T any](file *os.File, idx []entrySpan, progress *atomic.Int64
 		err      error
 	}
 	var wg sync.WaitGroup
-	slots := make(chan chan result, workers) // in batch order; bounds memory to `workers` batches
+	// slots holds the batches in order, decoded or being decoded: 4×workers
+	// bounds memory (a few MB) and absorbs the jitter between the decoders
+	// and fn (a batch heavy with findings, a GC cycle). With room for only
+	// `workers`, either side stalled the other and ~10% of two cores sat idle.
+	slots := make(chan chan result, 4*workers)
 	go func() {
 		defer close(slots)
 		for lo := 0; lo < len(idx); lo += batch {
