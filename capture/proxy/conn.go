@@ -34,6 +34,11 @@ type clientConn struct {
 	// its own over this one, which remembers heads and pushes the
 	// socket's deadlines; this one passes bytes through.
 	wrapped atomic.Bool
+	// current is the exchange of the request martian is handling on this
+	// connection, and markedSecure says its martian session is marked
+	// https: both are used only by the connection's martian goroutine.
+	current      *exchange
+	markedSecure bool
 
 	mu       sync.Mutex
 	buf      []byte // bytes read that may hold the next request's head

@@ -17,6 +17,7 @@ import (
 type exchange struct {
 	p         *Proxy
 	flow      *capture.Flow
+	req       *http.Request // as martian read it (takeExchange)
 	cc        *clientConn
 	reject    int       // a status provtap answers itself (407) instead of forwarding
 	sentAt    time.Time // request body fully read
@@ -41,9 +42,20 @@ func (x *responseEnd) bodyDone(err error) { (*exchange)(x).responseDone(err) }
 
 const exchangeKey = "provtap.exchange"
 
-func exchangeOf(req *http.Request) *exchange {
+// takeExchange is req's exchange, started by modifyRequest: the client
+// connection's current one (martian handles a connection's requests one at
+// a time, on one goroutine), else from martian's context, where
+// modifyRequest puts it for a connection it does not track. Setting and
+// reading martian's context cost a map, two locks and a global lock's
+// lookup per request.
+func (p *Proxy) takeExchange(req *http.Request) *exchange {
 	if req == nil {
 		return nil
+	}
+	if cc := p.lookup(req.RemoteAddr); cc != nil && cc.current != nil && cc.current.req == req {
+		x := cc.current
+		cc.current = nil
+		return x
 	}
 	v, _ := martian.NewContext(req).Get(exchangeKey)
 	x, _ := v.(*exchange)
@@ -60,15 +72,21 @@ func (p *Proxy) modifyRequest(req *http.Request) error {
 	}
 	id, start := p.nextID()
 	f := &capture.Flow{ID: id, Start: start, ClientAddr: req.RemoteAddr, Method: req.Method, Proto: req.Proto}
-	x := &exchange{p: p, flow: f, cc: cc, pending: 1}
-	ctx := martian.NewContext(req) // a lookup under martian's global lock: once
-	ctx.Set(exchangeKey, x)
+	x := &exchange{p: p, flow: f, cc: cc, req: req, pending: 1}
+	if cc != nil {
+		cc.current = x
+	} else {
+		martian.NewContext(req).Set(exchangeKey, x)
+	}
 	f.RequestHeaders = cc.takeHead(req)
 	if cc != nil {
 		f.ConnID = cc.id
 		if cc.secure {
 			req.URL.Scheme = "https"
-			ctx.Session().MarkSecure()
+			if !cc.markedSecure { // martian's session is the connection's: once is enough
+				martian.NewContext(req).Session().MarkSecure()
+				cc.markedSecure = true
+			}
 		}
 		if cc.connectHost != "" {
 			// Dial what the client asked to CONNECT to; keep its Host header.

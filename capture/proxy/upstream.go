@@ -66,7 +66,7 @@ type upstream struct{ p *Proxy }
 var errClientGone = errors.New("the client closed the connection before the response was complete")
 
 func (u *upstream) RoundTrip(req *http.Request) (*http.Response, error) {
-	x := exchangeOf(req)
+	x := u.p.takeExchange(req)
 	if x == nil {
 		return u.p.transport.RoundTrip(req)
 	}
