@@ -251,60 +251,47 @@ func requestLineAt(buf []byte, req *http.Request) int {
 }
 
 // sameHeaders checks parsed wire headers against what net/http parsed
-// (which moves Host out of the map): the same values, per name, in order.
+// (which moves Host out of the map): the same values, per name, in order,
+// and no value the wire did not carry.
 func sameHeaders(hs []capture.Header, req *http.Request) bool {
-	total := 0
-	for _, vs := range req.Header {
-		total += len(vs)
-	}
 	type seen struct {
 		key string
-		n   int
+		vs  []string
+		n   int // of vs matched so far
 	}
 	var counts [16]seen
 	used := counts[:0]
-	n := 0
 	for _, h := range hs {
 		key := h.Name
-		if !isCanonical(key) {
+		vs, ok := req.Header[key]
+		if !ok && key != "Host" {
+			// The map's keys are canonical, and canonicalizing is
+			// idempotent: a name found as it is needs no conversion.
 			key = http.CanonicalHeaderKey(key)
+			vs = req.Header[key]
 		}
 		if key == "Host" {
 			continue
 		}
-		vs := req.Header[key]
-		k := 0
 		j := 0
 		for j < len(used) && used[j].key != key {
 			j++
 		}
-		if j < len(used) {
-			k = used[j].n
-			used[j].n++
-		} else {
-			used = append(used, seen{key, 1})
+		if j == len(used) {
+			used = append(used, seen{key: key, vs: vs})
 		}
-		if k >= len(vs) || vs[k] != h.Value {
+		if k := used[j].n; k >= len(vs) || vs[k] != h.Value {
 			return false
 		}
-		n++
+		used[j].n++
 	}
-	return n == total
-}
-
-// isCanonical reports a name already in net/http's canonical form
-// ("Content-Type"), which needs no conversion.
-func isCanonical(s string) bool {
-	upper := true
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case upper && c >= 'a' && c <= 'z', !upper && c >= 'A' && c <= 'Z':
+	if len(used) != len(req.Header) {
+		return false
+	}
+	for _, u := range used {
+		if u.n != len(u.vs) {
 			return false
-		case c == ' ' || c == '_' || c >= 0x80:
-			return false // net/http leaves these as they are; compare via CanonicalHeaderKey
 		}
-		upper = c == '-'
 	}
 	return true
 }
