@@ -80,7 +80,10 @@ type flowRef struct {
 // the capture: the first few and the last few references, plus a count.
 type refList struct {
 	first []flowRef
-	last  []flowRef // ring, oldest first after ordered()
+	// last is a ring once full: its oldest at head. (Shifting it on every
+	// add was a copy with write barriers per header a request carried.)
+	last  []flowRef
+	head  int
 	total int
 }
 
@@ -88,19 +91,20 @@ const refsKept = 8
 
 func (l *refList) add(r flowRef) {
 	l.total++
-	if len(l.first) < refsKept {
+	switch {
+	case len(l.first) < refsKept:
 		l.first = append(l.first, r)
-		return
+	case len(l.last) < refsKept:
+		l.last = append(l.last, r)
+	default:
+		l.last[l.head] = r
+		l.head = (l.head + 1) % refsKept
 	}
-	if len(l.last) == refsKept {
-		copy(l.last, l.last[1:])
-		l.last = l.last[:refsKept-1]
-	}
-	l.last = append(l.last, r)
 }
 
 func (l *refList) refs() []flowRef {
-	return append(append([]flowRef{}, l.first...), l.last...)
+	out := make([]flowRef, 0, len(l.first)+len(l.last))
+	return append(append(append(out, l.first...), l.last[l.head:]...), l.last[:l.head]...)
 }
 
 func (l *refList) ids() []int {
@@ -113,7 +117,7 @@ func (l *refList) ids() []int {
 
 func (l *refList) lastRef() flowRef {
 	if len(l.last) > 0 {
-		return l.last[len(l.last)-1]
+		return l.last[(l.head+len(l.last)-1)%len(l.last)]
 	}
 	return l.first[len(l.first)-1]
 }

@@ -91,3 +91,30 @@ func formatIDsReference(ids []int) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// TestRefListKeepsFirstAndLast: after any number of adds, the first
+// refsKept and the last refsKept references, oldest first, and the last one.
+func TestRefListKeepsFirstAndLast(t *testing.T) {
+	for n := 1; n <= 3*refsKept+3; n++ {
+		var l refList
+		var all []flowRef
+		for i := 1; i <= n; i++ {
+			r := flowRef{i, []string{"GET", "PATCH"}[i%2]}
+			l.add(r)
+			all = append(all, r)
+		}
+		want := all
+		if n > 2*refsKept {
+			want = append(append([]flowRef{}, all[:refsKept]...), all[n-refsKept:]...)
+		}
+		if got := l.refs(); !slices.Equal(got, want) {
+			t.Fatalf("%d adds: refs %v, want %v", n, got, want)
+		}
+		if got := l.lastRef(); got != all[n-1] {
+			t.Fatalf("%d adds: lastRef %v, want %v", n, got, all[n-1])
+		}
+		if l.total != n {
+			t.Fatalf("%d adds: total %d", n, l.total)
+		}
+	}
+}
