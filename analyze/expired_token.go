@@ -41,12 +41,15 @@ type tokenState struct {
 	issuedAt time.Time
 	expIn    int64
 
-	lastOK     int // last flow that got through with it
-	lastOKAt   time.Time
-	lastOKOn   string
-	rejectedBy int // first invalid_token rejection
-	first      int // first finding
-	infoDone   bool
+	lastOK   int // last flow that got through with it
+	lastOKAt time.Time
+	// lastOKMethod and lastOKPath are the request lastOK made, put
+	// together only in a finding's text (every request that gets through
+	// comes here).
+	lastOKMethod, lastOKPath string
+	rejectedBy               int // first invalid_token rejection
+	first                    int // first finding
+	infoDone                 bool
 }
 
 const tokensKept = 4096
@@ -135,7 +138,7 @@ func (a *ExpiredToken) judge(fx *Facts, st *tokenState, emit func(Finding)) {
 	switch {
 	case fx.Succeeded():
 		st.lastOK, st.lastOKAt = f.ID, f.Start
-		st.lastOKOn = f.Method + " " + shorten(pathOnly(f), 50)
+		st.lastOKMethod, st.lastOKPath = f.Method, pathOnly(f)
 	case invalid && st.rejectedBy == 0:
 		st.rejectedBy = f.ID
 	}
@@ -238,7 +241,7 @@ func expiredTokenFinding(f *capture.Flow, st *tokenState, newest *tokenState, se
 		d.WriteString(".")
 	}
 	if st.lastOK != 0 {
-		fmt.Fprintf(&d, " #%d (%s) was the last request that got through with it, at %s.", st.lastOK, st.lastOKOn, clockIn(st.lastOKAt, f.Start.Location()))
+		fmt.Fprintf(&d, " #%d (%s) was the last request that got through with it, at %s.", st.lastOK, st.lastOKMethod+" "+shorten(st.lastOKPath, 50), clockIn(st.lastOKAt, f.Start.Location()))
 	} else {
 		d.WriteString(" No earlier request got through with it.")
 	}
