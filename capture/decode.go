@@ -20,7 +20,7 @@ const maxDecoded = 64 << 20
 // display and analysis. Forwarding never uses this. A truncated or corrupt
 // stream yields what could be decoded; ok is false when nothing could be.
 func DecodedBody(b Body, contentEncoding string) (out []byte, ok bool) {
-	if b.Decoded || len(b.Bytes) == 0 {
+	if b.Decoded || len(b.Bytes) == 0 || contentEncoding == "" { // the usual: nothing to undo, nothing to split
 		return b.Bytes, true
 	}
 	data := b.Bytes
