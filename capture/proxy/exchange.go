@@ -73,13 +73,11 @@ func (p *Proxy) modifyRequest(req *http.Request) error {
 	id, start := p.nextID()
 	f := &capture.Flow{ID: id, Start: start, ClientAddr: req.RemoteAddr, Method: req.Method, Proto: req.Proto}
 	x := &exchange{p: p, flow: f, cc: cc, req: req, pending: 1}
-	if cc != nil {
-		cc.current = x
-	} else {
-		martian.NewContext(req).Set(exchangeKey, x)
-	}
 	f.RequestHeaders = cc.takeHead(req)
-	if cc != nil {
+	if cc == nil {
+		martian.NewContext(req).Set(exchangeKey, x)
+	} else {
+		cc.current = x
 		f.ConnID = cc.id
 		if cc.secure {
 			req.URL.Scheme = "https"
