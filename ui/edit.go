@@ -5,11 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/provtap/provtap/capture"
@@ -94,7 +96,7 @@ func (m *Model) startEdit() tea.Cmd {
 		return m.flash(true, "#%d cannot be edited: %v", f.ID, err)
 	}
 	path := tmp.Name()
-	return tea.ExecProcess(editorCommand(editor, path), func(err error) tea.Msg {
+	return tea.Exec(heldEditor{editorCommand(editor, path)}, func(err error) tea.Msg {
 		after, rerr := os.ReadFile(path)
 		os.Remove(path)
 		if err == nil {
@@ -118,6 +120,28 @@ func editorCommand(editor, path string) *exec.Cmd {
 	c.Stdin, c.Stdout, c.Stderr = os.Stdin, os.Stdout, os.Stderr
 	return c
 }
+
+// minEditorHold is the least time the editor holds the terminal. bubbletea
+// (v1.3.10) stops its frame ticker on a goroutine that, under load, can run
+// only after an editor that exits at once (one that fails to start, a
+// script) has returned and the ticker was restarted: the screen then never
+// draws again. Holding the terminal this long lets that goroutine run first.
+const minEditorHold = 100 * time.Millisecond
+
+// heldEditor is the editor's command as bubbletea runs it, held for at
+// least minEditorHold. Its streams are the editor's own (editorCommand).
+type heldEditor struct{ *exec.Cmd }
+
+func (e heldEditor) Run() error {
+	t0 := time.Now()
+	err := e.Cmd.Run()
+	time.Sleep(minEditorHold - time.Since(t0))
+	return err
+}
+
+func (heldEditor) SetStdin(io.Reader)  {}
+func (heldEditor) SetStdout(io.Writer) {}
+func (heldEditor) SetStderr(io.Writer) {}
 
 // edited checks what the editor gave back and asks before sending it.
 func (m *Model) edited(msg editedMsg) tea.Cmd {

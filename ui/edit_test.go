@@ -173,6 +173,9 @@ func TestEditUnchangedOrEmptySendsNothing(t *testing.T) {
 		feed, _, _ := seedFeed()
 		m := NewModel(Options{Renderer: plainRenderer(), Sender: &tcpSender{addr: up.Listener.Addr().String()}, Select: 4}, feed)
 		tm := startTUI(t, m, 120, 40)
+		// e acts on the selected flow: wait until #4 is in and selected
+		// (under load the feed's first batch can come after a key typed at once).
+		waitOutput(t, tm, "e edit", "#4 · ")
 		typeKeys(tm, "e")
 		waitOutput(t, tm, c.want)
 		got := finish(t, tm)
