@@ -83,16 +83,8 @@ func (d *decoder) finishNVs(nvs []harNV, rs []nvRange) {
 			lo, hi, n = min(lo, r.vs), max(hi, r.ve), n+r.ve-r.vs
 		}
 	}
-	if hi <= lo { // no string, or only empty ones: a list decoded again over
-		for i, r := range rs { // its old elements (a repeated key) still gets them
-			if r.ns >= 0 {
-				nvs[i].Name = ""
-			}
-			if r.vs >= 0 {
-				nvs[i].Value = ""
-			}
-		}
-		return
+	if hi < lo { // no string noted; empty ones are still stored below (a
+		return // list decoded again over its old elements, a repeated key)
 	}
 	if hi-lo > 2*n+64 { // mostly not strings: keep them apart
 		for i, r := range rs {
