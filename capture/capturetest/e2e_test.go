@@ -103,6 +103,7 @@ func expectFindings(t *testing.T, flows []*capture.Flow, wants ...analyzetest.Wa
 }
 
 func TestSeed1ThroughProxy(t *testing.T) {
+	t.Parallel() // real clients for seconds: beside the other slow end-to-end tests, not after them
 	capturetest.RequireTool(t, "curl", "java", "keytool")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -133,6 +134,7 @@ func TestSeed1ThroughProxy(t *testing.T) {
 }
 
 func TestSeed2ThroughProxy(t *testing.T) {
+	t.Parallel() // real clients for seconds: beside the other slow end-to-end tests, not after them
 	capturetest.RequireTool(t, "curl", "java", "keytool")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()

@@ -232,6 +232,7 @@ func TestRateLimitedThreadsShareAccount(t *testing.T) {
 // TestLookupCreateConflictThroughProxy: the connector correlates by a
 // userName lookup and creates what it did not find.
 func TestLookupCreateConflictThroughProxy(t *testing.T) {
+	t.Parallel() // real clients for seconds: beside the other slow end-to-end tests, not after them
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	cases := []struct {
