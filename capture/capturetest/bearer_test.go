@@ -22,7 +22,7 @@ import (
 // 1 s (exp up to 2 s away); the connector waits past that before its write.
 // Keeping the token of start-up is refused as expired; refreshing it in time
 // is the quiet twin; sending Basic to the Bearer-only API is a scheme
-// mismatch.
+// mismatch. Not parallel: the token lives 1 s.
 func TestBearerThroughProxy(t *testing.T) {
 	capturetest.RequireTool(t, "java", "keytool")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)

@@ -70,7 +70,7 @@ var cookieTemplateKinds = []string{analyze.KindClientRejectedCookie, analyze.Kin
 // has an RFC 1123 Expires, the default cookie spec drops it, the PATCH
 // goes without the session and is refused.
 func TestClientRejectedCookieThroughProxy(t *testing.T) {
-	t.Parallel() // real clients for seconds: beside the other slow end-to-end tests, not after them
+	t.Parallel()
 	capturetest.RequireTool(t, "java", "keytool", "curl")
 	if err := capturetest.ApacheInstalled(); err != nil {
 		t.Fatal(err)

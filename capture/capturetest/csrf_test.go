@@ -40,7 +40,7 @@ var csrfCases = []struct {
 // TestCSRFThroughProxy drives the JDK connector (and Go's client over plain
 // http) against the CSRF server through the proxy.
 func TestCSRFThroughProxy(t *testing.T) {
-	t.Parallel() // real clients for seconds: beside the other slow end-to-end tests, not after them
+	t.Parallel()
 	capturetest.RequireTool(t, "java", "keytool")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

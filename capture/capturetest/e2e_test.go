@@ -1,3 +1,6 @@
+// The end-to-end tests drive real clients for seconds each; the slow ones
+// without tight timing call t.Parallel, so they run beside each other rather
+// than one after another (this package is CI's longest).
 package capturetest_test
 
 import (
@@ -103,7 +106,7 @@ func expectFindings(t *testing.T, flows []*capture.Flow, wants ...analyzetest.Wa
 }
 
 func TestSeed1ThroughProxy(t *testing.T) {
-	t.Parallel() // real clients for seconds: beside the other slow end-to-end tests, not after them
+	t.Parallel()
 	capturetest.RequireTool(t, "curl", "java", "keytool")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -134,7 +137,7 @@ func TestSeed1ThroughProxy(t *testing.T) {
 }
 
 func TestSeed2ThroughProxy(t *testing.T) {
-	t.Parallel() // real clients for seconds: beside the other slow end-to-end tests, not after them
+	t.Parallel()
 	capturetest.RequireTool(t, "curl", "java", "keytool")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()

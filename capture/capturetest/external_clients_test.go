@@ -44,7 +44,7 @@ func expectRefused(t *testing.T, err error, step string) {
 // servers without a proxy, over https: failing configurations fail where
 // the scenarios say, correct ones succeed.
 func TestExternalClientsDirect(t *testing.T) {
-	t.Parallel() // real clients for seconds: beside the other slow end-to-end tests, not after them
+	t.Parallel()
 	RequireTool(t, "curl", "java", "keytool")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

@@ -89,7 +89,7 @@ func stepCount(c patchCase) int { return len(c.steps("u", "g", "m")) }
 // TestSCIMPatchDialectThroughProxy: Entra-style PATCHes refused by a
 // strict server and silently dropped by a lenient one, and their RFC twins.
 func TestSCIMPatchDialectThroughProxy(t *testing.T) {
-	t.Parallel() // real clients for seconds: beside the other slow end-to-end tests, not after them
+	t.Parallel()
 	capturetest.RequireTool(t, "curl", "java", "keytool")
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
@@ -225,7 +225,7 @@ var mediaCases = []mediaCase{
 // TestMediaTypeThroughProxy: a SCIM-strict media-type server refusing a
 // connector's Content-Type, charset or Accept, and the correct twins.
 func TestMediaTypeThroughProxy(t *testing.T) {
-	t.Parallel() // real clients for seconds: beside the other slow end-to-end tests, not after them
+	t.Parallel()
 	capturetest.RequireTool(t, "curl", "java", "keytool")
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()

@@ -77,7 +77,9 @@ func detailHas(t *testing.T, f analyze.Finding, parts ...string) {
 // TestRateLimitedThroughProxy: a connector that waits Retry-After is quiet;
 // one that retries at once gets an error on its refused retry; one that
 // gives up gets the 429 named (a warning when the capture ends before
-// provtap's window, an error live once the window passed).
+// provtap's window, an error live once the window passed). Not parallel,
+// like TestBearerThroughProxy: its margins are a second or two
+// (Retry-After: 2), which two JVMs starting beside it can eat.
 func TestRateLimitedThroughProxy(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
@@ -232,7 +234,7 @@ func TestRateLimitedThreadsShareAccount(t *testing.T) {
 // TestLookupCreateConflictThroughProxy: the connector correlates by a
 // userName lookup and creates what it did not find.
 func TestLookupCreateConflictThroughProxy(t *testing.T) {
-	t.Parallel() // real clients for seconds: beside the other slow end-to-end tests, not after them
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	cases := []struct {

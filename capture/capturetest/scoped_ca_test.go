@@ -31,7 +31,7 @@ import (
 // with its own certificate. And the certificates provtap would mint for
 // names outside the scope are refused by both clients.
 func TestScopedCAWithRealClients(t *testing.T) {
-	t.Parallel() // real clients for seconds: beside the other slow end-to-end tests, not after them
+	t.Parallel()
 	capturetest.RequireTool(t, "curl", "java", "keytool")
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()

@@ -41,7 +41,7 @@ func (e *echoServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // methods, headers and bodies as written, keeps its cookies when told to,
 // and reads back each status, header and body.
 func TestCallersThroughProxy(t *testing.T) {
-	t.Parallel() // real clients for seconds: beside the other slow end-to-end tests, not after them
+	t.Parallel()
 	capturetest.RequireTool(t, "curl", "java", "keytool")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
