@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -95,7 +97,30 @@ func parseFilter(text string) (filter, error) {
 	if len(group) > 0 {
 		q.and = append(q.and, group)
 	}
+	cheapFirst(q.and)
 	return q, nil
+}
+
+// cheapFirst orders the groups, and the terms of each group, so that those
+// the row answers come before those that read the flow back from the
+// capture file: matching stops at the first group that fails (and at a
+// group's first term that holds), so `body:x status:401` reads only the
+// flows that answered 401. Terms have no side effects, so the order does
+// not change what matches.
+func cheapFirst(groups [][]term) {
+	for _, g := range groups {
+		slices.SortStableFunc(g, func(a, b term) int { return cmp.Compare(a.cost(), b.cost()) })
+	}
+	slices.SortStableFunc(groups, func(a, b []term) int { return cmp.Compare(a[len(a)-1].cost(), b[len(b)-1].cost()) })
+}
+
+// cost is 1 for a term that may read the whole flow (a bare word not in
+// the row, header:, body:), 0 for one the row answers.
+func (t term) cost() int {
+	if t.field == "" || t.field == "header" || t.field == "body" {
+		return 1
+	}
+	return 0
 }
 
 // token is one space-separated piece of an expression: its text with the

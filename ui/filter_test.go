@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -164,6 +165,74 @@ func TestFilterMatches(t *testing.T) {
 			t.Errorf("%s: got %v, want %v", c.expr, got, c.want)
 		}
 	}
+}
+
+// A term the row answers (status:, method:, host:, has:) is tried before one
+// that reads the flow back from the capture file, wherever it was typed:
+// body:usert status:201 reads only the flows that answered 201, and with OR
+// a flow that answered 201 is not read at all. What matches is the same as
+// each term's own matches combined.
+func TestFilterReadsOnlyFlowsTheRowCannotDecide(t *testing.T) {
+	m := liveModel(t, filterFlows(), Options{})
+	body, created := matchIDs(t, m, "body:usert"), matchIDs(t, m, "status:201")
+	if len(created) == 0 || len(created) == len(m.store.all) || len(body) == 0 {
+		t.Fatalf("the flows do not tell the cases apart: body:usert %v, status:201 %v", body, created)
+	}
+	is201 := func(r *row) bool { return r.status == 201 }
+	for _, c := range []struct {
+		expr  string
+		reads func(*row) bool
+		want  []int
+	}{
+		{"body:usert status:201", is201, intersect(body, created)},
+		{"status:201 body:usert", is201, intersect(body, created)},
+		{"body:usert OR status:201", func(r *row) bool { return !is201(r) }, union(body, created)},
+		{"-method:PATCH body:usert method:post", func(r *row) bool { return r.methodName() == "POST" }, intersect(body, matchIDs(t, m, "method:post"))},
+	} {
+		q, err := parseFilter(c.expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got, read, wantRead []int
+		for _, r := range m.store.all {
+			s := m.subjectFor(q, r)
+			load := s.load
+			s.load = func(r *row) *capture.Flow { read = append(read, r.id); return load(r) }
+			if q.match(&s) {
+				got = append(got, r.id)
+			}
+			if c.reads(r) {
+				wantRead = append(wantRead, r.id)
+			}
+		}
+		if !equalInts(got, c.want) {
+			t.Errorf("%s: matched %v, want %v", c.expr, got, c.want)
+		}
+		if !equalInts(read, wantRead) {
+			t.Errorf("%s: read flows %v back from the capture, want only %v", c.expr, read, wantRead)
+		}
+	}
+}
+
+func intersect(a, b []int) []int {
+	var out []int
+	for _, x := range a {
+		if slices.Contains(b, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func union(a, b []int) []int {
+	out := slices.Clone(a)
+	for _, x := range b {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // liveModel is a model whose rows hold no bodies, as in a live session, or

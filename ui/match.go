@@ -59,7 +59,7 @@ func (s *subject) path() string {
 func (q filter) needsFlow() bool {
 	for _, g := range q.and {
 		for _, t := range g {
-			if t.field == "" || t.field == "header" || t.field == "body" {
+			if t.cost() > 0 {
 				return true
 			}
 		}

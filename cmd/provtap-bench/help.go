@@ -11,7 +11,8 @@ side by side with the alternatives, on this machine.
 
 It starts a SCIM-like upstream (GET /scim/v2/Users/{id}, a small JSON user,
 over http and https) and reaches it through each target, in interleaved
-rounds so that the machine's drift hits every target alike:
+rounds (the targets in the order below in odd rounds, reversed in even
+ones) so that the machine's drift hits every target alike:
 
   direct    no proxy: the machine's ceiling for this load
   bare      martian with provtap's upstream transport and MITM, recording

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -41,7 +42,7 @@ func run(cfg config) (*report, error) {
 	}
 	for round := 1; round <= cfg.rounds; round++ {
 		for _, s := range cfg.schemes {
-			for _, t := range targets {
+			for _, t := range roundOrder(targets, round) {
 				r := rep.row(t.name, s)
 				spec := e.spec(cfg, t, s, warm, cfg.dur)
 				if t.p != nil {
@@ -97,6 +98,19 @@ func run(cfg config) (*report, error) {
 	}
 	rep.notes = append(rep.notes, "requests answered, warm-up included (to normalize CPU profiles): "+strings.Join(answered, ", "))
 	return rep, nil
+}
+
+// roundOrder is the order the targets run in a round: as given in odd
+// rounds, reversed in even ones. A machine that drifts within a round (a
+// neighbour's burst starting, caches warming) then favours neither the
+// target that runs first nor the one that runs last.
+func roundOrder(targets []*target, round int) []*target {
+	if round%2 == 1 {
+		return targets
+	}
+	out := slices.Clone(targets)
+	slices.Reverse(out)
+	return out
 }
 
 // startTargets starts the proxies cfg asks for; direct needs none.
