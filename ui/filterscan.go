@@ -2,6 +2,9 @@ package ui
 
 import (
 	"fmt"
+	"runtime"
+	"slices"
+	"sync"
 	"sync/atomic"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -144,17 +147,30 @@ func (m *Model) scanChunk() tea.Cmd {
 		m.scan.next = all[end].id
 	}
 	q, gen, stop, cleared := m.filter, m.scan.gen, m.scan.stop, m.clearSeq
+	parts := 1
+	if q.needsFlow() {
+		parts = runtime.GOMAXPROCS(0) // reading flows back is CPU-bound decoding
+	}
 	return func() tea.Msg {
-		var hits []*row
-		for k := range items {
-			if stop.Load() {
-				return nil
-			}
-			if int(items[k].r.seq) >= cleared && q.match(&items[k]) {
-				hits = append(hits, items[k].r)
-			}
+		hits := make([][]*row, parts)
+		var wg sync.WaitGroup
+		for p := range parts {
+			wg.Go(func() {
+				for k := p * len(items) / parts; k < (p+1)*len(items)/parts; k++ {
+					if stop.Load() {
+						return
+					}
+					if int(items[k].r.seq) >= cleared && q.match(&items[k]) {
+						hits[p] = append(hits[p], items[k].r)
+					}
+				}
+			})
 		}
-		return scanMsg{gen: gen, hits: hits, read: len(items)}
+		wg.Wait()
+		if stop.Load() {
+			return nil
+		}
+		return scanMsg{gen: gen, hits: slices.Concat(hits...), read: len(items)}
 	}
 }
 
