@@ -29,7 +29,8 @@ import (
 //
 // Headers and bodies are read back from the capture file when the UI holds
 // only a flow's metadata, so terms that need them (bare words, header:,
-// body:) cost a read per flow; filterscan.go runs them in chunks.
+// body:) cost a read per flow the row's own terms let through (cheapFirst);
+// filterscan.go runs them in chunks.
 
 // filter is a parsed expression; the zero filter shows every flow.
 type filter struct {
