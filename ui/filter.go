@@ -112,7 +112,17 @@ func cheapFirst(groups [][]term) {
 	for _, g := range groups {
 		slices.SortStableFunc(g, func(a, b term) int { return cmp.Compare(a.cost(), b.cost()) })
 	}
-	slices.SortStableFunc(groups, func(a, b []term) int { return cmp.Compare(a[len(a)-1].cost(), b[len(b)-1].cost()) })
+	slices.SortStableFunc(groups, func(a, b []term) int { return cmp.Compare(groupCost(a), groupCost(b)) })
+}
+
+// groupCost is what the costliest term of an OR group costs: a group may
+// read the flow when any of its terms may.
+func groupCost(g []term) int {
+	c := 0
+	for _, t := range g {
+		c = max(c, t.cost())
+	}
+	return c
 }
 
 // cost is 1 for a term that may read the whole flow (a bare word not in
