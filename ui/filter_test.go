@@ -241,7 +241,7 @@ func liveModel(t *testing.T, flows []*capture.Flow, opts Options) *Model {
 	return storedModel(t, flows, opts, true)
 }
 
-func storedModel(t *testing.T, flows []*capture.Flow, opts Options, compact bool) *Model {
+func storedModel(t testing.TB, flows []*capture.Flow, opts Options, compact bool) *Model {
 	t.Helper()
 	rec, err := har.NewRecorder(filepath.Join(t.TempDir(), "live.har"))
 	if err != nil {
