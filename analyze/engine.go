@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"time"
 
@@ -31,7 +32,11 @@ type Engine struct {
 	// outbuf holds findings until no earlier flow can get one: the engine
 	// hands findings on in flow order.
 	outbuf  []Finding
-	outHead int           // outbuf[:outHead] were released already
+	outHead int // outbuf[:outHead] were released already
+	// late holds, in flow order, the findings that came after one of a
+	// later flow in outbuf (a held finding released): each is below
+	// outbuf's last, and after outbuf's findings of its own flow.
+	late    []Finding
 	current int           // the flow being observed (0: settling)
 	emitFn  func(Finding) // appends to outbuf; made once
 }
@@ -112,7 +117,7 @@ func (e *Engine) release(out []Finding, all bool) []Finding {
 	for _, fd := range out {
 		e.push(fd)
 	}
-	if len(e.outbuf) == e.outHead {
+	if len(e.outbuf) == e.outHead && len(e.late) == 0 {
 		return nil
 	}
 	low := math.MaxInt
@@ -132,16 +137,28 @@ func (e *Engine) release(out []Finding, all bool) []Finding {
 	return e.take(low)
 }
 
-// take removes from outbuf and returns the findings of flows before low.
+// take removes from outbuf and late and returns the findings of flows
+// before low, in flow order (outbuf's first where a flow has both).
 // Findings wait behind a held one by the thousand: the rest is copied down
 // only once the released ones fill half of outbuf, not at every release.
 func (e *Engine) take(low int) []Finding {
 	live := e.outbuf[e.outHead:]
 	n := sort.Search(len(live), func(i int) bool { return live[i].Flow >= low })
-	if n == 0 {
+	m := sort.Search(len(e.late), func(i int) bool { return e.late[i].Flow >= low })
+	if n+m == 0 {
 		return nil
 	}
-	done := append([]Finding(nil), live[:n]...)
+	done := make([]Finding, 0, n+m)
+	a, b := live[:n], e.late[:m]
+	for len(a) > 0 && len(b) > 0 {
+		if b[0].Flow < a[0].Flow {
+			done, b = append(done, b[0]), b[1:]
+		} else {
+			done, a = append(done, a[0]), a[1:]
+		}
+	}
+	done = append(append(done, a...), b...)
+	e.late = e.late[:copy(e.late, e.late[m:])]
 	e.outHead += n
 	if e.outHead >= len(e.outbuf)/2 {
 		e.outbuf = e.outbuf[:copy(e.outbuf, e.outbuf[e.outHead:])]
@@ -150,17 +167,19 @@ func (e *Engine) take(low int) []Finding {
 	return done
 }
 
-// push adds a finding to outbuf, kept in flow order: findings mostly
-// arrive in order, so this is an append, and a held one moves back only
-// past later flows' findings (in one copy).
+// push adds a finding in flow order: findings mostly arrive in order, so
+// this is an append to outbuf; one for an earlier flow than outbuf's last
+// goes into late, which is short, rather than moving outbuf's thousands.
 func (e *Engine) push(fd Finding) {
-	i := len(e.outbuf)
-	for i > e.outHead && e.outbuf[i-1].Flow > fd.Flow {
+	if n := len(e.outbuf); n == e.outHead || e.outbuf[n-1].Flow <= fd.Flow {
+		e.outbuf = append(e.outbuf, fd)
+		return
+	}
+	i := len(e.late)
+	for i > 0 && e.late[i-1].Flow > fd.Flow {
 		i--
 	}
-	e.outbuf = append(e.outbuf, Finding{})
-	copy(e.outbuf[i+1:], e.outbuf[i:])
-	e.outbuf[i] = fd
+	e.late = slices.Insert(e.late, i, fd)
 }
 
 // Tick settles what waited for later traffic that did not come by now
