@@ -12,7 +12,10 @@ side by side with the alternatives, on this machine.
 It starts a SCIM-like upstream (GET /scim/v2/Users/{id}, a small JSON user,
 over http and https) and reaches it through each target, in interleaved
 rounds (the targets in the order below in odd rounds, reversed in even
-ones) so that the machine's drift hits every target alike:
+ones) so that the machine's drift hits every target alike. Rounds are
+short and many (8 × 2 s by default): on a shared machine req/s drifts by
+a quarter over tens of seconds, and two targets measured seconds apart
+see the same machine.
 
   direct    no proxy: the machine's ceiling for this load
   bare      martian with provtap's upstream transport and MITM, recording

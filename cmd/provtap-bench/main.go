@@ -56,8 +56,8 @@ func cli(args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() {}
 	var cfg config
 	fs.IntVar(&cfg.conns, "c", 20, "concurrent keep-alive client `CONNECTIONS` of the load generator")
-	fs.DurationVar(&cfg.dur, "d", 5*time.Second, "measured `DURATION` per target, scheme and round (after a short warm-up)")
-	fs.IntVar(&cfg.rounds, "rounds", 3, "interleaved `ROUNDS`: every target and scheme once per round")
+	fs.DurationVar(&cfg.dur, "d", 2*time.Second, "measured `DURATION` per target, scheme and round (after a short warm-up)")
+	fs.IntVar(&cfg.rounds, "rounds", 8, "interleaved `ROUNDS`: every target and scheme once per round")
 	schemes := fs.String("schemes", "http,https", "`SCHEMES` to measure, comma-separated: http, https (through CONNECT and MITM)")
 	targets := fs.String("targets", "direct,bare,provtap,mitmdump", "`TARGETS` to measure, comma-separated: direct, bare, provtap, mitmdump")
 	mitm := fs.String("mitmdump", "auto", "the mitmdump `BINARY`: auto (from PATH, skipped when absent) or none (skip)")
