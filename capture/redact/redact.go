@@ -38,6 +38,11 @@ type Redactor struct {
 	taken map[string]bool   // stand-ins given out
 	scrub map[string]bool   // secrets to replace wherever they occur as text
 	repl  *strings.Replacer // built from scrub, nil when stale
+	// later: Flows' first pass, which scrubs nothing (its second pass
+	// scrubs every flow with all the secrets): each new secret would
+	// otherwise rebuild repl for the next flow, a capture's worth of
+	// secrets for each of its flows.
+	later bool
 }
 
 // NewRedactor returns a Redactor with a fresh random key.
@@ -61,9 +66,11 @@ func (r *Redactor) Flows(flows []*capture.Flow) []*capture.Flow {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := make([]*capture.Flow, len(flows))
+	r.later = true
 	for i, f := range flows {
 		out[i] = r.flow(f)
 	}
+	r.later = false
 	for _, g := range out {
 		r.scrubFlow(g)
 	}
@@ -128,7 +135,7 @@ func (r *Redactor) text(s string) string {
 			return r.secret(m)
 		})
 	}
-	if len(r.scrub) == 0 {
+	if len(r.scrub) == 0 || r.later {
 		return s
 	}
 	if r.repl == nil {

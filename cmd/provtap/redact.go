@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 
 	"github.com/provtap/provtap/capture/har"
 	"github.com/provtap/provtap/capture/redact"
@@ -34,6 +35,11 @@ func cmdRedact(args []string, stdout, stderr io.Writer) int {
 		return c.usageError("want a capture file and the file to write, got %d arguments", len(pos))
 	}
 	in, out := pos[0], pos[1]
+	// Refused before the work, not after it (the write itself refuses too:
+	// the file may appear meanwhile).
+	if _, err := os.Lstat(out); err == nil {
+		return c.fail("%v", existsError(out, "give redact a new OUT file"))
+	}
 	capt, note, err := loadCapture(in)
 	if err != nil {
 		return c.fail("%v", err)
