@@ -51,10 +51,7 @@ func ScanLocated[T any](path string, progress *atomic.Int64, indexed func(ScanRe
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", path, err)
 	}
-	byStart := func(a, b entrySpan) int { return cmp.Compare(a.start, b.start) }
-	if !slices.IsSortedFunc(idx, byStart) { // most captures are nearly in order
-		slices.SortStableFunc(idx, byStart)
-	}
+	inStartOrder(idx)
 	if indexed != nil {
 		indexed(res)
 	}
@@ -62,6 +59,39 @@ func ScanLocated[T any](path string, progress *atomic.Int64, indexed func(ScanRe
 		return res, fmt.Errorf("%s: %w", path, err)
 	}
 	return res, nil
+}
+
+// inStartOrder sorts idx as ReadHAR numbers flows: by startedDateTime,
+// stable.
+func inStartOrder(idx []entrySpan) {
+	byStart := func(a, b entrySpan) int { return cmp.Compare(a.start, b.start) }
+	if !slices.IsSortedFunc(idx, byStart) { // most captures are nearly in order
+		slices.SortStableFunc(idx, byStart)
+	}
+}
+
+// LoadFlow decodes flow n (numbered as ReadHAR numbers them) of the capture
+// at path and no other: ScanHAR's first pass, then one entry. The result
+// counts the flows; the flow is nil when n is not one of them.
+func LoadFlow(path string, n int) (*capture.Flow, ScanResult, error) {
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, ScanResult{}, err
+	}
+	defer file.Close()
+	idx, res, err := indexEntries(file, nil)
+	if err != nil {
+		return nil, res, fmt.Errorf("%s: %w", path, err)
+	}
+	if n < 1 || n > len(idx) {
+		return nil, res, nil
+	}
+	inStartOrder(idx)
+	flows, err := decodeSpans(file, idx[n-1:n], n, nil)
+	if err != nil {
+		return nil, res, fmt.Errorf("%s: %w", path, err)
+	}
+	return flows[0], res, nil
 }
 
 // decodeInOrder decodes entries in batches, several batches at once, and

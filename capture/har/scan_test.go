@@ -46,6 +46,21 @@ func TestScanHARMatchesReadHAR(t *testing.T) {
 				t.Errorf("%s: flow %d is %s, want %s", path, i+1, got[i].URL, want.Flows[i].URL)
 			}
 		}
+		// LoadFlow picks the same flow N alone (what export reads).
+		for n := 0; n <= len(want.Flows)+1; n++ {
+			f, res, err := har.LoadFlow(path, n)
+			if err != nil || res.Flows != len(want.Flows) || res.Truncated != want.Truncated {
+				t.Fatalf("%s: LoadFlow(%d): %+v %v", path, n, res, err)
+			}
+			switch {
+			case n < 1 || n > len(want.Flows):
+				if f != nil {
+					t.Errorf("%s: LoadFlow(%d) gave %s, want none", path, n, f.URL)
+				}
+			case f == nil || f.ID != n || f.URL != want.Flows[n-1].URL || string(f.ResponseBody.Bytes) != string(want.Flows[n-1].ResponseBody.Bytes):
+				t.Errorf("%s: LoadFlow(%d) = %+v, want %s", path, n, f, want.Flows[n-1].URL)
+			}
+		}
 	}
 	if _, err := har.ScanHAR(filepath.Join(dir, "whole.har")+"x", nil, func(*capture.Flow) {}); err == nil {
 		t.Error("a missing file must be an error")

@@ -77,6 +77,29 @@ func (r *Redactor) Flows(flows []*capture.Flow) []*capture.Flow {
 	return out
 }
 
+// Learn is the first pass of a capture streamed through the Redactor, for
+// one that is not held in memory: every flow in order, then Final for each
+// flow in the same order gives what Flows gives.
+func (r *Redactor) Learn(f *capture.Flow) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.later = true
+	r.flow(f)
+	r.later = false
+}
+
+// Final is the redacted copy of a flow Learn saw (the stand-ins are the
+// ones it drew), scrubbed of every secret the whole capture showed.
+func (r *Redactor) Final(f *capture.Flow) *capture.Flow {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.later = true
+	g := r.flow(f)
+	r.later = false
+	r.scrubFlow(g)
+	return g
+}
+
 // Flow returns a redacted copy of f; f itself is not changed.
 func (r *Redactor) Flow(f *capture.Flow) *capture.Flow {
 	r.mu.Lock()

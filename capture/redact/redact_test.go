@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -364,5 +365,28 @@ func BenchmarkRedactCorpus(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		NewRedactor().Flows(flows)
+	}
+}
+
+// Learn over a capture, then Final flow by flow, is Flows streamed: under
+// the same key, the same stand-ins and the same text scrubbed, flow by flow.
+func TestRedactLearnFinalIsFlows(t *testing.T) {
+	flows := append(scaleFlows(40), capturetest.GenerateCorpus(300, 2).Flows...)
+	r := NewRedactor()
+	for _, f := range flows {
+		r.Learn(f)
+	}
+	streamed := make([]*capture.Flow, len(flows))
+	for i, f := range flows {
+		streamed[i] = r.Final(f)
+	}
+	whole := (&Redactor{key: r.key, stand: map[string]string{}, taken: map[string]bool{}, scrub: map[string]bool{}}).Flows(flows)
+	for i := range flows {
+		a, b := streamed[i], whole[i]
+		if a.URL != b.URL || !reflect.DeepEqual(a.RequestHeaders, b.RequestHeaders) || !reflect.DeepEqual(a.ResponseHeaders, b.ResponseHeaders) ||
+			string(a.RequestBody.Bytes) != string(b.RequestBody.Bytes) || string(a.ResponseBody.Bytes) != string(b.ResponseBody.Bytes) {
+			t.Fatalf("flow %d differs:\nstreamed %s %v %s\nwhole    %s %v %s", i+1, a.URL, a.RequestHeaders, a.ResponseBody.Bytes,
+				b.URL, b.RequestHeaders, b.ResponseBody.Bytes)
+		}
 	}
 }

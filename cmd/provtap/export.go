@@ -52,23 +52,34 @@ func cmdExport(args []string, stdout, stderr io.Writer) int {
 	if len(pos) != 1 {
 		return c.usageError("want exactly one capture file, got %d arguments", len(pos))
 	}
-	capt, note, err := loadCapture(pos[0])
+	want := 0
+	if c.given("flow") {
+		want = int(n)
+	}
+	f, total, note, err := loadFlow(pos[0], want)
 	if err != nil {
 		return c.fail("%v", err)
 	}
 	if !c.given("flow") {
-		return c.fail("which flow? add --flow N: %s has %s (1-%d)", pos[0], flowCount(len(capt.Flows)), len(capt.Flows))
+		return c.fail("which flow? add --flow N: %s has %s (1-%d)", pos[0], flowCount(total), total)
 	}
-	f, err := pickFlow(pos[0], capt.Flows, int(n), "export")
-	if err != nil {
+	if err := flowInRange(pos[0], total, int(n)); err != nil {
+		return c.fail("%v", err)
+	}
+	if f, err = withRequest(f, int(n), "export"); err != nil {
 		return c.fail("%v", err)
 	}
 	if note != "" {
 		c.warn("%s", note)
 	}
 	if *redacted {
-		// The whole capture, so a secret recognised elsewhere is caught here too.
-		f = redact.NewRedactor().Flows(capt.Flows)[n-1]
+		// The whole capture, streamed, so a secret recognised elsewhere is
+		// caught here too and the pseudonyms are the ones redact gives.
+		r := redact.NewRedactor()
+		if _, _, err := scanFlows(pos[0], r.Learn); err != nil {
+			return c.fail("%v", err)
+		}
+		f = r.Final(f)
 	}
 	if b := f.RequestBody; b.Truncated {
 		c.warn("warning: flow %d's request body was cut at %d of %d bytes (--max-body); the export sends only those %d bytes",

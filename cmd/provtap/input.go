@@ -129,17 +129,61 @@ func flowCount(n int) string {
 	return fmt.Sprintf("%d flows", n)
 }
 
+// scanFlows streams a capture to fn, in order, without the analyzers'
+// facts (redact: a capture larger than memory still works).
+func scanFlows(path string, fn func(*capture.Flow)) (flows int, note string, err error) {
+	if err := checkCapture(path); err != nil {
+		return 0, "", err
+	}
+	res, err := har.ScanHAR(path, nil, fn)
+	if err != nil {
+		return 0, "", captureError(path, err)
+	}
+	if res.Truncated {
+		note = cutNote(path, res.Flows)
+	}
+	return res.Flows, note, nil
+}
+
+// loadFlow is flow n of the capture at path, decoded alone (the index, then
+// its entry: a 10⁶-flow capture is not loaded to print one request), and
+// how many flows it has. n 0 only counts them.
+func loadFlow(path string, n int) (f *capture.Flow, total int, note string, err error) {
+	if err := checkCapture(path); err != nil {
+		return nil, 0, "", err
+	}
+	f, res, err := har.LoadFlow(path, n)
+	if err != nil {
+		return nil, 0, "", captureError(path, err)
+	}
+	if res.Truncated {
+		note = cutNote(path, res.Flows)
+	}
+	return f, res.Flows, note, nil
+}
+
 // pickFlow is flow n of a capture, or the one line saying why there is
 // none; every command that takes a flow number says it the same way.
 func pickFlow(path string, flows []*capture.Flow, n int, forWhat string) (*capture.Flow, error) {
-	total := len(flows)
+	if err := flowInRange(path, len(flows), n); err != nil {
+		return nil, err
+	}
+	return withRequest(flows[n-1], n, forWhat)
+}
+
+// flowInRange is nil when a capture of total flows has a flow n.
+func flowInRange(path string, total, n int) error {
 	switch {
 	case total == 0:
-		return nil, fmt.Errorf("no flow %d: %s has no flows", n, path)
+		return fmt.Errorf("no flow %d: %s has no flows", n, path)
 	case n < 1 || n > total:
-		return nil, fmt.Errorf("no flow %d: %s has %s (1-%d)", n, path, flowCount(total), total)
+		return fmt.Errorf("no flow %d: %s has %s (1-%d)", n, path, flowCount(total), total)
 	}
-	f := flows[n-1]
+	return nil
+}
+
+// withRequest is f, flow n, unless it carried no request to act on.
+func withRequest(f *capture.Flow, n int, forWhat string) (*capture.Flow, error) {
 	if f.Kind == capture.KindTLSFailure || f.Kind == capture.KindOutOfScope || f.Method == "" {
 		return nil, fmt.Errorf("flow %d has no request to %s (%s)", n, forWhat, describeKind(f))
 	}

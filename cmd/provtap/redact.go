@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 
+	"github.com/provtap/provtap/capture"
 	"github.com/provtap/provtap/capture/har"
 	"github.com/provtap/provtap/capture/redact"
 )
@@ -40,20 +41,48 @@ func cmdRedact(args []string, stdout, stderr io.Writer) int {
 	if _, err := os.Lstat(out); err == nil {
 		return c.fail("%v", existsError(out, "give redact a new OUT file"))
 	}
-	capt, note, err := loadCapture(in)
+	// Two passes over IN, neither holding it: the first learns every secret
+	// (one recognised in a later flow is scrubbed from earlier ones too), the
+	// second writes each flow redacted.
+	r := redact.NewRedactor()
+	flows, note, err := scanFlows(in, r.Learn)
 	if err != nil {
 		return c.fail("%v", err)
 	}
 	if note != "" {
 		c.warn("%s", note)
 	}
-	r := redact.NewRedactor()
-	if err := har.CreateHAR(out, r.Flows(capt.Flows)); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return c.fail("%v", existsError(out, "give redact a new OUT file"))
-		}
+	rec, err := har.NewRecorder(out)
+	if errors.Is(err, fs.ErrExist) {
+		return c.fail("%v", existsError(out, "give redact a new OUT file"))
+	}
+	if err != nil {
 		return c.fail("writing %s", fileProblem(out, err))
 	}
-	fmt.Fprintf(stdout, "wrote %s: %s, %d distinct secrets replaced by pseudonyms\n", out, flowCount(len(capt.Flows)), r.Secrets())
+	batch := make([]*capture.Flow, 0, 256) // one write(2) per batch
+	var werr error
+	flush := func() {
+		if werr == nil && len(batch) > 0 {
+			_, werr = rec.WriteBatch(batch)
+		}
+		batch = batch[:0]
+	}
+	_, _, err = scanFlows(in, func(f *capture.Flow) {
+		if batch = append(batch, r.Final(f)); len(batch) == cap(batch) {
+			flush()
+		}
+	})
+	flush()
+	if cerr := rec.Close(); werr == nil {
+		werr = cerr
+	}
+	if err != nil || werr != nil {
+		os.Remove(out) // a partial copy is not the shareable one asked for
+		if err != nil {
+			return c.fail("%v", err)
+		}
+		return c.fail("writing %s", fileProblem(out, werr))
+	}
+	fmt.Fprintf(stdout, "wrote %s: %s, %d distinct secrets replaced by pseudonyms\n", out, flowCount(flows), r.Secrets())
 	return 0
 }
