@@ -74,7 +74,7 @@ func cmdExport(args []string, stdout, stderr io.Writer) int {
 	}
 	if *redacted {
 		// The whole capture, streamed, so a secret recognised elsewhere is
-		// caught here too and the pseudonyms are the ones redact gives.
+		// caught here too, as redact catches it.
 		r := redact.NewRedactor()
 		if _, _, err := scanFlows(pos[0], r.Learn); err != nil {
 			return c.fail("%v", err)

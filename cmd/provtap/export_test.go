@@ -420,3 +420,36 @@ func TestExportRedactLiveSeeds(t *testing.T) {
 		t.Errorf("findings:\noriginal %q\nredacted %q", want, got)
 	}
 }
+
+// redact and export --redact stream the capture: a key first recognised in
+// a later flow (a header) is still scrubbed where an earlier flow quoted it
+// (an error body); export --redact hides it in the flow that sent it.
+func TestRedactCatchesALaterSecretInAnEarlierFlow(t *testing.T) {
+	t.Parallel()
+	const key = "k7Q2-9fXw-31aZ-77Lm-e0Rt"
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	quoted := capturetest.NewFlow("GET", "https://gw.example.com/scim/Users", 401, capturetest.StartAt(0),
+		capturetest.RespBody(`{"message":"key `+key+` is not valid for this API"}`))
+	keyed := capturetest.NewFlow("GET", "https://gw.example.com/scim/Users", 200, capturetest.StartAt(time.Second),
+		capturetest.Headers(capture.Header{Name: "Ocp-Apim-Subscription-Key", Value: key}))
+	quoted.Start, keyed.Start = t0, t0.Add(time.Second)
+	in := writeCapture(t, keyed, quoted) // completion order: the later flow first in the file
+	out := filepath.Join(t.TempDir(), "shared.harFile")
+	if code, _, stderr := runProvtap(t, "redact", in, out); code != 0 {
+		t.Fatalf("redact: exit %d: %s", code, stderr)
+	}
+	data, _ := os.ReadFile(out)
+	red, err := har.LoadHAR(out)
+	if err != nil || len(red.Flows) != 2 {
+		t.Fatalf("redacted copy: %v, %d flows", err, len(red.Flows))
+	}
+	stand := red.Flows[1].RequestHeader("Ocp-Apim-Subscription-Key")
+	if bytes.Contains(data, []byte(key)) || stand == "" || stand == key ||
+		!strings.Contains(string(red.Flows[0].ResponseBody.Bytes), "key "+stand+" is not valid") {
+		t.Errorf("the key survived or its stand-in differs: header %q, body %s", stand, red.Flows[0].ResponseBody.Bytes)
+	}
+	code, curl, stderr := runProvtap(t, "export", in, "--flow", "2", "--redact")
+	if code != 0 || strings.Contains(curl, key) || !strings.Contains(curl, "Ocp-Apim-Subscription-Key: ") {
+		t.Errorf("export --redact: exit %d, stderr %q\n%s", code, stderr, curl)
+	}
+}
