@@ -74,24 +74,35 @@ func inStartOrder(idx []entrySpan) {
 // at path and no other: ScanHAR's first pass, then one entry. The result
 // counts the flows; the flow is nil when n is not one of them.
 func LoadFlow(path string, n int) (*capture.Flow, ScanResult, error) {
+	flows, res, err := LoadFlows(path, n)
+	return flows[0], res, err
+}
+
+// LoadFlows is LoadFlow for several flows at once (one first pass): flow
+// ns[i] in place i, nil where there is no such flow.
+func LoadFlows(path string, ns ...int) ([]*capture.Flow, ScanResult, error) {
+	out := make([]*capture.Flow, len(ns))
 	file, err := os.Open(path)
 	if err != nil {
-		return nil, ScanResult{}, err
+		return out, ScanResult{}, err
 	}
 	defer file.Close()
 	idx, res, err := indexEntries(file, nil)
 	if err != nil {
-		return nil, res, fmt.Errorf("%s: %w", path, err)
-	}
-	if n < 1 || n > len(idx) {
-		return nil, res, nil
+		return out, res, fmt.Errorf("%s: %w", path, err)
 	}
 	inStartOrder(idx)
-	flows, err := decodeSpans(file, idx[n-1:n], n, nil)
-	if err != nil {
-		return nil, res, fmt.Errorf("%s: %w", path, err)
+	for i, n := range ns {
+		if n < 1 || n > len(idx) {
+			continue
+		}
+		flows, err := decodeSpans(file, idx[n-1:n], n, nil)
+		if err != nil {
+			return out, res, fmt.Errorf("%s: %w", path, err)
+		}
+		out[i] = flows[0]
 	}
-	return flows[0], res, nil
+	return out, res, nil
 }
 
 // decodeInOrder decodes entries in batches, several batches at once, and

@@ -43,13 +43,13 @@ func cmdDiff(args []string, stdout, stderr io.Writer) int {
 			return c.fail("%s: %v", s, err)
 		}
 	}
-	capt, note, err := loadCapture(pos[0])
+	picked, total, note, err := loadFlows(pos[0], int(ids[0]), int(ids[1]))
 	if err != nil {
 		return c.fail("%v", err)
 	}
 	var flows [2]*capture.Flow
 	for i, n := range ids {
-		f, err := pickFlow(pos[0], capt.Flows, int(n), "compare")
+		f, err := pickFlow(pos[0], picked[i], total, int(n), "compare")
 		if err != nil {
 			return c.fail("%v", err)
 		}

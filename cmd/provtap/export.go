@@ -56,17 +56,15 @@ func cmdExport(args []string, stdout, stderr io.Writer) int {
 	if c.given("flow") {
 		want = int(n)
 	}
-	f, total, note, err := loadFlow(pos[0], want)
+	picked, total, note, err := loadFlows(pos[0], want)
 	if err != nil {
 		return c.fail("%v", err)
 	}
 	if !c.given("flow") {
 		return c.fail("which flow? add --flow N: %s has %s (1-%d)", pos[0], flowCount(total), total)
 	}
-	if err := flowInRange(pos[0], total, int(n)); err != nil {
-		return c.fail("%v", err)
-	}
-	if f, err = withRequest(f, int(n), "export"); err != nil {
+	f, err := pickFlow(pos[0], picked[0], total, int(n), "export")
+	if err != nil {
 		return c.fail("%v", err)
 	}
 	if note != "" {

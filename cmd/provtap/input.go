@@ -89,22 +89,6 @@ func cutNote(path string, flows int) string {
 	return fmt.Sprintf("%s was cut off (its recorder was killed, or the disk filled); reading the %s before the cut", path, flowCount(flows))
 }
 
-// loadCapture reads a whole capture (for the TUI, export, redact and diff).
-// note is set when the file is not closed (see cutNote).
-func loadCapture(path string) (c *har.Capture, note string, err error) {
-	if err := checkCapture(path); err != nil {
-		return nil, "", err
-	}
-	c, err = har.LoadHAR(path)
-	if err != nil {
-		return nil, "", captureError(path, err)
-	}
-	if c.Truncated {
-		note = cutNote(path, len(c.Flows))
-	}
-	return c, note, nil
-}
-
 // scanCapture streams a capture to fn (for analyze: a capture larger than
 // memory still works).
 func scanCapture(path string, progress *atomic.Int64, fn func(*capture.Flow, *analyze.Facts)) (flows int, note string, err error) {
@@ -145,30 +129,31 @@ func scanFlows(path string, fn func(*capture.Flow)) (flows int, note string, err
 	return res.Flows, note, nil
 }
 
-// loadFlow is flow n of the capture at path, decoded alone (the index, then
-// its entry: a 10⁶-flow capture is not loaded to print one request), and
-// how many flows it has. n 0 only counts them.
-func loadFlow(path string, n int) (f *capture.Flow, total int, note string, err error) {
+// loadFlows is flows ns of the capture at path, each decoded alone (the
+// index, then their entries: a 10⁶-flow capture is not loaded to print one
+// request), nil where there is none, and how many flows it has.
+func loadFlows(path string, ns ...int) (flows []*capture.Flow, total int, note string, err error) {
 	if err := checkCapture(path); err != nil {
 		return nil, 0, "", err
 	}
-	f, res, err := har.LoadFlow(path, n)
+	flows, res, err := har.LoadFlows(path, ns...)
 	if err != nil {
 		return nil, 0, "", captureError(path, err)
 	}
 	if res.Truncated {
 		note = cutNote(path, res.Flows)
 	}
-	return f, res.Flows, note, nil
+	return flows, res.Flows, note, nil
 }
 
-// pickFlow is flow n of a capture, or the one line saying why there is
-// none; every command that takes a flow number says it the same way.
-func pickFlow(path string, flows []*capture.Flow, n int, forWhat string) (*capture.Flow, error) {
-	if err := flowInRange(path, len(flows), n); err != nil {
+// pickFlow is flow n, f (loadFlows), of a capture of total flows, or the
+// one line saying why there is none; every command that takes a flow
+// number says it the same way.
+func pickFlow(path string, f *capture.Flow, total, n int, forWhat string) (*capture.Flow, error) {
+	if err := flowInRange(path, total, n); err != nil {
 		return nil, err
 	}
-	return withRequest(flows[n-1], n, forWhat)
+	return withRequest(f, n, forWhat)
 }
 
 // flowInRange is nil when a capture of total flows has a flow n.
