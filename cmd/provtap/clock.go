@@ -67,11 +67,3 @@ func (k *clock) location(flows []*capture.Flow) (*time.Location, error) {
 
 // fromCapture reports whether the zone is taken from the capture itself.
 func (k *clock) fromCapture() bool { return !k.utc && strings.EqualFold(k.zone, "capture") }
-
-// toZone moves every flow's times into loc (the same instants): the
-// analyzers then write their times in it too.
-func toZone(flows []*capture.Flow, loc *time.Location) {
-	for _, f := range flows {
-		f.Start, f.End = f.Start.In(loc), f.End.In(loc)
-	}
-}

@@ -123,7 +123,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 		return demoHeadless(c, dp, pl, steps, mode)
 	}
 	go steps.run(io.Discard)
-	return runLive(c, dp.proxy, pl, nil, ui.Options{Mode: mode, ShowFindings: true})
+	return runLive(c, dp.proxy, pl, "", ui.Options{Mode: mode, ShowFindings: true})
 }
 
 // demoProxy is the running proxy and a client factory that goes through it.

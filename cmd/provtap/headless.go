@@ -14,11 +14,13 @@ import (
 )
 
 // runHeadless prints one line per flow and per finding on stdout until
-// SIGINT or SIGTERM, then closes the capture into valid HAR. earlier are
-// the flows of a capture being continued: analyzed, not printed again.
-func runHeadless(c *cli, p *proxy.Proxy, pl *pipeline, mode string, earlier []*capture.Flow) int {
+// SIGINT or SIGTERM, then closes the capture into valid HAR. continued,
+// when set, is the capture being continued: its flows are analyzed, not
+// printed again.
+func runHeadless(c *cli, p *proxy.Proxy, pl *pipeline, mode string, continued string) int {
 	fmt.Fprintf(c.stderr, "%s: %s; recording to %s (Ctrl-C to stop)\n", c.name, mode, pl.rec.Path())
-	pl.earlier(earlier)
+	// Signals are caught before the continued capture is read (seconds, at
+	// a million flows): a Ctrl-C then still ends with the file closed.
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sig)
@@ -31,6 +33,11 @@ func runHeadless(c *cli, p *proxy.Proxy, pl *pipeline, mode string, earlier []*c
 		case <-stopped:
 		}
 	}()
+	if continued != "" {
+		if err := pl.earlier(continued, nil); err != nil {
+			c.warn("%v", captureError(continued, err))
+		}
+	}
 	reported := false
 	// The lines of a burst of flows go out in one write, once the burst
 	// was recorded and shown: a write per line cost a system call per flow.

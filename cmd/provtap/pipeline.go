@@ -28,15 +28,19 @@ func newPipeline(rec *har.Recorder, zone *time.Location) *pipeline {
 // recording has stopped (a full disk), why.
 type showFunc func(f *capture.Flow, loc har.Loc, findings []analyze.Finding, recErr error)
 
-// earlier feeds flows already in the capture (--append) to the engine, so
-// what the new flows continue is known; it returns their findings.
-func (p *pipeline) earlier(flows []*capture.Flow) []analyze.Finding {
-	toZone(flows, p.zone)
-	var out []analyze.Finding
-	for _, f := range flows {
-		out = append(out, p.eng.Add(f)...)
-	}
-	return out
+// earlier streams the flows already in the capture at path (--append) to
+// the engine, so what the new flows continue is known, and to show (nil:
+// not shown) with their findings and where the file holds each: they are
+// not held (a night's capture continued is a million of them).
+func (p *pipeline) earlier(path string, show func(f *capture.Flow, loc har.Loc, findings []analyze.Finding)) error {
+	_, err := har.ScanLocated(path, nil, nil, analyze.FactsOf, func(f *capture.Flow, loc har.Loc, fx *analyze.Facts) {
+		f.Start, f.End = f.Start.In(p.zone), f.End.In(p.zone)
+		found := p.eng.AddFacts(fx)
+		if show != nil {
+			show(f, loc, found)
+		}
+	})
+	return err
 }
 
 // run takes flows until the channel is closed, then returns the findings

@@ -136,14 +136,17 @@ func runProxy(c *cli, cfg proxyConfig) int {
 	// behind); a capture to continue is opened now, to number the new flows
 	// after its own, and closed as it was on a failure after this.
 	var rec *har.Recorder
-	var earlier []*capture.Flow
+	continued := "" // the capture continued, when it holds flows
 	if cfg.append {
-		r, flows, err := openAppend(cfg.record)
+		r, err := openAppend(cfg.record)
 		if err != nil {
 			return c.fail("%v", err)
 		}
-		rec, earlier = r, flows
-		cfg.opts.NumberAfter = len(flows)
+		rec = r
+		if r != nil && r.Entries() > 0 {
+			continued = cfg.record
+			cfg.opts.NumberAfter = r.Entries()
+		}
 	} else if cfg.record != "" {
 		if _, err := os.Lstat(cfg.record); err == nil {
 			return c.fail("%v", existsError(cfg.record, "add --append to continue that capture, choose another --record FILE, or leave --record out for a new file under "+filepath.Join(cfg.home, "captures")))
@@ -187,12 +190,12 @@ func runProxy(c *cli, cfg proxyConfig) int {
 		note = checkUpstream(u)
 		c.warn("%s", note)
 	}
-	if len(earlier) > 0 {
-		c.warn("continuing %s after its %s", rec.Path(), flowCount(len(earlier)))
+	if continued != "" {
+		c.warn("continuing %s after its %s", rec.Path(), flowCount(rec.Entries()))
 	}
 	pl := newPipeline(rec, zone)
 	if cfg.noTUI {
-		return runHeadless(c, p, pl, mode, earlier)
+		return runHeadless(c, p, pl, mode, continued)
 	}
 	opts := ui.Options{Mode: mode, Note: note, Reverse: cfg.opts.Target != nil}
 	if ca := cfg.opts.CA; ca != nil {
@@ -201,7 +204,7 @@ func runProxy(c *cli, cfg proxyConfig) int {
 			opts.CAPath = abs
 		}
 	}
-	return runLive(c, p, pl, earlier, opts)
+	return runLive(c, p, pl, continued, opts)
 }
 
 // loadRoots is the system's roots plus the --upstream-ca files.
@@ -220,34 +223,30 @@ func loadRoots(files []string) (*x509.CertPool, error) {
 	return roots, nil
 }
 
-// openAppend continues the capture --append names and reads the flows it
-// already holds (nothing when it does not exist yet: newRecorder makes it);
-// a file provtap cannot continue is refused unchanged.
-func openAppend(path string) (*har.Recorder, []*capture.Flow, error) {
+// openAppend continues the capture --append names (nothing when it does
+// not exist yet: newRecorder makes it); a file provtap cannot continue is
+// refused unchanged. Its flows are streamed to the engine and the UI later
+// (pipeline.earlier).
+func openAppend(path string) (*har.Recorder, error) {
 	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, nil // created once the proxy listens, as a new one
+		return nil, nil // created once the proxy listens, as a new one
 	}
 	if err := checkCapture(path); err != nil {
-		return nil, nil, fmt.Errorf("--append: %v", err)
+		return nil, fmt.Errorf("--append: %v", err)
 	}
 	rec, err := har.OpenAppend(path)
 	var np *har.NotProvtapError
 	switch {
 	case errors.As(err, &np):
-		return nil, nil, fmt.Errorf("--append: %s is %v; provtap continues only its own captures: choose another --record FILE", path, np)
+		return nil, fmt.Errorf("--append: %s is %v; provtap continues only its own captures: choose another --record FILE", path, np)
 	case errors.Is(err, har.ErrBeingRecorded):
-		return nil, nil, fmt.Errorf("--append: %s is being recorded by another provtap; stop that one first, or choose another --record FILE", path)
+		return nil, fmt.Errorf("--append: %s is being recorded by another provtap; stop that one first, or choose another --record FILE", path)
 	case errors.Is(err, har.ErrNotHAR):
-		return nil, nil, fmt.Errorf("--append: %v", captureError(path, err))
+		return nil, fmt.Errorf("--append: %v", captureError(path, err))
 	case err != nil:
-		return nil, nil, fmt.Errorf("--append: %s", fileProblem(path, err))
+		return nil, fmt.Errorf("--append: %s", fileProblem(path, err))
 	}
-	capt, err := har.LoadHAR(path)
-	if err != nil {
-		rec.Close()
-		return nil, nil, fmt.Errorf("--append: %v", captureError(path, err))
-	}
-	return rec, capt.Flows, nil
+	return rec, nil
 }
 
 // newRecorder creates the capture file: the one --record names, or a new

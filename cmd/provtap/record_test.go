@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/provtap/provtap/analyze"
+	"github.com/provtap/provtap/capture"
 	"github.com/provtap/provtap/capture/capturetest"
 	"github.com/provtap/provtap/capture/har"
 )
@@ -219,4 +221,37 @@ func TestSaveAndExportOutNeverOverwrite(t *testing.T) {
 		t.Errorf("export --out wrote %q (%v)", b, err)
 	}
 	capturetest.WantMode(t, out, 0o600)
+}
+
+// What --append streams of the capture it continues: every flow in order,
+// with where the file holds it (the live UI reads it back from there) and
+// the findings analyze gives, none of it held by the pipeline.
+func TestAppendStreamsTheEarlierFlows(t *testing.T) {
+	t.Parallel()
+	flows := seedCaptures()[0]
+	path := writeCapture(t, flows...)
+	want, err := har.LoadHAR(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl := newPipeline(nil, time.UTC)
+	store := har.OpenStore(path)
+	defer store.Close()
+	var ids []int
+	var got []analyze.Finding
+	err = pl.earlier(path, func(f *capture.Flow, loc har.Loc, findings []analyze.Finding) {
+		ids = append(ids, f.ID)
+		got = append(got, findings...)
+		back, err := store.Load(loc)
+		if err != nil || back.URL != f.URL || back.Method != f.Method || string(back.ResponseBody.Bytes) != string(f.ResponseBody.Bytes) {
+			t.Errorf("flow %d read back from %+v: %v %+v", f.ID, loc, err, back)
+		}
+	})
+	if err != nil || len(ids) != len(want.Flows) || ids[0] != 1 || ids[len(ids)-1] != len(want.Flows) {
+		t.Fatalf("streamed %v, err %v; want flows 1-%d", ids, err, len(want.Flows))
+	}
+	got = append(got, pl.eng.Flush()...)
+	if w, g := findingKeys(analyze.Run(want.Flows)), findingKeys(got); len(w) == 0 || strings.Join(w, "\n") != strings.Join(g, "\n") {
+		t.Errorf("findings:\nanalyze %q\nappend  %q", w, g)
+	}
 }

@@ -23,17 +23,29 @@ var _ proxy.Replayer = (*proxy.Proxy)(nil)
 // Flows go through the pipeline (recorded, then analyzed, then shown; a
 // write error stops recording, not the proxy, and is shown on the status
 // line); the proxy never waits on the UI. On quit it closes the proxy,
-// records the flows still in flight, and closes the capture file. earlier
-// are the flows of a capture being continued, shown first.
-func runLive(c *cli, p liveProxy, pl *pipeline, earlier []*capture.Flow, opts ui.Options) int {
+// records the flows still in flight, and closes the capture file.
+// continued, when set, is the capture being continued: its flows are
+// shown first, streamed from the file as provtap open streams them.
+func runLive(c *cli, p liveProxy, pl *pipeline, continued string, opts ui.Options) int {
 	feed := ui.NewFeed()
-	if len(earlier) > 0 {
-		feed.AddAll(earlier, pl.earlier(earlier))
-	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		defer feed.Close()
+		if continued != "" {
+			n := 0
+			err := pl.earlier(continued, func(f *capture.Flow, loc har.Loc, findings []analyze.Finding) {
+				feed.AddWhole(f, loc, findings)
+				if n++; n%4096 == 0 {
+					for feed.Backlog() > 20_000 { // as open: the UI takes a batch per frame
+						time.Sleep(5 * time.Millisecond)
+					}
+				}
+			})
+			if err != nil {
+				feed.SetNote(oneLineErr(captureError(continued, err)))
+			}
+		}
 		rest := pl.run(p.Flows(), func(f *capture.Flow, loc har.Loc, findings []analyze.Finding, recErr error) {
 			if recErr != nil {
 				feed.SetRecordingError(recErr)
