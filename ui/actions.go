@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"iter"
 	"os"
 	"path/filepath"
 	"sort"
@@ -10,6 +11,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/provtap/provtap/analyze"
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/har"
 )
 
 // apply takes in what the feed collected: flows go in the list's order
@@ -244,13 +246,44 @@ func (m *Model) captureDir() string {
 }
 
 // flowsToSave is what `s` writes: the flows shown (every flow, unless a
-// filter hides some).
-func (m *Model) flowsToSave() []*capture.Flow {
-	out := make([]*capture.Flow, len(m.list.rows))
-	for i, r := range m.list.rows {
-		out[i], _ = m.store.fullRow(r)
+// filter hides some), as they are now, read back one at a time while the
+// file is written. What the rows say is taken here, on the UI goroutine
+// (the store is its own); the sequence only reads the capture file, so a
+// 10⁶-flow capture is saved without holding it or freezing the screen.
+// failed says, once the sequence was read, which flow could not be read
+// back (the file changed since): the sequence stopped there.
+func (m *Model) flowsToSave() (n int, flows iter.Seq[*capture.Flow], failed func() error) {
+	type item struct {
+		f   *capture.Flow // kept whole, or all there is of it
+		loc har.Loc
+		id  int
 	}
-	return out
+	items := make([]item, len(m.list.rows))
+	for i, r := range m.list.rows {
+		if f := m.store.texts.full(r.full); f != nil || !r.loc.Valid() || m.store.files == nil {
+			items[i].f = r.meta(m.store.texts)
+			continue
+		}
+		items[i].loc, items[i].id = r.loc, r.id
+	}
+	files := m.store.files
+	var readErr error
+	return len(items), func(yield func(*capture.Flow) bool) {
+		for _, it := range items {
+			f := it.f
+			if f == nil {
+				g, err := files.Load(it.loc)
+				if err != nil {
+					readErr = fmt.Errorf("flow %d could not be read back from the capture file: %w", it.id, err)
+					return
+				}
+				g.ID, f = it.id, g
+			}
+			if !yield(f) {
+				return
+			}
+		}
+	}, func() error { return readErr }
 }
 
 // defaultSavePath is beside the capture file: <name>-saved.har, numbered
@@ -308,9 +341,14 @@ func (m *Model) save(path string) tea.Cmd {
 			return m.flash(true, "not saved: %s is the capture being recorded; choose another name", abs)
 		}
 	}
-	flows, save := m.flowsToSave(), m.opts.Save
+	n, flows, failed := m.flowsToSave()
+	save := m.opts.Save
 	return func() tea.Msg {
 		err := save(abs, flows)
-		return savedMsg{path: abs, n: len(flows), err: err}
+		if rerr := failed(); err == nil && rerr != nil {
+			os.Remove(abs) // the copy it wrote lacks flows: not the capture asked for
+			err = rerr
+		}
+		return savedMsg{path: abs, n: n, err: err}
 	}
 }

@@ -12,6 +12,7 @@ package ui
 
 import (
 	"fmt"
+	"iter"
 	"time"
 
 	"github.com/charmbracelet/bubbles/help"
@@ -57,8 +58,9 @@ type Options struct {
 	Filter string
 	// Copy puts the curl command on a clipboard (nil: NewClipboard on stdout).
 	Copy CopyFunc
-	// Save writes flows as a HAR file (nil: har.WriteHAR).
-	Save func(path string, flows []*capture.Flow) error
+	// Save writes flows as a HAR file (nil: har.WriteHARFrom); it reads
+	// them one at a time, off the UI goroutine.
+	Save func(path string, flows iter.Seq[*capture.Flow]) error
 	// Renderer makes the styles (nil: lipgloss's default, which honours
 	// NO_COLOR and detects the background).
 	Renderer *lipgloss.Renderer
@@ -138,7 +140,7 @@ func NewModel(opts Options, feed *Feed) *Model {
 		r = lipgloss.DefaultRenderer()
 	}
 	if opts.Save == nil {
-		opts.Save = har.WriteHAR
+		opts.Save = har.WriteHARFrom
 	}
 	if opts.Curl == nil {
 		opts.Curl = export.Curl

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -365,5 +366,32 @@ func TestCopyFromFindingsPane(t *testing.T) {
 	m.Update(cmd())
 	if got != 6 {
 		t.Errorf("copied #%d, want #6 (the third finding's flow)", got)
+	}
+}
+
+// With compact rows (a long session, a streamed capture), `s` reads each
+// flow back from the capture file as it writes the copy: headers and
+// bodies, which the rows do not hold, are all in it.
+func TestSaveReadsCompactRowsBack(t *testing.T) {
+	flows := filterFlows()
+	m := storedModel(t, flows, Options{}, true)
+	tm := startTUI(t, m, 120, 30)
+	typeKeys(tm, "s", "ctrl+u")
+	target := filepath.Join(t.TempDir(), "copy.har")
+	tm.Type(target)
+	typeKeys(tm, "enter")
+	waitOutput(t, tm, fmt.Sprintf("saved %d flows to %s", len(flows), target))
+	finish(t, tm)
+	c, err := har.LoadHAR(target)
+	if err != nil || len(c.Flows) != len(flows) {
+		t.Fatalf("read back: %v, %d flows", err, len(c.Flows))
+	}
+	for i, g := range c.Flows {
+		w := flows[i]
+		if g.Method != w.Method || g.URL != w.URL || !sameHeaders(g.RequestHeaders, w.RequestHeaders) ||
+			!sameHeaders(g.ResponseHeaders, w.ResponseHeaders) || string(g.RequestBody.Bytes) != string(w.RequestBody.Bytes) ||
+			string(g.ResponseBody.Bytes) != string(w.ResponseBody.Bytes) {
+			t.Errorf("flow %d differs after save:\n got %+v\nwant %+v", i+1, g, w)
+		}
 	}
 }

@@ -3,9 +3,11 @@ package har
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -239,6 +241,12 @@ func (r *Recorder) Close() error {
 // it so an existing capture is never half overwritten. CreateHAR is the
 // variant that never replaces a file.
 func WriteHAR(path string, flows []*capture.Flow) error {
+	return WriteHARFrom(path, slices.Values(flows))
+}
+
+// WriteHARFrom is WriteHAR for flows read one at a time (a capture too
+// large to hold: each is encoded and let go).
+func WriteHARFrom(path string, flows iter.Seq[*capture.Flow]) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
@@ -258,6 +266,11 @@ func WriteHAR(path string, flows []*capture.Flow) error {
 // 0600). An existing path is never touched: the error wraps fs.ErrExist.
 // A failed write removes the partial file it created.
 func CreateHAR(path string, flows []*capture.Flow) error {
+	return CreateHARFrom(path, slices.Values(flows))
+}
+
+// CreateHARFrom is CreateHAR for flows read one at a time.
+func CreateHARFrom(path string, flows iter.Seq[*capture.Flow]) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
@@ -273,7 +286,7 @@ func CreateHAR(path string, flows []*capture.Flow) error {
 }
 
 // writeAll records flows into the new, empty file f and closes it.
-func writeAll(f *os.File, path string, flows []*capture.Flow) error {
+func writeAll(f *os.File, path string, flows iter.Seq[*capture.Flow]) error {
 	if err := f.Chmod(0o600); err != nil {
 		f.Close()
 		return err
@@ -283,11 +296,20 @@ func writeAll(f *os.File, path string, flows []*capture.Flow) error {
 		f.Close()
 		return err
 	}
-	for _, fl := range flows {
-		if err := r.Write(fl); err != nil {
-			r.Close()
-			return err
+	batch := make([]*capture.Flow, 0, 256) // one write(2) per batch, not per flow
+	for fl := range flows {
+		if batch = append(batch, fl); len(batch) == cap(batch) {
+			if _, err = r.WriteBatch(batch); err != nil {
+				break
+			}
+			batch = batch[:0]
 		}
 	}
-	return r.Close()
+	if err == nil && len(batch) > 0 {
+		_, err = r.WriteBatch(batch)
+	}
+	if cerr := r.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

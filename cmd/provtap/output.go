@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"iter"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -35,8 +36,8 @@ func createNew(path, instead string) (*os.File, error) {
 }
 
 // saveNew is the TUI's save: a new HAR file, never over an existing one.
-func saveNew(path string, flows []*capture.Flow) error {
-	err := har.CreateHAR(path, flows)
+func saveNew(path string, flows iter.Seq[*capture.Flow]) error {
+	err := har.CreateHARFrom(path, flows)
 	if errors.Is(err, fs.ErrExist) {
 		return existsError(path, "choose another name")
 	}

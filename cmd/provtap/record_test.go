@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -199,14 +200,14 @@ func TestSaveAndExportOutNeverOverwrite(t *testing.T) {
 	existing := filepath.Join(dir, "keep.har")
 	os.WriteFile(existing, []byte("precious"), 0o644)
 	flows := seedCaptures()[0]
-	if err := saveNew(existing, flows); err == nil || err.Error() != existing+" exists; provtap never overwrites a file: choose another name" {
+	if err := saveNew(existing, slices.Values(flows)); err == nil || err.Error() != existing+" exists; provtap never overwrites a file: choose another name" {
 		t.Errorf("save onto an existing file: %v", err)
 	}
 	if b, _ := os.ReadFile(existing); string(b) != "precious" {
 		t.Errorf("the existing file became %q", b)
 	}
 	saved := filepath.Join(dir, "saved.har")
-	if err := saveNew(saved, flows); err != nil {
+	if err := saveNew(saved, slices.Values(flows)); err != nil {
 		t.Fatal(err)
 	}
 	if c, err := har.LoadHAR(saved); err != nil || len(c.Flows) != 3 {
