@@ -190,7 +190,7 @@ func (r *Redactor) secret(s string) string {
 	if p != s {
 		if len(s) >= 16 || len(s) >= 6 && strings.ContainsAny(s, "0123456789") && strings.IndexFunc(s, asciiLetter) >= 0 {
 			if !r.scrub[s] {
-				r.scrub[s] = true
+				r.scrub[strings.Clone(s)] = true
 				r.repl = nil
 			}
 		}
@@ -227,7 +227,9 @@ func (r *Redactor) pseudo(s string) string {
 			break
 		}
 	}
-	r.stand[s], r.taken[p] = p, true
+	// Cloned: s may be a slice of a decoded batch's text, which a map of
+	// a capture's secrets would otherwise keep whole.
+	r.stand[strings.Clone(s)], r.taken[p] = p, true
 	return p
 }
 
@@ -236,6 +238,7 @@ func (r *Redactor) remember(s, p string) string {
 	if q, ok := r.stand[s]; ok {
 		return q
 	}
+	s = strings.Clone(s) // as pseudo keeps it
 	r.stand[s], r.taken[p] = p, true
 	if len(s) >= 8 && !r.scrub[s] {
 		r.scrub[s], r.repl = true, nil
