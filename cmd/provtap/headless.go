@@ -34,7 +34,7 @@ func runHeadless(c *cli, p *proxy.Proxy, pl *pipeline, mode string, continued st
 		}
 	}()
 	if continued != "" {
-		if err := pl.earlier(continued, nil); err != nil {
+		if err := pl.earlier(continued, nil, nil); err != nil {
 			c.warn("%v", captureError(continued, err))
 		}
 	}

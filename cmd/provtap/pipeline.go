@@ -31,9 +31,15 @@ type showFunc func(f *capture.Flow, loc har.Loc, findings []analyze.Finding, rec
 // earlier streams the flows already in the capture at path (--append) to
 // the engine, so what the new flows continue is known, and to show (nil:
 // not shown) with their findings and where the file holds each: they are
-// not held (a night's capture continued is a million of them).
-func (p *pipeline) earlier(path string, show func(f *capture.Flow, loc har.Loc, findings []analyze.Finding)) error {
+// not held (a night's capture continued is a million of them). Once stop
+// is closed (the user quit meanwhile) the rest is read and passed over.
+func (p *pipeline) earlier(path string, stop <-chan struct{}, show func(f *capture.Flow, loc har.Loc, findings []analyze.Finding)) error {
 	_, err := har.ScanLocated(path, nil, nil, analyze.FactsOf, func(f *capture.Flow, loc har.Loc, fx *analyze.Facts) {
+		select {
+		case <-stop:
+			return
+		default:
+		}
 		f.Start, f.End = f.Start.In(p.zone), f.End.In(p.zone)
 		found := p.eng.AddFacts(fx)
 		if show != nil {

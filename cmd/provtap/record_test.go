@@ -240,7 +240,7 @@ func TestAppendStreamsTheEarlierFlows(t *testing.T) {
 	defer store.Close()
 	var ids []int
 	var got []analyze.Finding
-	err = pl.earlier(path, func(f *capture.Flow, loc har.Loc, findings []analyze.Finding) {
+	err = pl.earlier(path, nil, func(f *capture.Flow, loc har.Loc, findings []analyze.Finding) {
 		ids = append(ids, f.ID)
 		got = append(got, findings...)
 		back, err := store.Load(loc)

@@ -28,17 +28,22 @@ var _ proxy.Replayer = (*proxy.Proxy)(nil)
 // shown first, streamed from the file as provtap open streams them.
 func runLive(c *cli, p liveProxy, pl *pipeline, continued string, opts ui.Options) int {
 	feed := ui.NewFeed()
+	quit := make(chan struct{}) // closed when the UI has ended: nothing takes from feed any more
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		defer feed.Close()
 		if continued != "" {
 			n := 0
-			err := pl.earlier(continued, func(f *capture.Flow, loc har.Loc, findings []analyze.Finding) {
+			err := pl.earlier(continued, quit, func(f *capture.Flow, loc har.Loc, findings []analyze.Finding) {
 				feed.AddWhole(f, loc, findings)
 				if n++; n%4096 == 0 {
 					for feed.Backlog() > 20_000 { // as open: the UI takes a batch per frame
-						time.Sleep(5 * time.Millisecond)
+						select {
+						case <-quit:
+							return
+						case <-time.After(5 * time.Millisecond):
+						}
 					}
 				}
 			})
@@ -77,6 +82,7 @@ func runLive(c *cli, p liveProxy, pl *pipeline, continued string, opts ui.Option
 		opts.Store = pl.rec.Store()
 	}
 	uiErr := ui.Run(opts, feed)
+	close(quit)
 	closeErr := p.Close()
 	select {
 	case <-done:
