@@ -38,8 +38,8 @@ type Redactor struct {
 	taken map[string]bool   // stand-ins given out
 	scrub map[string]bool   // secrets to replace wherever they occur as text
 	repl  *strings.Replacer // built from scrub, nil when stale
-	// later: Flows' first pass, which scrubs nothing (its second pass
-	// scrubs every flow with all the secrets): each new secret would
+	// later: a capture's first pass (learned), which scrubs nothing (the
+	// second scrubs every flow with all the secrets): each new secret would
 	// otherwise rebuild repl for the next flow, a capture's worth of
 	// secrets for each of its flows.
 	later bool
@@ -66,11 +66,9 @@ func (r *Redactor) Flows(flows []*capture.Flow) []*capture.Flow {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := make([]*capture.Flow, len(flows))
-	r.later = true
 	for i, f := range flows {
-		out[i] = r.flow(f)
+		out[i] = r.learned(f)
 	}
-	r.later = false
 	for _, g := range out {
 		r.scrubFlow(g)
 	}
@@ -83,9 +81,7 @@ func (r *Redactor) Flows(flows []*capture.Flow) []*capture.Flow {
 func (r *Redactor) Learn(f *capture.Flow) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.later = true
-	r.flow(f)
-	r.later = false
+	r.learned(f)
 }
 
 // Final is the redacted copy of a flow Learn saw (the stand-ins are the
@@ -93,11 +89,17 @@ func (r *Redactor) Learn(f *capture.Flow) {
 func (r *Redactor) Final(f *capture.Flow) *capture.Flow {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.later = true
-	g := r.flow(f)
-	r.later = false
+	g := r.learned(f)
 	r.scrubFlow(g)
 	return g
+}
+
+// learned is flow's first pass: its fields redacted and its secrets
+// remembered, the text-wide scrub left for when all are known.
+func (r *Redactor) learned(f *capture.Flow) *capture.Flow {
+	r.later = true
+	defer func() { r.later = false }()
+	return r.flow(f)
 }
 
 // Flow returns a redacted copy of f; f itself is not changed.
