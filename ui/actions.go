@@ -260,11 +260,8 @@ func (m *Model) flowsToSave() (n int, flows iter.Seq[*capture.Flow], failed func
 	}
 	items := make([]item, len(m.list.rows))
 	for i, r := range m.list.rows {
-		if f := m.store.texts.full(r.full); f != nil || !r.loc.Valid() || m.store.files == nil {
-			items[i].f = r.meta(m.store.texts)
-			continue
-		}
-		items[i].loc, items[i].id = r.loc, r.id
+		items[i].f, items[i].loc = m.store.source(r)
+		items[i].id = r.id
 	}
 	files := m.store.files
 	var readErr error

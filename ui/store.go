@@ -205,18 +205,28 @@ func (s *store) full(f *capture.Flow) (*capture.Flow, error) {
 // fullRow is full for a row. It reads only the row and the capture file,
 // never the store's indexes, so a background scan may call it.
 func (s *store) fullRow(r *row) (*capture.Flow, error) {
-	if f := s.texts.full(r.full); f != nil {
+	f, loc := s.source(r)
+	if f != nil {
 		return f, nil
 	}
-	if !r.loc.Valid() || s.files == nil {
-		return r.meta(s.texts), nil
-	}
-	g, err := s.files.Load(r.loc)
+	g, err := s.files.Load(loc)
 	if err != nil {
 		return r.meta(s.texts), fmt.Errorf("its headers and bodies could not be read back from the capture file: %w", err)
 	}
 	g.ID = r.id
 	return g, nil
+}
+
+// source is where r's whole flow is: kept (whole, or all there is of it),
+// else at loc in the capture file (s.files).
+func (s *store) source(r *row) (*capture.Flow, har.Loc) {
+	if f := s.texts.full(r.full); f != nil {
+		return f, har.Loc{}
+	}
+	if !r.loc.Valid() || s.files == nil {
+		return r.meta(s.texts), har.Loc{}
+	}
+	return nil, r.loc
 }
 
 // setters is the flows whose responses set the cookie name before f
