@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/provtap/provtap/analyze"
@@ -30,14 +32,20 @@ func runLive(c *cli, p liveProxy, pl *pipeline, continued string, opts ui.Option
 	feed := ui.NewFeed()
 	quit := make(chan struct{}) // closed when the UI has ended: nothing takes from feed any more
 	done := make(chan struct{})
+	note := opts.Note // the status line's, given back once a continued capture is read
 	go func() {
 		defer close(done)
 		defer feed.Close()
 		if continued != "" {
-			n := 0
+			n, total := 0, pl.rec.Entries() // nothing new is written before they are read
+			progress := func() {
+				feed.SetNote(fmt.Sprintf("continuing %s: %d of %s read and analyzed…", filepath.Base(continued), n, flowCount(total)))
+			}
+			progress()
 			err := pl.earlier(continued, quit, func(f *capture.Flow, loc har.Loc, findings []analyze.Finding) {
 				feed.AddWhole(f, loc, findings)
 				if n++; n%4096 == 0 {
+					progress()
 					for feed.Backlog() > 20_000 { // as open: the UI takes a batch per frame
 						select {
 						case <-quit:
@@ -49,6 +57,8 @@ func runLive(c *cli, p liveProxy, pl *pipeline, continued string, opts ui.Option
 			})
 			if err != nil {
 				feed.SetNote(oneLineErr(captureError(continued, err)))
+			} else {
+				feed.SetNote(note)
 			}
 		}
 		rest := pl.run(p.Flows(), func(f *capture.Flow, loc har.Loc, findings []analyze.Finding, recErr error) {
