@@ -84,6 +84,24 @@ func (fd *Feed) Backlog() int {
 	return len(fd.flows)
 }
 
+// backlogRoom is how many flows a producer that may wait leaves waiting
+// for the UI (WaitForRoom).
+const backlogRoom = 20_000
+
+// WaitForRoom is where a producer that may wait (a file being read) waits
+// while the UI has many of its flows still to take (it takes a batch per
+// frame), so decoded flows stay bounded; it returns early once stop is
+// closed (nil: never).
+func (fd *Feed) WaitForRoom(stop <-chan struct{}) {
+	for fd.Backlog() > backlogRoom {
+		select {
+		case <-stop:
+			return
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
 // SetZone sets the time zone flows are shown in, once the producer knows
 // it (the capture's own, from its first flow).
 func (fd *Feed) SetZone(z *time.Location) {

@@ -166,9 +166,7 @@ func streamCapture(path string, feed *ui.Feed, replayer *lateReplayer, zone *tim
 			gate(n)
 		}
 		if n%4096 == 0 {
-			for feed.Backlog() > 20_000 { // decoded whole flows, waiting: bounded
-				time.Sleep(5 * time.Millisecond) // the UI takes a batch per frame
-			}
+			feed.WaitForRoom(nil)
 		}
 	})
 	replayer.set(res.Flows) // when the index pass failed

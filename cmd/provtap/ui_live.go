@@ -46,13 +46,7 @@ func runLive(c *cli, p liveProxy, pl *pipeline, continued string, opts ui.Option
 				feed.AddWhole(f, loc, findings)
 				if n++; n%4096 == 0 {
 					progress()
-					for feed.Backlog() > 20_000 { // as open: the UI takes a batch per frame
-						select {
-						case <-quit:
-							return
-						case <-time.After(5 * time.Millisecond):
-						}
-					}
+					feed.WaitForRoom(quit)
 				}
 			})
 			if err != nil {
