@@ -52,36 +52,23 @@ func cmdRedact(args []string, stdout, stderr io.Writer) int {
 	if note != "" {
 		c.warn("%s", note)
 	}
-	rec, err := har.NewRecorder(out)
+	var readErr error
+	redacted := func(yield func(*capture.Flow) bool) {
+		stopped := false // the write failed: the rest is passed over
+		_, _, readErr = scanFlows(in, func(f *capture.Flow) {
+			stopped = stopped || !yield(r.Final(f))
+		})
+	}
+	err = har.CreateHARFrom(out, redacted)
 	if errors.Is(err, fs.ErrExist) {
 		return c.fail("%v", existsError(out, "give redact a new OUT file"))
 	}
 	if err != nil {
 		return c.fail("writing %s", fileProblem(out, err))
 	}
-	batch := make([]*capture.Flow, 0, 256) // one write(2) per batch
-	var werr error
-	flush := func() {
-		if werr == nil && len(batch) > 0 {
-			_, werr = rec.WriteBatch(batch)
-		}
-		batch = batch[:0]
-	}
-	_, _, err = scanFlows(in, func(f *capture.Flow) {
-		if batch = append(batch, r.Final(f)); len(batch) == cap(batch) {
-			flush()
-		}
-	})
-	flush()
-	if cerr := rec.Close(); werr == nil {
-		werr = cerr
-	}
-	if err != nil || werr != nil {
+	if readErr != nil {
 		os.Remove(out) // a partial copy is not the shareable one asked for
-		if err != nil {
-			return c.fail("%v", err)
-		}
-		return c.fail("writing %s", fileProblem(out, werr))
+		return c.fail("%v", readErr)
 	}
 	fmt.Fprintf(stdout, "wrote %s: %s, %d distinct secrets replaced by pseudonyms\n", out, flowCount(flows), r.Secrets())
 	return 0
