@@ -70,16 +70,10 @@ func inStartOrder(idx []entrySpan) {
 	}
 }
 
-// LoadFlow decodes flow n (numbered as ReadHAR numbers them) of the capture
-// at path and no other: ScanHAR's first pass, then one entry. The result
-// counts the flows; the flow is nil when n is not one of them.
-func LoadFlow(path string, n int) (*capture.Flow, ScanResult, error) {
-	flows, res, err := LoadFlows(path, n)
-	return flows[0], res, err
-}
-
-// LoadFlows is LoadFlow for several flows at once (one first pass): flow
-// ns[i] in place i, nil where there is no such flow.
+// LoadFlows decodes flows ns (numbered as ReadHAR numbers them) of the
+// capture at path and no others: ScanHAR's first pass, then their entries.
+// Flow ns[i] is in place i, nil where there is no such flow; the result
+// counts the flows.
 func LoadFlows(path string, ns ...int) ([]*capture.Flow, ScanResult, error) {
 	out := make([]*capture.Flow, len(ns))
 	file, err := os.Open(path)

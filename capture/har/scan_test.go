@@ -46,20 +46,24 @@ func TestScanHARMatchesReadHAR(t *testing.T) {
 				t.Errorf("%s: flow %d is %s, want %s", path, i+1, got[i].URL, want.Flows[i].URL)
 			}
 		}
-		// LoadFlow picks the same flow N alone (what export reads).
+		// LoadFlows picks the same flow N alone (what export and diff read).
 		for n := 0; n <= len(want.Flows)+1; n++ {
-			f, res, err := har.LoadFlow(path, n)
-			if err != nil || res.Flows != len(want.Flows) || res.Truncated != want.Truncated {
-				t.Fatalf("%s: LoadFlow(%d): %+v %v", path, n, res, err)
+			picked, res, err := har.LoadFlows(path, n)
+			if err != nil || res.Flows != len(want.Flows) || res.Truncated != want.Truncated || len(picked) != 1 {
+				t.Fatalf("%s: LoadFlows(%d): %+v %v", path, n, res, err)
 			}
+			f := picked[0]
 			switch {
 			case n < 1 || n > len(want.Flows):
 				if f != nil {
-					t.Errorf("%s: LoadFlow(%d) gave %s, want none", path, n, f.URL)
+					t.Errorf("%s: LoadFlows(%d) gave %s, want none", path, n, f.URL)
 				}
 			case f == nil || f.ID != n || f.URL != want.Flows[n-1].URL || string(f.ResponseBody.Bytes) != string(want.Flows[n-1].ResponseBody.Bytes):
-				t.Errorf("%s: LoadFlow(%d) = %+v, want %s", path, n, f, want.Flows[n-1].URL)
+				t.Errorf("%s: LoadFlows(%d) = %+v, want %s", path, n, f, want.Flows[n-1].URL)
 			}
+		}
+		if two, _, err := har.LoadFlows(path, 3, 1); err != nil || two[0].URL != want.Flows[2].URL || two[1].URL != want.Flows[0].URL {
+			t.Errorf("%s: LoadFlows(3, 1) = %v %v, want %s then %s", path, two, err, want.Flows[2].URL, want.Flows[0].URL)
 		}
 	}
 	if _, err := har.ScanHAR(filepath.Join(dir, "whole.har")+"x", nil, func(*capture.Flow) {}); err == nil {
