@@ -90,13 +90,26 @@ func cutNote(path string, flows int) string {
 }
 
 // scanCapture streams a capture to fn (for analyze: a capture larger than
-// memory still works).
+// memory still works). Each flow's own facts are computed on the decoding
+// goroutines.
 func scanCapture(path string, progress *atomic.Int64, fn func(*capture.Flow, *analyze.Facts)) (flows int, note string, err error) {
+	return scanned(path, func() (har.ScanResult, error) { return har.ScanPrepared(path, progress, analyze.FactsOf, fn) })
+}
+
+// scanFlows streams a capture to fn, in order, without the analyzers'
+// facts (redact: a capture larger than memory still works).
+func scanFlows(path string, fn func(*capture.Flow)) (flows int, note string, err error) {
+	return scanned(path, func() (har.ScanResult, error) { return har.ScanHAR(path, nil, fn) })
+}
+
+// scanned runs scan (a read of the capture at path) once the file is one,
+// and says what every command says of it: the one-line error, or the note
+// that it was cut off.
+func scanned(path string, scan func() (har.ScanResult, error)) (flows int, note string, err error) {
 	if err := checkCapture(path); err != nil {
 		return 0, "", err
 	}
-	// Each flow's own facts are computed on the decoding goroutines.
-	res, err := har.ScanPrepared(path, progress, analyze.FactsOf, fn)
+	res, err := scan()
 	if err != nil {
 		return 0, "", captureError(path, err)
 	}
@@ -113,37 +126,15 @@ func flowCount(n int) string {
 	return fmt.Sprintf("%d flows", n)
 }
 
-// scanFlows streams a capture to fn, in order, without the analyzers'
-// facts (redact: a capture larger than memory still works).
-func scanFlows(path string, fn func(*capture.Flow)) (flows int, note string, err error) {
-	if err := checkCapture(path); err != nil {
-		return 0, "", err
-	}
-	res, err := har.ScanHAR(path, nil, fn)
-	if err != nil {
-		return 0, "", captureError(path, err)
-	}
-	if res.Truncated {
-		note = cutNote(path, res.Flows)
-	}
-	return res.Flows, note, nil
-}
-
 // loadFlows is flows ns of the capture at path, each decoded alone (the
 // index, then their entries: a 10⁶-flow capture is not loaded to print one
 // request), nil where there is none, and how many flows it has.
 func loadFlows(path string, ns ...int) (flows []*capture.Flow, total int, note string, err error) {
-	if err := checkCapture(path); err != nil {
-		return nil, 0, "", err
-	}
-	flows, res, err := har.LoadFlows(path, ns...)
-	if err != nil {
-		return nil, 0, "", captureError(path, err)
-	}
-	if res.Truncated {
-		note = cutNote(path, res.Flows)
-	}
-	return flows, res.Flows, note, nil
+	total, note, err = scanned(path, func() (res har.ScanResult, err error) {
+		flows, res, err = har.LoadFlows(path, ns...)
+		return res, err
+	})
+	return flows, total, note, err
 }
 
 // pickFlow is flow n, f (loadFlows), of a capture of total flows, or the
