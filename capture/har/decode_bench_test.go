@@ -84,3 +84,29 @@ func BenchmarkDecodeC100k(b *testing.B) {
 		b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
 	}
 }
+
+// BenchmarkOneFlowOfC100k is what export and diff read for one flow of
+// c100k: LoadFlows (the index, then the entry) against LoadHAR, which they
+// used before (the whole capture decoded).
+func BenchmarkOneFlowOfC100k(b *testing.B) {
+	path, err := c100k()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("LoadFlows", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			if flows, _, err := har.LoadFlows(path, 99_999); err != nil || flows[0] == nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("LoadHAR", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			if c, err := har.LoadHAR(path); err != nil || len(c.Flows) < 99_999 {
+				b.Fatal(err)
+			}
+		}
+	})
+}
