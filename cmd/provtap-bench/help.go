@@ -27,7 +27,10 @@ see the same machine.
 https goes through CONNECT and the proxy's MITM, as a connector's calls do.
 The upstream and the Go proxies run as child processes of this binary, each
 with its own Go runtime; the load generator is this process, a lean
-HTTP/1.1 client on -c keep-alive connections.
+HTTP/1.1 client on -c keep-alive connections. --rate paces it: then every
+target answers the same req/s, which is not judged, and what tells the
+proxies apart is their CPU per request, steadier than req/s on a busy
+machine (a proxy's cost per request depends on the load it carries).
 
 It prints, per target and scheme: requests per second, p50 and p99 latency,
 errors, the proxy process's CPU time and read/write system calls per

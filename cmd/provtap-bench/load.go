@@ -18,13 +18,15 @@ import (
 )
 
 // loadSpec is one measurement: conns keep-alive connections, each driven by
-// its own goroutine, sending GET /scim/v2/Users/<id> back to back.
+// its own goroutine, sending GET /scim/v2/Users/<id> back to back, or paced
+// to rate/conns a second each.
 type loadSpec struct {
 	proxy    string // proxy host:port; "" sends straight to the upstream
 	upstream string // upstream host:port
 	https    bool   // TLS to the upstream (through CONNECT when proxied)
 	roots    *x509.CertPool
 	conns    int
+	rate     int           // requests per second over all connections; 0: back to back
 	warm     time.Duration // not measured: connections, handshakes, pools
 	dur      time.Duration
 	onWindow func(start bool) // called at the start and end of the measured window
@@ -183,7 +185,19 @@ func worker(s loadSpec, idx int, start, end time.Time, stopped *atomic.Bool) loa
 	r.lat = make([]time.Duration, 0, 4096)
 	k := &conn{s: s, req: make([]byte, 0, 512)}
 	defer k.close()
+	var every time.Duration
+	if s.rate > 0 {
+		every = time.Duration(int64(time.Second) * int64(s.conns) / int64(s.rate))
+	}
+	// Paced connections start spread over one interval, not in step.
+	next := time.Now().Add(every * time.Duration(idx) / time.Duration(max(s.conns, 1)))
 	for seq := 0; !stopped.Load(); seq++ {
+		if every > 0 {
+			if d := time.Until(next); d > 0 {
+				time.Sleep(d)
+			}
+			next = next.Add(every)
+		}
 		if k.c == nil {
 			if err := k.dial(); err != nil {
 				if time.Now().After(start) {

@@ -32,6 +32,7 @@ func main() {
 
 type config struct {
 	conns      int
+	rate       int // total requests per second the load generator paces itself to (0: as fast as answered)
 	dur        time.Duration
 	rounds     int
 	schemes    []string
@@ -56,6 +57,7 @@ func cli(args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() {}
 	var cfg config
 	fs.IntVar(&cfg.conns, "c", 20, "concurrent keep-alive client `CONNECTIONS` of the load generator")
+	fs.IntVar(&cfg.rate, "rate", 0, "pace the load generator to `REQ/S` in all (0: each connection sends as soon as it is answered); at a rate every target sustains, CPU per request compares the proxies' work without the drift of a saturated machine")
 	fs.DurationVar(&cfg.dur, "d", 2*time.Second, "measured `DURATION` per target, scheme and round (after a short warm-up)")
 	fs.IntVar(&cfg.rounds, "rounds", 8, "interleaved `ROUNDS`: every target and scheme once per round")
 	schemes := fs.String("schemes", "http,https", "`SCHEMES` to measure, comma-separated: http, https (through CONNECT and MITM)")

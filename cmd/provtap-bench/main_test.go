@@ -3,7 +3,10 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"io"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -57,6 +60,28 @@ func TestBenchTiny(t *testing.T) {
 	t.Log("\n" + out.String())
 }
 
+// TestPacedLoad: with a rate, the load generator sends no more than it
+// allows (unpaced, this loopback server answers thousands a second).
+func TestPacedLoad(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "{}") }))
+	defer srv.Close()
+	s := loadSpec{upstream: srv.Listener.Addr().String(), conns: 4, rate: 40, warm: 100 * time.Millisecond, dur: time.Second}
+	res := runLoad(s)
+	if res.errs > 0 || res.n == 0 {
+		t.Fatalf("%d answered, %d errors (last %v)", res.n, res.errs, res.lastErr)
+	}
+	// 40 a second for one second, give or take a request per connection.
+	if res.n > 40+s.conns {
+		t.Errorf("paced at 40 req/s, %d requests were answered in 1 s", res.n)
+	}
+	var out bytes.Buffer
+	rep := &report{cfg: config{rate: 40, schemes: []string{"http"}}}
+	rep.print(&out)
+	if !strings.Contains(out.String(), "paced at 40 req/s in all: req/s is not judged") {
+		t.Errorf("a paced report does not say so:\n%s", out.String())
+	}
+}
+
 func TestReadResponse(t *testing.T) {
 	for _, tc := range []struct {
 		in     string
@@ -93,7 +118,7 @@ func TestHelp(t *testing.T) {
 	for _, want := range []string{"usage: provtap-bench [flags]", "  direct ", "  bare ", "  provtap ", "  mitmdump ", "≥ 0.90", "≤\n1.20", "median of the per-round ratios", "--mem instead",
 		"\n  -c CONNECTIONS\n", "\n  -d DURATION\n", "\n  --rounds ROUNDS\n", "\n  --targets TARGETS\n", "\n  --provtap-consumer CONSUMER\n",
 		"\n  --mem-c CONNECTIONS\n", "\n  --mitmdump BINARY\n", "\n  -q\n", "\n  --h2\n", "\n  --cpuprofile PREFIX\n", "\n  --schemes SCHEMES\n", "\n  --mem\n", "\n  --mem-d DURATION\n",
-		"-scale N instead", "\n  --scale N\n", "\n  --seed SEED\n", "\n  --provtap BINARY\n", "\n  --scale-parts PARTS\n"} {
+		"-scale N instead", "\n  --scale N\n", "\n  --seed SEED\n", "\n  --provtap BINARY\n", "\n  --scale-parts PARTS\n", "\n  --rate REQ/S\n"} {
 		if !strings.Contains(help, want) {
 			t.Errorf("--help lacks %q:\n%s", want, help)
 		}

@@ -161,7 +161,7 @@ func startTargets(cfg config, e *env, rep *report) ([]*target, error) {
 
 func (e *env) spec(cfg config, t *target, scheme string, warm, dur time.Duration) loadSpec {
 	s := loadSpec{upstream: e.upstreamAddr(scheme), https: scheme == "https", roots: t.roots,
-		conns: cfg.conns, warm: warm, dur: dur}
+		conns: cfg.conns, rate: cfg.rate, warm: warm, dur: dur}
 	if t.p != nil {
 		s.proxy = t.p.addrs[0]
 	}
