@@ -29,8 +29,8 @@ func (a *LostHeader) Observe(fx *Facts, emit func(Finding)) {
 	if !fx.judgeable() {
 		return
 	}
-	a.tracker.observe(fx, fx.candidates, lostHeaderRule, func(n string, it *presenceItem, sev Severity, named bool) {
-		fd := lostHeaderFinding(fx, it, sev, named)
+	a.tracker.observe(fx, fx.candidates, lostHeaderRule, func(n string, it *presenceItem, v missVerdict) {
+		fd := lostHeaderFinding(fx, it, v)
 		fd.group = KindLostHeader + "\x00" + fx.Client.Key + "\x00" + n + "\x00" + fx.API
 		emit(fd)
 	})
@@ -49,7 +49,7 @@ func lostHeaderRule(n string, it *presenceItem, named bool) (int, bool) {
 	return 2, true
 }
 
-func lostHeaderFinding(fx *Facts, it *presenceItem, sev Severity, named bool) Finding {
+func lostHeaderFinding(fx *Facts, it *presenceItem, v missVerdict) Finding {
 	f, ref := fx.Flow, fx.Refusal
 	carried := it.carriers.String()
 	title := it.display + " sent on " + carried + " is missing on " + f.Method
@@ -62,8 +62,12 @@ func lostHeaderFinding(fx *Facts, it *presenceItem, sev Severity, named bool) Fi
 	d.WriteString(". This " + f.Method + " " + shorten(fx.Path, 60) + " does not carry it.")
 	if ref.Refused {
 		d.WriteString(" The server refused it: " + ref.Summary() + ".")
-		if named {
+		if v.named {
 			d.WriteString(" The refusal names the missing header.")
+		}
+		if v.moved {
+			d.WriteString(" The same value did travel elsewhere on this request (in the query string or another header), " +
+				"so this server looks for it in the header.")
 		}
 	} else {
 		d.WriteString(" It succeeded anyway, so the header may be optional here; if a later write fails, this is the first place to look.")
@@ -73,15 +77,15 @@ func lostHeaderFinding(fx *Facts, it *presenceItem, sev Severity, named bool) Fi
 	}
 	last := it.carriers.lastRef()
 	return Finding{
-		Kind: KindLostHeader, Severity: sev, Flow: f.ID,
+		Kind: KindLostHeader, Severity: v.sev, Flow: f.ID,
 		Related: related(f.ID, it.carriers.ids(), []int{it.first}),
-		Title:   title, Detail: d.String(), Fix: lostHeaderFix(f, it),
+		Title:   title, Detail: d.String(), Fix: lostHeaderFix(f, it, v.moved),
 		Missing: []Missing{{Where: "header", Name: it.display, Value: it.lastValue,
 			Seen: "sent on " + last.Method + " #" + strconv.Itoa(last.ID)}},
 	}
 }
 
-func lostHeaderFix(f *capture.Flow, it *presenceItem) string {
+func lostHeaderFix(f *capture.Flow, it *presenceItem, moved bool) string {
 	n := strings.ToLower(it.display)
 	if n == "authorization" || n == "proxy-authorization" {
 		scheme, _, _ := strings.Cut(it.lastValue, " ")
@@ -90,7 +94,7 @@ func lostHeaderFix(f *capture.Flow, it *presenceItem) string {
 	}
 	fix := fmt.Sprintf("Apply the custom header %s to every operation, including %s: in the connector configuration, "+
 		"set it where headers apply to all requests, not only on the read/search calls.", it.display, f.Method)
-	if strings.Contains(n, "subscription") {
+	if strings.Contains(n, "subscription") && !moved {
 		fix += " API gateways check the subscription key on every call; putting subscription-key=… in the URL of every operation works too."
 	}
 	return fix

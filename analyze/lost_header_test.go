@@ -96,6 +96,25 @@ func TestLostAuthorization(t *testing.T) {
 	}
 }
 
+// TestLostHeaderMovedToQuery: AWS API Gateway reads x-api-key from the
+// header only; a write that kept the key in the query string alone is
+// refused with a bare "Forbidden", and the header is what was lost.
+func TestLostHeaderMovedToQuery(t *testing.T) {
+	const aws = "https://abc123.execute-api.eu-west-1.amazonaws.com/prod"
+	const apiKey = "Vq3kT9xY2pL7mN4bR8sW1zC6"
+	c := newCapt()
+	for _, p := range []string{"/Users", "/Groups", "/Groups/g1"} {
+		c.add("GET", aws+p+"?api_key="+apiKey, 200, hdr("x-api-key", apiKey), hdr("Authorization", basicAuth))
+	}
+	c.add("PUT", aws+"/Groups/g1?api_key="+apiKey, 403, hdr("Authorization", basicAuth),
+		respBody(`{"message":"Forbidden"}`), respHdr("Content-Type", "application/json"), respHdr("x-amzn-ErrorType", "ForbiddenException"))
+	got := c.runWith(analyze.NewLostHeader(), analyze.NewLostQueryParam())
+	expectExactly(t, got, want{analyze.KindLostHeader, 4, analyze.Error})
+	if d := got[0].Detail; !strings.Contains(d, "did travel elsewhere on this request") || strings.Contains(d, apiKey) {
+		t.Errorf("detail (must say the value travelled elsewhere, must not print the key): %s", d)
+	}
+}
+
 func TestLostHeaderInfoWhenNothingFailed(t *testing.T) {
 	c := newCapt()
 	for i := 0; i < 3; i++ {
@@ -185,10 +204,17 @@ func TestLostHeaderQuiet(t *testing.T) {
 			c.add("GET", scim+"/Groups", 200, key)
 			c.add("PATCH", scim+"/Groups/1", 403, append(deny, key)...)
 		},
-		"key moved from header to query": func(c *capt) {
-			c.add("GET", scim+"/Users", 200, key)
-			c.add("GET", scim+"/Groups", 200, key)
-			c.add("PATCH", scim+"/Groups/1?subscription-key="+subKey, 403, deny...)
+		"key moved from header to query, refused for another reason": func(c *capt) {
+			basic := hdr("Authorization", basicAuth)
+			c.add("GET", scim+"/Users", 200, key, basic)
+			c.add("GET", scim+"/Groups", 200, key, basic)
+			c.add("PATCH", scim+"/Groups/1?subscription-key="+subKey, 403, append(deny, basic)...)
+		},
+		"key moved from header to query, accepted there": func(c *capt) {
+			basic := hdr("Authorization", basicAuth)
+			c.add("GET", scim+"/Users", 200, key, basic)
+			c.add("GET", scim+"/Groups", 200, key, basic)
+			c.add("PATCH", scim+"/Groups/1?subscription-key="+subKey, 204, basic)
 		},
 		"CORS preflight": func(c *capt) {
 			c.add("GET", scim+"/Users", 200, key)

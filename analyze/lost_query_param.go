@@ -28,8 +28,8 @@ func (a *LostQueryParam) Observe(fx *Facts, emit func(Finding)) {
 	if len(fx.paramCandidates) == 0 && !a.tracker.has(fx) {
 		return
 	}
-	a.tracker.observe(fx, fx.paramCandidates, lostParamRule, func(n string, it *presenceItem, sev Severity, named bool) {
-		fd := lostQueryParamFinding(fx, it, sev, named)
+	a.tracker.observe(fx, fx.paramCandidates, lostParamRule, func(n string, it *presenceItem, v missVerdict) {
+		fd := lostQueryParamFinding(fx, it, v)
 		fd.group = KindLostQueryParam + "\x00" + fx.Client.Key + "\x00" + n + "\x00" + fx.API
 		emit(fd)
 	})
@@ -50,7 +50,7 @@ func lostParamRule(n string, it *presenceItem, named bool) (int, bool) {
 	return 1, true
 }
 
-func lostQueryParamFinding(fx *Facts, it *presenceItem, sev Severity, named bool) Finding {
+func lostQueryParamFinding(fx *Facts, it *presenceItem, v missVerdict) Finding {
 	f, ref := fx.Flow, fx.Refusal
 	carried := it.carriers.String()
 	title := fmt.Sprintf("Query parameter %s sent on %s is missing on %s", it.display, carried, f.Method)
@@ -59,8 +59,11 @@ func lostQueryParamFinding(fx *Facts, it *presenceItem, sev Severity, named bool
 		fx.Client.Label, it.display, maskValue(it.display, it.lastValue), fx.API, carried, f.Method, shorten(fx.Path, 80), it.display)
 	if ref.Refused {
 		fmt.Fprintf(&d, " The server refused it: %s.", ref.Summary())
-		if named {
+		if v.named {
 			d.WriteString(" The refusal names the missing parameter.")
+		}
+		if v.moved {
+			d.WriteString(" The same value did travel in a header of this request, so this server looks for it in the query string.")
 		}
 	} else {
 		d.WriteString(" It succeeded anyway, so the parameter may be optional here.")
@@ -75,7 +78,7 @@ func lostQueryParamFinding(fx *Facts, it *presenceItem, sev Severity, named bool
 		fix += " (for Azure API Management: Ocp-Apim-Subscription-Key)"
 	}
 	return Finding{
-		Kind: KindLostQueryParam, Severity: sev, Flow: f.ID,
+		Kind: KindLostQueryParam, Severity: v.sev, Flow: f.ID,
 		Related: related(f.ID, it.carriers.ids(), []int{it.first}),
 		Title:   title, Detail: d.String(), Fix: fix + ".",
 		Missing: []Missing{{Where: "query", Name: it.display, Value: it.lastValue,

@@ -128,7 +128,7 @@ type presenceRule func(name string, it *presenceItem, named bool) (minCarriers i
 // (found is called for each verdict), then records what fx carries.
 // present is what the request sent, by lower-case name, sorted and unique.
 func (t presenceTracker) observe(fx *Facts, present []namedHeader, rule presenceRule,
-	found func(name string, it *presenceItem, sev Severity, named bool)) {
+	found func(name string, it *presenceItem, v missVerdict)) {
 	f, ref := fx.Flow, fx.Refusal
 	scope := t.scope(fx)
 	for _, n := range scope.names {
@@ -136,13 +136,18 @@ func (t presenceTracker) observe(fx *Facts, present []namedHeader, rule presence
 			continue
 		}
 		it := scope.items[n]
-		if valueElsewhere(f, it.lastValue) {
+		// The key moved from the header to the query string (or back): not
+		// lost while the server accepts it there. Refused for who the caller
+		// is, in words that name it or give no other reason (AWS's bare
+		// "Forbidden"), the server looked for it where the others carried it.
+		named := ref.Refused && ref.says(namePhrases(it.display)...)
+		moved := valueElsewhere(f, it.lastValue)
+		if moved && !(named || ref.aboutAuthentication() || ref.givesNoReason()) {
 			continue
 		}
-		named := ref.Refused && ref.says(namePhrases(it.display)...)
 		minCarriers, report := rule(n, it, named)
 		if sev := it.missVerdict(f, ref.Refused, named, minCarriers); sev != None && report {
-			found(n, it, sev, named)
+			found(n, it, missVerdict{sev, named, moved})
 			if it.first == 0 {
 				it.first = f.ID
 			}
@@ -151,6 +156,14 @@ func (t presenceTracker) observe(fx *Facts, present []namedHeader, rule presence
 	for _, h := range present {
 		scope.item(h.lower).carry(f, h.Name, h.Value, ref.Refused)
 	}
+}
+
+// missVerdict is what presenceTracker.observe found about an item a
+// request lacks: how severe, whether the refusal names it, and whether its
+// value travelled under another name on that request.
+type missVerdict struct {
+	sev          Severity
+	named, moved bool
 }
 
 // sortedNames gives deterministic finding order.

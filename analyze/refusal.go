@@ -1,7 +1,6 @@
 package analyze
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/url"
 	"regexp"
@@ -34,6 +33,27 @@ var refusalPhrases = []string{
 	"subscription key", "invalid token", "invalid_token", "token expired", "token has expired",
 	"session expired", "session has expired", "invalid session", "session already exists",
 	"not logged in", "login required", "invalid credentials", "invalid api key", "csrf",
+	"invalid auth", "not authed", "invalid client", "invalid grant",
+}
+
+// hasRefusalPhrase reports refusal words in lower-cased text, also where
+// they are written as a code ("access_denied", "invalid_session").
+func hasRefusalPhrase(text string) bool {
+	for _, p := range refusalPhrases {
+		if strings.Contains(text, p) {
+			return true
+		}
+	}
+	if strings.IndexByte(text, '_') < 0 {
+		return false
+	}
+	spaced := strings.ReplaceAll(text, "_", " ")
+	for _, p := range refusalPhrases {
+		if strings.Contains(spaced, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // maxRefusalBody bounds how much of a body is searched for a reason.
@@ -70,11 +90,8 @@ func judgeRefusal(fx *Facts) Refusal {
 	case challenge != "":
 		r.Refused, r.How = true, "challenge"
 	default:
-		for _, p := range refusalPhrases {
-			if strings.Contains(r.text, p) {
-				r.Refused, r.How = true, "body"
-				break
-			}
+		if hasRefusalPhrase(r.text) {
+			r.Refused, r.How = true, "body"
 		}
 	}
 	if r.Refused {
@@ -135,94 +152,13 @@ func isLoginRedirect(fx *Facts, location string) bool {
 	return loginWords.MatchString(u.Path) || otherHost && loginQuery.MatchString(u.RawQuery)
 }
 
-// errorInSuccess finds an error a server answered with 200: a SCIM Error,
-// `"errors": [...]`, or a bulk response with failed operations.
-//
-// It runs on every JSON response, so before decoding it looks for the
-// three marks, each from its rarest byte (containsAt): the `o` of
-// `"errors"`, the `E` of `:Error`.
-var (
-	errorsKey       = []byte(`"errors"`)
-	scimErrorSuffix = []byte(":Error")
-	bulkResponse    = []byte("BulkResponse")
-)
-
-func errorInSuccess(fx *Facts) (string, bool) {
-	ct := strings.ToLower(fx.responseType)
-	if !strings.Contains(ct, "json") {
-		return "", false
-	}
-	body := bytes.TrimSpace(fx.ResponseText())
-	if len(body) == 0 || body[0] != '{' || !containsAt(body, errorsKey, 4) &&
-		!containsAt(body, scimErrorSuffix, 1) && !bytes.Contains(body, bulkResponse) {
-		return "", false
-	}
-	trimmed := string(body)
-	var doc struct {
-		Schemas    []string          `json:"schemas"`
-		Detail     string            `json:"detail"`
-		ScimType   string            `json:"scimType"`
-		Errors     []json.RawMessage `json:"errors"`
-		Operations []struct {
-			Status   json.RawMessage `json:"status"`
-			Method   string          `json:"method"`
-			Path     string          `json:"path"`
-			Response json.RawMessage `json:"response"`
-		} `json:"Operations"`
-	}
-	if json.Unmarshal([]byte(trimmed), &doc) != nil {
-		return "", false
-	}
-	for _, s := range doc.Schemas {
-		switch s {
-		case "urn:ietf:params:scim:api:messages:2.0:Error":
-			return "SCIM error in a 2xx: " + shorten(strings.TrimSpace(doc.ScimType+" "+doc.Detail), 140), true
-		case "urn:ietf:params:scim:api:messages:2.0:BulkResponse":
-			failed := 0
-			for _, op := range doc.Operations {
-				if bulkStatus(op.Status) >= 400 {
-					failed++
-				}
-			}
-			if failed > 0 {
-				return strconv.Itoa(failed) + " of " + strconv.Itoa(len(doc.Operations)) + " bulk operations failed", true
-			}
-		}
-	}
-	if len(doc.Errors) > 0 {
-		if s := reasonFrom(body, "application/json"); s != "" {
-			return s, true
-		}
-		return "the response lists errors", true
-	}
-	return "", false
-}
-
-// bulkStatus reads a bulk operation's status: "201", 201 or {"code": 201}.
-func bulkStatus(raw json.RawMessage) int {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		n, _ := strconv.Atoi(strings.TrimSpace(s))
-		return n
-	}
-	var n int
-	if json.Unmarshal(raw, &n) == nil {
-		return n
-	}
-	var obj struct {
-		Code json.RawMessage `json:"code"`
-	}
-	if json.Unmarshal(raw, &obj) == nil && len(obj.Code) > 0 {
-		return bulkStatus(obj.Code)
-	}
-	return 0
-}
-
-// Summary is "401 “Access denied due to missing subscription key”" for details.
+// Summary is "401 “Access denied due to missing subscription key”" for
+// details. The reason's own full stop is left out: the sentence the
+// summary stands in ends with one.
 func (r Refusal) Summary() string {
 	s := strconv.Itoa(r.Status)
-	if r.Reason != "" {
-		s += " “" + r.Reason + "”"
+	if reason := strings.TrimSuffix(r.Reason, "."); reason != "" {
+		s += " “" + reason + "”"
 	}
 	return s
 }
@@ -263,6 +199,19 @@ func (r Refusal) aboutAuthentication() bool {
 		return true
 	}
 	return r.says("session", "authenticat", "unauthori", "login", "logged in", "credentials")
+}
+
+// givesNoReason: a refusal whose words are only its status's ("Forbidden",
+// "Missing Authentication Token"), or none.
+func (r Refusal) givesNoReason() bool {
+	if !r.Refused {
+		return false
+	}
+	switch strings.ToLower(strings.TrimSuffix(strings.TrimSpace(r.Reason), ".")) {
+	case "", "forbidden", "unauthorized", "access denied", "not authorized", "missing authentication token":
+		return true
+	}
+	return false
 }
 
 // reasonFields are where APIs put the human explanation, in order of preference.

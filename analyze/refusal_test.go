@@ -38,3 +38,45 @@ func TestJudgeRefusal(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusalIn2xx: APIs that answer 200 to everything wrap the refusal in
+// the body; a 2xx is refused when a failure envelope carries a refusal
+// status or a refusal's words. The quiet half: resources, listings and
+// envelopes that report another failure.
+func TestRefusalIn2xx(t *testing.T) {
+	cases := []struct {
+		body, contentType string
+		refused           bool
+		reason            string
+	}{
+		{`{"code":401,"description":"The request requires user authentication"}`, "application/json", true,
+			"401 in the body: The request requires user authentication"},
+		{`{"error":"invalid session"}`, "application/json", true, "invalid session"},
+		{`{"success":false,"message":"Session expired, please log in again."}`, "application/json;charset=UTF-8", true,
+			"Session expired, please log in again."},
+		{`{"ok":false,"error":"not_authed"}`, "application/json", true, "not_authed"},
+		{`{"statusCode":"403","message":"Forbidden"}`, "application/json", true, "403 in the body: Forbidden"},
+		{`{"error":{"code":401,"message":"Request had invalid authentication credentials."}}`, "application/json", true,
+			"401 in the body: Request had invalid authentication credentials."},
+		{`<soap:Envelope><soap:Body><soap:Fault><faultcode>soap:Client</faultcode><faultstring>Invalid session ID</faultstring></soap:Fault></soap:Body></soap:Envelope>`,
+			"text/xml; charset=utf-8", true, "SOAP Fault: Invalid session ID"},
+		// Failures that are not refusals, and bodies that are not envelopes.
+		{`{"ok":false,"error":"channel_not_found"}`, "application/json", false, ""},
+		{`{"code":404,"message":"User not found"}`, "application/json", false, ""},
+		{`{"id":"r403","code":403,"displayName":"Room 403"}`, "application/json", false, ""},
+		{`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"id":"g1","error":"none recorded"}`, "application/scim+json", false, ""},
+		{`{"totalResults":1,"Resources":[{"id":"j1","status":401,"error":"unauthorized at the target"}]}`, "application/json", false, ""},
+		{`{"success":true,"error":null,"message":"unauthorized users were removed"}`, "application/json", false, ""},
+		{`<soap:Envelope><soap:Body><soap:Fault><faultstring>Invalid value for field Quantity</faultstring></soap:Fault></soap:Body></soap:Envelope>`,
+			"text/xml", false, ""},
+		{`<html><body>Access denied</body></html>`, "text/html", false, ""},
+	}
+	for _, tc := range cases {
+		f := &capture.Flow{Status: 200, ResponseBody: capture.Body{Bytes: []byte(tc.body), Decoded: true},
+			ResponseHeaders: []capture.Header{{Name: "Content-Type", Value: tc.contentType}}}
+		r := analyze.FactsOf(f).Refusal
+		if r.Refused != tc.refused || r.Reason != tc.reason {
+			t.Errorf("200 %s: refused=%v reason=%q, want %v %q", tc.body, r.Refused, r.Reason, tc.refused, tc.reason)
+		}
+	}
+}

@@ -1,0 +1,244 @@
+package analyze
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"strings"
+)
+
+// A 2xx whose body says the request failed is a refusal too (DESIGN:
+// "a body that says why (also under a 2xx)"). Two kinds of body say so:
+//
+//   - SCIM's own: an Error resource, `"errors": [...]`, a bulk response
+//     with failed operations — refused whatever they say;
+//   - a failure envelope, the shape APIs wrap an error in when they answer
+//     200 to everything: a top-level "error", "success": false, "ok":
+//     false, a status field ("code", "status", "statusCode", "httpStatus")
+//     holding a 4xx or 5xx, or a SOAP Fault. It is a refusal when it
+//     carries a refusal status (401, 403, …) or a refusal's words
+//     ("invalid session"), as a 4xx body must; an envelope that says "not
+//     found" is a failure, not a refusal.
+//
+// Only the top level counts: a resource listing members whose own status
+// is 404 says nothing about the request.
+
+// errorInSuccess runs on every 2xx, so it decodes only a body that holds
+// one of the marks, each found from a rare byte (containsAt).
+var (
+	errorsKey       = []byte(`"errors"`)
+	errorKey        = []byte(`"error`)
+	successKey      = []byte(`"success"`)
+	okKey           = []byte(`"ok"`)
+	scimErrorSuffix = []byte(":Error")
+	bulkResponse    = []byte("BulkResponse")
+	soapFault       = []byte("Fault")
+)
+
+// statusKeys are the envelope fields that carry an HTTP status.
+var statusKeys = [][]byte{[]byte(`"code"`), []byte(`"status"`), []byte(`"statusCode"`), []byte(`"httpStatus"`), []byte(`"status_code"`)}
+
+func errorInSuccess(fx *Facts) (string, bool) {
+	ct := strings.ToLower(fx.responseType)
+	body := bytes.TrimSpace(fx.ResponseText())
+	switch {
+	case len(body) == 0:
+		return "", false
+	case strings.Contains(ct, "json") && body[0] == '{':
+		return jsonErrorInSuccess(body)
+	case (strings.Contains(ct, "xml") || body[0] == '<') && containsAt(body, soapFault, 0):
+		return soapFaultInSuccess(body, ct)
+	}
+	return "", false
+}
+
+func jsonErrorInSuccess(body []byte) (string, bool) {
+	if !containsAt(body, errorKey, 4) && !containsAt(body, scimErrorSuffix, 1) && !bytes.Contains(body, bulkResponse) &&
+		!containsAt(body, successKey, 2) && !containsAt(body, okKey, 2) && !statusKeyWithError(body) {
+		return "", false
+	}
+	var doc struct {
+		Schemas    []string        `json:"schemas"`
+		Detail     string          `json:"detail"`
+		ScimType   string          `json:"scimType"`
+		Errors     json.RawMessage `json:"errors"`
+		Operations []struct {
+			Status   json.RawMessage `json:"status"`
+			Method   string          `json:"method"`
+			Path     string          `json:"path"`
+			Response json.RawMessage `json:"response"`
+		} `json:"Operations"`
+		ID         json.RawMessage `json:"id"`
+		Error      json.RawMessage `json:"error"`
+		Success    json.RawMessage `json:"success"`
+		OK         json.RawMessage `json:"ok"`
+		Code       json.RawMessage `json:"code"`
+		Status     json.RawMessage `json:"status"`
+		StatusCode json.RawMessage `json:"statusCode"`
+		HTTPStatus json.RawMessage `json:"httpStatus"`
+		StatusCod2 json.RawMessage `json:"status_code"`
+	}
+	if json.Unmarshal(body, &doc) != nil {
+		return "", false
+	}
+	for _, s := range doc.Schemas {
+		switch s {
+		case "urn:ietf:params:scim:api:messages:2.0:Error":
+			return "SCIM error in a 2xx: " + shorten(strings.TrimSpace(doc.ScimType+" "+doc.Detail), 140), true
+		case "urn:ietf:params:scim:api:messages:2.0:BulkResponse":
+			failed := 0
+			for _, op := range doc.Operations {
+				if bulkStatus(op.Status) >= 400 {
+					failed++
+				}
+			}
+			if failed > 0 {
+				return strconv.Itoa(failed) + " of " + strconv.Itoa(len(doc.Operations)) + " bulk operations failed", true
+			}
+		}
+	}
+	if s := strings.TrimSpace(string(doc.Errors)); len(s) > 2 && s[0] == '[' {
+		if s := reasonFrom(body, "application/json"); s != "" {
+			return s, true
+		}
+		return "the response lists errors", true
+	}
+	if len(doc.Schemas) > 0 || len(doc.ID) > 0 {
+		return "", false // a resource (SCIM's, or anything with an id), not an envelope
+	}
+	status := 0
+	for _, raw := range []json.RawMessage{doc.Code, doc.StatusCode, doc.HTTPStatus, doc.StatusCod2, doc.Status} {
+		if n := envelopeStatus(raw); n != 0 {
+			status = n
+			break
+		}
+	}
+	if status == 0 && isObject(doc.Error) {
+		// {"error": {"code": 401, "message": "…"}}, as Google's and Microsoft's APIs answer.
+		var inner struct{ Code, Status json.RawMessage }
+		if json.Unmarshal(doc.Error, &inner) == nil {
+			status = max(envelopeStatus(inner.Code), envelopeStatus(inner.Status))
+		}
+	}
+	if status == 0 && !isSet(doc.Error) && !isFalse(doc.Success) && !isFalse(doc.OK) {
+		return "", false
+	}
+	if !refusalStatuses[status] && !hasRefusalPhrase(lowerJoined(body, "")) {
+		return "", false
+	}
+	reason := reasonFrom(body, "application/json")
+	if reason == "" {
+		reason = "the body says the request failed"
+	}
+	if status != 0 {
+		reason = strconv.Itoa(status) + " in the body: " + reason
+	}
+	return reason, true
+}
+
+// soapFaultInSuccess: a SOAP Fault under 200 (SOAP 1.1 wants a 500; many
+// services answer 200) that says why.
+func soapFaultInSuccess(body []byte, contentType string) (string, bool) {
+	if !bytes.Contains(body, []byte(":Fault")) && !bytes.Contains(body, []byte("<Fault")) {
+		return "", false
+	}
+	if !hasRefusalPhrase(lowerJoined(body, "")) {
+		return "", false
+	}
+	if s := between(body, "faultstring>", "</"); s != "" {
+		return "SOAP Fault: " + shorten(s, 140), true
+	}
+	if s := between(body, "Text", "</"); s != "" { // SOAP 1.2's <env:Reason><env:Text …>
+		if i := strings.IndexByte(s, '>'); i >= 0 {
+			return "SOAP Fault: " + shorten(strings.TrimSpace(s[i+1:]), 140), true
+		}
+	}
+	return "SOAP Fault: " + reasonFrom(body, contentType), true
+}
+
+// between is the text after the first open and before the next close.
+func between(body []byte, open, close string) string {
+	i := bytes.Index(body, []byte(open))
+	if i < 0 {
+		return ""
+	}
+	rest := body[i+len(open):]
+	j := bytes.Index(rest, []byte(close))
+	if j < 0 {
+		return ""
+	}
+	return strings.TrimSpace(string(rest[:j]))
+}
+
+// statusKeyWithError reports a status field whose value starts with a 4
+// or a 5 (`"code": 401`, `"status":"403"`), anywhere in body: the cheap
+// test before decoding.
+func statusKeyWithError(body []byte) bool {
+	for _, k := range statusKeys {
+		for from := 0; ; {
+			i := bytes.Index(body[from:], k)
+			if i < 0 {
+				break
+			}
+			p := from + i + len(k)
+			from = p
+			for p < len(body) && (body[p] == ' ' || body[p] == ':' || body[p] == '"' || body[p] == '\t') {
+				p++
+			}
+			if p < len(body) && (body[p] == '4' || body[p] == '5') {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// envelopeStatus is an envelope's HTTP error status (401, "401"); 0 when
+// raw is absent or not a status from 400 to 599.
+func envelopeStatus(raw json.RawMessage) int {
+	s := strings.Trim(strings.TrimSpace(string(raw)), `"`)
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 400 || n > 599 {
+		return 0
+	}
+	return n
+}
+
+func isFalse(raw json.RawMessage) bool {
+	s := strings.TrimSpace(string(raw))
+	return s == "false" || s == `"false"`
+}
+
+func isObject(raw json.RawMessage) bool {
+	s := strings.TrimSpace(string(raw))
+	return len(s) > 2 && s[0] == '{'
+}
+
+// isSet: a top-level "error" that holds something (not null, "", false, {} or []).
+func isSet(raw json.RawMessage) bool {
+	switch s := strings.TrimSpace(string(raw)); s {
+	case "", "null", `""`, "false", "{}", "[]":
+		return false
+	}
+	return true
+}
+
+// bulkStatus reads a bulk operation's status: "201", 201 or {"code": 201}.
+func bulkStatus(raw json.RawMessage) int {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		n, _ := strconv.Atoi(strings.TrimSpace(s))
+		return n
+	}
+	var n int
+	if json.Unmarshal(raw, &n) == nil {
+		return n
+	}
+	var obj struct {
+		Code json.RawMessage `json:"code"`
+	}
+	if json.Unmarshal(raw, &obj) == nil && len(obj.Code) > 0 {
+		return bulkStatus(obj.Code)
+	}
+	return 0
+}
