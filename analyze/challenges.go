@@ -15,18 +15,44 @@ import (
 // legs, Digest may ask again with stale=true. The unanswered halves are the
 // protocol at work, not refusals or lost headers.
 
-// awaitsAnswer reports a 401 challenge the client may still answer.
+// A proxy between the client and provtap (a HAR from a tool behind a
+// corporate proxy) challenges the same way with 407, Proxy-Authenticate and
+// Proxy-Authorization.
+
+// challengeOf is fx's challenge, if its status is one (401, 407), and the
+// credentials the request carried for it.
+func challengeOf(fx *Facts) (challenges []httpx.Challenge, credentials string) {
+	switch fx.Flow.Status {
+	case 401:
+		return fx.Challenges, fx.reqHeader(hAuthorization)
+	case 407:
+		return httpx.ParseChallenges(fx.Flow.ResponseHeaderValues("Proxy-Authenticate")), fx.Flow.RequestHeader("Proxy-Authorization")
+	}
+	return nil, ""
+}
+
+// answerHeader is the header that answers a's challenge.
+func answerHeader(a *Facts) string {
+	if a.Flow.Status == 407 {
+		return "Proxy-Authorization"
+	}
+	return "Authorization"
+}
+
+// awaitsAnswer reports a 401 or 407 challenge the client may still answer.
 func awaitsAnswer(fx *Facts) bool {
-	f := fx.Flow
-	if f.Status != 401 || len(fx.Challenges) == 0 || !fx.Analyzable {
+	if !fx.Analyzable {
 		return false
 	}
-	auth := fx.reqHeader(hAuthorization)
+	challenges, auth := challengeOf(fx)
+	if len(challenges) == 0 {
+		return false
+	}
 	if auth == "" {
 		return true
 	}
 	scheme, _ := httpx.AuthScheme(auth)
-	for _, c := range fx.Challenges {
+	for _, c := range challenges {
 		if !strings.EqualFold(c.Scheme, scheme) {
 			continue
 		}
@@ -49,8 +75,9 @@ func answers(b, a *Facts) bool {
 	if fb.Method != fa.Method || fb.Target != fa.Target || b.Agent != a.Agent {
 		return false
 	}
-	auth := b.reqHeader(hAuthorization)
-	if auth == "" || auth == a.reqHeader(hAuthorization) {
+	name := answerHeader(a)
+	auth := fb.RequestHeader(name)
+	if auth == "" || auth == fa.RequestHeader(name) {
 		return false
 	}
 	if fa.ConnID != 0 && fb.ConnID != 0 && fa.ConnID != fb.ConnID {

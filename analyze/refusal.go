@@ -133,7 +133,8 @@ func appendLowerASCII[S ~string | ~[]byte](b *strings.Builder, s S) bool {
 // loginWords in a redirect's path mark a sign-in page; loginQuery in its
 // query, where single sign-on says where to return after signing in.
 var (
-	loginWords = regexp.MustCompile(`(?i)(^|[/_.?&=-])(login|logon|signin|sign-in|sso|saml2?|cas|adfs|auth|authorize|oauth2?|openid-connect|idp)([/_.?&=-]|$)`)
+	loginWords = regexp.MustCompile(`(?i)(^|[/_.?&=-])(login|logon|signin|sign-in|sso|saml2?|cas|adfs|auth|authorize|oauth2?|openid-connect|idp|` +
+		`oam|obrareq|nidp|pkmslogin)([/_.?&=-]|$)`) // … Oracle Access Manager, NetIQ, IBM Security Verify Access
 	loginQuery = regexp.MustCompile(`(?i)(^|&)(samlrequest|redirect_uri|returnurl|return_to|service|continue|goto|target|resumeurl)=`)
 )
 
@@ -149,7 +150,8 @@ func isLoginRedirect(fx *Facts, location string) bool {
 		return false // part of a sign-in flow already
 	}
 	otherHost := u.Host != "" && !strings.EqualFold(u.Hostname(), fx.Flow.Host)
-	return loginWords.MatchString(u.Path) || otherHost && loginQuery.MatchString(u.RawQuery)
+	// A single-page app routes in the fragment: /ui/#/signin?returnTo=….
+	return loginWords.MatchString(u.Path) || loginWords.MatchString(u.Fragment) || otherHost && loginQuery.MatchString(u.RawQuery)
 }
 
 // Summary is "401 “Access denied due to missing subscription key”" for

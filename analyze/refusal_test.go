@@ -80,3 +80,24 @@ func TestRefusalIn2xx(t *testing.T) {
 		}
 	}
 }
+
+// TestLoginRedirect: single sign-on answers a request without its session
+// with a redirect to its sign-in page; other redirects are not refusals.
+func TestLoginRedirect(t *testing.T) {
+	for loc, refused := range map[string]bool{
+		"https://wam.example.com/oam/server/obrareq.cgi?encquery%3DzQ1":                              true, // Oracle Access Manager
+		"/ui/#/signin?returnTo=%2Fadmin%2Fusers":                                                     true, // a single-page app's route
+		"https://sso.example.com/adfs/ls/?SAMLRequest=fZJ":                                           true,
+		"https://id.example.com/realms/corp/protocol/openid-connect/auth?client_id=x&redirect_uri=y": true,
+		"https://login.example.com/nidp/app/login?id=contract":                                       true, // NetIQ
+		"/admin/users/jdoe":                false, // Post/Redirect/Get
+		"https://api.example.com/v2/Users": false,
+		"/ui/#/users/42":                   false,
+	} {
+		f := &capture.Flow{Method: "POST", Host: "api.example.com", URL: "https://api.example.com/admin/users", Target: "/admin/users",
+			Status: 302, ResponseHeaders: []capture.Header{{Name: "Location", Value: loc}}}
+		if r := analyze.FactsOf(f).Refusal; r.Refused != refused {
+			t.Errorf("302 to %s: refused=%v, want %v", loc, r.Refused, refused)
+		}
+	}
+}

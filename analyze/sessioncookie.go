@@ -12,6 +12,7 @@ var affinityPrefixes = []string{
 	"awsalb", "awselb", "bigipserver", "applicationgatewayaffinity", "arraffinity",
 	"routeid", "serverid", "route", "__cf_bm", "_cfuvid", "ts01", "nsc_", "incap_ses",
 	"visid_incap", "akamai", "ak_bmsc", "bm_sv",
+	"ingresscookie", "gclb", "_traefik_backend",
 }
 
 // isAffinityCookie reports a load balancer's stickiness cookie.
@@ -23,14 +24,15 @@ func isAffinityCookie(name string) bool {
 	return isAffinityLower(strings.ToLower(name))
 }
 
-// isAffinityLower is isAffinityCookie of a name in lower case.
+// isAffinityLower is isAffinityCookie of a name in lower case. OpenShift's
+// router names its cookie with 32 hex digits (a hash of the route).
 func isAffinityLower(n string) bool {
 	for _, p := range affinityPrefixes {
 		if strings.HasPrefix(n, p) {
 			return true
 		}
 	}
-	return false
+	return len(n) == 32 && strings.Trim(n, "0123456789abcdef") == ""
 }
 
 // lowerASCII is strings.ToLower(s) in buf, for an ASCII s that fits (ok

@@ -12,6 +12,8 @@ func TestSessionCookieNames(t *testing.T) {
 		"JSESSIONID": true, "PHPSESSID": true, "ASP.NET_SessionId": true, "connect.sid": true, "SMSESSION": true,
 		"LtpaToken2": true, ".ASPXAUTH": true, "sid": true, "AWSALB": false, "BIGipServerpool_web": false,
 		"ARRAffinity": false, "XSRF-TOKEN": false, "theme": false, "_ga": false,
+		"INGRESSCOOKIE": false, "GCLB": false, "_TRAEFIK_BACKEND": false, "3c0e0a8f1d7b8a0f9d8c7b6a5f4e3d2c": false, // nginx ingress, Google, Traefik, OpenShift
+		"SESS3c0e0a8f1d7b8a0f9d8c7b6a5f4e3d2c": true, // Drupal
 	} {
 		if got := isSessionCookie(httpx.SetCookie{Name: name}); got != session {
 			t.Errorf("isSessionCookie(%s) = %v", name, got)
@@ -25,13 +27,8 @@ func TestSessionCookieNames(t *testing.T) {
 // referenceIsAffinityCookie and referenceIsSessionCookie are the former
 // classifiers, which lowered every name with strings.ToLower.
 func referenceIsAffinityCookie(name string) bool {
-	n := strings.ToLower(name)
-	for _, p := range affinityPrefixes {
-		if strings.HasPrefix(n, p) {
-			return true
-		}
-	}
-	return false
+	// As for sessions, the rule is isAffinityLower's; what changed is the lowering.
+	return isAffinityLower(strings.ToLower(name))
 }
 
 func referenceIsSessionCookie(c httpx.SetCookie) bool {
