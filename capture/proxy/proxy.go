@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -64,6 +65,9 @@ type Proxy struct {
 	transport *http.Transport
 	sender    *rawSender // replays: the exact bytes, over a new connection
 	authValue string     // expected Proxy-Authorization, "" when not required
+	// reverseBase is the reverse-mode target's path without its trailing
+	// slash: where the client's paths begin on the target.
+	reverseBase string
 
 	conns   sync.Map // client RemoteAddr → *clientConn
 	connSeq atomic.Int64
@@ -110,6 +114,9 @@ func Listen(opts Options) (*Proxy, error) {
 		return nil, err
 	}
 	p := &Proxy{opts: opts, ln: ln, tunnels: newChanListener(ln.Addr()), lastID: opts.NumberAfter}
+	if opts.Target != nil {
+		p.reverseBase = strings.TrimSuffix(opts.Target.EscapedPath(), "/")
+	}
 	if opts.ProxyAuth != "" {
 		p.authValue = "Basic " + base64.StdEncoding.EncodeToString([]byte(opts.ProxyAuth))
 	}

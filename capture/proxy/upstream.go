@@ -101,6 +101,9 @@ func (u *upstream) RoundTrip(req *http.Request) (*http.Response, error) {
 	// The client speaks HTTP/1.1 to us whatever the upstream spoke.
 	res.Proto, res.ProtoMajor, res.ProtoMinor = "HTTP/1.1", 1, 1
 	httpx.RemoveHopByHop(res.Header)
+	if u.p.opts.Target != nil {
+		forReverseClient(res.Header, u.p.reverseBase)
+	}
 	if x.reject == http.StatusProxyAuthRequired {
 		// Hop-by-hop, but this hop's own: the challenge a client (Apache
 		// HttpClient) needs before it sends its proxy credentials.
@@ -116,6 +119,16 @@ func (u *upstream) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	res.Body = rec
 	return res, nil
+}
+
+// forReverseClient rewrites the Set-Cookie lines a reverse-mode client
+// receives over plain http (httpx.ForReverseClient), so that it keeps the
+// session it would keep talking to the target; the flow keeps what the
+// target sent.
+func forReverseClient(h http.Header, base string) {
+	for i, v := range h["Set-Cookie"] {
+		h["Set-Cookie"][i] = httpx.ForReverseClient(v, base)
+	}
 }
 
 // statusText is the reason phrase of res ("Created" of "201 Created").
