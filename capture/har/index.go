@@ -32,6 +32,7 @@ const parallelFrom = 8 << 20
 // parts at once (see part); the result is exactly the one-pass result.
 func indexEntries(file *os.File, progress *atomic.Int64) ([]entrySpan, ScanResult, error) {
 	var res ScanResult
+	bom := skipBOM(file)
 	dec := json.NewDecoder(bufio.NewReaderSize(file, 64<<10))
 	found, err := walkToEntries(dec)
 	if err != nil {
@@ -40,7 +41,7 @@ func indexEntries(file *os.File, progress *atomic.Int64) ([]entrySpan, ScanResul
 	if !found {
 		return nil, res, fmt.Errorf("%w: no log.entries array", ErrNotHAR)
 	}
-	base := dec.InputOffset() // just after '['
+	base := bom + dec.InputOffset() // just after '['
 	var size int64
 	if st, err := file.Stat(); err == nil {
 		size = st.Size()
@@ -60,6 +61,18 @@ func indexEntries(file *os.File, progress *atomic.Int64) ([]entrySpan, ScanResul
 	// The entries array must be closed, then log and the document.
 	res.Truncated = sc.closeAt < 0 || !tailCloses(io.NewSectionReader(file, sc.closeAt, 1<<62))
 	return sc.spans, res, nil
+}
+
+// skipBOM moves file past a UTF-8 byte order mark at its start (Windows
+// tools and PowerShell write one), and says how long it was: 3 or 0.
+func skipBOM(file *os.File) int64 {
+	var head [3]byte
+	if n, _ := file.ReadAt(head[:], 0); n == 3 && string(head[:]) == "\xef\xbb\xbf" {
+		if _, err := file.Seek(3, io.SeekStart); err == nil {
+			return 3
+		}
+	}
+	return 0
 }
 
 // scanInParts runs sc over the file from base, in up to n parts at once

@@ -42,7 +42,11 @@ func LoadHAR(path string) (*Capture, error) {
 // cut (Truncated is set); input that is not HAR at all is an error wrapping
 // ErrNotHAR. Flows are ordered by startedDateTime (stable) and numbered.
 func ReadHAR(r io.Reader) (*Capture, error) {
-	dec := json.NewDecoder(bufio.NewReaderSize(r, 256<<10))
+	br := bufio.NewReaderSize(r, 256<<10)
+	if head, err := br.Peek(3); err == nil && string(head) == "\xef\xbb\xbf" {
+		_, _ = br.Discard(3) // a byte order mark, as Windows tools write
+	}
+	dec := json.NewDecoder(br)
 	c := &Capture{}
 	found, err := walkToEntries(dec)
 	if err != nil {

@@ -151,3 +151,41 @@ func TestScanLocatedReadsBack(t *testing.T) {
 		t.Fatalf("scan: %v, %d flows", err, seen)
 	}
 }
+
+// A HAR saved by a Windows tool or PowerShell may begin with a UTF-8 byte
+// order mark: every reader reads it as the same file without one, and the
+// offsets a Store reads back from are the file's own.
+func TestByteOrderMark(t *testing.T) {
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	flows := []*capture.Flow{
+		{Start: t0.Add(2 * time.Millisecond), Method: "GET", URL: "http://x/2", Status: 200},
+		{Start: t0.Add(time.Millisecond), Method: "POST", URL: "http://x/1", Status: 201, RequestBody: capture.Body{Bytes: []byte(`{"a":1}`), Size: 7}},
+	}
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "plain.har")
+	if err := har.WriteHAR(plain, flows); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(plain)
+	path := filepath.Join(dir, "bom.har")
+	os.WriteFile(path, append([]byte("\xef\xbb\xbf"), data...), 0o600)
+
+	if c, err := har.LoadHAR(path); err != nil || len(c.Flows) != 2 || c.Flows[0].URL != "http://x/1" {
+		t.Fatalf("LoadHAR: %v %+v", err, c)
+	}
+	if picked, _, err := har.LoadFlows(path, 1); err != nil || picked[0] == nil || picked[0].URL != "http://x/1" {
+		t.Fatalf("LoadFlows: %v %v", err, picked)
+	}
+	st := har.OpenStore(path)
+	defer st.Close()
+	seen := 0
+	_, err := har.ScanLocated(path, nil, nil, func(*capture.Flow) int { return 0 }, func(f *capture.Flow, loc har.Loc, _ int) {
+		seen++
+		if back, err := st.Load(loc); err != nil || back.URL != f.URL || string(back.RequestBody.Bytes) != string(f.RequestBody.Bytes) {
+			t.Errorf("flow %d read back as %+v, %v", f.ID, back, err)
+		}
+	})
+	if err != nil || seen != 2 {
+		t.Fatalf("ScanLocated: %v, %d flows", err, seen)
+	}
+}
