@@ -83,6 +83,7 @@ func TestBadInput(t *testing.T) {
 		cases = append(cases,
 			tc{cmd + "/directory", args(in.dir), p + in.dir + " is a directory, not a capture file", 2, false},
 			tc{cmd + "/empty", args(in.empty), p + in.empty + " is empty, not a capture file", 2, false},
+			tc{cmd + "/device", args(os.DevNull), p + os.DevNull + " is not a regular file (a pipe or a device); save the capture to a file and give its path", 2, false},
 			tc{cmd + "/not HAR", args(in.notHAR), p + in.notHAR + " is not a HAR capture (it does not start with a JSON object)", 2, false},
 		)
 	}

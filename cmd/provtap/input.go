@@ -44,6 +44,11 @@ func checkCapture(path string) error {
 	if st.IsDir() {
 		return fmt.Errorf("%s is a directory, not a capture file", path)
 	}
+	if !st.Mode().IsRegular() {
+		// A pipe or a device: the readers index the file and come back to
+		// its entries, which a stream cannot give them.
+		return fmt.Errorf("%s is not a regular file (a pipe or a device); save the capture to a file and give its path", path)
+	}
 	if st.Size() == 0 {
 		return fmt.Errorf("%s is empty, not a capture file", path)
 	}
