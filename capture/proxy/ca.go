@@ -77,6 +77,20 @@ func LoadOrCreateCA(home string) (*CA, error) {
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}
+	if err != nil {
+		// Half a CA (a certificate without its key, or a key without its
+		// certificate) is not replaced: clients may trust that certificate.
+		certFile, keyFile, _ := caPaths(home)
+		_, certErr := os.Stat(certFile)
+		_, keyErr := os.Stat(keyFile)
+		if (certErr == nil) != (keyErr == nil) {
+			missing := keyFile
+			if certErr != nil {
+				missing = certFile
+			}
+			return nil, fmt.Errorf("incomplete: %s is missing; restore it, or run provtap ca --regenerate for a new CA (clients that trust the old one must then trust the new)", filepath.Base(missing))
+		}
+	}
 	return CreateCA(home, previousScope(home)...)
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha1"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -156,6 +157,41 @@ func TestWindowsHints(t *testing.T) {
 		"HTTPS_PROXY=http://USER:PASS@10.20.30.40:3128\\0", "--proxy-user USER:PASS https://TARGET/"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("remote hints lack %q:\n%s", want, all)
+		}
+	}
+}
+
+// Half a CA is refused, not replaced: clients may trust the certificate
+// that is left, or the key may come back from a backup. --regenerate is
+// how to start again.
+func TestHalfACAIsRefused(t *testing.T) {
+	t.Parallel()
+	bin := provtapBinary(t)
+	for _, missing := range []string{"ca-key.pem", "ca.pem"} {
+		home := t.TempDir()
+		if out, err := exec.Command(bin, "ca", "--home", home).CombinedOutput(); err != nil {
+			t.Fatalf("ca: %v %s", err, out)
+		}
+		kept := "ca.pem"
+		if missing == kept {
+			kept = "ca-key.pem"
+		}
+		before, _ := os.ReadFile(filepath.Join(home, kept))
+		os.Remove(filepath.Join(home, missing))
+		for _, args := range [][]string{{"ca"}, {"--no-tui", "--listen", "127.0.0.1:0"}} {
+			var stderr bytes.Buffer
+			cmd := exec.Command(bin, append(args, "--home", home)...)
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			if code := exitCode(err); code != 2 || !strings.Contains(stderr.String(), "incomplete: "+missing+" is missing; restore it, or run provtap ca --regenerate") {
+				t.Errorf("%v without %s: exit %d, stderr %q", args, missing, code, stderr.String())
+			}
+		}
+		if after, _ := os.ReadFile(filepath.Join(home, kept)); !bytes.Equal(before, after) {
+			t.Errorf("without %s, %s was replaced", missing, kept)
+		}
+		if _, err := os.Stat(filepath.Join(home, missing)); err == nil {
+			t.Errorf("%s was made anew", missing)
 		}
 	}
 }
