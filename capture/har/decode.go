@@ -52,6 +52,13 @@ func unmarshalEntry(data []byte, e *harEntry, cache *internCache) error {
 		// on its stack, where writing its strings costs no write barrier.
 		var std harEntry
 		jerr := json.Unmarshal(data, &std)
+		if jerr != nil {
+			std = harEntry{}
+			if lenientEntry(data, &std) == nil {
+				*e = std
+				return nil
+			}
+		}
 		*e = std
 		if jerr != nil {
 			return jerr

@@ -25,6 +25,7 @@ func FuzzReadHAR(f *testing.F) {
 	f.Add([]byte(`{"log":{"entries":[]}}`))
 	f.Add([]byte(`{"log":{"version":"1.2","entries":[{"startedDateTime":"2026-01-01T00:00:00Z","request":{"method":"GET","url":"http://x/?a=1","headers":[{"name":"Cookie","value":"a=b"}]},"response":{"status":200,"content":{"text":"aGk=","encoding":"base64"}}}]}}`))
 	f.Add([]byte(`{"log":{"entries":[{"request":{"url":"%zz"},"response":{}}`))
+	f.Add([]byte(`{"log":{"entries":[{"time":"1","request":{"url":"http://x/","headers":{"A":"b"}},"response":{"status":"200","bodySize":3.0,"cookies":[{"httpOnly":"true"}]},"connection":7}]}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := har.ReadHAR(bytes.NewReader(data))
 		if err != nil {
