@@ -165,3 +165,24 @@ func seekKey(dec *json.Decoder, key string, delim json.Delim) (bool, error) {
 	}
 	return false, nil
 }
+
+// CheckHead reads the capture at path as far as its entries: an error
+// wrapping ErrNotHAR when it is no HAR document (no log.entries array), so
+// that a reader which streams the rest (the TUI) can refuse it before it
+// shows anything, as the other commands do.
+func CheckHead(path string) error {
+	file, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer file.Close()
+	skipBOM(file)
+	found, err := walkToEntries(json.NewDecoder(bufio.NewReaderSize(file, 64<<10)))
+	if err != nil {
+		return err
+	}
+	if !found {
+		return fmt.Errorf("%w: no log.entries array", ErrNotHAR)
+	}
+	return nil
+}

@@ -11,7 +11,7 @@ import (
 
 // badInputs are the files a user can get wrong, made once for the table.
 type badInputs struct {
-	dir, good, cut, empty, notHAR, missing, home string
+	dir, good, cut, empty, notHAR, noEntries, missing, home string
 	// special holds a request with a binary body (flow 1) and a tunnel to a
 	// host outside a scoped CA (flow 2).
 	special string
@@ -30,6 +30,8 @@ func makeBadInputs(t *testing.T) badInputs {
 	os.WriteFile(in.cut, data[:strings.LastIndex(string(data), "]")], 0o600)
 	os.WriteFile(in.empty, nil, 0o600)
 	os.WriteFile(in.notHAR, []byte("hello"), 0o600)
+	in.noEntries = filepath.Join(dir, "settings.json")
+	os.WriteFile(in.noEntries, []byte(`{"theme":"dark"}`), 0o600)
 	bin := exportFlow(1, "PUT", "https://idm.example.com/blob", 200, []capture.Header{{Name: "Host", Value: "idm.example.com"}}, nil, "\x00\x01\xff", "")
 	tunnel := exportFlow(2, "CONNECT", "https://login.other.example:443/", 200, nil, nil, "", "")
 	tunnel.Kind, tunnel.Host, tunnel.Port, tunnel.Target = capture.KindOutOfScope, "login.other.example", 443, "login.other.example:443"
@@ -86,6 +88,10 @@ func TestBadInput(t *testing.T) {
 			tc{cmd + "/device", args(os.DevNull), p + os.DevNull + " is not a regular file (a pipe or a device); save the capture to a file and give its path", 2, false},
 			tc{cmd + "/not HAR", args(in.notHAR), p + in.notHAR + " is not a HAR capture (it does not start with a JSON object)", 2, false},
 		)
+		if cmd != "" { // --append's own words: not a provtap capture
+			// JSON, but no HAR: the TUI too refuses it before it starts.
+			cases = append(cases, tc{cmd + "/JSON not HAR", args(in.noEntries), p + in.noEntries + " is not a HAR capture (no log.entries array)", 2, false})
+		}
 	}
 	// A capture cut off: each command goes on with the whole flows and says so
 	// in one line; the TUI says it on its status line, and here, without a

@@ -83,6 +83,9 @@ func cmdOpen(args []string, stdout, stderr io.Writer) int {
 	if err := checkCapture(pos[0]); err != nil {
 		return c.fail("%v", err)
 	}
+	if err := har.CheckHead(pos[0]); err != nil {
+		return c.fail("%v", captureError(pos[0], err))
+	}
 	if !canRunTUI(stdout) {
 		return c.fail("the TUI needs a terminal (stdin and stdout); without one: provtap analyze %s for the findings, provtap export %s --flow N for a request", pos[0], pos[0])
 	}
