@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/provtap/provtap/capture"
+	"github.com/provtap/provtap/capture/capturetest"
 )
 
 // badInputs are the files a user can get wrong, made once for the table.
@@ -173,6 +174,10 @@ func TestBadInput(t *testing.T) {
 		tc{"open --upstream-proxy not a URL", []string{"open", in.good, "--upstream-proxy", "not a url"}, `provtap open: --upstream-proxy must be a URL like http://proxy.corp:3128, got "not a url"`, 2, false},
 		tc{"redact one file", []string{"redact", in.good}, "provtap redact: want a capture file and the file to write, got 1 arguments (usage: provtap redact IN OUT)", 2, false},
 		tc{"redact under a file", []string{"redact", in.good, filepath.Join(in.notHAR, "o.har")}, "provtap redact: writing " + filepath.Join(in.notHAR, "o.har") + ": not a directory", 2, false},
+		tc{"export --out under a file", []string{"export", in.good, "--flow", "1", "--out", filepath.Join(in.notHAR, "o.sh")}, "provtap export: writing " + filepath.Join(in.notHAR, "o.sh") + ": not a directory", 2, false},
+		tc{"redact onto a directory", []string{"redact", in.good, in.dir}, "provtap redact: " + in.dir + " is a directory, not a file to write: name a file, in it or elsewhere", 2, false},
+		tc{"export --out a directory", []string{"export", in.good, "--flow", "1", "--out", in.dir}, "provtap export: " + in.dir + " is a directory, not a file to write: name a file, in it or elsewhere", 2, false},
+		tc{"--record a directory", []string{"--no-tui", "--record", in.dir, "--home", in.home, "--listen", "127.0.0.1:0"}, "provtap: " + in.dir + " is a directory, not a file to write: name a file, in it or elsewhere", 2, false},
 		tc{"diff two arguments", []string{"diff", in.good, "1"}, "provtap diff: want a capture file and two flow numbers, got 2 arguments (usage: provtap diff FILE A B [--width N])", 2, false},
 		tc{"diff --width", []string{"diff", in.good, "1", "2", "--width"}, "provtap diff: --width needs a value", 2, false},
 		tc{"version with an argument", []string{"version", "x"}, `provtap version: takes no arguments, got "x" (usage: provtap version)`, 2, false},
@@ -273,4 +278,22 @@ func TestClosest(t *testing.T) {
 			t.Errorf("closest(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// The files a command writes get the directories they lack (0700), in
+// every command that writes one: export --out as redact and --record.
+func TestOutputGetsItsDirectories(t *testing.T) {
+	t.Parallel()
+	in := makeBadInputs(t)
+	dir := t.TempDir()
+	script := filepath.Join(dir, "new", "deeper", "req.sh")
+	copyHAR := filepath.Join(dir, "other", "copy.har")
+	for _, args := range [][]string{{"export", in.good, "--flow", "1", "--out", script}, {"redact", in.good, copyHAR}} {
+		if code, _, errOut := runProvtap(t, args...); code != 0 {
+			t.Fatalf("%v: exit %d, %s", args, code, errOut)
+		}
+	}
+	capturetest.WantMode(t, script, 0o600)
+	capturetest.WantMode(t, filepath.Dir(script), 0o700)
+	capturetest.WantMode(t, copyHAR, 0o600)
 }

@@ -149,11 +149,11 @@ func writeNew(path string, data []byte, instead string) error {
 	if _, err := file.Write(data); err != nil {
 		file.Close()
 		os.Remove(path)
-		return fmt.Errorf("writing %s: %v", path, err)
+		return fmt.Errorf("writing %s", fileProblem(path, err))
 	}
 	if err := file.Close(); err != nil {
 		os.Remove(path)
-		return fmt.Errorf("writing %s: %v", path, err)
+		return fmt.Errorf("writing %s", fileProblem(path, err))
 	}
 	return nil
 }

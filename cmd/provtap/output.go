@@ -17,20 +17,28 @@ import (
 // export --out, the TUI's save) are never overwritten or truncated: a name
 // that exists is refused in one line that says what to do instead.
 
-// existsError is the refusal for an existing file the user named.
+// existsError is the refusal for an existing file the user named (or a
+// directory, which is no file to write).
 func existsError(path, instead string) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("%s is a directory, not a file to write: name a file, in it or elsewhere", path)
+	}
 	return fmt.Errorf("%s exists; provtap never overwrites a file: %s", path, instead)
 }
 
-// createNew creates path for writing, mode 0600; an existing path is
+// createNew creates path for writing, mode 0600, and the directories it
+// lacks, 0700, as the capture writers do; an existing path is
 // existsError(path, instead).
 func createNew(path, instead string) (*os.File, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, errors.New("writing " + fileProblem(path, err))
+	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
 		return nil, existsError(path, instead)
 	}
 	if err != nil {
-		return nil, errors.New(fileProblem(path, err))
+		return nil, errors.New("writing " + fileProblem(path, err))
 	}
 	return f, nil
 }
