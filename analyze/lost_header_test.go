@@ -210,6 +210,13 @@ func TestLostHeaderQuiet(t *testing.T) {
 			c.add("GET", scim+"/Groups", 200, key, basic)
 			c.add("PATCH", scim+"/Groups/1?subscription-key="+subKey, 403, append(deny, basic)...)
 		},
+		"key moved from header to query, refused as a duplicate": func(c *capt) {
+			basic := hdr("Authorization", basicAuth)
+			c.add("GET", scim+"/Users", 200, key, basic)
+			c.add("GET", scim+"/Groups", 200, key, basic)
+			c.add("PATCH", scim+"/Groups/1?subscription-key="+subKey, 409, basic, respHdr("Content-Type", "application/scim+json"),
+				respBody(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"409","scimType":"uniqueness","detail":"Member u1 (login jdoe) is already in group g1"}`))
+		},
 		"key moved from header to query, accepted there": func(c *capt) {
 			basic := hdr("Authorization", basicAuth)
 			c.add("GET", scim+"/Users", 200, key, basic)

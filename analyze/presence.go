@@ -137,12 +137,13 @@ func (t presenceTracker) observe(fx *Facts, present []namedHeader, rule presence
 		}
 		it := scope.items[n]
 		// The key moved from the header to the query string (or back): not
-		// lost while the server accepts it there. Refused for who the caller
-		// is, in words that name it or give no other reason (AWS's bare
-		// "Forbidden"), the server looked for it where the others carried it.
+		// lost while the server accepts it there. Refused in words that name
+		// it or give no other reason (AWS's bare "Forbidden"), or by a status
+		// that is about who the caller is, the server looked for it where
+		// the others carried it.
 		named := ref.Refused && ref.says(namePhrases(it.display)...)
 		moved := valueElsewhere(f, it.lastValue)
-		if moved && !(named || ref.aboutAuthentication() || ref.givesNoReason()) {
+		if moved && !(named || ref.givesNoReason() || ref.refusesIdentity()) {
 			continue
 		}
 		minCarriers, report := rule(n, it, named)

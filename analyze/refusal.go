@@ -33,7 +33,8 @@ var refusalPhrases = []string{
 	"subscription key", "invalid token", "invalid_token", "token expired", "token has expired",
 	"session expired", "session has expired", "invalid session", "session already exists",
 	"not logged in", "login required", "invalid credentials", "invalid api key", "csrf",
-	"invalid auth", "not authed", "invalid client", "invalid grant",
+	"invalid auth", "not authed", "invalid client", "invalid grant", "not authorized", "token revoked",
+	"account inactive", "missing scope", "insufficient scope",
 }
 
 // hasRefusalPhrase reports refusal words in lower-cased text, also where
@@ -134,7 +135,11 @@ func appendLowerASCII[S ~string | ~[]byte](b *strings.Builder, s S) bool {
 // query, where single sign-on says where to return after signing in.
 var (
 	loginWords = regexp.MustCompile(`(?i)(^|[/_.?&=-])(login|logon|signin|sign-in|sso|saml2?|cas|adfs|auth|authorize|oauth2?|openid-connect|idp|` +
-		`oam|obrareq|nidp|pkmslogin)([/_.?&=-]|$)`) // … Oracle Access Manager, NetIQ, IBM Security Verify Access
+		`obrareq|pkmslogin)([/_.?&=-]|$)|/oam/server/|/nidp/(app|idff|saml2|wsfed|oauth)/`) // … Oracle Access Manager, NetIQ, IBM Security Verify Access
+	// loginRoute is a single-page app's sign-in route, in a fragment.
+	loginRoute = regexp.MustCompile(`(?i)^!?/(.*/)?(login|logon|signin|sign-in)/?$`)
+	// loginStep is a path segment that is itself a step of signing in.
+	loginStep  = regexp.MustCompile(`(?i)^(login|logon|signin|sign-in|sso|saml2?|cas|adfs|auth|authorize|oauth2?|openid-connect|idp|oam|nidp|pkmslogin|obrareq)(\.[a-z]+)?$`)
 	loginQuery = regexp.MustCompile(`(?i)(^|&)(samlrequest|redirect_uri|returnurl|return_to|service|continue|goto|target|resumeurl)=`)
 )
 
@@ -146,12 +151,25 @@ func isLoginRedirect(fx *Facts, location string) bool {
 	if err != nil {
 		return false
 	}
-	if loginWords.MatchString(fx.Path) {
+	if isLoginStep(fx.Path) {
 		return false // part of a sign-in flow already
 	}
 	otherHost := u.Host != "" && !strings.EqualFold(u.Hostname(), fx.Flow.Host)
 	// A single-page app routes in the fragment: /ui/#/signin?returnTo=….
-	return loginWords.MatchString(u.Path) || loginWords.MatchString(u.Fragment) || otherHost && loginQuery.MatchString(u.RawQuery)
+	route, _, _ := strings.Cut(u.Fragment, "?")
+	return loginWords.MatchString(u.Path) || loginRoute.MatchString(route) || otherHost && loginQuery.MatchString(u.RawQuery)
+}
+
+// isLoginStep: a request path with a segment that is a sign-in step
+// (/login, /saml2/acs, /oauth2/authorize), not one that only contains
+// such a word (/groups/sso-admins).
+func isLoginStep(path string) bool {
+	for _, seg := range strings.Split(path, "/") {
+		if seg != "" && loginStep.MatchString(seg) {
+			return true
+		}
+	}
+	return false
 }
 
 // Summary is "401 “Access denied due to missing subscription key”" for
@@ -201,6 +219,19 @@ func (r Refusal) aboutAuthentication() bool {
 		return true
 	}
 	return r.says("session", "authenticat", "unauthori", "login", "logged in", "credentials")
+}
+
+// refusesIdentity: refused by a status that is only about who the caller
+// is (401, 407, 419, 440) or sent to sign in; not a 403 or 409, which
+// may be about what it asked for.
+func (r Refusal) refusesIdentity() bool {
+	switch {
+	case !r.Refused:
+		return false
+	case r.Status == 401 || r.Status == 407 || r.Status == 419 || r.Status == 440 || r.How == "login-redirect":
+		return true
+	}
+	return false
 }
 
 // givesNoReason: a refusal whose words are only its status's ("Forbidden",

@@ -3,6 +3,7 @@ package analyze
 import (
 	"bytes"
 	"encoding/json"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -24,11 +25,13 @@ import (
 // is 404 says nothing about the request.
 
 // errorInSuccess runs on every 2xx, so it decodes only a body that holds
-// one of the marks, each found from a rare byte (containsAt).
+// one of the marks, each found from a rare byte (containsAt); .NET APIs
+// write the keys in PascalCase.
 var (
-	errorsKey       = []byte(`"errors"`)
 	errorKey        = []byte(`"error`)
+	errorKeyPascal  = []byte(`"Error`)
 	successKey      = []byte(`"success"`)
+	successPascal   = []byte(`"Success"`)
 	okKey           = []byte(`"ok"`)
 	scimErrorSuffix = []byte(":Error")
 	bulkResponse    = []byte("BulkResponse")
@@ -36,7 +39,11 @@ var (
 )
 
 // statusKeys are the envelope fields that carry an HTTP status.
-var statusKeys = [][]byte{[]byte(`"code"`), []byte(`"status"`), []byte(`"statusCode"`), []byte(`"httpStatus"`), []byte(`"status_code"`)}
+var statusKeys = [][]byte{[]byte(`"code"`), []byte(`"status"`), []byte(`"statusCode"`), []byte(`"httpStatus"`), []byte(`"status_code"`),
+	[]byte(`"Code"`), []byte(`"Status"`), []byte(`"StatusCode"`), []byte(`"HttpStatus"`)}
+
+// soapFaultElement is a SOAP Fault element, in any namespace prefix.
+var soapFaultElement = regexp.MustCompile(`<([A-Za-z][\w.-]*:)?Fault[\s/>]`)
 
 func errorInSuccess(fx *Facts) (string, bool) {
 	ct := strings.ToLower(fx.responseType)
@@ -53,21 +60,17 @@ func errorInSuccess(fx *Facts) (string, bool) {
 }
 
 func jsonErrorInSuccess(body []byte) (string, bool) {
-	if !containsAt(body, errorKey, 4) && !containsAt(body, scimErrorSuffix, 1) && !bytes.Contains(body, bulkResponse) &&
-		!containsAt(body, successKey, 2) && !containsAt(body, okKey, 2) && !statusKeyWithError(body) {
+	if !containsAt(body, errorKey, 4) && !containsAt(body, errorKeyPascal, 4) && !containsAt(body, scimErrorSuffix, 1) &&
+		!bytes.Contains(body, bulkResponse) && !containsAt(body, successKey, 2) && !containsAt(body, successPascal, 2) &&
+		!containsAt(body, okKey, 2) && !statusKeyWithError(body) {
 		return "", false
 	}
 	var doc struct {
 		Schemas    []string        `json:"schemas"`
-		Detail     string          `json:"detail"`
-		ScimType   string          `json:"scimType"`
+		Detail     json.RawMessage `json:"detail"`
+		ScimType   json.RawMessage `json:"scimType"`
 		Errors     json.RawMessage `json:"errors"`
-		Operations []struct {
-			Status   json.RawMessage `json:"status"`
-			Method   string          `json:"method"`
-			Path     string          `json:"path"`
-			Response json.RawMessage `json:"response"`
-		} `json:"Operations"`
+		Operations json.RawMessage `json:"Operations"`
 		ID         json.RawMessage `json:"id"`
 		Error      json.RawMessage `json:"error"`
 		Success    json.RawMessage `json:"success"`
@@ -84,33 +87,35 @@ func jsonErrorInSuccess(body []byte) (string, bool) {
 	for _, s := range doc.Schemas {
 		switch s {
 		case "urn:ietf:params:scim:api:messages:2.0:Error":
-			return "SCIM error in a 2xx: " + shorten(strings.TrimSpace(doc.ScimType+" "+doc.Detail), 140), true
+			return "SCIM error in a 2xx: " + shorten(strings.TrimSpace(stringOf(doc.ScimType)+" "+stringOf(doc.Detail)), 140), true
 		case "urn:ietf:params:scim:api:messages:2.0:BulkResponse":
+			var ops []struct {
+				Status json.RawMessage `json:"status"`
+			}
+			_ = json.Unmarshal(doc.Operations, &ops)
 			failed := 0
-			for _, op := range doc.Operations {
+			for _, op := range ops {
 				if bulkStatus(op.Status) >= 400 {
 					failed++
 				}
 			}
 			if failed > 0 {
-				return strconv.Itoa(failed) + " of " + strconv.Itoa(len(doc.Operations)) + " bulk operations failed", true
+				return strconv.Itoa(failed) + " of " + strconv.Itoa(len(ops)) + " bulk operations failed", true
 			}
 		}
 	}
-	if s := strings.TrimSpace(string(doc.Errors)); len(s) > 2 && s[0] == '[' {
-		if s := reasonFrom(body, "application/json"); s != "" {
-			return s, true
-		}
-		return "the response lists errors", true
+	if len(doc.Schemas) > 0 {
+		return "", false // a SCIM resource, not an envelope
 	}
-	if len(doc.Schemas) > 0 || len(doc.ID) > 0 {
-		return "", false // a resource (SCIM's, or anything with an id), not an envelope
-	}
+	var errs []json.RawMessage
+	listsErrors := json.Unmarshal(doc.Errors, &errs) == nil && len(errs) > 0
 	status := 0
-	for _, raw := range []json.RawMessage{doc.Code, doc.StatusCode, doc.HTTPStatus, doc.StatusCod2, doc.Status} {
-		if n := envelopeStatus(raw); n != 0 {
-			status = n
-			break
+	if len(doc.ID) == 0 { // an "id" beside a status is a resource's own field
+		for _, raw := range []json.RawMessage{doc.Code, doc.StatusCode, doc.HTTPStatus, doc.StatusCod2, doc.Status} {
+			if n := envelopeStatus(raw); n != 0 {
+				status = n
+				break
+			}
 		}
 	}
 	if status == 0 && isObject(doc.Error) {
@@ -120,13 +125,16 @@ func jsonErrorInSuccess(body []byte) (string, bool) {
 			status = max(envelopeStatus(inner.Code), envelopeStatus(inner.Status))
 		}
 	}
-	if status == 0 && !isSet(doc.Error) && !isFalse(doc.Success) && !isFalse(doc.OK) {
+	if status == 0 && !isSet(doc.Error) && !isFalse(doc.Success) && !isFalse(doc.OK) && !listsErrors {
 		return "", false
 	}
-	if !refusalStatuses[status] && !hasRefusalPhrase(lowerJoined(body, "")) {
-		return "", false
-	}
+	// The envelope's own words, not the whole body: data beside them (a
+	// group named "Access Denied Reviewers") says nothing about the request.
 	reason := reasonFrom(body, "application/json")
+	words := lowerJoined([]byte(reason), " "+strings.ToLower(string(doc.Error))+" "+strings.ToLower(firstError(errs)))
+	if !refusalStatuses[status] && !hasRefusalPhrase(words) {
+		return "", false
+	}
 	if reason == "" {
 		reason = "the body says the request failed"
 	}
@@ -136,24 +144,43 @@ func jsonErrorInSuccess(body []byte) (string, bool) {
 	return reason, true
 }
 
+// firstError is the first item of an "errors" list, as text.
+func firstError(errs []json.RawMessage) string {
+	if len(errs) == 0 {
+		return ""
+	}
+	return string(errs[0])
+}
+
+// stringOf is raw's string, or "" when it is not one.
+func stringOf(raw json.RawMessage) string {
+	var s string
+	_ = json.Unmarshal(raw, &s)
+	return s
+}
+
 // soapFaultInSuccess: a SOAP Fault under 200 (SOAP 1.1 wants a 500; many
-// services answer 200) that says why.
+// services answer 200) whose fault string says why.
 func soapFaultInSuccess(body []byte, contentType string) (string, bool) {
-	if !bytes.Contains(body, []byte(":Fault")) && !bytes.Contains(body, []byte("<Fault")) {
+	if !soapFaultElement.Match(body) {
 		return "", false
 	}
-	if !hasRefusalPhrase(lowerJoined(body, "")) {
-		return "", false
-	}
-	if s := between(body, "faultstring>", "</"); s != "" {
-		return "SOAP Fault: " + shorten(s, 140), true
-	}
-	if s := between(body, "Text", "</"); s != "" { // SOAP 1.2's <env:Reason><env:Text …>
-		if i := strings.IndexByte(s, '>'); i >= 0 {
-			return "SOAP Fault: " + shorten(strings.TrimSpace(s[i+1:]), 140), true
+	reason := between(body, "faultstring>", "</")
+	if reason == "" {
+		if s := between(body, "Text", "</"); s != "" { // SOAP 1.2's <env:Reason><env:Text …>
+			if i := strings.IndexByte(s, '>'); i >= 0 {
+				reason = strings.TrimSpace(s[i+1:])
+			}
 		}
 	}
-	return "SOAP Fault: " + reasonFrom(body, contentType), true
+	words := reason
+	if words == "" {
+		words = reasonFrom(body, contentType)
+	}
+	if !hasRefusalPhrase(strings.ToLower(words) + " " + strings.ToLower(between(body, "faultcode>", "</"))) {
+		return "", false
+	}
+	return "SOAP Fault: " + shorten(words, 140), true
 }
 
 // between is the text after the first open and before the next close.
@@ -214,13 +241,29 @@ func isObject(raw json.RawMessage) bool {
 	return len(s) > 2 && s[0] == '{'
 }
 
-// isSet: a top-level "error" that holds something (not null, "", false, {} or []).
+// isSet: a top-level "error" that holds something: a non-empty string,
+// object or list, true, or a number other than 0.
 func isSet(raw json.RawMessage) bool {
-	switch s := strings.TrimSpace(string(raw)); s {
-	case "", "null", `""`, "false", "{}", "[]":
+	if len(raw) == 0 {
 		return false
 	}
-	return true
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return false
+	}
+	switch x := v.(type) {
+	case string:
+		return strings.TrimSpace(x) != ""
+	case map[string]any:
+		return len(x) > 0
+	case []any:
+		return len(x) > 0
+	case bool:
+		return x
+	case float64:
+		return x != 0
+	}
+	return false
 }
 
 // bulkStatus reads a bulk operation's status: "201", 201 or {"code": 201}.

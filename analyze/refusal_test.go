@@ -60,7 +60,16 @@ func TestRefusalIn2xx(t *testing.T) {
 			"401 in the body: Request had invalid authentication credentials."},
 		{`<soap:Envelope><soap:Body><soap:Fault><faultcode>soap:Client</faultcode><faultstring>Invalid session ID</faultstring></soap:Fault></soap:Body></soap:Envelope>`,
 			"text/xml; charset=utf-8", true, "SOAP Fault: Invalid session ID"},
+		{`{"jsonrpc":"2.0","id":null,"error":{"code":100,"message":"Odoo Session Expired"}}`, "application/json", true, "Odoo Session Expired"},
+		{`{"Success":false,"Message":"Not authorized to manage this group"}`, "application/json", true, "Not authorized to manage this group"},
+		{`{"ok":false,"error":"token_revoked"}`, "application/json", true, "token_revoked"},
+		{`{"success":false,"detail":{"code":"E_AUTH"},"message":"invalid session"}`, "application/json", true, "invalid session"},
 		// Failures that are not refusals, and bodies that are not envelopes.
+		{"{\n  \"issues\" : [ ],\n  \"errors\" : [ ]\n}", "application/json", false, ""},
+		{`{"error":0,"data":{"csrfToken":"t0k"}}`, "application/json", false, ""},
+		{`{"error" : { }, "data": {"csrfToken":"t0k"}}`, "application/json", false, ""},
+		{`{"data":{"user":null},"errors":[{"message":"User u9 not found","path":["user"]}]}`, "application/json", false, ""},
+		{`<env:Envelope><env:Body><wd:Fault_Tolerance>Unauthorized Reviewers</wd:Fault_Tolerance></env:Body></env:Envelope>`, "text/xml", false, ""},
 		{`{"ok":false,"error":"channel_not_found"}`, "application/json", false, ""},
 		{`{"code":404,"message":"User not found"}`, "application/json", false, ""},
 		{`{"id":"r403","code":403,"displayName":"Room 403"}`, "application/json", false, ""},
@@ -89,15 +98,33 @@ func TestLoginRedirect(t *testing.T) {
 		"/ui/#/signin?returnTo=%2Fadmin%2Fusers":                                                     true, // a single-page app's route
 		"https://sso.example.com/adfs/ls/?SAMLRequest=fZJ":                                           true,
 		"https://id.example.com/realms/corp/protocol/openid-connect/auth?client_id=x&redirect_uri=y": true,
-		"https://login.example.com/nidp/app/login?id=contract":                                       true, // NetIQ
-		"/admin/users/jdoe":                false, // Post/Redirect/Get
-		"https://api.example.com/v2/Users": false,
-		"/ui/#/users/42":                   false,
+		"https://login.example.com/nidp/app/login?id=contract":                                       true,  // NetIQ
+		"/identity/api/groups/oam-admins":                                                            false, // words of a resource's name
+		"/apps/oam":                                                                                  false,
+		"/ui/#/users/42?tab=sso":                                                                     false,
+		"/ui/#/settings/auth":                                                                        false,
+		"/admin/users/jdoe":                                                                          false, // Post/Redirect/Get
+		"https://api.example.com/v2/Users":                                                           false,
+		"/ui/#/users/42":                                                                             false,
 	} {
 		f := &capture.Flow{Method: "POST", Host: "api.example.com", URL: "https://api.example.com/admin/users", Target: "/admin/users",
 			Status: 302, ResponseHeaders: []capture.Header{{Name: "Location", Value: loc}}}
 		if r := analyze.FactsOf(f).Refusal; r.Refused != refused {
 			t.Errorf("302 to %s: refused=%v, want %v", loc, r.Refused, refused)
 		}
+	}
+}
+
+// A request whose path only contains a sign-in word (a group named
+// sso-admins) is no sign-in step: sent to the sign-in page, it was refused.
+func TestLoginRedirectOfAResourceNamedSSO(t *testing.T) {
+	f := &capture.Flow{Method: "PATCH", Host: "api.example.com", URL: "https://api.example.com/groups/sso-admins/members", Target: "/groups/sso-admins/members",
+		Status: 302, ResponseHeaders: []capture.Header{{Name: "Location", Value: "https://sts.example.com/adfs/ls/?SAMLRequest=fZJ"}}}
+	if r := analyze.FactsOf(f).Refusal; !r.Refused {
+		t.Error("PATCH /groups/sso-admins/members sent to ADFS was not refused")
+	}
+	f.URL, f.Target = "https://api.example.com/saml2/login", "/saml2/login"
+	if r := analyze.FactsOf(f).Refusal; r.Refused {
+		t.Error("a sign-in step sent on to the identity provider counts as refused")
 	}
 }

@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/provtap/provtap/capture/httpx"
@@ -12,8 +13,11 @@ var affinityPrefixes = []string{
 	"awsalb", "awselb", "bigipserver", "applicationgatewayaffinity", "arraffinity",
 	"routeid", "serverid", "route", "__cf_bm", "_cfuvid", "ts01", "nsc_", "incap_ses",
 	"visid_incap", "akamai", "ak_bmsc", "bm_sv",
-	"ingresscookie", "gclb", "_traefik_backend",
 }
+
+// affinityNames are stickiness cookies known by their whole name: nginx
+// ingress's, Google Cloud's, Traefik's.
+var affinityNames = []string{"ingresscookie", "gclb", "_traefik_backend"}
 
 // isAffinityCookie reports a load balancer's stickiness cookie.
 func isAffinityCookie(name string) bool {
@@ -24,15 +28,16 @@ func isAffinityCookie(name string) bool {
 	return isAffinityLower(strings.ToLower(name))
 }
 
-// isAffinityLower is isAffinityCookie of a name in lower case. OpenShift's
-// router names its cookie with 32 hex digits (a hash of the route).
+// isAffinityLower is isAffinityCookie of a name in lower case. (OpenShift's
+// router names its cookie with 32 hex digits, as Joomla names its session:
+// the name cannot tell them apart.)
 func isAffinityLower(n string) bool {
 	for _, p := range affinityPrefixes {
 		if strings.HasPrefix(n, p) {
 			return true
 		}
 	}
-	return len(n) == 32 && strings.Trim(n, "0123456789abcdef") == ""
+	return slices.Contains(affinityNames, n)
 }
 
 // lowerASCII is strings.ToLower(s) in buf, for an ASCII s that fits (ok

@@ -12,12 +12,17 @@ func TestSessionCookieNames(t *testing.T) {
 		"JSESSIONID": true, "PHPSESSID": true, "ASP.NET_SessionId": true, "connect.sid": true, "SMSESSION": true,
 		"LtpaToken2": true, ".ASPXAUTH": true, "sid": true, "AWSALB": false, "BIGipServerpool_web": false,
 		"ARRAffinity": false, "XSRF-TOKEN": false, "theme": false, "_ga": false,
-		"INGRESSCOOKIE": false, "GCLB": false, "_TRAEFIK_BACKEND": false, "3c0e0a8f1d7b8a0f9d8c7b6a5f4e3d2c": false, // nginx ingress, Google, Traefik, OpenShift
-		"SESS3c0e0a8f1d7b8a0f9d8c7b6a5f4e3d2c": true, // Drupal
+		"INGRESSCOOKIE": false, "GCLB": false, "_TRAEFIK_BACKEND": false, // nginx ingress, Google, Traefik
+		"GCLBsession": true,
 	} {
 		if got := isSessionCookie(httpx.SetCookie{Name: name}); got != session {
 			t.Errorf("isSessionCookie(%s) = %v", name, got)
 		}
+	}
+	// Joomla names its session with 32 hex digits, as OpenShift's router
+	// names its cookie: the name alone is no affinity.
+	if !isSessionCookie(httpx.SetCookie{Name: "3c0e0a8f1d7b8a0f9d8c7b6a5f4e3d2c", HTTPOnly: true}) {
+		t.Error("a 32-hex-digit HttpOnly cookie is a session (Joomla)")
 	}
 	if !isSessionCookie(httpx.SetCookie{Name: "x", HTTPOnly: true}) {
 		t.Error("an HttpOnly cookie without expiry is session-like")
