@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"net/url"
 	"strings"
 	"unicode/utf8"
 
@@ -45,4 +46,31 @@ func maskValue(name, v string) string {
 		return maskSecret(v)
 	}
 	return shorten(v, 32)
+}
+
+// MaskTarget is a request target (path and query) with the values of its
+// credential parameters masked (subscription-key=6c1f…e5): what a report
+// or the findings pane shows of a request that is the evidence.
+func MaskTarget(target string) string {
+	path, query, ok := strings.Cut(target, "?")
+	if !ok {
+		return target
+	}
+	parts := strings.Split(query, "&")
+	changed := false
+	for i, p := range parts {
+		name, value, hasValue := strings.Cut(p, "=")
+		if !hasValue || value == "" {
+			continue
+		}
+		if n, err := url.QueryUnescape(name); err == nil && httpx.IsCredentialParam(n) {
+			v, _ := url.QueryUnescape(value)
+			parts[i] = name + "=" + maskSecret(v)
+			changed = true
+		}
+	}
+	if !changed {
+		return target
+	}
+	return path + "?" + strings.Join(parts, "&")
 }

@@ -65,3 +65,16 @@ func TestReportsNeverPrintASecretInFull(t *testing.T) {
 		}
 	}
 }
+
+func TestMaskTarget(t *testing.T) {
+	for in, want := range map[string]string{
+		"/scim/v2/Users?filter=userName%20eq%20%22x%22&subscription-key=000000000000000096afde0263e787d1": "/scim/v2/Users?filter=userName%20eq%20%22x%22&subscription-key=0000…d1",
+		"/v1/users?api_key=abc&page=2": "/v1/users?api_key=•••&page=2",
+		"/v1/users?page=2":             "/v1/users?page=2",
+		"/v1/users":                    "/v1/users",
+	} {
+		if got := analyze.MaskTarget(in); got != want {
+			t.Errorf("MaskTarget(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

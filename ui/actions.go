@@ -135,7 +135,9 @@ func (m *Model) describe(id int) string {
 	if r == nil {
 		return fmt.Sprintf("#%d", id)
 	}
-	return oneLine(fmt.Sprintf("#%d %s %s → %s", id, r.methodText(), m.store.texts.text(r.path), r.statusText()))
+	// Evidence in the findings pane: credential parameters masked, as in
+	// the finding texts.
+	return oneLine(fmt.Sprintf("#%d %s %s → %s", id, r.methodText(), analyze.MaskTarget(m.store.texts.text(r.path)), r.statusText()))
 }
 
 // jumpTo selects a flow in the list, clearing a filter that hides it.

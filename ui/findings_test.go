@@ -64,3 +64,22 @@ func TestFindingsPaneBigProblem(t *testing.T) {
 		t.Errorf("← closes the problem, selecting its line:\n%s", s)
 	}
 }
+
+// The findings pane lists the evidence's requests with their credential
+// parameters masked, as the finding texts are: the subscription key in the
+// GETs' query is never on the pane whole.
+func TestFindingsPaneMasksEvidence(t *testing.T) {
+	feed, _, _ := seedFeed()
+	feed.Close()
+	m := NewModel(Options{Renderer: plainRenderer(), ShowFindings: true}, feed)
+	for i := 0; i < 8; i++ {
+		s := screen(m, 160, 50)
+		if strings.Contains(s, subKey) {
+			t.Fatalf("the key in full on the findings pane:\n%s", s)
+		}
+		if i == 0 && !strings.Contains(s, "#1 GET /scim/v2/Users?subscription-key="+subKey[:4]+"…") { // lost-header's evidence
+			t.Errorf("evidence without the masked key:\n%s", s)
+		}
+		m.Update(press("j"))
+	}
+}
