@@ -2,6 +2,8 @@ package ui
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -198,8 +200,8 @@ func (d *detailPane) content() string {
 			l.prose(d.st.dim, "  "+sameProblem(fd), "    ")
 		}
 	}
-	for _, fd := range d.evidence {
-		l.add(d.st.dim, fmt.Sprintf("evidence for #%d (%s)", fd.Flow, fd.Kind))
+	if line := evidenceLine(d.evidence); line != "" {
+		l.prose(d.st.dim, line, "  ")
 	}
 	if len(d.own) > 0 {
 		what := "  f: the detail and the fix · v: the evidence"
@@ -397,4 +399,33 @@ func (d *detailPane) body(l *lines, b capture.Body, contentType, contentEncoding
 	if v.text != "" {
 		l.add(d.st.plain, v.text)
 	}
+}
+
+// evidenceLine is the one line that says which findings a flow is the
+// evidence for: a read that 120 later writes lacked would otherwise push
+// its own request off the pane.
+func evidenceLine(evidence []shownFinding) string {
+	const named = 3
+	var ids []string
+	var kinds []string
+	seen := map[int]bool{}
+	for _, fd := range evidence {
+		if !seen[fd.Flow] {
+			seen[fd.Flow] = true
+			if len(ids) < named {
+				ids = append(ids, "#"+strconv.Itoa(fd.Flow))
+			}
+		}
+		if !slices.Contains(kinds, fd.Kind) {
+			kinds = append(kinds, fd.Kind)
+		}
+	}
+	if len(seen) == 0 {
+		return ""
+	}
+	s := "evidence for " + strings.Join(ids, ", ")
+	if more := len(seen) - len(ids); more > 0 {
+		s += fmt.Sprintf(" and %d more", more)
+	}
+	return s + " (" + strings.Join(kinds, ", ") + ")"
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -81,5 +82,28 @@ func TestFindingsPaneMasksEvidence(t *testing.T) {
 			t.Errorf("evidence without the masked key:\n%s", s)
 		}
 		m.Update(press("j"))
+	}
+}
+
+// A read that a hundred later writes lacked a header from is the evidence
+// of each: one line says so, and its own request stays on the pane.
+func TestDetailPaneEvidenceIsOneLine(t *testing.T) {
+	flows := manyFlows(61)
+	var fds []analyze.Finding
+	for id := 2; id <= 61; id++ {
+		for _, kind := range []string{"lost-header", "lost-query-param"} {
+			fds = append(fds, analyze.Finding{Kind: kind, Severity: analyze.Error, Flow: id, Related: []int{1}, Title: kind + " on #" + strconv.Itoa(id)})
+		}
+	}
+	feed := NewFeed()
+	feed.AddAll(flows, fds)
+	feed.Close()
+	m := NewModel(Options{Renderer: plainRenderer()}, feed)
+	m.Update(press("g"))
+	m.Update(press("enter"))
+	s := screen(m, 120, 30)
+	if !strings.Contains(s, "evidence for #2, #3, #4 and 57 more (lost-header, lost-query-param)") || strings.Count(s, "evidence for") != 1 ||
+		!strings.Contains(s, "/scim/v2/Users/0 HTTP/1.1") {
+		t.Errorf("the detail of #1:\n%s", s)
 	}
 }
