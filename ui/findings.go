@@ -105,6 +105,23 @@ func (p *findingsPane) moveTo(line int) {
 	p.clamp()
 }
 
+// showFlow selects flow id's line under the worst problem it belongs to,
+// opened; false when it belongs to none.
+func (p *findingsPane) showFlow(id int) bool {
+	if p.src.dirty || p.probs == nil {
+		p.refresh()
+	}
+	for _, pr := range p.probs { // worst first
+		if k := sort.SearchInts(pr.Flows, id); k < len(pr.Flows) && pr.Flows[k] == id {
+			p.open[pr] = true
+			p.cur, p.curID, p.moved = pr, id, true
+			p.refresh()
+			return true
+		}
+	}
+	return false
+}
+
 // selected is the selected line's finding: the problem's explaining
 // finding, or the selected request's.
 func (p *findingsPane) selected() (shownFinding, bool) {

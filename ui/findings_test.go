@@ -107,3 +107,23 @@ func TestDetailPaneEvidenceIsOneLine(t *testing.T) {
 		t.Errorf("the detail of #1:\n%s", s)
 	}
 }
+
+// f on a flow opens the findings pane on that flow's own problem, opened
+// to its request, whatever the pane showed before.
+func TestFindingsKeyShowsTheFlowsProblem(t *testing.T) {
+	feed, _, _ := seedFeed()
+	feed.Close()
+	m := NewModel(Options{Renderer: plainRenderer()}, feed)
+	m.Update(press("f")) // the pane at its first problem (#4's lost-header), then back
+	m.Update(press("f"))
+	m.Update(press("G")) // #6, the PATCH refused a second session
+	if id := m.list.selectedID(); id != 6 {
+		t.Fatalf("selected #%d", id)
+	}
+	m.Update(press("enter"))
+	m.Update(press("f"))
+	s := screen(m, 160, 50)
+	if m.fpane.cur == nil || m.fpane.cur.Kind != "concurrent-session" || m.fpane.curID != 6 || !strings.Contains(lineWith(s, "▶"), "#6 ") {
+		t.Errorf("f on #6 selected %q:\n%s", lineWith(s, "▶"), s)
+	}
+}

@@ -109,6 +109,11 @@ func (m *Model) paneKey(msg tea.KeyMsg) out {
 		if m.focus == focusFindings {
 			m.focus = focusList
 		} else {
+			// From a flow: its own problem, as the detail's "f: the detail
+			// and the fix" promises.
+			if id := m.list.selectedID(); id != 0 {
+				m.fpane.showFlow(id)
+			}
 			m.focus = focusFindings
 		}
 		m.layout()
