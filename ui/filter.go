@@ -205,7 +205,8 @@ func parseTerm(tk token) (term, error) {
 	field = strings.ToLower(field)
 	value += text[unq:]
 	if !known(fields, field) {
-		return term{}, fmt.Errorf("there is no field %q (fields: %s); to search for the text, quote it: %q",
+		// The quoted term as it is typed, not Go-escaped.
+		return term{}, fmt.Errorf("there is no field %q (fields: %s); to search for the text, quote it: %s",
 			field+":", strings.Join(fields, ": ")+":", `"`+text+`"`)
 	}
 	t.field = field

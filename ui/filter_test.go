@@ -77,7 +77,7 @@ func TestFilterParseErrors(t *testing.T) {
 		{"header:", "header: needs a value"},
 		{"header:=x", "header: needs a header name"},
 		{"stauts:401", `there is no field "stauts:"`},
-		{"urn:ietf", `quote it: "\"urn:ietf\""`},
+		{"urn:ietf", `quote it: "urn:ietf"`},
 		{"has:cookies", "has:cookies is not known; has: takes finding or replay"},
 		{"-", "- needs a term right after it"},
 		{"OR a", "OR needs a term on each side"},

@@ -105,16 +105,16 @@ func (p *findingsPane) moveTo(line int) {
 	p.clamp()
 }
 
-// showFlow selects flow id's line under the worst problem it belongs to,
-// opened; false when it belongs to none.
+// showFlow selects the worst problem flow id belongs to (its line: the
+// list of problems stays in view, the text below is the problem's detail
+// and fix); false when it belongs to none.
 func (p *findingsPane) showFlow(id int) bool {
 	if p.src.dirty || p.probs == nil {
 		p.refresh()
 	}
 	for _, pr := range p.probs { // worst first
 		if k := sort.SearchInts(pr.Flows, id); k < len(pr.Flows) && pr.Flows[k] == id {
-			p.open[pr] = true
-			p.cur, p.curID, p.moved = pr, id, true
+			p.cur, p.curID, p.moved = pr, 0, true
 			p.refresh()
 			return true
 		}
