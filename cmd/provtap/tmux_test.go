@@ -276,7 +276,10 @@ func TestTmuxOpen(t *testing.T) {
 
 	s.keys("f")
 	s.waitScreen("Problems (4, from 4 findings), worst first", "concurrent-session", "dropped-cookie", "lost-header", "lost-query-param")
-	s.keys("j", "j", "Enter") // opens the third problem to its requests
+	if row := selectedRow(s.waitScreen("concurrent-session")); !strings.Contains(row, "concurrent-session") {
+		t.Errorf("f on #6 selected %q, want #6's worst problem", row)
+	}
+	s.keys("Enter") // opens it to its requests
 	s.waitScreen("▾✖ error   concurrent-session")
 	s.keys("j", "Enter")
 	s.waitScreen("− Cookie JSESSIONID — set by #5", "#6 PATCH 401")
