@@ -93,9 +93,9 @@ func TestClipboardTmuxSettings(t *testing.T) {
 		oldTmux bool
 		want    string
 	}{
-		{"external", false, "copied into tmux's paste buffer (tmux accepted it; prefix ] pastes it); tmux also sent it by OSC 52 to the terminal's clipboard (set-clipboard external; not confirmed: a terminal without OSC 52 ignores it)"},
+		{"external", false, "copied into tmux's paste buffer (tmux accepted it; prefix ] pastes it); passed on by OSC 52 to the terminal's clipboard (set-clipboard external; not confirmed)"},
 		{"on", false, "set-clipboard on; not confirmed"},
-		{"off", false, "copied into tmux's paste buffer (tmux accepted it; prefix ] pastes it); not on the terminal's clipboard: tmux's set-clipboard is off (tmux set -g set-clipboard external passes copies on)"},
+		{"off", false, "copied into tmux's paste buffer (tmux accepted it; prefix ] pastes it); not on the terminal's clipboard: tmux's set-clipboard is off (set it to external)"},
 		{"external", true, "not passed on to the terminal's clipboard: this tmux is older than 3.2"},
 	} {
 		var out bytes.Buffer

@@ -32,10 +32,10 @@ func (c *Clipboard) tmux(text string) (string, bool) {
 	case !passed:
 		how += "; not passed on to the terminal's clipboard: this tmux is older than 3.2"
 	case setting == "off":
-		how += "; not on the terminal's clipboard: tmux's set-clipboard is off (tmux set -g set-clipboard external passes copies on)"
+		// Short: the status line shows one line (? help says the rest).
+		how += "; not on the terminal's clipboard: tmux's set-clipboard is off (set it to external)"
 	default:
-		how += "; tmux also sent it by OSC 52 to the terminal's clipboard (set-clipboard " + setting +
-			"; not confirmed: a terminal without OSC 52 ignores it)"
+		how += "; passed on by OSC 52 to the terminal's clipboard (set-clipboard " + setting + "; not confirmed)"
 	}
 	return how, true
 }
