@@ -5,7 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
+
+	"github.com/provtap/provtap/analyze"
 )
 
 // The filter language, one syntax in `/` and in `provtap open --filter`:
@@ -205,9 +209,14 @@ func parseTerm(tk token) (term, error) {
 	field = strings.ToLower(field)
 	value += text[unq:]
 	if !known(fields, field) {
-		// The quoted term as it is typed, not Go-escaped.
+		// The quoted term as it is typed, Go-escaped only when it holds a
+		// control character (the message is one line).
+		quoted := `"` + text + `"`
+		if strings.ContainsFunc(text, unicode.IsControl) {
+			quoted = strconv.Quote(quoted)
+		}
 		return term{}, fmt.Errorf("there is no field %q (fields: %s); to search for the text, quote it: %s",
-			field+":", strings.Join(fields, ": ")+":", `"`+text+`"`)
+			field+":", strings.Join(fields, ": ")+":", quoted)
 	}
 	t.field = field
 	if value == "" {
@@ -228,6 +237,10 @@ func parseTerm(tk token) (term, error) {
 	case "has":
 		if !known(hasValues, t.value) {
 			return term{}, fmt.Errorf("has:%s is not known; has: takes %s", value, strings.Join(hasValues, " or "))
+		}
+	case "kind":
+		if kinds := findingKinds(); !known(kinds, t.value) {
+			return term{}, fmt.Errorf("kind:%s is no kind of finding; the kinds: %s", value, strings.Join(kinds, ", "))
 		}
 	}
 	return t, nil
@@ -279,4 +292,13 @@ func validStatus(s string) bool {
 		}
 	}
 	return true
+}
+
+// findingKinds are the kinds the analyzers report, for kind:'s check.
+func findingKinds() []string {
+	var kinds []string
+	for _, a := range analyze.All() {
+		kinds = append(kinds, a.Name())
+	}
+	return kinds
 }

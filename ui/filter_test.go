@@ -79,6 +79,7 @@ func TestFilterParseErrors(t *testing.T) {
 		{"stauts:401", `there is no field "stauts:"`},
 		{"urn:ietf", `quote it: "urn:ietf"`},
 		{"has:cookies", "has:cookies is not known; has: takes finding or replay"},
+		{"kind:nonsense", "kind:nonsense is no kind of finding; the kinds: concurrent-session, dropped-cookie, lost-header"},
 		{"-", "- needs a term right after it"},
 		{"OR a", "OR needs a term on each side"},
 		{"a OR", "OR needs a term on each side"},
