@@ -25,22 +25,13 @@ import (
 // is 404 says nothing about the request.
 
 // errorInSuccess runs on every 2xx, so it decodes only a body that holds
-// one of the marks, each found from a rare byte (containsAt); .NET APIs
-// write the keys in PascalCase.
+// SCIM's marks (found from a rare byte, containsAt) or an envelope's keys
+// (envelopeKeys: one pass over the colons).
 var (
-	errorKey        = []byte(`"error`)
-	errorKeyPascal  = []byte(`"Error`)
-	successKey      = []byte(`"success"`)
-	successPascal   = []byte(`"Success"`)
-	okKey           = []byte(`"ok"`)
 	scimErrorSuffix = []byte(":Error")
 	bulkResponse    = []byte("BulkResponse")
 	soapFault       = []byte("Fault")
 )
-
-// statusKeys are the envelope fields that carry an HTTP status.
-var statusKeys = [][]byte{[]byte(`"code"`), []byte(`"status"`), []byte(`"statusCode"`), []byte(`"httpStatus"`), []byte(`"status_code"`),
-	[]byte(`"Code"`), []byte(`"Status"`), []byte(`"StatusCode"`), []byte(`"HttpStatus"`)}
 
 // soapFaultElement is a SOAP Fault element, in any namespace prefix.
 var soapFaultElement = regexp.MustCompile(`<([A-Za-z][\w.-]*:)?Fault[\s/>]`)
@@ -60,9 +51,7 @@ func errorInSuccess(fx *Facts) (string, bool) {
 }
 
 func jsonErrorInSuccess(body []byte) (string, bool) {
-	if !containsAt(body, errorKey, 4) && !containsAt(body, errorKeyPascal, 4) && !containsAt(body, scimErrorSuffix, 1) &&
-		!bytes.Contains(body, bulkResponse) && !containsAt(body, successKey, 2) && !containsAt(body, successPascal, 2) &&
-		!containsAt(body, okKey, 2) && !statusKeyWithError(body) {
+	if !containsAt(body, scimErrorSuffix, 1) && !bytes.Contains(body, bulkResponse) && !envelopeKeys(body) {
 		return "", false
 	}
 	var doc struct {
@@ -197,27 +186,55 @@ func between(body []byte, open, close string) string {
 	return strings.TrimSpace(string(rest[:j]))
 }
 
-// statusKeyWithError reports a status field whose value starts with a 4
-// or a 5 (`"code": 401`, `"status":"403"`), anywhere in body: the cheap
-// test before decoding.
-func statusKeyWithError(body []byte) bool {
-	for _, k := range statusKeys {
-		for from := 0; ; {
-			i := bytes.Index(body[from:], k)
-			if i < 0 {
-				break
+// envelopeKeys reports a key an envelope has — error…, success, ok, or
+// a status field (code, status, statusCode, httpStatus, status_code) whose
+// value starts with a 4 or a 5 — anywhere in body, in any case (.NET
+// writes PascalCase): the cheap test before decoding. It looks only at the
+// string before each colon, so it reads a body once.
+func envelopeKeys(body []byte) bool {
+	for from := 0; ; {
+		i := bytes.IndexByte(body[from:], ':')
+		if i < 0 {
+			return false
+		}
+		colon := from + i
+		from = colon + 1
+		j := colon - 1
+		for j >= 0 && (body[j] == ' ' || body[j] == '\t' || body[j] == '\n' || body[j] == '\r') {
+			j--
+		}
+		if j < 1 || body[j] != '"' {
+			continue // a colon inside a string (a URL, a time)
+		}
+		k := bytes.LastIndexByte(body[:j], '"')
+		if k < 0 || j-k-1 > len("error_description") {
+			continue
+		}
+		var buf [24]byte
+		key := buf[:0]
+		for _, c := range body[k+1 : j] {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
 			}
-			p := from + i + len(k)
-			from = p
-			for p < len(body) && (body[p] == ' ' || body[p] == ':' || body[p] == '"' || body[p] == '\t') {
+			key = append(key, c)
+		}
+		switch string(key) {
+		case "success", "ok":
+			return true
+		case "code", "status", "statuscode", "httpstatus", "status_code":
+			p := colon + 1
+			for p < len(body) && (body[p] == ' ' || body[p] == '"' || body[p] == '\t') {
 				p++
 			}
 			if p < len(body) && (body[p] == '4' || body[p] == '5') {
 				return true
 			}
+		default:
+			if bytes.HasPrefix(key, []byte("error")) {
+				return true
+			}
 		}
 	}
-	return false
 }
 
 // envelopeStatus is an envelope's HTTP error status (401, "401"); 0 when
