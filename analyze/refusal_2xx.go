@@ -55,20 +55,20 @@ func jsonErrorInSuccess(body []byte) (string, bool) {
 		return "", false
 	}
 	var doc struct {
-		Schemas    []string        `json:"schemas"`
-		Detail     json.RawMessage `json:"detail"`
-		ScimType   json.RawMessage `json:"scimType"`
-		Errors     json.RawMessage `json:"errors"`
-		Operations json.RawMessage `json:"Operations"`
-		ID         json.RawMessage `json:"id"`
-		Error      json.RawMessage `json:"error"`
-		Success    json.RawMessage `json:"success"`
-		OK         json.RawMessage `json:"ok"`
-		Code       json.RawMessage `json:"code"`
-		Status     json.RawMessage `json:"status"`
-		StatusCode json.RawMessage `json:"statusCode"`
-		HTTPStatus json.RawMessage `json:"httpStatus"`
-		StatusCod2 json.RawMessage `json:"status_code"`
+		Schemas     []string        `json:"schemas"`
+		Detail      json.RawMessage `json:"detail"`
+		ScimType    json.RawMessage `json:"scimType"`
+		Errors      json.RawMessage `json:"errors"`
+		Operations  json.RawMessage `json:"Operations"`
+		ID          json.RawMessage `json:"id"`
+		Error       json.RawMessage `json:"error"`
+		Success     json.RawMessage `json:"success"`
+		OK          json.RawMessage `json:"ok"`
+		Code        json.RawMessage `json:"code"`
+		Status      json.RawMessage `json:"status"`
+		StatusCode  json.RawMessage `json:"statusCode"`
+		HTTPStatus  json.RawMessage `json:"httpStatus"`
+		StatusSnake json.RawMessage `json:"status_code"`
 	}
 	if json.Unmarshal(body, &doc) != nil {
 		return "", false
@@ -100,7 +100,7 @@ func jsonErrorInSuccess(body []byte) (string, bool) {
 	listsErrors := json.Unmarshal(doc.Errors, &errs) == nil && len(errs) > 0
 	status := 0
 	if len(doc.ID) == 0 { // an "id" beside a status is a resource's own field
-		for _, raw := range []json.RawMessage{doc.Code, doc.StatusCode, doc.HTTPStatus, doc.StatusCod2, doc.Status} {
+		for _, raw := range []json.RawMessage{doc.Code, doc.StatusCode, doc.HTTPStatus, doc.StatusSnake, doc.Status} {
 			if n := envelopeStatus(raw); n != 0 {
 				status = n
 				break

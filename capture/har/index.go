@@ -32,16 +32,10 @@ const parallelFrom = 8 << 20
 // parts at once (see part); the result is exactly the one-pass result.
 func indexEntries(file *os.File, progress *atomic.Int64) ([]entrySpan, ScanResult, error) {
 	var res ScanResult
-	bom := skipBOM(file)
-	dec := json.NewDecoder(bufio.NewReaderSize(file, 64<<10))
-	found, err := walkToEntries(dec)
+	base, err := entriesStart(file)
 	if err != nil {
 		return nil, res, err
 	}
-	if !found {
-		return nil, res, fmt.Errorf("%w: no log.entries array", ErrNotHAR)
-	}
-	base := bom + dec.InputOffset() // just after '['
 	var size int64
 	if st, err := file.Stat(); err == nil {
 		size = st.Size()
@@ -61,6 +55,22 @@ func indexEntries(file *os.File, progress *atomic.Int64) ([]entrySpan, ScanResul
 	// The entries array must be closed, then log and the document.
 	res.Truncated = sc.closeAt < 0 || !tailCloses(io.NewSectionReader(file, sc.closeAt, 1<<62))
 	return sc.spans, res, nil
+}
+
+// entriesStart reads file from its start to log.entries and says where
+// the first entry may begin (just after the '['); an error wrapping
+// ErrNotHAR when the file is no HAR document.
+func entriesStart(file *os.File) (int64, error) {
+	bom := skipBOM(file)
+	dec := json.NewDecoder(bufio.NewReaderSize(file, 64<<10))
+	found, err := walkToEntries(dec)
+	if err != nil {
+		return 0, err
+	}
+	if !found {
+		return 0, fmt.Errorf("%w: no log.entries array", ErrNotHAR)
+	}
+	return bom + dec.InputOffset(), nil
 }
 
 // skipBOM moves file past a UTF-8 byte order mark at its start (Windows

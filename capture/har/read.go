@@ -176,13 +176,6 @@ func CheckHead(path string) error {
 		return err
 	}
 	defer file.Close()
-	skipBOM(file)
-	found, err := walkToEntries(json.NewDecoder(bufio.NewReaderSize(file, 64<<10)))
-	if err != nil {
-		return err
-	}
-	if !found {
-		return fmt.Errorf("%w: no log.entries array", ErrNotHAR)
-	}
-	return nil
+	_, err = entriesStart(file)
+	return err
 }

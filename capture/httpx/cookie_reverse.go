@@ -1,6 +1,9 @@
 package httpx
 
-import "strings"
+import (
+	"cmp"
+	"strings"
+)
 
 // ForReverseClient is a Set-Cookie line as a reverse proxy passes it to a
 // client that reaches it over plain http on a host of its own: without
@@ -35,7 +38,7 @@ func ForReverseClient(line, basePath string) string {
 			continue
 		case strings.EqualFold(key, "path") && basePath != "":
 			if p := strings.TrimSpace(value); p == basePath || strings.HasPrefix(p, basePath+"/") {
-				attr = key + "=" + cmpOr(strings.TrimPrefix(p, basePath), "/")
+				attr = key + "=" + cmp.Or(strings.TrimPrefix(p, basePath), "/")
 				changed = true
 			}
 		}
@@ -48,11 +51,4 @@ func ForReverseClient(line, basePath string) string {
 		return line
 	}
 	return b.String()
-}
-
-func cmpOr(s, alt string) string {
-	if s == "" {
-		return alt
-	}
-	return s
 }
