@@ -131,15 +131,19 @@ func appendLowerASCII[S ~string | ~[]byte](b *strings.Builder, s S) bool {
 	return true
 }
 
+// signInWords name sign-in pages and steps, as path segments or parts of
+// them.
+const signInWords = `login|logon|signin|sign-in|sso|saml2?|cas|adfs|auth|authorize|oauth2?|openid-connect|idp`
+
 // loginWords in a redirect's path mark a sign-in page; loginQuery in its
 // query, where single sign-on says where to return after signing in.
 var (
-	loginWords = regexp.MustCompile(`(?i)(^|[/_.?&=-])(login|logon|signin|sign-in|sso|saml2?|cas|adfs|auth|authorize|oauth2?|openid-connect|idp|` +
-		`obrareq|pkmslogin)([/_.?&=-]|$)|/oam/server/|/nidp/(app|idff|saml2|wsfed|oauth)/`) // … Oracle Access Manager, NetIQ, IBM Security Verify Access
+	loginWords = regexp.MustCompile(`(?i)(^|[/_.?&=-])(` + signInWords + `|obrareq|pkmslogin)([/_.?&=-]|$)` +
+		`|/oam/server/|/nidp/(app|idff|saml2|wsfed|oauth)/`) // … Oracle Access Manager, NetIQ, IBM Security Verify Access
 	// loginRoute is a single-page app's sign-in route, in a fragment.
 	loginRoute = regexp.MustCompile(`(?i)^!?/(.*/)?(login|logon|signin|sign-in)/?$`)
 	// loginStep is a path segment that is itself a step of signing in.
-	loginStep  = regexp.MustCompile(`(?i)^(login|logon|signin|sign-in|sso|saml2?|cas|adfs|auth|authorize|oauth2?|openid-connect|idp|oam|nidp|pkmslogin|obrareq)(\.[a-z]+)?$`)
+	loginStep  = regexp.MustCompile(`(?i)^(` + signInWords + `|oam|nidp|pkmslogin|obrareq)(\.[a-z]+)?$`)
 	loginQuery = regexp.MustCompile(`(?i)(^|&)(samlrequest|redirect_uri|returnurl|return_to|service|continue|goto|target|resumeurl)=`)
 )
 
